@@ -1,0 +1,61 @@
+# expertpool: `make run` starts the app with demo data, `make test` runs every test.
+# Both create .venv and install on first use, on a machine with only Python and git.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := expertpool
+
+.PHONY: run test test-sqlite test-postgresql bench lint format translations install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml setup.py | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED) translations
+
+translations: $(INSTALLED)
+	@$(BIN)/pybabel compile --use-fuzzy -d expertpool/translations -D messages >/dev/null 2>&1 || \
+	  $(BIN)/pybabel compile -d expertpool/translations -D messages
+
+run: install
+	@mkdir -p instance
+	EXPERTPOOL_ENV=development $(BIN)/flask db upgrade
+	@EXPERTPOOL_ENV=development $(BIN)/flask seed-demo
+	@echo
+	@echo "  expertpool is starting on http://$(HOST):$(PORT)/   (Ctrl-C stops the app and its scheduler)"
+	@echo
+	@EXPERTPOOL_ENV=development EXPERTPOOL_HTTPS=0 EXPERTPOOL_BASE_URL=http://$(HOST):$(PORT) \
+	  $(BIN)/python -m expertpool.devserver --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest tests --db sqlite -q
+	$(BIN)/python -m pytest tests/integration tests/functional --db postgresql -q
+
+test-sqlite: install
+	$(BIN)/python -m pytest tests --db sqlite -q
+
+test-postgresql: install
+	$(BIN)/python -m pytest tests/integration tests/functional --db postgresql -q
+
+bench: install
+	$(BIN)/python -m expertpool.allocation bench
+	EXPERTPOOL_ENV=development $(BIN)/flask bench
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check expertpool tests
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format expertpool tests
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,1 @@
+"""The administrator's pages: the pool's settings and the development mail outbox."""

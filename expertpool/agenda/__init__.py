@@ -1,0 +1,1 @@
+"""Experts' agendas: week and month views, unavailability, assignments, delivery and reports."""

@@ -1,0 +1,61 @@
+"""Account forms. Messages are French msgids (lazy, so each request gets its own language)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from expertpool.auth.services import MIN_PASSWORD_LENGTH
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[
+        DataRequired(_l("Indiquez votre adresse e-mail.")),
+        Length(max=254, message=_l("Adresse trop longue (254 caractères au plus).")),
+    ])
+    password = PasswordField(_l("Mot de passe"), validators=[
+        DataRequired(_l("Indiquez votre mot de passe.")),
+        Length(max=200, message=_l("Mot de passe trop long (200 caractères au plus).")),
+    ])
+    next = HiddenField()
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[
+        DataRequired(_l("Indiquez votre adresse e-mail.")),
+        Length(max=254, message=_l("Adresse trop longue (254 caractères au plus).")),
+        Email(message=_l("Adresse e-mail invalide."), check_deliverability=False),
+    ])
+
+
+def _strong_enough(_form, field):
+    value = field.data or ""
+    if value.strip() == "" or len(set(value)) < 4:
+        raise ValidationError(_l("Choisissez un mot de passe moins prévisible."))
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("Nouveau mot de passe"), validators=[
+        DataRequired(_l("Choisissez un mot de passe.")),
+        Length(min=MIN_PASSWORD_LENGTH, max=200,
+               message=_l("Le mot de passe doit compter de %(min)d à %(max)d caractères.")),
+        _strong_enough,
+    ])
+    confirm = PasswordField(_l("Confirmez le mot de passe"), validators=[
+        DataRequired(_l("Confirmez le mot de passe.")),
+        EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques.")),
+    ])
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField(_l("Mot de passe actuel"), validators=[
+        DataRequired(_l("Indiquez votre mot de passe actuel.")), Length(max=200)])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Nom"), validators=[
+        DataRequired(_l("Indiquez votre nom.")),
+        Length(max=200, message=_l("200 caractères au plus.")),
+    ])
+    locale = SelectField(_l("Langue"), choices=[("fr", "Français"), ("en", "English")],
+                         validators=[DataRequired()])

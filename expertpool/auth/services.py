@@ -1,0 +1,216 @@
+"""Password hashing (argon2id), signed expiring links, login throttling and account changes."""
+
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+
+from expertpool import audit
+from expertpool.extensions import db
+from expertpool.models import LoginFailure, User
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the email is unknown, so both answers take the same time.
+_DUMMY_HASH = _hasher.hash("expertpool-timing-equaliser")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        ok = _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return ok and user is not None and bool(user.password_hash)
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login loader: the id carries the user's session token, so rotating it logs out everywhere."""
+    user_id, _, token = (session_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+
+
+# --- throttling ---------------------------------------------------------------------------------
+
+class LoginThrottle:
+    """Counts failed logins per account and per address over a sliding window.
+
+    Stored in Redis when EXPERTPOOL_RATELIMIT_STORAGE_URL is set, otherwise in the database: both are
+    shared by every web process, unlike memory.
+    """
+
+    def __init__(self, app=None):
+        self.app = app or current_app
+        self.window: timedelta = self.app.config["LOGIN_FAILURE_WINDOW"]
+        self.limit: int = self.app.config["LOGIN_MAX_FAILURES"]
+        url = self.app.config.get("RATELIMIT_STORAGE_URL")
+        self.redis = None
+        if url:
+            import redis
+
+            self.redis = redis.Redis.from_url(url, socket_timeout=2)
+
+    def _keys(self, email: str, ip: str) -> list[str]:
+        return [f"expertpool:login:email:{email.strip().lower()}", f"expertpool:login:ip:{ip}"]
+
+    def is_blocked(self, email: str, ip: str, now: datetime) -> bool:
+        if self.redis is not None:
+            cutoff = (now - self.window).timestamp()
+            pipe = self.redis.pipeline()
+            for key in self._keys(email, ip):
+                pipe.zremrangebyscore(key, 0, cutoff)
+                pipe.zcard(key)
+            counts = pipe.execute()[1::2]
+            return any(count >= self.limit for count in counts)
+        since = now - self.window
+        by_email = db.session.scalar(select(func.count(LoginFailure.id)).where(
+            LoginFailure.email == email.strip().lower(), LoginFailure.at >= since))
+        by_ip = db.session.scalar(select(func.count(LoginFailure.id)).where(
+            LoginFailure.ip == ip, LoginFailure.at >= since))
+        return by_email >= self.limit or by_ip >= self.limit
+
+    def record_failure(self, email: str, ip: str, now: datetime) -> None:
+        if self.redis is not None:
+            pipe = self.redis.pipeline()
+            for key in self._keys(email, ip):
+                pipe.zadd(key, {f"{now.timestamp()}:{id(pipe)}": now.timestamp()})
+                pipe.expire(key, int(self.window.total_seconds()) + 60)
+            pipe.execute()
+            return
+        db.session.add(LoginFailure(email=email.strip().lower()[:254], ip=ip[:64], at=now))
+        # Old rows are useless once outside the window; keep the table small.
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - self.window * 4))
+
+    def clear(self, email: str, ip: str) -> None:
+        if self.redis is not None:
+            self.redis.delete(self._keys(email, ip)[0])
+            return
+        db.session.execute(delete(LoginFailure).where(LoginFailure.email == email.strip().lower()))
+
+
+# --- signed links -------------------------------------------------------------------------------
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"expertpool-{purpose}")
+
+
+def make_link_token(user: User, purpose: str) -> str:
+    """A signed token bound to the user's current session token: once the password is set (which
+    rotates it), the link stops working."""
+    return _serializer(purpose).dumps({"u": user.id, "t": user.session_token})
+
+
+class LinkError(Exception):
+    def __init__(self, expired: bool):
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def user_from_link_token(token: str, purpose: str, max_age: timedelta) -> User:
+    try:
+        data = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired as exc:
+        raise LinkError(expired=True) from exc
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise LinkError(expired=False) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise LinkError(expired=False)
+    user = db.session.get(User, data["u"])
+    if user is None or not user.active or user.session_token != data.get("t"):
+        raise LinkError(expired=False)
+    return user
+
+
+# --- account changes ----------------------------------------------------------------------------
+
+def set_password(user: User, password: str, *, actor: User | None, now: datetime, action: str) -> None:
+    """Set a new password and end every other session (the session token rotates)."""
+    had_password = user.has_password
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now
+    user.rotate_session_token()
+    audit.record(actor or user, action, user, now=now, before={"had_password": had_password},
+                 after={"had_password": True}, member_id=user.member_id)
+    db.session.flush()
+
+
+def update_profile(user: User, *, name: str, locale: str, now: datetime) -> None:
+    before = audit.snapshot(user, "name", "locale")
+    user.name = name
+    user.locale = locale
+    if before != audit.snapshot(user, "name", "locale"):
+        audit.record(user, "user.profile", user, now=now, before=before,
+                     after=audit.snapshot(user, "name", "locale"), member_id=user.member_id)
+    db.session.flush()
+
+
+def send_invitation(user: User, *, now: datetime) -> None:
+    from flask import url_for
+
+    from expertpool.i18n import translate_for
+    from expertpool.mail import send_mail
+
+    link = url_for("auth.accept_invitation", token=make_link_token(user, "invite"), _external=False)
+    base = current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/")
+    pool = _pool_name()
+    subject = translate_for(user, "Votre accès à %(pool)s", pool=pool)
+    body = translate_for(
+        user,
+        "Bonjour %(name)s,\n\nVous êtes invité(e) à utiliser %(pool)s. Choisissez votre mot de passe "
+        "en suivant ce lien (valable 7 jours) :\n%(link)s\n",
+        name=user.name, pool=pool, link=base + link,
+    )
+    send_mail(user.email, subject, body)
+    user.invited_at = now
+
+
+def invite_user(*, email: str, name: str, role: str, member_id: int | None, actor: User,
+                now: datetime, locale: str = "fr") -> User:
+    """Create an account without a password and mail a signed link to choose one."""
+    user = User(email=email, name=name, role=role, member_id=member_id, locale=locale, created_at=now)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.invite", user, now=now, after=audit.snapshot(user, "email", "role", "member_id"),
+                 member_id=member_id)
+    send_invitation(user, now=now)
+    return user
+
+
+def send_password_reset(user: User) -> None:
+    from flask import url_for
+
+    from expertpool.i18n import translate_for
+    from expertpool.mail import send_mail
+
+    link = current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/") + url_for(
+        "auth.reset_password", token=make_link_token(user, "reset"))
+    send_mail(
+        user.email,
+        translate_for(user, "Réinitialisation de votre mot de passe"),
+        translate_for(user, "Bonjour %(name)s,\n\nPour choisir un nouveau mot de passe, suivez ce lien "
+                      "(valable 2 heures) :\n%(link)s\n\nSi vous n'avez rien demandé, ignorez ce message.\n",
+                      name=user.name, link=link),
+    )
+
+
+def _pool_name() -> str:
+    from expertpool.models import PoolSettings
+
+    return PoolSettings.load(db.session).name

@@ -1,0 +1,1 @@
+"""The marketplace of experts: cards, filters, profiles."""

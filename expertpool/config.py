@@ -1,0 +1,110 @@
+"""Configuration read from the environment when the app is created (never at import time)."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+HOLIDAY_REGIONS = ("metropole", "alsace-moselle")
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable app (missing secret, bad value)."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key(instance_path: str) -> str:
+    """The local development key: generated once and kept in instance/, so that restarting
+    `make run` (or running several processes) does not log everybody out."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str, env: dict[str, str] | None = None) -> dict:
+    """Build the settings dict from EXPERTPOOL_* variables (and SECRET_KEY)."""
+    env = dict(os.environ if env is None else env)
+    development = env.get("EXPERTPOOL_ENV", "production") == "development"
+    secret_key = env.get("SECRET_KEY") or env.get("EXPERTPOOL_SECRET_KEY")
+    if not secret_key:
+        if not development:
+            raise ConfigError(
+                "SECRET_KEY must be set (or EXPERTPOOL_ENV=development for the local default key)."
+            )
+        secret_key = _dev_secret_key(instance_path)
+    region = env.get("EXPERTPOOL_HOLIDAYS_REGION", "metropole")
+    if region not in HOLIDAY_REGIONS:
+        raise ConfigError(f"EXPERTPOOL_HOLIDAYS_REGION must be one of {', '.join(HOLIDAY_REGIONS)}")
+    database_url = env.get("EXPERTPOOL_DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "expertpool.sqlite3")
+    )
+    https = _bool(env.get("EXPERTPOOL_HTTPS"), default=not development)
+    return {
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "EXPERTPOOL_ENV": "development" if development else "production",
+        "EXPERTPOOL_HOLIDAYS_REGION": region,
+        "EXPERTPOOL_TIMEZONE": "Europe/Paris",
+        "EXPERTPOOL_BASE_URL": env.get("EXPERTPOOL_BASE_URL", "http://127.0.0.1:5000"),
+        "EXPERTPOOL_HTTPS": https,
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "MAIL_SERVER": env.get("EXPERTPOOL_MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("EXPERTPOOL_MAIL_PORT", "587")),
+        "MAIL_USERNAME": env.get("EXPERTPOOL_MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("EXPERTPOOL_MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool(env.get("EXPERTPOOL_MAIL_USE_TLS"), default=True),
+        "MAIL_SENDER": env.get("EXPERTPOOL_MAIL_SENDER", "expertpool <no-reply@expertpool.local>"),
+        "RATELIMIT_STORAGE_URL": env.get("EXPERTPOOL_RATELIMIT_STORAGE_URL", ""),
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+BASE_DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+    "LANGUAGES": ("fr", "en"),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # a CSV import of a few thousand members fits easily
+    "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "INVITATION_MAX_AGE": timedelta(days=7),
+    "RESET_MAX_AGE": timedelta(hours=2),
+    "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+}
+
+TESTING_DEFAULTS = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-not-for-production",
+    "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    "WTF_CSRF_ENABLED": False,
+    "EXPERTPOOL_ENV": "testing",
+    "EXPERTPOOL_HOLIDAYS_REGION": "metropole",
+    "EXPERTPOOL_TIMEZONE": "Europe/Paris",
+    "EXPERTPOOL_BASE_URL": "http://localhost",
+    "EXPERTPOOL_HTTPS": False,
+    "MAIL_SERVER": "",
+    "MAIL_SENDER": "expertpool <no-reply@expertpool.local>",
+    "RATELIMIT_STORAGE_URL": "",
+}

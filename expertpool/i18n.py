@@ -1,0 +1,115 @@
+"""Languages and French formats: French first (message ids are French), English available.
+
+Quantities are stored in half-days and shown in days with a decimal comma ("2,5 jours");
+money is stored in euro cents and shown as "1 250,50 €".
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal, parse_decimal
+from flask import Flask, current_app, request, session
+from flask_babel import force_locale, format_date, get_locale, gettext, ngettext
+from flask_login import current_user
+from markupsafe import Markup
+
+from expertpool.extensions import babel
+from expertpool.timeutil import to_paris
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    # French first: a visitor sees French unless they chose English.
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def translate_for(user, message: str, **params) -> str:
+    """`message` (a French msgid) in `user`'s language, for notifications and mail sent to others."""
+    with force_locale(getattr(user, "locale", None) or "fr"):
+        return gettext(message, **params)
+
+
+def locale_code() -> str:
+    return str(get_locale() or "fr")
+
+
+def days_label(half_days: int | None) -> str:
+    """'2,5 jours', '1 jour', '0,5 jour' (in French; '2.5 days' in English)."""
+    half_days = half_days or 0
+    value = Decimal(half_days) / 2
+    number = format_decimal(value, format="#,##0.#", locale=locale_code())
+    return ngettext("%(n)s jour", "%(n)s jours", 2 if value > 1 else 1, n=number)
+
+
+def days_number(half_days: int | None) -> str:
+    value = Decimal(half_days or 0) / 2
+    return format_decimal(value, format="#,##0.#", locale=locale_code())
+
+
+def money(cents: int | None) -> str:
+    return format_currency(Decimal(cents or 0) / 100, "EUR", locale=locale_code())
+
+
+def number(value) -> str:
+    return format_decimal(value, locale=locale_code())
+
+
+def parse_french_decimal(text: str) -> Decimal:
+    """Read '1 250,50' or '1250.50' (spreadsheets write both); raises ValueError on anything else."""
+    cleaned = (text or "").strip().replace("\u202f", " ").replace("\xa0", " ").replace(" ", "")
+    if not cleaned:
+        raise ValueError("empty")
+    try:
+        return parse_decimal(cleaned, locale="fr", strict=False) if "," in cleaned else Decimal(cleaned)
+    except Exception as exc:  # babel raises NumberFormatError, Decimal raises InvalidOperation
+        raise ValueError(text) from exc
+
+
+def date_long(value: date | None) -> str:
+    return format_date(value, format="d MMMM y") if value else ""
+
+
+def date_short(value: date | None) -> str:
+    return format_date(value, format="EEE d MMM") if value else ""
+
+
+def datetime_paris(value: datetime | None) -> str:
+    if not value:
+        return ""
+    local = to_paris(value)
+    return format_date(local.date(), format="d MMM y") + " " + local.strftime("%H:%M")
+
+
+def half_label(half: str) -> str:
+    return gettext("matin") if half == "am" else gettext("après-midi")
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=_translations_dir())
+    app.jinja_env.filters.update(
+        days=days_label, days_number=days_number, money=money, number=number, date_long=date_long,
+        date_short=date_short, datetime_paris=datetime_paris, half=half_label,
+    )
+    app.jinja_env.globals.update(locale_code=locale_code)
+
+    @app.context_processor
+    def _language_switch():
+        return {"other_locale": "en" if locale_code() == "fr" else "fr", "Markup": Markup}
+
+    @app.before_request
+    def _remember_language_choice():
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            session["locale"] = lang
+
+
+def _translations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent / "translations")

@@ -1,0 +1,40 @@
+"""The data model, one module per aggregate; importing this package registers every table."""
+
+from expertpool.models.base import Base
+from expertpool.models.booking import Booking
+from expertpool.models.enums import (
+    BookingStatus,
+    Half,
+    MemberKind,
+    PeriodStatus,
+    QuotaKind,
+    QuotaPolicy,
+    RequestStatus,
+    RunMode,
+    UnavailabilityKind,
+    Urgency,
+    UserRole,
+)
+from expertpool.models.expert import Expert, Role, Skill, Unavailability
+from expertpool.models.member import Member, is_valid_siren
+from expertpool.models.operations import (
+    AllocationRun,
+    AuditLog,
+    AuditLogIsAppendOnly,
+    JobRun,
+    LoginFailure,
+    Notification,
+    OutboxMail,
+)
+from expertpool.models.quota import Quota, QuotaAdjustment, QuotaPeriod
+from expertpool.models.request import InterventionRequest, RequestMessage
+from expertpool.models.settings import PoolSettings
+from expertpool.models.user import User
+
+__all__ = [
+    "AllocationRun", "AuditLog", "AuditLogIsAppendOnly", "Base", "Booking", "BookingStatus", "Expert",
+    "Half", "InterventionRequest", "JobRun", "LoginFailure", "Member", "MemberKind", "Notification",
+    "OutboxMail", "PeriodStatus", "PoolSettings", "Quota", "QuotaAdjustment", "QuotaKind", "QuotaPeriod",
+    "QuotaPolicy", "RequestMessage", "RequestStatus", "Role", "RunMode", "Skill", "Unavailability",
+    "UnavailabilityKind", "Urgency", "User", "UserRole", "is_valid_siren",
+]

@@ -1,0 +1,46 @@
+"""The pool's own settings: one row, edited by the administrator."""
+
+from datetime import time
+
+from sqlalchemy import CheckConstraint, String, Time
+from sqlalchemy.orm import Mapped, mapped_column
+
+from expertpool.models.base import Base
+
+
+class PoolSettings(Base):
+    __tablename__ = "pool_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("unit_price_cents >= 0", name="unit_price_not_negative"),
+        CheckConstraint("auto_approve_max_half_days >= 0", name="auto_approve_not_negative"),
+        CheckConstraint("horizon_weeks BETWEEN 1 AND 60", name="horizon_weeks_range"),
+        CheckConstraint("holidays_region IN ('metropole', 'alsace-moselle')", name="holidays_region_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    name: Mapped[str] = mapped_column(String(200), default="Pool d'experts numériques")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    # Price of one half-day, excluding VAT, in euro cents (150–210 € is typical).
+    unit_price_cents: Mapped[int] = mapped_column(default=18000)
+    holidays_region: Mapped[str] = mapped_column(String(20), default="metropole")
+    am_start: Mapped[time] = mapped_column(Time, default=time(8, 30))
+    am_end: Mapped[time] = mapped_column(Time, default=time(12, 0))
+    pm_start: Mapped[time] = mapped_column(Time, default=time(13, 30))
+    pm_end: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    # Requests of at most this many half-days that fit the remaining quota are approved on
+    # submission; 0 turns auto-approval off.
+    auto_approve_max_half_days: Mapped[int] = mapped_column(default=0)
+    horizon_weeks: Mapped[int] = mapped_column(default=12)
+    # Crontab fields (minute hour day month day_of_week), Europe/Paris.
+    scheduler_cron: Mapped[str] = mapped_column(String(100), default="0 6 * * mon-fri")
+
+    @classmethod
+    def load(cls, session) -> "PoolSettings":
+        """The settings row; a fresh database gets the defaults (flushed, committed by the caller)."""
+        settings = session.get(cls, 1)
+        if settings is None:
+            settings = cls(id=1)
+            session.add(settings)
+            session.flush()
+        return settings

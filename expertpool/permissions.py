@@ -1,0 +1,123 @@
+"""Who may do what: `can_<verb>(user, obj)` rules used by views and templates, and coarse role gates.
+
+Views answer 404 (not 403) when an object belongs to another member or expert, so that ids cannot be
+probed; they answer 403 when a whole page belongs to another role.
+"""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from expertpool.models import BookingStatus, RequestStatus, UserRole
+
+STAFF = (UserRole.COORDINATOR, UserRole.ADMIN)
+
+
+def roles_required(*roles: str):
+    """Coarse gate for a whole view: login first, then 403 for the other roles."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = roles_required(*STAFF)
+admin_required = roles_required(UserRole.ADMIN)
+member_required = roles_required(UserRole.MEMBER)
+expert_required = roles_required(UserRole.EXPERT)
+
+
+def is_staff(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in STAFF)
+
+
+def member_ids_visible_to(user) -> set[int]:
+    """The member structures whose requests and balance `user` may follow: its own, and for an EPCI
+    holding an envelope, also its communes (the roll-up)."""
+    if not (user and user.is_authenticated and user.role == UserRole.MEMBER and user.member_id):
+        return set()
+    ids = {user.member_id}
+    member = user.member
+    if member is not None and member.holds_envelope:
+        ids.update(child.id for child in member.children)
+    return ids
+
+
+def can_view_member(user, member) -> bool:
+    return is_staff(user) or member.id in member_ids_visible_to(user)
+
+
+def can_view_request(user, req) -> bool:
+    if is_staff(user):
+        return True
+    if user.role == UserRole.MEMBER:
+        return req.member_id in member_ids_visible_to(user)
+    if user.role == UserRole.EXPERT and user.expert is not None:
+        return any(b.expert_id == user.expert.id for b in req.bookings)
+    return False
+
+
+def can_edit_request(user, req) -> bool:
+    """Members edit their own structure's requests until a coordinator has decided."""
+    return (user.role == UserRole.MEMBER and req.member_id == user.member_id
+            and req.status in (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO))
+
+
+def can_cancel_request(user, req, today) -> bool:
+    """Before the first booked half-day, and before completion."""
+    if not (is_staff(user) or (user.role == UserRole.MEMBER and req.member_id == user.member_id)):
+        return False
+    if req.status not in (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO,
+                          RequestStatus.APPROVED, RequestStatus.SCHEDULED):
+        return False
+    return not any(b.status == BookingStatus.DELIVERED or (b.holds_slot and b.date <= today)
+                   for b in req.bookings)
+
+
+def can_rate_request(user, req) -> bool:
+    return (user.role == UserRole.MEMBER and req.member_id == user.member_id
+            and req.status == RequestStatus.COMPLETED)
+
+
+def can_decide_request(user, req) -> bool:
+    return is_staff(user) and req.status in (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
+
+
+def can_message_request(user, req) -> bool:
+    return is_staff(user) or (user.role == UserRole.MEMBER and req.member_id == user.member_id)
+
+
+def can_view_agenda(user, expert) -> bool:
+    return is_staff(user) or (user.role == UserRole.EXPERT and user.expert is not None
+                              and user.expert.id == expert.id)
+
+
+def can_manage_expert_time(user, expert) -> bool:
+    """Declare unavailability, record delivery, write reports: the expert, or the pool's staff."""
+    return can_view_agenda(user, expert)
+
+
+def can_edit_week_pattern(user, expert) -> bool:
+    return is_staff(user)
+
+
+def can_view_statement(user, member) -> bool:
+    return is_staff(user) or (user.role == UserRole.MEMBER and user.member_id == member.id)
+
+
+def can_manage_roles(user) -> bool:
+    return bool(user.is_authenticated and user.role == UserRole.ADMIN)
+
+
+def init_template_globals(app) -> None:
+    app.jinja_env.globals.update({name: obj for name, obj in globals().items() if name.startswith("can_")})
+    app.jinja_env.globals["is_staff"] = is_staff

@@ -1,0 +1,1 @@
+"""The scheduler's coordinator pages: preview, commit, run history, manual moves."""

@@ -1,0 +1,1 @@
+"""Reports: dashboards, yearly statements, savings, exports."""

@@ -1,0 +1,131 @@
+"""Shared fixtures: the app once per session on SQLite or PostgreSQL (--db), a rolled-back
+transaction per test, a client, logins, and factories.
+
+`pytest --db sqlite` (default) or `pytest --db postgresql`; with CI=true a PostgreSQL that cannot be
+reached is a failure, not a skip.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from expertpool import create_app
+from expertpool.extensions import db as _db
+
+POSTGRES_ADMIN_URL = os.environ.get("EXPERTPOOL_TEST_POSTGRES_ADMIN_URL",
+                                    "postgresql+psycopg://root@127.0.0.1:5432/postgres")
+POSTGRES_TEST_DB = os.environ.get("EXPERTPOOL_TEST_POSTGRES_DB", "expertpool_test")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", choices=("sqlite", "postgresql"),
+                     default=os.environ.get("EXPERTPOOL_TEST_DB", "sqlite"),
+                     help="database the integration and functional tests run against")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def postgres_url(database: str = POSTGRES_TEST_DB) -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+
+
+def ensure_postgres_database(database: str = POSTGRES_TEST_DB) -> str:
+    """Create the test database if needed; skip (or fail under CI) when PostgreSQL is unreachable."""
+    engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database}).scalar()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+    except sa.exc.OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+    return postgres_url(database)
+
+
+@pytest.fixture(scope="session")
+def db_kind(request) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def database_url(db_kind, tmp_path_factory) -> str:
+    if db_kind == "postgresql":
+        return ensure_postgres_database()
+    # A file, not memory: threads and a second process must see the same database.
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "expertpool-test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "EXPERTPOOL_INSTANCE_DIR": tempfile.gettempdir()})
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The database inside a transaction rolled back after the test (views' commits become savepoints)."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        original = _db.session
+        _db.session = session
+        try:
+            yield _db
+        finally:
+            session.remove()
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+            _db.session = original
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """login(user): the client is now that user (session set directly: argon2 is slow on purpose)."""
+
+    def _login(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def factory(db):
+    from factories import Factory
+
+    return Factory(db.session)
+
+
+@pytest.fixture
+def artefacts_dir() -> Path:
+    path = Path(os.environ.get("EXPERTPOOL_TEST_ARTEFACTS", "test-artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
