@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from expertpool import create_app
@@ -40,7 +41,8 @@ def ensure_postgres_database(database: str = POSTGRES_TEST_DB) -> str:
     engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database}).scalar()
+            query = sa.text("SELECT 1 FROM pg_database WHERE datname = :n")
+            exists = conn.execute(query, {"n": database}).scalar()
             if not exists:
                 conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
     except sa.exc.OperationalError as exc:
@@ -73,11 +75,20 @@ def app(database_url):
     with app.app_context():
         _db.drop_all()
         _db.create_all()
+    # Tests keep an app context pushed (the `db` fixture), and Flask reuses it for every request made
+    # inside the test: without this, `g` (and the user Flask-Login caches in it) would leak from one
+    # request, or one client, to the next (flask-login #704).
+    request_started.connect(_fresh_request_globals, app)
     yield app
     with app.app_context():
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()
+
+
+def _fresh_request_globals(sender, **_extra):
+    for name in list(vars(g)):
+        delattr(g, name)
 
 
 @pytest.fixture

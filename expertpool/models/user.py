@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from expertpool.models.base import Base
@@ -23,7 +23,7 @@ class User(UserMixin, Base):
         CheckConstraint("role <> 'member' OR member_id IS NOT NULL", name="member_user_has_member"),
         CheckConstraint("locale IN ('fr', 'en')", name="locale_known"),
         # Unique whatever the case, even if a row were written without going through the model.
-        Index("uq_users_email_lower", func.lower("email"), unique=True),
+        Index("uq_users_email_lower", text("lower(email)"), unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
