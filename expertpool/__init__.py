@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from flask import Flask
 
 from expertpool import config as config_module
-from expertpool.extensions import babel, csrf, db, login_manager, migrate
+from expertpool.extensions import csrf, db, login_manager, migrate
 from expertpool.resources import resource_dir
 
 # Feature blueprints, in navigation order. Each feature package owns its views, forms and services.

@@ -1,13 +1,48 @@
-"""The administrator's pages: the blueprint (views are thin: load, check access, validate, call a service, commit, redirect)."""
+"""The administrator's pages: the pool's settings and, in development, the mail outbox."""
 
-from flask import Blueprint, render_template
+from decimal import Decimal
 
-from expertpool.permissions import roles_required
+from babel.numbers import format_decimal
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from expertpool.admin import services
+from expertpool.admin.forms import SettingsForm
+from expertpool.extensions import db
+from expertpool.models import OutboxMail, PoolSettings
+from expertpool.permissions import admin_required
+from expertpool.timeutil import now_utc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.route("/parametres")
-@roles_required("admin")
+@bp.route("/parametres", methods=["GET", "POST"])
+@admin_required
 def settings():
-    return render_template("main/under_construction.html", title="admin.settings")
+    pool = PoolSettings.load(db.session)
+    form = SettingsForm(obj=pool)
+    if request.method == "GET":
+        euros = Decimal(pool.unit_price_cents) / 100
+        form.unit_price.data = format_decimal(euros, format="0.00", locale="fr")
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in services.SETTING_FIELDS if hasattr(form, name)}
+        values["unit_price_cents"] = form.unit_price.cents
+        values["name"] = values["name"].strip()
+        if services.update_settings(pool, values, actor=current_user, now=now_utc()):
+            db.session.commit()
+            flash(_("Paramètres enregistrés."), "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/courriels")
+@admin_required
+def outbox():
+    """Mails the app wrote: the way to read invitations and resets when no SMTP server is configured."""
+    if current_app.config.get("MAIL_SERVER") and current_app.config.get("EXPERTPOOL_ENV") == "production":
+        abort(404)
+    page = db.paginate(select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()),
+                       per_page=25, error_out=False)
+    return render_template("admin/outbox.html", page=page)

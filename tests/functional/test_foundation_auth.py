@@ -126,7 +126,8 @@ def test_password_reset_flow_same_answer_for_unknown_email(db, client, mayor):
     mails = db.session.query(OutboxMail).filter_by(recipient="maire@plouzane.fr").all()
     assert len(mails) == 1
     link = re.search(r"/compte/reinitialiser/\S+", mails[0].body).group(0)
-    assert client.post(link, data={"password": "encore un autre mot", "confirm": "encore un autre mot"}).status_code == 302
+    new_password = {"password": "encore un autre mot", "confirm": "encore un autre mot"}
+    assert client.post(link, data=new_password).status_code == 302
     assert _login_form(client, "maire@plouzane.fr", "encore un autre mot").status_code == 302
 
 

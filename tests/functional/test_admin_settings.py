@@ -1,0 +1,58 @@
+"""The administrator edits the pool's settings; bad values are refused next to the field."""
+
+from datetime import time
+
+import pytest
+
+from expertpool.models import AuditLog, PoolSettings, UserRole
+
+GOOD = {"name": "Finistère Numérique", "contact_email": "contact@pool.bzh", "unit_price": "182,50",
+        "holidays_region": "alsace-moselle", "am_start": "08:30", "am_end": "12:00", "pm_start": "13:30",
+        "pm_end": "17:00", "auto_approve_max_half_days": "4", "horizon_weeks": "12",
+        "scheduler_cron": "0 6 * * mon-fri"}
+
+
+@pytest.fixture
+def admin(factory, login):
+    user = factory.user(role=UserRole.ADMIN)
+    login(user)
+    return user
+
+
+def test_admin_saves_settings_with_one_audit_row(client, db, admin):
+    response = client.post("/admin/parametres", data=GOOD)
+    assert response.status_code == 302
+    settings = PoolSettings.load(db.session)
+    assert settings.unit_price_cents == 18250
+    assert settings.holidays_region == "alsace-moselle"
+    assert settings.auto_approve_max_half_days == 4
+    assert settings.am_start == time(8, 30)
+    assert db.session.query(AuditLog).filter_by(action="settings.update").count() == 1
+    assert "182,50" in client.get("/admin/parametres").text
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("unit_price", "cent euros", "Indiquez un montant en euros"),
+    ("unit_price", "-5", "entre 0 et 100"),
+    ("unit_price", "NaN", "entre 0 et 100"),
+    ("horizon_weeks", "0", "Entre 1 et 60 semaines."),
+    ("horizon_weeks", "1e9", "Indiquez un nombre entier."),
+    ("horizon_weeks", "", "Indiquez un nombre de semaines."),
+    ("auto_approve_max_half_days", "-1", "Entre 0 (désactivée) et 120"),
+    ("scheduler_cron", "every morning", "Expression cron invalide"),
+    ("am_end", "08:00", "La fin du matin doit suivre son début."),
+    ("name", "x" * 300, "200 caractères au plus."),
+])
+def test_bad_settings_are_refused_and_nothing_changes(client, db, admin, field, value, message):
+    before = PoolSettings.load(db.session).unit_price_cents
+    response = client.post("/admin/parametres", data={**GOOD, field: value})
+    assert response.status_code == 400
+    assert message in response.text.replace("&#39;", "'")
+    assert PoolSettings.load(db.session).unit_price_cents == before
+    assert db.session.query(AuditLog).filter_by(action="settings.update").count() == 0
+
+
+def test_coordinator_cannot_change_settings(client, factory, login):
+    login(factory.user(role=UserRole.COORDINATOR))
+    assert client.get("/admin/parametres").status_code == 403
+    assert client.post("/admin/parametres", data=GOOD).status_code == 403
