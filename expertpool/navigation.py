@@ -11,6 +11,7 @@ _MEMBER = [
     ("catalogue.index", _l("Les experts")),
     ("requests.index", _l("Mes demandes")),
     ("reports.member_statement", _l("Bilan")),
+    ("feeds.member_calendar", _l("Calendrier")),
 ]
 _EXPERT = [
     ("agenda.index", _l("Mon agenda")),
@@ -72,6 +73,8 @@ def init_app(app) -> None:
     from expertpool.permissions import init_template_globals
 
     init_template_globals(app)
+    # Globals too, not only context: macros imported without context (status_badge…) read them.
+    app.jinja_env.globals.update(status_labels=STATUS_LABELS, urgency_labels=URGENCY_LABELS)
 
     @app.context_processor
     def _shared_context():

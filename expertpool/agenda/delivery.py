@@ -1,0 +1,102 @@
+"""What an expert records after the fact: each half-day delivered or not, and one report per request.
+
+Consumption is derived from booking statuses (`expertpool.quotas`), so marking a half-day delivered
+moves it from planned to delivered, and not delivered releases it back to the member's drawing right.
+"""
+
+from datetime import date, datetime
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
+
+from expertpool.audit import record, snapshot
+from expertpool.extensions import db
+from expertpool.i18n import translate_for
+from expertpool.models import Booking, BookingStatus, InterventionRequest, RequestStatus, User, UserRole
+from expertpool.notifications import notify
+
+MAX_NOTE_LENGTH = 2000
+MAX_REPORT_LENGTH = 20000
+# A request moves to "in progress" on its first delivered half-day from these statuses.
+STARTABLE_STATUSES = (RequestStatus.APPROVED, RequestStatus.SCHEDULED)
+MARKABLE_STATUSES = (BookingStatus.PLANNED, BookingStatus.DELIVERED, BookingStatus.NOT_DELIVERED)
+
+
+class DeliveryError(ValueError):
+    """A delivery that cannot be recorded (the message is shown to the user)."""
+
+
+def can_be_marked(booking: Booking, today: date) -> bool:
+    return booking.status in MARKABLE_STATUSES and booking.date <= today
+
+
+def record_delivery(booking: Booking, *, delivered: bool, note: str, actor, now: datetime,
+                    today: date) -> None:
+    """Mark one half-day delivered or not delivered, then move its request along its lifecycle."""
+    if booking.status not in MARKABLE_STATUSES:
+        raise DeliveryError(_l("Cette demi-journée a été annulée : elle ne peut plus être renseignée."))
+    if booking.date > today:
+        raise DeliveryError(_l("Une demi-journée à venir ne peut pas encore être renseignée."))
+    before = snapshot(booking, "status", "note", "to_reschedule")
+    booking.status = BookingStatus.DELIVERED if delivered else BookingStatus.NOT_DELIVERED
+    booking.note = note
+    booking.to_reschedule = False  # it happened (or not): there is nothing left to move
+    booking.sequence += 1
+    req = booking.request
+    record(actor, "booking.delivered" if delivered else "booking.not_delivered", booking, now=now,
+           before=before, after=snapshot(booking, "status", "note", "to_reschedule"),
+           member_id=req.member_id, expert_id=booking.expert_id, request_id=req.id)
+    db.session.flush()
+    _advance_request(req, actor=actor, now=now)
+
+
+def _advance_request(req: InterventionRequest, *, actor, now: datetime) -> None:
+    statuses = [b.status for b in req.bookings]
+    any_delivered = BookingStatus.DELIVERED in statuses
+    if any_delivered and req.status in STARTABLE_STATUSES:
+        _set_status(req, RequestStatus.IN_PROGRESS, actor=actor, now=now)
+    if (any_delivered and BookingStatus.PLANNED not in statuses
+            and req.status == RequestStatus.IN_PROGRESS):
+        req.completed_at = now
+        _set_status(req, RequestStatus.COMPLETED, actor=actor, now=now)
+        _ask_for_rating(req, now=now)
+
+
+def _set_status(req: InterventionRequest, status: str, *, actor, now: datetime) -> None:
+    before = snapshot(req, "status")
+    req.status = status
+    db.session.flush()
+    record(actor, f"request.{status}", req, now=now, before=before, after=snapshot(req, "status"),
+           member_id=req.member_id, request_id=req.id)
+
+
+def _ask_for_rating(req: InterventionRequest, *, now: datetime) -> None:
+    link = request_link(req)
+    users = db.session.query(User).filter(User.member_id == req.member_id, User.role == UserRole.MEMBER,
+                                          User.active.is_(True))
+    for user in users:
+        message = translate_for(user, "L'intervention « %(title)s » est terminée : donnez votre avis.",
+                                title=req.title)
+        subject = translate_for(user, "Intervention terminée : votre avis compte")
+        notify(user, "request.rate", message, now=now, link=link, mail_subject=subject)
+
+
+def request_link(req: InterventionRequest) -> str:
+    """The member's page of the request (built by the requests feature; its list page until it exists)."""
+    for endpoint, values in (("requests.detail", {"request_id": req.id}), ("requests.index", {})):
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, **values)
+            except BuildError:
+                continue
+    return ""
+
+
+def save_report(req: InterventionRequest, text: str, *, actor, now: datetime) -> None:
+    before = snapshot(req, "report", "report_by_id")
+    req.report = text
+    req.report_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    record(actor, "request.report", req, now=now, before=before,
+           after=snapshot(req, "report", "report_by_id"), member_id=req.member_id, request_id=req.id)
