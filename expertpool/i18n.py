@@ -43,7 +43,9 @@ def days_label(half_days: int | None) -> str:
     half_days = half_days or 0
     value = Decimal(half_days) / 2
     number = format_decimal(value, format="#,##0.#", locale=locale_code())
-    return ngettext("%(n)s jour", "%(n)s jours", 2 if value > 1 else 1, n=number)
+    # French keeps the singular below two ("1,5 jour"); English only for exactly one ("1.5 days").
+    plural = value >= 2 if locale_code() == "fr" else value != 1
+    return ngettext("%(n)s jour", "%(n)s jours", 2 if plural else 1, n=number)
 
 
 def days_number(half_days: int | None) -> str:

@@ -1,19 +1,323 @@
-"""Member users' requests: the blueprint (views are thin: load, check access, validate, call a service, commit, redirect)."""
+"""The member's space: home with the drawing right, the request form, "my requests" and each request's page.
 
-from flask import Blueprint, render_template
+Views are thin: load (404 for another member's request) → check what the state allows → validate the
+form → call a service → commit once → redirect.
+"""
 
-from expertpool.permissions import roles_required
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from expertpool import quotas
+from expertpool.extensions import db
+from expertpool.models import InterventionRequest, RequestStatus
+from expertpool.permissions import (
+    can_cancel_request,
+    can_edit_request,
+    can_message_request,
+    can_rate_request,
+    member_ids_visible_to,
+    member_required,
+)
+from expertpool.requests import queries, services
+from expertpool.requests.forms import (
+    URGENCY_HELP,
+    CancelForm,
+    MessageForm,
+    RatingForm,
+    RequestForm,
+    days_text,
+    parse_days,
+)
+from expertpool.timeutil import now_utc, today_paris
 
 bp = Blueprint("requests", __name__)
 
+ACTIONS = ("preview", "draft", "submit", "save")
+
+
+# --- loading and access ---------------------------------------------------------------------------
+
+def _visible_request_or_404(request_id: int) -> InterventionRequest:
+    """A request of the user's structure (or, for an EPCI with an envelope, of its communes)."""
+    req = queries.load_request(request_id)
+    if req is None or req.member_id not in member_ids_visible_to(current_user):
+        abort(404)
+    return req
+
+
+def _own_request_or_404(request_id: int) -> InterventionRequest:
+    """A request the user may act on: its own structure's only (an EPCI follows its communes read-only)."""
+    req = _visible_request_or_404(request_id)
+    if req.member_id != current_user.member_id:
+        abort(404)
+    return req
+
+
+def _balance_context(today):
+    period = quotas.period_for(today)
+    member = current_user.member
+    context = {"period": period, "balance": quotas.balance(member.id, period), "envelope": None,
+               "children_balances": []}
+    if member.holds_envelope:
+        context["envelope"] = quotas.envelope_balance(member, period)
+        children = sorted(member.children, key=lambda m: m.name)
+        by_id = quotas.balances([c.id for c in children], period)
+        context["children_balances"] = [(child, by_id[child.id]) for child in children]
+    return context
+
+
+# --- home -----------------------------------------------------------------------------------------
 
 @bp.route("/mon-espace")
-@roles_required("member")
+@member_required
 def dashboard():
-    return render_template("main/under_construction.html", title="requests.dashboard")
+    today = today_paris(now_utc())
+    visible = member_ids_visible_to(current_user)
+    return render_template(
+        "requests/dashboard.html",
+        upcoming=queries.upcoming_bookings(visible, today),
+        needing_action=queries.requests_needing_action(current_user.member_id),
+        notifications=queries.latest_notifications(current_user),
+        **_balance_context(today),
+    )
 
+
+# --- list and detail ------------------------------------------------------------------------------
 
 @bp.route("/demandes")
-@roles_required("member")
+@member_required
 def index():
-    return render_template("main/under_construction.html", title="requests.index")
+    status = request.args.get("statut", "")
+    if status not in {s.value for s in RequestStatus}:
+        status = ""
+    page = request.args.get("page", 1, type=int)
+    visible = member_ids_visible_to(current_user)
+    return render_template(
+        "requests/index.html", page=queries.requests_page(visible, status=status or None, page=max(1, page)),
+        status=status, statuses=list(RequestStatus), **_balance_context(today_paris(now_utc())),
+    )
+
+
+def _render_detail(req, *, message_form=None, cancel_form=None, rating_form=None, status=200):
+    today = today_paris(now_utc())
+    return render_template(
+        "requests/detail.html", req=req, today=today,
+        message_form=message_form or MessageForm(formdata=None),
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        rating_form=rating_form or RatingForm(formdata=None),
+        may_edit=can_edit_request(current_user, req),
+        may_cancel=can_cancel_request(current_user, req, today),
+        may_rate=can_rate_request(current_user, req),
+        may_message=can_message_request(current_user, req) and req.member_id == current_user.member_id,
+    ), status
+
+
+@bp.route("/demandes/<int:request_id>")
+@member_required
+def detail(request_id: int):
+    return _render_detail(_visible_request_or_404(request_id))
+
+
+# --- the request form -----------------------------------------------------------------------------
+
+def _prepare_form(form: RequestForm, today, original_earliest=None) -> RequestForm:
+    roles, experts, skills = queries.form_choices()
+    form.set_choices(roles, experts, skills)
+    form.today = today
+    form.original_earliest = original_earliest
+    return form
+
+
+def _render_form(form, *, req=None, position=None, status=200):
+    today = today_paris(now_utc())
+    return render_template("requests/form.html", form=form, req=req, position=position,
+                           urgency_help=URGENCY_HELP, **_balance_context(today)), status
+
+
+def _handle_form(form: RequestForm, req: InterventionRequest | None):
+    """Validate, then preview the quota position, or save (as draft / submitted) and redirect."""
+    now = now_utc()
+    action = request.form.get("action", "draft")
+    if action not in ACTIONS:
+        action = "draft"
+    valid = form.validate()
+    position = None
+    if form.half_days is not None:
+        earliest = form.earliest.data or today_paris(now)
+        position = services.quota_preview(current_user.member_id, form.half_days, earliest, now=now,
+                                          deadline=form.deadline.data, request_id=req.id if req else None)
+    if not valid:
+        return _render_form(form, req=req, position=position, status=400)
+    if action == "preview":
+        return _render_form(form, req=req, position=position)
+    submit = action == "submit" and (req is None or req.status == RequestStatus.DRAFT)
+    try:
+        if req is None:
+            req = services.create_request(current_user.member_id, actor=current_user, now=now,
+                                          data=form.data_for_service(), submit=submit)
+        else:
+            services.update_request(req, actor=current_user, now=now, data=form.data_for_service(),
+                                    submit=submit)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("La demande a été modifiée entre-temps : vérifiez-la et recommencez."), "warning")
+        return redirect(url_for("requests.detail", request_id=req.id))
+    except services.RequestStateError:
+        db.session.rollback()
+        flash(_("Cette demande ne peut plus être modifiée."), "warning")
+        return redirect(url_for("requests.detail", request_id=req.id))
+    except IntegrityError:
+        # A role, expert or skill chosen in the form was removed meanwhile by a coordinator.
+        db.session.rollback()
+        flash(_("Un rôle, un expert ou une compétence choisi n'existe plus : vérifiez le formulaire."), "danger")
+        return _render_form(form, req=req, position=position, status=400)
+    if req.status == RequestStatus.APPROVED:
+        flash(_("Votre demande est envoyée et déjà acceptée : elle sera planifiée prochainement."), "success")
+    elif submit:
+        flash(_("Votre demande est envoyée au coordinateur du pool."), "success")
+    elif req.status == RequestStatus.DRAFT:
+        flash(_("Brouillon enregistré. Il n'est pas encore envoyé."), "success")
+    else:
+        flash(_("Modifications enregistrées."), "success")
+    return redirect(url_for("requests.detail", request_id=req.id))
+
+
+def _iso_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+@bp.route("/demandes/verifier-droit")
+@member_required
+def quota_check():
+    """The drawing-right message for some days and a start date, as an HTML fragment: request_form.js
+    asks for it as the member types, so the rule stays in one place (the server)."""
+    now = now_utc()
+    try:
+        half_days = parse_days(request.args.get("jours", ""))
+    except ValueError:
+        return "", 204
+    earliest = _iso_date(request.args.get("debut")) or today_paris(now)
+    deadline = _iso_date(request.args.get("fin"))
+    own = request.args.get("demande", type=int)
+    req = db.session.get(InterventionRequest, own) if own else None
+    request_id = req.id if req is not None and req.member_id == current_user.member_id else None
+    position = services.quota_preview(current_user.member_id, half_days, earliest, now=now, deadline=deadline,
+                                      request_id=request_id)
+    return render_template("requests/_position_fragment.html", position=position)
+
+
+@bp.route("/demandes/nouvelle", methods=["GET", "POST"])
+@member_required
+def new():
+    today = today_paris(now_utc())
+    if request.method == "POST":
+        return _handle_form(_prepare_form(RequestForm(), today), None)
+    form = _prepare_form(RequestForm(formdata=None), today)
+    form.address.data = current_user.member.address
+    form.earliest.data = today + timedelta(days=1)
+    expert_id = request.args.get("expert", type=int)
+    expert = form.offered_expert(expert_id)
+    if expert is not None:
+        form.preferred_expert.data = expert.id
+        form.role.data = expert.roles[0].id if expert.roles else None
+    return _render_form(form)
+
+
+@bp.route("/demandes/<int:request_id>/modifier", methods=["GET", "POST"])
+@member_required
+def edit(request_id: int):
+    req = _own_request_or_404(request_id)
+    if not can_edit_request(current_user, req):
+        flash(_("Cette demande ne peut plus être modifiée : elle a déjà été traitée."), "warning")
+        return redirect(url_for("requests.detail", request_id=req.id))
+    today = today_paris(now_utc())
+    if request.method == "POST":
+        return _handle_form(_prepare_form(RequestForm(), today, req.earliest), req)
+    form = _prepare_form(RequestForm(formdata=None), today, req.earliest)
+    form.title.data, form.description.data = req.title, req.description
+    form.role.data, form.preferred_expert.data = req.role_id, req.preferred_expert_id
+    form.skills.data = [s.id for s in req.skills]
+    form.days.data = days_text(req.half_days)
+    form.earliest.data, form.deadline.data = req.earliest, req.deadline
+    form.urgency.data = req.urgency
+    form.place.data = "on_site" if req.on_site else "remote"
+    form.address.data = req.address
+    return _render_form(form, req=req)
+
+
+# --- actions on a request -------------------------------------------------------------------------
+
+@bp.route("/demandes/<int:request_id>/annuler", methods=["POST"])
+@member_required
+def cancel(request_id: int):
+    req = _own_request_or_404(request_id)
+    form = CancelForm()
+    if not form.validate():
+        return _render_detail(req, cancel_form=form, status=400)
+    try:
+        services.cancel_request(req, actor=current_user, now=now_utc(), reason=form.reason.data)
+        db.session.commit()
+    except services.RequestStateError:
+        db.session.rollback()
+        flash(_("Cette demande ne peut plus être annulée : une demi-journée a déjà commencé ou elle est "
+                "terminée."), "warning")
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("La demande a été modifiée entre-temps : vérifiez-la et recommencez."), "warning")
+    else:
+        flash(_("La demande est annulée ; les demi-journées réservées sont rendues à votre droit de tirage."),
+              "success")
+    return redirect(url_for("requests.detail", request_id=request_id))
+
+
+@bp.route("/demandes/<int:request_id>/evaluer", methods=["POST"])
+@member_required
+def rate(request_id: int):
+    req = _own_request_or_404(request_id)
+    if not can_rate_request(current_user, req):
+        flash(_("Cette intervention ne peut pas (ou plus) être évaluée."), "warning")
+        return redirect(url_for("requests.detail", request_id=req.id))
+    form = RatingForm()
+    if not form.validate():
+        return _render_detail(req, rating_form=form, status=400)
+    try:
+        services.rate_request(req, actor=current_user, now=now_utc(), rating=form.rating.data,
+                              comment=form.comment.data)
+        db.session.commit()
+    except (services.RequestStateError, StaleDataError):
+        db.session.rollback()
+        flash(_("Cette intervention ne peut pas (ou plus) être évaluée."), "warning")
+    else:
+        flash(_("Merci pour votre évaluation."), "success")
+    return redirect(url_for("requests.detail", request_id=request_id))
+
+
+@bp.route("/demandes/<int:request_id>/messages", methods=["GET", "POST"])
+@member_required
+def messages(request_id: int):
+    req = _own_request_or_404(request_id)
+    if request.method == "GET":
+        return redirect(url_for("requests.detail", request_id=req.id, _anchor="messages"))
+    form = MessageForm()
+    if not form.validate():
+        return _render_detail(req, message_form=form, status=400)
+    answering = req.status == RequestStatus.NEEDS_INFO
+    try:
+        services.post_message(req, actor=current_user, now=now_utc(), body=form.body.data)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("La demande a été modifiée entre-temps : vérifiez-la et recommencez."), "warning")
+    else:
+        flash(_("Réponse envoyée : la demande retourne au coordinateur.") if answering
+              else _("Message envoyé au coordinateur."), "success")
+    return redirect(url_for("requests.detail", request_id=request_id, _anchor="messages"))

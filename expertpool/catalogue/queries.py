@@ -1,0 +1,167 @@
+"""Read-side of the marketplace: experts matching the filters, their ratings and next free half-day.
+
+Every function answers for many experts at once in a fixed number of queries, so the page costs the
+same whether the pool has ten experts or two hundred.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from expertpool.calendars import days, public_holidays
+from expertpool.extensions import db
+from expertpool.models import (
+    Booking,
+    Expert,
+    InterventionRequest,
+    Role,
+    Skill,
+    Unavailability,
+)
+from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus
+from expertpool.models.expert import expert_roles, expert_skills
+
+# A rating is shown once this many rated interventions back it: one unhappy mayor is not a verdict.
+MIN_RATINGS_SHOWN = 3
+# How far ahead "next free half-day" looks (in weeks); beyond it the card says "not before…".
+FREE_SLOT_HORIZON_WEEKS = 26
+MAX_SEARCH_LENGTH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    average: float
+    count: int
+
+    @property
+    def shown(self) -> bool:
+        return self.count >= MIN_RATINGS_SHOWN
+
+
+@dataclass(frozen=True, slots=True)
+class FreeSlot:
+    day: date
+    half: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExpertCard:
+    expert: Expert
+    rating: Rating | None
+    next_free: FreeSlot | None
+
+
+def _like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with the user's % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_experts(*, text: str = "", role_id: int | None = None, skill_id: int | None = None,
+                 mode: str = "") -> list[Expert]:
+    """Active experts matching the search (name, bio, skills, roles) and filters, roles and skills loaded."""
+    stmt = (select(Expert).where(Expert.active.is_(True))
+            .options(selectinload(Expert.roles), selectinload(Expert.skills))
+            .order_by(Expert.display_name, Expert.id))
+    text = (text or "").strip()[:MAX_SEARCH_LENGTH]
+    if text:
+        pattern = _like_pattern(text)
+        skill_match = (select(expert_skills.c.expert_id).join(Skill, Skill.id == expert_skills.c.skill_id)
+                       .where(Skill.name.ilike(pattern, escape="\\")))
+        role_match = (select(expert_roles.c.expert_id).join(Role, Role.id == expert_roles.c.role_id)
+                      .where(or_(Role.label.ilike(pattern, escape="\\"), Role.code.ilike(pattern, escape="\\"))))
+        stmt = stmt.where(or_(
+            Expert.display_name.ilike(pattern, escape="\\"),
+            Expert.bio.ilike(pattern, escape="\\"),
+            Expert.id.in_(skill_match),
+            Expert.id.in_(role_match),
+        ))
+    if role_id:
+        stmt = stmt.where(Expert.id.in_(select(expert_roles.c.expert_id).where(expert_roles.c.role_id == role_id)))
+    if skill_id:
+        stmt = stmt.where(Expert.id.in_(
+            select(expert_skills.c.expert_id).where(expert_skills.c.skill_id == skill_id)))
+    if mode == "on_site":
+        stmt = stmt.where(Expert.works_on_site.is_(True))
+    elif mode == "remote":
+        stmt = stmt.where(Expert.works_remote.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def ratings(expert_ids: list[int]) -> dict[int, Rating]:
+    """{expert_id: Rating} over the rated requests each expert delivered at least one half-day of."""
+    if not expert_ids:
+        return {}
+    # One row per (expert, request) whatever the number of half-days delivered.
+    served = (select(Booking.request_id, Booking.expert_id)
+              .where(Booking.expert_id.in_(expert_ids), Booking.status == BookingStatus.DELIVERED)
+              .distinct().subquery())
+    rows = db.session.execute(
+        select(served.c.expert_id, func.avg(InterventionRequest.rating), func.count(InterventionRequest.id))
+        .join(InterventionRequest, InterventionRequest.id == served.c.request_id)
+        .where(InterventionRequest.rating.is_not(None))
+        .group_by(served.c.expert_id)
+    ).all()
+    return {expert_id: Rating(float(avg), int(count)) for expert_id, avg, count in rows}
+
+
+def next_free_half_days(experts: list[Expert], start: date, region: str,
+                        weeks: int = FREE_SLOT_HORIZON_WEEKS) -> dict[int, FreeSlot | None]:
+    """{expert_id: first half-day from `start` in the weekly pattern, not a holiday, not unavailable,
+    not booked}, with one query for the bookings and one for the unavailability of all experts."""
+    if not experts:
+        return {}
+    end = start + timedelta(weeks=weeks)
+    ids = [e.id for e in experts]
+    booked: set[tuple[int, date, str]] = {tuple(row) for row in db.session.execute(
+        select(Booking.expert_id, Booking.date, Booking.half)
+        .where(Booking.expert_id.in_(ids), Booking.date >= start, Booking.date <= end,
+               Booking.status.in_(HOLDING_BOOKING_STATUSES))
+    )}
+    off: dict[int, list[Unavailability]] = {}
+    for unavailability in db.session.scalars(
+        select(Unavailability).where(Unavailability.expert_id.in_(ids), Unavailability.end_date >= start,
+                                     Unavailability.start_date <= end)
+    ):
+        off.setdefault(unavailability.expert_id, []).append(unavailability)
+    holidays = public_holidays(region, start, end)
+    result: dict[int, FreeSlot | None] = {}
+    for expert in experts:
+        result[expert.id] = _first_free(expert, start, end, holidays, booked, off.get(expert.id, []))
+    return result
+
+
+def _first_free(expert, start, end, holidays, booked, unavailable) -> FreeSlot | None:
+    for day in days(start, end):
+        if day in holidays:
+            continue
+        for half in ("am", "pm"):
+            if (expert.works(day.weekday(), half) and (expert.id, day, half) not in booked
+                    and not any(u.covers(day, half) for u in unavailable)):
+                return FreeSlot(day, half)
+    return None
+
+
+def expert_cards(experts: list[Expert], *, start: date, region: str,
+                 free_before: date | None = None) -> list[ExpertCard]:
+    """The marketplace cards; with `free_before`, only experts with a free half-day before that date."""
+    rated = ratings([e.id for e in experts])
+    free = next_free_half_days(experts, start, region)
+    cards = [ExpertCard(e, rated.get(e.id), free.get(e.id)) for e in experts]
+    if free_before is not None:
+        cards = [c for c in cards if c.next_free is not None and c.next_free.day <= free_before]
+    return cards
+
+
+def filter_choices() -> tuple[list[Role], list[Skill]]:
+    return (list(db.session.scalars(select(Role).order_by(Role.label))),
+            list(db.session.scalars(select(Skill).order_by(Skill.name))))
+
+
+def load_expert(expert_id: int) -> Expert | None:
+    return db.session.scalar(
+        select(Expert).where(Expert.id == expert_id, Expert.active.is_(True))
+        .options(selectinload(Expert.roles), selectinload(Expert.skills))
+    )

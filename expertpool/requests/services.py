@@ -1,0 +1,215 @@
+"""What a member does to a request: create or edit a draft, submit, cancel, rate, write to the coordinator.
+
+Each function takes the acting user and `now`, writes one audit row for its state change, notifies
+whoever must know, flushes and never commits (the view commits once).
+"""
+
+from datetime import datetime
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from expertpool.audit import record, snapshot
+from expertpool.coordination.approval import (
+    answer_information,
+    auto_approve_if_eligible,
+    period_of_request,
+    quota_position,
+)
+from expertpool.extensions import db
+from expertpool.i18n import date_long, half_label, translate_for
+from expertpool.models import (
+    BookingStatus,
+    InterventionRequest,
+    RequestMessage,
+    RequestStatus,
+    Skill,
+    User,
+)
+from expertpool.notifications import notify, notify_staff
+from expertpool.permissions import can_cancel_request, can_edit_request, can_rate_request
+from expertpool.timeutil import today_paris
+
+EDITABLE_STATUSES = (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
+_FIELDS = ("title", "description", "role_id", "preferred_expert_id", "half_days", "earliest", "deadline",
+           "urgency", "on_site", "address")
+_AUDITED = (*_FIELDS, "status")
+
+
+class RequestStateError(Exception):
+    """The request is not (or no longer) in a state that allows this action."""
+
+
+def _staff_link(req: InterventionRequest) -> str:
+    for endpoint, values in (("coordination.request_detail", {"request_id": req.id}),
+                             ("coordination.queue", {})):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, **values)
+    return ""
+
+
+def _apply(req: InterventionRequest, data: dict) -> None:
+    for name in _FIELDS:
+        setattr(req, name, data[name])
+    skill_ids = data.get("skill_ids") or []
+    skills = db.session.scalars(select(Skill).where(Skill.id.in_(skill_ids)).order_by(Skill.name)) if skill_ids else []
+    req.skills = list(skills)
+
+
+def _audit_snapshot(req: InterventionRequest) -> dict:
+    return {**snapshot(req, *_AUDITED), "skills": sorted(s.id for s in req.skills)}
+
+
+def create_request(member_id: int, *, actor: User, now: datetime, data: dict,
+                   submit: bool) -> InterventionRequest:
+    """A new request of `member_id`, kept as a draft or submitted at once."""
+    req = InterventionRequest(member_id=member_id, created_by_id=actor.id, status=RequestStatus.DRAFT,
+                              created_at=now, updated_at=now)
+    _apply(req, data)
+    db.session.add(req)
+    if submit:
+        _mark_submitted(req, now)
+    db.session.flush()
+    record(actor, "request.submit" if submit else "request.create_draft", req, now=now, before=None,
+           after=_audit_snapshot(req), member_id=member_id, request_id=req.id)
+    if submit:
+        _after_submit(req, now)
+    return req
+
+
+def update_request(req: InterventionRequest, *, actor: User, now: datetime, data: dict,
+                   submit: bool = False) -> None:
+    """Edit a request not yet decided; `submit` also sends a draft."""
+    if not can_edit_request(actor, req):
+        raise RequestStateError(req.status)
+    if submit and req.status != RequestStatus.DRAFT:
+        raise RequestStateError(req.status)
+    before = _audit_snapshot(req)
+    _apply(req, data)
+    req.updated_at = now
+    if submit:
+        _mark_submitted(req, now)
+    db.session.flush()  # a concurrent change of the same request fails here (optimistic version)
+    record(actor, "request.submit" if submit else "request.update", req, now=now, before=before,
+           after=_audit_snapshot(req), member_id=req.member_id, request_id=req.id)
+    if submit:
+        _after_submit(req, now)
+
+
+def submit_request(req: InterventionRequest, *, actor: User, now: datetime) -> bool:
+    """Send a draft to the coordinators; True when the pool's rule approved it at once."""
+    if req.status != RequestStatus.DRAFT or not can_edit_request(actor, req):
+        raise RequestStateError(req.status)
+    before = snapshot(req, "status")
+    _mark_submitted(req, now)
+    db.session.flush()
+    record(actor, "request.submit", req, now=now, before=before, after=snapshot(req, "status"),
+           member_id=req.member_id, request_id=req.id)
+    return _after_submit(req, now)
+
+
+def _mark_submitted(req: InterventionRequest, now: datetime) -> None:
+    req.status = RequestStatus.SUBMITTED
+    req.submitted_at = now
+
+
+def _after_submit(req: InterventionRequest, now: datetime) -> bool:
+    if auto_approve_if_eligible(req, now=now):
+        return True
+    notify_staff("request_submitted", "%(member)s a envoyé la demande « %(title)s ».", now=now,
+                 link=_staff_link(req), member=req.member.name, title=req.title)
+    return False
+
+
+def cancel_request(req: InterventionRequest, *, actor: User, now: datetime, reason: str = "") -> list:
+    """Cancel before the first booked half-day: planned bookings are released (their iCal sequence
+    bumped so calendar apps drop them), which gives the half-days back to the drawing right since
+    consumption is derived from bookings; the experts concerned are told. Returns the released bookings."""
+    if not can_cancel_request(actor, req, today_paris(now)):
+        raise RequestStateError(req.status)
+    before = snapshot(req, "status", "cancellation_reason")
+    released = [b for b in req.bookings if b.status == BookingStatus.PLANNED]
+    for booking in released:
+        booking.status = BookingStatus.CANCELLED
+        booking.sequence += 1
+        booking.updated_at = now
+    req.status = RequestStatus.CANCELLED
+    req.cancellation_reason = (reason or "").strip()
+    req.cancelled_at = now
+    db.session.flush()
+    record(actor, "request.cancel", req, now=now, before=before,
+           after={**snapshot(req, "status", "cancellation_reason"),
+                  "released_bookings": [b.id for b in released]},
+           member_id=req.member_id, request_id=req.id)
+    _tell_experts_of_cancellation(req, released, now)
+    notify_staff("request_cancelled", "%(member)s a annulé la demande « %(title)s ».", now=now,
+                 link=_staff_link(req), member=req.member.name, title=req.title)
+    return released
+
+
+def _tell_experts_of_cancellation(req, released, now) -> None:
+    by_expert: dict[int, list] = {}
+    for booking in released:
+        by_expert.setdefault(booking.expert_id, []).append(booking)
+    link = url_for("agenda.assignments") if "agenda.assignments" in current_app.view_functions else ""
+    for bookings in by_expert.values():
+        user = bookings[0].expert.user
+        if user is None or not user.active:
+            continue
+        with force_locale(user.locale or "fr"):
+            slots = ", ".join(f"{date_long(b.date)} ({half_label(b.half)})" for b in bookings)
+        message = translate_for(user, "%(member)s a annulé l'intervention « %(title)s » : vos demi-journées "
+                                      "sont libérées (%(slots)s).",
+                                member=req.member.name, title=req.title, slots=slots)
+        notify(user, "booking_cancelled", message, now=now, link=link,
+               mail_subject=translate_for(user, "Intervention annulée"))
+
+
+def rate_request(req: InterventionRequest, *, actor: User, now: datetime, rating: int, comment: str = "") -> None:
+    """Rate a completed intervention 1–5 (it then counts in the experts' average on the marketplace)."""
+    if not can_rate_request(actor, req):
+        raise RequestStateError(req.status)
+    if rating not in (1, 2, 3, 4, 5):
+        raise ValueError(rating)
+    before = snapshot(req, "status", "rating", "rating_comment")
+    req.status = RequestStatus.RATED
+    req.rating = rating
+    req.rating_comment = (comment or "").strip()
+    req.rated_at = now
+    db.session.flush()
+    record(actor, "request.rate", req, now=now, before=before,
+           after=snapshot(req, "status", "rating", "rating_comment"), member_id=req.member_id, request_id=req.id)
+
+
+def post_message(req: InterventionRequest, *, actor: User, now: datetime, body: str) -> RequestMessage:
+    """Write to the coordinator in the request's thread; an answer to "needs information" sends the
+    request back to the coordinators' queue."""
+    body = (body or "").strip()
+    if not body:
+        raise ValueError("body")
+    if req.status == RequestStatus.NEEDS_INFO:
+        return answer_information(req, actor=actor, now=now, body=body)
+    message = RequestMessage(request_id=req.id, author_id=actor.id, body=body, created_at=now)
+    db.session.add(message)
+    db.session.flush()
+    record(actor, "request.message", message, now=now, after={"body": body}, member_id=req.member_id,
+           request_id=req.id)
+    notify_staff("request_message", "%(member)s a écrit au sujet de la demande « %(title)s ».", now=now,
+                 link=_staff_link(req), member=req.member.name, title=req.title)
+    return message
+
+
+def draft_view(member_id: int, half_days: int, earliest, deadline=None,
+               request_id: int | None = None) -> InterventionRequest:
+    """A request as the form describes it, never added to the session: what approval.quota_position()
+    measures (with the id of the request being edited, so that it is not counted twice)."""
+    return InterventionRequest(id=request_id, member_id=member_id, half_days=half_days, earliest=earliest,
+                               deadline=deadline or earliest, status=RequestStatus.DRAFT)
+
+
+def quota_preview(member_id: int, half_days: int, earliest, *, now: datetime, deadline=None,
+                  request_id: int | None = None) -> dict:
+    """Whether `half_days` more fit the member's remaining drawing right, and the over-quota cost."""
+    draft = draft_view(member_id, half_days, earliest, deadline, request_id)
+    return quota_position(draft, period_of_request(draft, now), half_days=half_days)
