@@ -49,7 +49,7 @@ def create_user_command(email, name, role, member_insee, password):
 
 
 @click.command("seed-demo")
-@click.option("--force", is_flag=True, help="Load even if demo data exists (never deletes anything).")
+@click.option("--force", is_flag=True, help="Load even if the database has other accounts (never deletes anything).")
 @with_appcontext
 def seed_demo_command(force):
     """Load the Finistère demo pool once (idempotent): members, experts, quotas, requests, logins."""
@@ -57,7 +57,8 @@ def seed_demo_command(force):
 
     created = demo.seed(now=now_utc(), force=force)
     db.session.commit()
-    click.echo("demo data loaded" if created else "demo data already present: nothing changed")
+    click.echo("demo data loaded" if created else
+               "nothing changed: the demo is there already, or the database has other accounts (--force)")
     for role, email, password in demo.DEMO_LOGINS:
         click.echo(f"  {role:<12} {email:<34} {password}")
 

@@ -1,19 +1,175 @@
-"""Reports: the blueprint (views are thin: load, check access, validate, call a service, commit, redirect)."""
+"""Reports: the blueprint (coordinator dashboard, savings, exports; every member's yearly statement)."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
 
-from expertpool.permissions import roles_required
+from expertpool.extensions import db
+from expertpool.models import Member, PoolSettings, UserRole
+from expertpool.permissions import can_view_statement, roles_required, staff_required
+from expertpool.reports import exports, metrics
+from expertpool.reports import statement as statements
+from expertpool.reports.charts import LEVEL_BAND_LABELS, dashboard_charts
+from expertpool.reports.forms import ExportForm, PeriodForm
+from expertpool.reports.pdf import statement_pdf
+from expertpool.timeutil import today_paris
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
 
+PAGE_SIZE = 50
+SHOW_FILTERS = ("all", "over", "unused")
+
+
+def _selected_period(form, periods, status: int = 200):
+    """(period, status): the chosen period, or today's (else the latest) when none or a bad one was given."""
+    if request.args.get("period") and not form.validate():
+        status = 400
+    chosen = {p.id: p for p in periods}.get(form.period.data) if status == 200 else None
+    return chosen or metrics.default_period(periods, today_paris()), status
+
+
+def _listing_args() -> tuple[str, bool, str, int]:
+    """Sort key, direction, filter and page from the query string (unknown values fall back quietly)."""
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in metrics.SORT_KEYS else "name"
+    descending = request.args.get("dir") == "desc"
+    show = request.args.get("show", "all")
+    show = show if show in SHOW_FILTERS else "all"
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
+    return sort, descending, show, max(1, page)
+
+
+def _page(rows: list, page: int) -> tuple[list, int, int]:
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(page, pages)
+    return rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page, pages
+
 
 @bp.route("/")
-@roles_required("coordinator", "admin")
+@staff_required
 def dashboard():
-    return render_template("main/under_construction.html", title="reports.dashboard")
+    periods = metrics.all_periods()
+    form = PeriodForm(request.args)
+    form.set_choices(periods)
+    period, status = _selected_period(form, periods)
+    form.period.data = period.id if period else None
+    data = metrics.dashboard(period)
+    sort, descending, show, page = _listing_args()
+    rows = metrics.sort_figures(data.figures, sort, descending)
+    if show == "over":
+        rows = [f for f in rows if f.is_over_quota]
+    elif show == "unused":
+        rows = [f for f in rows if f.is_unused]
+    shown, page, pages = _page(rows, page)
+    return render_template(
+        "reports/dashboard.html", form=form, data=data, period=period, rows=shown, matching=len(rows),
+        sort=sort, descending=descending, show=show, page=page, pages=pages,
+        charts=dashboard_charts(data, shown), band_labels=LEVEL_BAND_LABELS,
+    ), status
+
+
+@bp.route("/economies")
+@staff_required
+def savings():
+    periods = metrics.all_periods()
+    form = PeriodForm(request.args)
+    form.set_choices(periods)
+    period, status = _selected_period(form, periods)
+    form.period.data = period.id if period else None
+    figures = metrics.member_figures(period)
+    sort, descending, _show, page = _listing_args()
+    shown, page, pages = _page(metrics.sort_figures(figures, sort, descending), page)
+    return render_template(
+        "reports/savings.html", form=form, period=period, totals=metrics.pool_totals(figures), rows=shown,
+        sort=sort, descending=descending, page=page, pages=pages,
+        unit_price_cents=metrics.unit_price_cents(),
+    ), status
+
+
+@bp.route("/exports")
+@staff_required
+def export():
+    periods = metrics.all_periods()
+    members = db.session.execute(select(Member.id, Member.name).order_by(Member.name, Member.id)).all()
+    form = ExportForm(request.args)
+    form.set_choices(periods, members)
+    if "dataset" not in request.args:
+        current = metrics.default_period(periods, today_paris())
+        form.period.data = current.id if current else None
+        return render_template("reports/exports.html", form=form)
+    if not form.validate():
+        return render_template("reports/exports.html", form=form), 400
+    period = {p.id: p for p in periods}.get(form.period.data)
+    dataset = exports.build(form.dataset.data, period, form.member.data)
+    body, mimetype = exports.render(dataset, form.fmt.data)
+    name = exports.filename(form.dataset.data, period, form.member.data, form.fmt.data)
+    return _download(body, mimetype, name)
+
+
+def _download(body: bytes, mimetype: str, name: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- statements ------------------------------------------------------------------------------------
+
+def _statement_context(member_id: int):
+    """Load the member (404, also for another member's), the period and the statement."""
+    member = db.session.get(Member, member_id)
+    if member is None or not can_view_statement(current_user, member):
+        abort(404)
+    periods = metrics.all_periods()
+    form = PeriodForm(request.args)
+    form.set_choices(periods)
+    period, status = _selected_period(form, periods)
+    form.period.data = period.id if period else None
+    st = metrics.statement(member, period) if period else None
+    return member, periods, form, period, st, status
+
+
+STATEMENT_ROLES = (UserRole.MEMBER, UserRole.COORDINATOR, UserRole.ADMIN)
+
+
+@bp.route("/membres/<int:member_id>/etat")
+@roles_required(*STATEMENT_ROLES)
+def statement(member_id: int):
+    member, _periods, form, period, st, status = _statement_context(member_id)
+    return render_template("reports/statement.html", member=member, form=form, period=period, st=st,
+                           today=today_paris(),
+                           summary=statements.summary(st) if st else [],
+                           billing_rule=statements.billing_rule(), legal_basis=statements.legal_basis()), status
+
+
+@bp.route("/membres/<int:member_id>/etat.pdf")
+@roles_required(*STATEMENT_ROLES)
+def statement_pdf_download(member_id: int):
+    member, _periods, _form, period, st, status = _statement_context(member_id)
+    if st is None or status != 200:
+        abort(404)
+    body = statement_pdf(st, PoolSettings.load(db.session).name)
+    return _download(body, "application/pdf", _statement_filename(member, period, "pdf"))
+
+
+@bp.route("/membres/<int:member_id>/etat.csv")
+@roles_required(*STATEMENT_ROLES)
+def statement_csv(member_id: int):
+    member, _periods, _form, period, st, status = _statement_context(member_id)
+    if st is None or status != 200:
+        abort(404)
+    return _download(statements.to_csv(st), exports.CSV_MIMETYPE, _statement_filename(member, period, "csv"))
+
+
+def _statement_filename(member, period, ext: str) -> str:
+    return f"etat-annuel-recours-{period.start_date:%Y}-membre-{member.id}.{ext}"
 
 
 @bp.route("/mon-bilan")
-@roles_required("member")
+@roles_required(UserRole.MEMBER)
 def member_statement():
-    return render_template("main/under_construction.html", title="reports.member_statement")
+    member, periods, form, period, st, status = _statement_context(current_user.member_id)
+    return render_template(
+        "reports/member.html", member=member, form=form, period=period, st=st,
+        summary=statements.summary(st) if st else [], billing_rule=statements.billing_rule(),
+        history=metrics.member_history(member.id, periods), ratings=metrics.member_ratings(member.id),
+        satisfaction=metrics.satisfaction(period, member.id) if period else None,
+    ), status

@@ -1,0 +1,127 @@
+"""The yearly statement as a PDF (fpdf2), with a Unicode font when one is installed.
+
+DejaVu Sans (Debian's fonts-dejavu-core) prints every character; without it, fpdf2's core Helvetica in
+the windows-1252 encoding still prints French accents and the euro sign, and the few characters it
+lacks (narrow no-break spaces from number formats, mostly) are replaced.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_babel import gettext as _
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from expertpool.i18n import date_long, half_label, money
+from expertpool.reports.metrics import Statement
+from expertpool.reports.statement import billing_rule, legal_basis, summary
+from expertpool.timeutil import today_paris
+
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
+             Path("/usr/share/fonts/TTF"))
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+# Spaces babel puts in French numbers that windows-1252 lacks.
+CORE_REPLACEMENTS = {"\u202f": " ", "\u2009": " ", "\u2011": "-", "\u2212": "-"}
+
+
+def unicode_font_files() -> dict[str, Path] | None:
+    for folder in FONT_DIRS:
+        files = {style: folder / name for style, name in FONT_FILES.items()}
+        if all(path.is_file() for path in files.values()):
+            return files
+    return None
+
+
+class StatementPDF(FPDF):
+    def __init__(self, footer_text: str, use_unicode_font: bool = True):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer_text
+        files = unicode_font_files() if use_unicode_font else None
+        if files:
+            for style, path in files.items():
+                self.add_font("DejaVu", style, str(path))
+            self.base_family = "DejaVu"
+        else:
+            self.core_fonts_encoding = "windows-1252"
+            self.base_family = "Helvetica"
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_margins(15, 15, 15)
+
+    @property
+    def unicode(self) -> bool:
+        return self.base_family == "DejaVu"
+
+    def clean(self, text: str) -> str:
+        if self.unicode:
+            return text
+        for char, replacement in CORE_REPLACEMENTS.items():
+            text = text.replace(char, replacement)
+        return text.encode("windows-1252", errors="replace").decode("windows-1252")
+
+    def write_line(self, text: str, size: float = 10, style: str = "", height: float = 5.5) -> None:
+        self.set_font(self.base_family, style, size)
+        self.multi_cell(0, height, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.base_family, "", 8)
+        self.cell(0, 5, self.clean(f"{self.footer_text} — {self.page_no()}/{{nb}}"), align="C")
+
+
+def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = True) -> bytes:
+    title = _("État annuel des recours — %(period)s", period=st.period.name)
+    pdf = StatementPDF(f"{pool_name} — {st.member.name} — {st.period.name}", use_unicode_font)
+    pdf.set_title(pdf.clean(title))
+    pdf.set_author(pdf.clean(pool_name))
+    pdf.add_page()
+    pdf.write_line(pool_name, 10, "B")
+    pdf.write_line(title, 16, "B", 9)
+    pdf.write_line(st.member.name, 13, "B", 7)
+    identity = []
+    if st.member.siren:
+        identity.append(_("SIREN %(siren)s", siren=st.member.siren))
+    if st.member.insee_code:
+        identity.append(_("code INSEE %(code)s", code=st.member.insee_code))
+    if identity:
+        pdf.write_line(" · ".join(identity), 9)
+    pdf.write_line(_("Période du %(start)s au %(end)s — édité le %(today)s", start=date_long(st.period.start_date),
+                     end=date_long(st.period.end_date), today=date_long(today_paris())), 9)
+    pdf.ln(2)
+    pdf.write_line(legal_basis(), 8, "", 4.5)
+    pdf.ln(3)
+
+    pdf.write_line(_("Prévision et consommation"), 12, "B", 7)
+    pdf.set_font(pdf.base_family, "", 10)
+    bold = FontFace(emphasis="BOLD")
+    with pdf.table(col_widths=(102, 78), text_align=("LEFT", "RIGHT"), first_row_as_headings=False,
+                   line_height=6) as table:
+        for item in summary(st):
+            row = table.row()
+            style = bold if item.strong else None
+            row.cell(pdf.clean(item.label), style=style)
+            row.cell(pdf.clean(item.text), style=style)
+    pdf.ln(2)
+    pdf.write_line(billing_rule(), 8, "", 4.5)
+    pdf.ln(3)
+
+    pdf.write_line(_("Demi-journées réalisées (%(n)s)", n=len(st.lines)), 12, "B", 7)
+    if st.lines:
+        pdf.set_font(pdf.base_family, "", 9)
+        headings = (_("Date"), _("Demi-journée"), _("Expert"), _("Demande"), _("Montant"))
+        with pdf.table(col_widths=(21, 29, 40, 64, 26), line_height=5.5,
+                       text_align=("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT"),
+                       headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 242))) as table:
+            heading = table.row()
+            for text in headings:
+                heading.cell(pdf.clean(text))
+            for line in st.lines:
+                row = table.row()
+                row.cell(pdf.clean(line.day.strftime("%d/%m/%Y")))
+                row.cell(pdf.clean(half_label(line.half)))
+                row.cell(pdf.clean(line.expert))
+                row.cell(pdf.clean(f"n° {line.request_id} — {line.request_title}"))
+                row.cell(pdf.clean(money(st.unit_price_cents)))
+    else:
+        pdf.write_line(_("Aucune demi-journée réalisée sur la période."), 10)
+    return bytes(pdf.output())
