@@ -1,0 +1,179 @@
+"""The scheduler process (`flask --app expertpool scheduler`) and its jobs, thin wrappers over services.
+
+It runs in ONE dedicated process, never inside `create_app`: web workers and the debug reloader would
+each start their own scheduler and run every job several times. Each job occurrence also claims a
+unique job-run row, so even two scheduler processes started by mistake run it once.
+"""
+
+import logging
+import signal
+import threading
+from datetime import datetime
+
+import click
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from expertpool.extensions import db
+from expertpool.models import PoolSettings
+from expertpool.models.enums import RunMode
+from expertpool.timeutil import PARIS, now_utc
+
+log = logging.getLogger(__name__)
+
+TIMEZONE = "Europe/Paris"
+REMINDER_HOUR = 17  # the day-before reminders leave at 17:00, Paris time
+DEFAULT_CRON = "0 6 * * mon-fri"
+SETTINGS_WATCH_MINUTES = 5
+JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
+
+
+def allocation_run_key(mode: str, horizon_start, now: datetime) -> str:
+    return f"allocate:{mode}:{horizon_start.isoformat()}:{now.astimezone(PARIS):%Y-%m-%dT%H:%M}"
+
+
+def allocation_job(app: Flask) -> None:
+    """The scheduled commit run: claim this occurrence, run the service, record the outcome."""
+    from expertpool.planning import locking
+    from expertpool.planning.problem_builder import next_working_day
+    from expertpool.planning.service import AllocationBusy, run_allocation
+
+    with app.app_context():
+        now = now_utc()
+        try:
+            settings = PoolSettings.load(db.session)
+            start = next_working_day(now, settings.holidays_region)
+            claim = locking.try_claim(allocation_run_key(RunMode.COMMIT, start, now), "allocate", now=now)
+            db.session.commit()
+            if claim is None:
+                log.info("allocation: this occurrence ran already")
+                return
+            claim_id = claim.id
+            try:
+                run = run_allocation(actor=None, now=now, mode=RunMode.COMMIT, horizon_start=start)
+            except AllocationBusy as exc:
+                _finish_claim(claim_id, "skipped", str(exc))
+                log.info("allocation skipped: %s", exc)
+                return
+            except Exception as exc:
+                db.session.rollback()
+                _finish_claim(claim_id, "failed", repr(exc))
+                raise
+            _finish_claim(claim_id, "done", f"run {run.id}: {run.booked_half_days} booked, "
+                                            f"{run.unserved_half_days} unserved")
+            log.info("allocation run %s: %s half-days booked, %s unserved", run.id, run.booked_half_days,
+                     run.unserved_half_days)
+        except Exception:
+            db.session.rollback()
+            log.exception("allocation job failed")
+        finally:
+            db.session.remove()
+
+
+def _finish_claim(claim_id: int, status: str, detail: str) -> None:
+    from expertpool.models import JobRun
+    from expertpool.planning import locking
+
+    row = db.session.get(JobRun, claim_id)
+    if row is not None:
+        locking.finish(row, now=now_utc(), status=status, detail=detail)
+        db.session.commit()
+
+
+def reminder_job(app: Flask) -> None:
+    """Tomorrow's reminders, sent once per day (the service claims the day's job-run row)."""
+    from expertpool.planning.reminders import send_day_before_reminders
+
+    with app.app_context():
+        try:
+            sent = send_day_before_reminders(now=now_utc())
+            db.session.commit()
+            log.info("reminders: %s", "sent already" if sent is None else f"{sent} notifications")
+        except Exception:
+            db.session.rollback()
+            log.exception("reminder job failed")
+        finally:
+            db.session.remove()
+
+
+def allocation_trigger(cron: str) -> CronTrigger:
+    """The pool's crontab (Europe/Paris); a malformed one falls back to the default, loudly."""
+    try:
+        return CronTrigger.from_crontab(cron, timezone=TIMEZONE)
+    except ValueError:
+        log.error("scheduler: invalid scheduler_cron %r, using %r", cron, DEFAULT_CRON)
+        return CronTrigger.from_crontab(DEFAULT_CRON, timezone=TIMEZONE)
+
+
+def _current_cron(app: Flask) -> str:
+    with app.app_context():
+        try:
+            cron = PoolSettings.load(db.session).scheduler_cron
+            db.session.commit()
+            return cron
+        finally:
+            db.session.remove()
+
+
+def settings_watch_job(app: Flask, scheduler, state: dict) -> None:
+    """Follow a change of the pool's cron setting without restarting the process."""
+    try:
+        cron = _current_cron(app)
+    except Exception:
+        log.exception("scheduler: could not read the settings")
+        return
+    if cron != state["cron"]:
+        log.info("scheduler: allocation cron changed from %r to %r", state["cron"], cron)
+        state["cron"] = cron
+        scheduler.reschedule_job("allocation", trigger=allocation_trigger(cron))
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """The configured scheduler, not started (tests inspect it)."""
+    state = {"cron": _current_cron(app)}
+    scheduler = BlockingScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS)
+    scheduler.add_job(allocation_job, allocation_trigger(state["cron"]), args=[app],
+                      id="allocation", name="allocation (commit)", replace_existing=True)
+    scheduler.add_job(reminder_job, CronTrigger(hour=REMINDER_HOUR, minute=0, timezone=TIMEZONE), args=[app],
+                      id="reminders", name="day-before reminders", replace_existing=True)
+    scheduler.add_job(settings_watch_job, "interval", minutes=SETTINGS_WATCH_MINUTES,
+                      args=[app, scheduler, state], id="settings-watch", name="follow the cron setting",
+                      replace_existing=True)
+    return scheduler
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the scheduler process (allocation on the pool's cron, reminders at 17:00) until SIGTERM."""
+    app = current_app._get_current_object()
+    scheduler = build_scheduler(app)
+
+    stop_requested = threading.Event()
+
+    def _stop(signum, _frame):
+        log.info("scheduler: signal %s received, stopping", signum)
+        stop_requested.set()
+        if scheduler.running:  # running jobs finish their transaction; no new job starts
+            scheduler.shutdown(wait=False)
+
+    def _started(_event):
+        if stop_requested.is_set():  # the signal came while the scheduler was starting
+            scheduler.shutdown(wait=False)
+            return
+        click.echo("scheduler started (Europe/Paris); SIGTERM or Ctrl-C stops it")
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    scheduler.add_listener(_started, EVENT_SCHEDULER_STARTED)
+    for job in scheduler.get_jobs():
+        log.info("scheduler: job %r on %s", job.name, job.trigger)
+    if not stop_requested.is_set():
+        scheduler.start()
+    click.echo("scheduler stopped")
+
+
+COMMANDS = [scheduler_command]

@@ -1,0 +1,229 @@
+"""Builds the engine's allocation problems from the database: one per quota period the horizon meets.
+
+Everything is read in a fixed number of queries (a snapshot), whatever the size of the pool; the
+problems themselves are plain engine dataclasses with string ids ("e-12", "m-3", "r-45").
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from expertpool.allocation import Expert as EngineExpert
+from expertpool.allocation import Member as EngineMember
+from expertpool.allocation import Plan, Problem
+from expertpool.allocation import Request as EngineRequest
+from expertpool.allocation import Unavailability as EngineUnavailability
+from expertpool.calendars import public_holidays
+from expertpool.extensions import db
+from expertpool.models import (
+    Booking,
+    Expert,
+    InterventionRequest,
+    PoolSettings,
+    QuotaPeriod,
+    Unavailability,
+)
+from expertpool.models.enums import HOLDING_BOOKING_STATUSES, SCHEDULABLE_STATUSES
+from expertpool.quotas import Balance, balances
+from expertpool.timeutil import today_paris
+
+HALVES = ("am", "pm")
+
+
+def expert_key(expert_id: int) -> str:
+    return f"e-{expert_id}"
+
+
+def member_key(member_id: int) -> str:
+    return f"m-{member_id}"
+
+
+def request_key(request_id: int) -> str:
+    return f"r-{request_id}"
+
+
+def db_id(key: str) -> int:
+    """12 from "e-12" (the engine's string ids back to database ids)."""
+    return int(key.split("-", 1)[1])
+
+
+def next_working_day(now: datetime, region: str) -> date:
+    """The first weekday after today (Paris) that is not a public holiday: a run never books today."""
+    day = today_paris(now) + timedelta(days=1)
+    off = public_holidays(region, day, day + timedelta(days=30))
+    while day.weekday() >= 5 or day in off:
+        day += timedelta(days=1)
+    return day
+
+
+def horizon(now: datetime, settings: PoolSettings, start: date | None = None,
+            weeks: int | None = None) -> tuple[date, date]:
+    start = start or next_working_day(now, settings.holidays_region)
+    weeks = weeks or settings.horizon_weeks
+    return start, start + timedelta(days=7 * weeks - 1)
+
+
+@dataclass
+class Segment:
+    """One allocation problem: the part of the horizon inside one quota period."""
+
+    start: date
+    end: date
+    period: QuotaPeriod | None
+    problem: Problem | None = None
+    plan: Plan | None = None
+    balances: dict[int, Balance] = field(default_factory=dict)  # member db id -> balance before the run
+
+
+def split_by_period(start: date, end: date) -> list[Segment]:
+    """The horizon cut at quota-period boundaries (at 1 January when no period is defined)."""
+    periods = list(db.session.scalars(
+        select(QuotaPeriod).where(QuotaPeriod.start_date <= end, QuotaPeriod.end_date >= start)
+        .order_by(QuotaPeriod.start_date)
+    ))
+    segments = []
+    day = start
+    while day <= end:
+        period = next((p for p in periods if p.contains(day)), None)
+        if period is not None:
+            seg_end = min(end, period.end_date)
+        else:  # no period: cut at the next period's start or at the year's end, whichever comes first
+            later = [p.start_date for p in periods if p.start_date > day]
+            seg_end = min([end, date(day.year, 12, 31), *(d - timedelta(days=1) for d in later)])
+        segments.append(Segment(day, seg_end, period))
+        day = seg_end + timedelta(days=1)
+    return segments
+
+
+class Snapshot:
+    """What the allocation needs from the database, read once for the whole horizon."""
+
+    def __init__(self, start: date, end: date, region: str):
+        self.start, self.end, self.region = start, end, region
+        self.experts: list[Expert] = list(db.session.scalars(
+            select(Expert).where(Expert.active.is_(True))
+            .options(selectinload(Expert.roles), selectinload(Expert.skills), selectinload(Expert.user))
+            .order_by(Expert.id)
+        ))
+        self.unavailabilities: dict[int, list[Unavailability]] = defaultdict(list)
+        for away in db.session.scalars(
+            select(Unavailability).where(Unavailability.start_date <= end, Unavailability.end_date >= start)
+        ):
+            self.unavailabilities[away.expert_id].append(away)
+        # Every half-day held by a planned or delivered booking: never given again, never moved.
+        self.held: dict[int, set[tuple[date, str]]] = defaultdict(set)
+        for expert_id, day, half in db.session.execute(
+            select(Booking.expert_id, Booking.date, Booking.half)
+            .where(Booking.status.in_(HOLDING_BOOKING_STATUSES), Booking.date >= start, Booking.date <= end)
+        ):
+            self.held[expert_id].add((day, half))
+        self.requests: list[InterventionRequest] = list(db.session.scalars(
+            select(InterventionRequest).where(InterventionRequest.status.in_(SCHEDULABLE_STATUSES))
+            .options(selectinload(InterventionRequest.role), selectinload(InterventionRequest.skills))
+            .order_by(InterventionRequest.id)
+        ))
+        request_ids = [r.id for r in self.requests]
+        self.member_of = {r.id: r.member_id for r in self.requests}
+        self.held_per_request: Counter = Counter()
+        if request_ids:
+            self.held_per_request.update(dict(db.session.execute(
+                select(Booking.request_id, func.count(Booking.id))
+                .where(Booking.request_id.in_(request_ids), Booking.status.in_(HOLDING_BOOKING_STATUSES))
+                .group_by(Booking.request_id)
+            ).all()))
+        self.member_ids = sorted({r.member_id for r in self.requests})
+        # Continuity: the experts who served each member before, the most recent first.
+        self.previous_experts: dict[int, list[int]] = defaultdict(list)
+        if self.member_ids:
+            for member_id, expert_id, _last in db.session.execute(
+                select(InterventionRequest.member_id, Booking.expert_id, func.max(Booking.date))
+                .join(Booking, Booking.request_id == InterventionRequest.id)
+                .where(InterventionRequest.member_id.in_(self.member_ids),
+                       Booking.status.in_(HOLDING_BOOKING_STATUSES))
+                .group_by(InterventionRequest.member_id, Booking.expert_id)
+                .order_by(func.max(Booking.date).desc(), Booking.expert_id)
+            ):
+                self.previous_experts[member_id].append(expert_id)
+
+    def remaining(self, req: InterventionRequest) -> int:
+        """Half-days still to book: what was granted minus what bookings already hold."""
+        return max(0, req.granted_half_days - self.held_per_request[req.id])
+
+
+def _segments_of(req: InterventionRequest, segments: list[Segment]) -> list[int]:
+    """Indices of the segments whose dates meet the request's window. A window outside the whole
+    horizon still goes to one problem, so that the engine explains why it is not served."""
+    meeting = [k for k, s in enumerate(segments) if req.earliest <= s.end and req.deadline >= s.start]
+    if meeting:
+        return meeting
+    return [0] if req.deadline < segments[0].start else [len(segments) - 1]
+
+
+def _engine_expert(expert: Expert, seg: Segment, snapshot: Snapshot) -> EngineExpert:
+    week = {}
+    for weekday in range(7):
+        halves = frozenset(h for h in HALVES if expert.works(weekday, h))
+        if halves:
+            week[weekday] = halves
+    unavailable = tuple(
+        EngineUnavailability(max(a.start_date, seg.start), min(a.end_date, seg.end), a.half)
+        for a in snapshot.unavailabilities.get(expert.id, ())
+        if a.start_date <= seg.end and a.end_date >= seg.start
+    )
+    booked = frozenset((d, h) for d, h in snapshot.held.get(expert.id, ()) if seg.start <= d <= seg.end)
+    return EngineExpert(
+        id=expert_key(expert.id), roles=frozenset(r.code for r in expert.roles),
+        skills=frozenset(s.name for s in expert.skills), week=week, unavailable=unavailable, booked=booked,
+    )
+
+
+def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) -> None:
+    """Fill each segment's problem and plan, in date order: a later period sees what the earlier one
+    gave (those half-days are no longer requested, and their experts count for continuity)."""
+    active = {e.id for e in snapshot.experts}
+    placement = {r.id: _segments_of(r, segments) for r in snapshot.requests}
+    given: Counter = Counter()  # request db id -> half-days given by earlier segments
+    served_by: dict[int, list[int]] = defaultdict(list)  # member db id -> experts given by earlier segments
+    for k, seg in enumerate(segments):
+        requests = []
+        for req in snapshot.requests:
+            if k not in placement[req.id]:
+                continue
+            half_days = snapshot.remaining(req) - given[req.id]
+            if half_days <= 0:
+                continue
+            # Clip the window's start to the horizon (the engine's reasons then name real dates), but
+            # never past the deadline: a deadline already passed is for the engine to explain.
+            earliest = max(req.earliest, seg.start) if req.deadline >= seg.start else req.earliest
+            preferred = req.preferred_expert_id if req.preferred_expert_id in active else None
+            requests.append(EngineRequest(
+                id=request_key(req.id), member=member_key(req.member_id), role=req.role.code,
+                skills=frozenset(s.name for s in req.skills), half_days=half_days, earliest=earliest,
+                deadline=req.deadline, urgency=req.urgency,
+                preferred_expert=expert_key(preferred) if preferred else None, submitted_at=req.submitted_at,
+            ))
+        member_ids = sorted({db_id(r.member) for r in requests})
+        seg.balances = balances(member_ids, seg.period) if member_ids else {}
+        members = []
+        for member_id in member_ids:
+            balance = seg.balances[member_id]
+            # The most recent first: this run's earlier period, then the bookings in the database.
+            previous = [*reversed(served_by[member_id]), *snapshot.previous_experts.get(member_id, ())]
+            members.append(EngineMember(
+                id=member_key(member_id), quota=balance.total, used=balance.used,
+                previous_experts=tuple(dict.fromkeys(expert_key(e) for e in previous if e in active)),
+            ))
+        seg.problem = Problem(
+            horizon_start=seg.start, horizon_end=seg.end,
+            holidays=frozenset(public_holidays(snapshot.region, seg.start, seg.end)),
+            experts=tuple(_engine_expert(e, seg, snapshot) for e in snapshot.experts),
+            members=tuple(members), requests=tuple(requests),
+        )
+        seg.plan = solve_one(seg.problem)
+        for a in seg.plan.assignments:
+            given[db_id(a.request)] += 1
+            served_by[snapshot.member_of[db_id(a.request)]].append(db_id(a.expert))
+

@@ -1,0 +1,99 @@
+"""The allocation service: build the problem from the database, solve it, preview or commit the plan.
+
+Unlike the other services, `run_allocation` owns its transactions: the single-flight row must be
+committed (visible to every process) before the work starts and removed after it, and the work itself
+is one transaction that either writes the whole plan or nothing.
+"""
+
+import logging
+import time
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from expertpool.allocation import solve
+from expertpool.extensions import db
+from expertpool.models import AllocationRun, PoolSettings
+from expertpool.models.enums import RunMode
+from expertpool.planning import locking, plan_writer
+from expertpool.planning.locking import AllocationBusy
+from expertpool.planning.locking import message as _
+from expertpool.planning.plan_writer import Outcome
+from expertpool.planning.problem_builder import Snapshot, build_problems, horizon, split_by_period
+
+log = logging.getLogger(__name__)
+
+# One commit at a time, whoever starts it (the scheduler job, a coordinator, the CLI).
+COMMIT_LOCK_KEY = "allocate:commit:running"
+METHOD = "fair"
+
+__all__ = ["AllocationBusy", "COMMIT_LOCK_KEY", "run_allocation", "solve_horizon"]
+
+
+def solve_horizon(*, now: datetime, horizon_start: date | None = None, weeks: int | None = None) -> Outcome:
+    """Read the database and solve the horizon (one problem per quota period it meets). Writes nothing."""
+    settings = PoolSettings.load(db.session)
+    start, end = horizon(now, settings, horizon_start, weeks)
+    snapshot = Snapshot(start, end, settings.holidays_region)
+    segments = split_by_period(start, end)
+    build_problems(snapshot, segments, solve_one=lambda problem: solve(problem, method=METHOD))
+    return Outcome(start, end, segments, snapshot)
+
+
+def run_allocation(*, actor, now: datetime, mode: str = RunMode.PREVIEW, horizon_start: date | None = None,
+                   weeks: int | None = None) -> AllocationRun:
+    """Run the allocation once and return its (committed) AllocationRun row.
+
+    preview: writes only the run row (the plan, for the coordinator to look at). commit: writes the
+    bookings, request states, audit rows and notifications too, in one transaction. Raises
+    AllocationBusy when another commit is running; on any failure nothing of the run is written.
+    """
+    if mode not in (RunMode.PREVIEW, RunMode.COMMIT):
+        raise ValueError(f"unknown allocation mode {mode!r}")
+    if mode == RunMode.PREVIEW:
+        try:
+            run = _run(actor=actor, now=now, mode=mode, horizon_start=horizon_start, weeks=weeks)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        return run
+    token = locking.acquire_single_flight(COMMIT_LOCK_KEY, "allocate", now=now)
+    try:
+        locking.take_advisory_lock()
+        run = _run(actor=actor, now=now, mode=mode, horizon_start=horizon_start, weeks=weeks)
+        db.session.commit()
+    except IntegrityError as exc:
+        # The partial unique index caught a half-day booked behind our back: nothing was written.
+        db.session.rollback()
+        raise AllocationBusy(_("Le planning a changé pendant le calcul : relancez la planification.")) from exc
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        _release(token)
+    return run
+
+
+def _release(token: datetime) -> None:
+    try:
+        locking.release_single_flight(COMMIT_LOCK_KEY, token)
+    except Exception:  # the staleness timeout frees the row if the database is gone right now
+        db.session.rollback()
+        log.exception("could not release the allocation lock")
+
+
+def _run(*, actor, now: datetime, mode: str, horizon_start: date | None, weeks: int | None) -> AllocationRun:
+    clock = time.perf_counter()
+    outcome = solve_horizon(now=now, horizon_start=horizon_start, weeks=weeks)
+    if mode == RunMode.COMMIT and plan_writer.conflicting_slots(outcome):
+        # A half-day was booked between our read and now (a manual move): read again and solve again.
+        outcome = solve_horizon(now=now, horizon_start=horizon_start, weeks=weeks)
+        if plan_writer.conflicting_slots(outcome):
+            raise AllocationBusy(_("Le planning a changé pendant le calcul : relancez la planification."))
+    duration = time.perf_counter() - clock
+    run = plan_writer.write_run(outcome, mode=mode, actor=actor, now=now,
+                                finished_at=now + timedelta(seconds=duration), duration_s=duration)
+    if mode == RunMode.COMMIT:
+        plan_writer.write_commit(outcome, run, actor=actor, now=now)
+    return run

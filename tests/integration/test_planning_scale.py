@@ -1,0 +1,45 @@
+"""The service at regional scale: a generated pool (62 experts, 1,500 members, ~1,700 requests) loaded
+into the database, previewed and committed; the times are printed (`-s`) and bounded loosely."""
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from planning_helpers import load_generated_problem
+from sqlalchemy import func, select
+
+from expertpool.allocation import check_plan, generate
+from expertpool.models import Booking, InterventionRequest, RequestStatus
+from expertpool.planning.service import run_allocation, solve_horizon
+
+NOW = datetime(2027, 1, 1, 9, 0, tzinfo=UTC)  # the horizon starts Monday 4 January 2027
+
+
+@pytest.mark.slow
+def test_regional_pool_is_planned_within_seconds(db):
+    problem = generate("regional", 1)
+    load_generated_problem(db.session, problem)
+    booked_before = db.session.scalar(select(func.count(Booking.id)))
+
+    clock = time.perf_counter()
+    outcome = solve_horizon(now=NOW)
+    solve_seconds = time.perf_counter() - clock
+    [segment] = outcome.segments
+    report = check_plan(segment.problem, segment.plan)
+    assert report.ok, report.violations[:5]
+
+    clock = time.perf_counter()
+    preview = run_allocation(actor=None, now=NOW, mode="preview")
+    preview_seconds = time.perf_counter() - clock
+    clock = time.perf_counter()
+    run = run_allocation(actor=None, now=NOW, mode="commit")
+    commit_seconds = time.perf_counter() - clock
+
+    assert run.booked_half_days == preview.booked_half_days > 1000
+    assert db.session.scalar(select(func.count(Booking.id))) == booked_before + run.booked_half_days
+    scheduled = db.session.scalar(select(func.count(InterventionRequest.id))
+                                  .where(InterventionRequest.status == RequestStatus.SCHEDULED))
+    print(f"\nregional: {len(segment.problem.requests)} requests, {run.booked_half_days} half-days booked, "
+          f"{run.unserved_half_days} unserved, {scheduled} requests scheduled; build+solve {solve_seconds:.2f} s, "
+          f"preview {preview_seconds:.2f} s, commit {commit_seconds:.2f} s")
+    assert commit_seconds < 60
