@@ -1,0 +1,388 @@
+"""Deciding on requests: approve (with adjusted days), reject, ask for information, auto-approve.
+
+Shared contract: the member's request flow calls `auto_approve_if_eligible`, `answer_information`
+and `quota_position`. Services flush and never commit; the optimistic `version` column of
+InterventionRequest makes a second concurrent decision fail at flush with StaleDataError, which the
+view turns into a French message.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import current_app, url_for
+from flask_babel import force_locale, gettext
+from sqlalchemy import and_, func, select
+from werkzeug.routing import BuildError
+
+from expertpool.audit import record, snapshot
+from expertpool.extensions import db
+from expertpool.i18n import days_label
+from expertpool.models import (
+    Booking,
+    InterventionRequest,
+    PoolSettings,
+    QuotaPeriod,
+    RequestMessage,
+    RequestStatus,
+    User,
+)
+from expertpool.models.enums import HOLDING_BOOKING_STATUSES
+from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
+from expertpool.notifications import notify, notify_staff
+from expertpool.quotas import Balance, balances
+from expertpool.timeutil import today_paris
+
+DECIDABLE_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
+_AUDITED_FIELDS = (
+    "status",
+    "half_days",
+    "approved_half_days",
+    "over_quota_half_days",
+    "approval_note",
+    "rejection_reason",
+)
+
+
+class DecisionConflict(Exception):
+    """The request is no longer waiting for a decision (someone else decided, or it was cancelled)."""
+
+
+# --- quota position -------------------------------------------------------------------------------
+
+
+def period_of_request(req: InterventionRequest, now: datetime | None = None) -> QuotaPeriod | None:
+    """The period whose drawing right a request uses: the one holding its first possible day."""
+    periods = _periods()
+    return _pick_period(periods, req, now)
+
+
+def _periods() -> list[QuotaPeriod]:
+    return list(db.session.scalars(select(QuotaPeriod).order_by(QuotaPeriod.start_date)))
+
+
+def _pick_period(periods: list[QuotaPeriod], req: InterventionRequest, now: datetime | None):
+    # The first possible day decides; a window opening before any period falls back on its deadline,
+    # then on today's period (a period not opened yet cannot be measured against).
+    for day in (req.earliest, req.deadline, today_paris(now) if now else None):
+        if day is None:
+            continue
+        for period in periods:
+            if period.contains(day):
+                return period
+    return None
+
+
+def _pending_by_member(member_ids: list[int], period: QuotaPeriod, exclude_ids: set[int]) -> dict[int, int]:
+    """Half-days already approved but not yet booked, per member: they will consume the quota too."""
+    if not member_ids:
+        return {}
+    booked = (
+        select(func.count(Booking.id))
+        .where(Booking.request_id == InterventionRequest.id, Booking.status.in_(HOLDING_BOOKING_STATUSES))
+        .correlate(InterventionRequest)
+        .scalar_subquery()
+    )
+    granted = func.coalesce(InterventionRequest.approved_half_days, InterventionRequest.half_days)
+    rows = db.session.execute(
+        select(InterventionRequest.id, InterventionRequest.member_id, granted, booked).where(
+            InterventionRequest.member_id.in_(member_ids),
+            InterventionRequest.status == RequestStatus.APPROVED,
+            and_(InterventionRequest.earliest >= period.start_date, InterventionRequest.earliest <= period.end_date),
+        )
+    ).all()
+    pending: dict[int, int] = {}
+    for request_id, member_id, granted_n, booked_n in rows:
+        if request_id in exclude_ids:
+            continue
+        pending[member_id] = pending.get(member_id, 0) + max(0, int(granted_n or 0) - int(booked_n or 0))
+    return pending
+
+
+def _position(balance: Balance, pending: int, requested: int, unit_price_cents: int, period) -> dict:
+    remaining = max(0, balance.drawing_right_remaining - pending)
+    over = max(0, requested - remaining)
+    return {
+        "period": period,
+        "balance": balance,
+        "pending_half_days": pending,
+        "remaining_half_days": remaining,
+        "requested_half_days": requested,
+        "within_quota": over == 0,
+        "over_quota_half_days": over,
+        "unit_price_cents": unit_price_cents,
+        "over_quota_price_cents": over * unit_price_cents,
+    }
+
+
+def quota_position(req: InterventionRequest, period: QuotaPeriod | None, *, half_days: int | None = None) -> dict:
+    """Where a request stands against its member's remaining drawing right (own quota + EPCI envelope).
+
+    Keys: remaining_half_days (after other approved, not yet booked requests), requested_half_days,
+    within_quota, over_quota_half_days, over_quota_price_cents (at PoolSettings.unit_price_cents),
+    unit_price_cents, pending_half_days, balance (quotas.Balance), period.
+    """
+    requested = half_days if half_days is not None else req.granted_half_days
+    unit_price = PoolSettings.load(db.session).unit_price_cents
+    if period is None:
+        return _position(Balance(), 0, requested, unit_price, None)
+    balance = balances([req.member_id], period)[req.member_id]
+    pending = _pending_by_member([req.member_id], period, {req.id} if req.id else set()).get(req.member_id, 0)
+    return _position(balance, pending, requested, unit_price, period)
+
+
+def quota_positions(requests: Iterable[InterventionRequest], now: datetime | None = None) -> dict[int, dict]:
+    """{request_id: position} for a list of requests (the approval queue) in a constant number of queries.
+
+    Waiting requests do not count against each other: each is measured alone against the balance.
+    """
+    requests = list(requests)
+    unit_price = PoolSettings.load(db.session).unit_price_cents
+    periods = _periods()
+    by_period: dict[int | None, list[InterventionRequest]] = {}
+    chosen = {}
+    for req in requests:
+        period = _pick_period(periods, req, now)
+        chosen[req.id] = period
+        by_period.setdefault(period.id if period else None, []).append(req)
+    result = {}
+    for period_id, reqs in by_period.items():
+        period = chosen[reqs[0].id]
+        member_ids = sorted({r.member_id for r in reqs})
+        if period_id is None:
+            for r in reqs:
+                result[r.id] = _position(Balance(), 0, r.granted_half_days, unit_price, None)
+            continue
+        bal = balances(member_ids, period)
+        pending = _pending_by_member(member_ids, period, {r.id for r in reqs})
+        for r in reqs:
+            result[r.id] = _position(
+                bal[r.member_id], pending.get(r.member_id, 0), r.granted_half_days, unit_price, period
+            )
+    return result
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+
+def _ensure_decidable(req: InterventionRequest) -> None:
+    if req.status not in DECIDABLE_STATUSES:
+        raise DecisionConflict(req.status)
+
+
+def approve_request(
+    req: InterventionRequest, *, actor: User | None, now: datetime, half_days: int | None = None, note: str = ""
+) -> None:
+    """Approve `req` (optionally for another number of half-days), fixing the over-quota part."""
+    _approve(
+        req,
+        actor=actor,
+        now=now,
+        half_days=half_days,
+        note=note,
+        action="request.approve" if actor is not None else "request.auto_approve",
+    )
+
+
+def _approve(req, *, actor, now, half_days, note, action) -> None:
+    _ensure_decidable(req)
+    granted = req.half_days if half_days is None else int(half_days)
+    if not MIN_HALF_DAYS <= granted <= MAX_HALF_DAYS:
+        raise ValueError(granted)
+    before = snapshot(req, *_AUDITED_FIELDS)
+    position = quota_position(req, period_of_request(req, now), half_days=granted)
+    req.status = RequestStatus.APPROVED
+    req.approved_half_days = granted
+    req.over_quota_half_days = position["over_quota_half_days"]
+    req.approval_note = (note or "").strip()
+    req.decided_at = now
+    req.decided_by_id = actor.id if actor is not None else None
+    # The version check happens here: a concurrent decision makes this flush raise StaleDataError.
+    db.session.flush()
+    record(
+        actor,
+        action,
+        req,
+        now=now,
+        before=before,
+        after=snapshot(req, *_AUDITED_FIELDS),
+        member_id=req.member_id,
+        request_id=req.id,
+    )
+    if position["over_quota_half_days"]:
+        _notify_member(
+            req,
+            now,
+            "request_approved",
+            "Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage.",
+            "Demande acceptée",
+            days=granted,
+            over=position["over_quota_half_days"],
+        )
+    else:
+        _notify_member(
+            req,
+            now,
+            "request_approved",
+            "Votre demande « %(title)s » est acceptée pour %(days)s.",
+            "Demande acceptée",
+            days=granted,
+        )
+
+
+def reject_request(req: InterventionRequest, *, actor: User, now: datetime, reason: str) -> None:
+    """Reject `req`; the reason is mandatory and shown to the member."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("reason")
+    _ensure_decidable(req)
+    before = snapshot(req, *_AUDITED_FIELDS)
+    req.status = RequestStatus.REJECTED
+    req.rejection_reason = reason
+    req.decided_at = now
+    req.decided_by_id = actor.id if actor is not None else None
+    db.session.flush()
+    record(
+        actor,
+        "request.reject",
+        req,
+        now=now,
+        before=before,
+        after=snapshot(req, *_AUDITED_FIELDS),
+        member_id=req.member_id,
+        request_id=req.id,
+    )
+    _notify_member(
+        req,
+        now,
+        "request_rejected",
+        "Votre demande « %(title)s » est refusée : %(reason)s",
+        "Demande refusée",
+        reason=reason,
+    )
+
+
+def request_information(req: InterventionRequest, *, actor: User, now: datetime, message: str) -> RequestMessage:
+    """Ask the member for more information: the message goes to the request's thread."""
+    message = (message or "").strip()
+    if not message:
+        raise ValueError("message")
+    _ensure_decidable(req)
+    before = snapshot(req, "status")
+    req.status = RequestStatus.NEEDS_INFO
+    note = RequestMessage(request_id=req.id, author_id=actor.id if actor else None, body=message, created_at=now)
+    db.session.add(note)
+    db.session.flush()
+    record(
+        actor,
+        "request.ask_information",
+        req,
+        now=now,
+        before=before,
+        after={**snapshot(req, "status"), "message": message},
+        member_id=req.member_id,
+        request_id=req.id,
+    )
+    _notify_member(
+        req,
+        now,
+        "request_needs_info",
+        "Le coordinateur demande des précisions sur votre demande « %(title)s » : %(message)s",
+        "Précisions demandées",
+        message=message,
+    )
+    return note
+
+
+def answer_information(req: InterventionRequest, *, actor: User, now: datetime, body: str) -> RequestMessage:
+    """The member answers in the thread; a request waiting for information goes back to the queue."""
+    body = (body or "").strip()
+    if not body:
+        raise ValueError("body")
+    if req.status != RequestStatus.NEEDS_INFO:
+        raise DecisionConflict(req.status)
+    before = snapshot(req, "status")
+    req.status = RequestStatus.SUBMITTED
+    answer = RequestMessage(request_id=req.id, author_id=actor.id if actor else None, body=body, created_at=now)
+    db.session.add(answer)
+    db.session.flush()
+    record(
+        actor,
+        "request.answer_information",
+        req,
+        now=now,
+        before=before,
+        after={**snapshot(req, "status"), "message": body},
+        member_id=req.member_id,
+        request_id=req.id,
+    )
+    notify_staff(
+        "request_answered",
+        "%(member)s a répondu sur la demande « %(title)s ».",
+        now=now,
+        link=_staff_link(req),
+        member=req.member.name,
+        title=req.title,
+    )
+    return answer
+
+
+def auto_approve_if_eligible(req: InterventionRequest, *, now: datetime) -> bool:
+    """Approve a just-submitted small request that fits the remaining quota (the pool's setting)."""
+    limit = PoolSettings.load(db.session).auto_approve_max_half_days
+    if limit <= 0 or req.status != RequestStatus.SUBMITTED or req.half_days > limit:
+        return False
+    if not quota_position(req, period_of_request(req, now), half_days=req.half_days)["within_quota"]:
+        return False
+    _approve(req, actor=None, now=now, half_days=req.half_days, note="", action="request.auto_approve")
+    return True
+
+
+# --- notifications --------------------------------------------------------------------------------
+
+
+def _recipients(req: InterventionRequest) -> list[User]:
+    """The author when still active, else the structure's active users (someone must hear of it)."""
+    author = req.created_by
+    if author is not None and author.active:
+        return [author]
+    return list(
+        db.session.scalars(select(User).where(User.member_id == req.member_id, User.active.is_(True)).order_by(User.id))
+    )
+
+
+def _notify_member(req, now, kind: str, message_fr: str, subject_fr: str, *, days=None, over=None, **params) -> None:
+    link = _member_link(req)
+    for user in _recipients(req):
+        # Quantities are formatted inside the recipient's locale, like the sentence around them.
+        with force_locale(user.locale or "fr"):
+            values = dict(params, title=req.title)
+            if days is not None:
+                values["days"] = days_label(days)
+            if over is not None:
+                values["over"] = days_label(over)
+            message = gettext(message_fr, **values)
+            subject = gettext(subject_fr)
+        notify(user, kind, message, now=now, link=link, mail_subject=subject)
+
+
+def _first_url(candidates: list[tuple[str, dict]]) -> str:
+    """The first endpoint that exists (other features may not be registered yet)."""
+    for endpoint, values in candidates:
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, **values)
+            except BuildError:  # a differently named parameter: try the next candidate
+                continue
+            except RuntimeError:  # outside a request (a job, the CLI): no link rather than a crash
+                return ""
+    return ""
+
+
+def _member_link(req) -> str:
+    return _first_url(
+        [("requests.detail", {"request_id": req.id}), ("requests.show", {"request_id": req.id}), ("requests.index", {})]
+    )
+
+
+def _staff_link(req) -> str:
+    return _first_url([("coordination.request_detail", {"request_id": req.id}), ("coordination.queue", {})])

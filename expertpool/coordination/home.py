@@ -1,0 +1,92 @@
+"""The coordinator's home page: what needs attention today, in a fixed number of queries."""
+
+from datetime import date, datetime
+
+from apscheduler.triggers.cron import CronTrigger
+from flask import render_template
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from expertpool.coordination.approval import DECIDABLE_STATUSES
+from expertpool.coordination.queue import waiting_requests
+from expertpool.extensions import db
+from expertpool.models import (
+    Booking,
+    BookingStatus,
+    InterventionRequest,
+    Member,
+    MemberKind,
+    PoolSettings,
+    Unavailability,
+)
+from expertpool.quotas import balances, envelope_balances, period_for
+from expertpool.timeutil import PARIS, now_utc, today_paris
+
+LIST_LIMIT = 20
+
+
+def next_scheduler_run(cron: str, now: datetime) -> datetime | None:
+    """When the scheduler job fires next (Europe/Paris crontab); None when the setting is unreadable."""
+    try:
+        trigger = CronTrigger.from_crontab(cron, timezone=PARIS)
+    except ValueError:
+        return None
+    return trigger.get_next_fire_time(None, now)
+
+
+def colliding_bookings(today: date, limit: int = LIST_LIMIT) -> list[tuple[Booking, bool]]:
+    """Future planned bookings flagged for rescheduling or overlapping the expert's unavailability.
+
+    Returns (booking, overlaps_unavailability) pairs, soonest first.
+    """
+    overlap = select(Unavailability.id).where(
+        Unavailability.expert_id == Booking.expert_id,
+        Unavailability.start_date <= Booking.date, Unavailability.end_date >= Booking.date,
+        or_(Unavailability.half.is_(None), Unavailability.half == Booking.half),
+    ).exists()
+    rows = db.session.execute(
+        select(Booking, overlap)
+        .options(selectinload(Booking.expert), selectinload(Booking.request).selectinload(InterventionRequest.member))
+        .where(Booking.status == BookingStatus.PLANNED, Booking.date >= today,
+               or_(Booking.to_reschedule.is_(True), overlap))
+        .order_by(Booking.date, Booking.half).limit(limit)
+    ).all()
+    return [(booking, bool(overlaps)) for booking, overlaps in rows]
+
+
+def members_over_quota(today: date) -> tuple[list[tuple[Member, object, bool]], object]:
+    """Active members beyond their drawing right (own quota, then envelope), and overdrawn EPCI envelopes.
+
+    Returns ([(member, balance, is_envelope)], period)."""
+    period = period_for(today)
+    if period is None:
+        return [], None
+    members = list(db.session.scalars(select(Member).where(Member.active.is_(True)).order_by(Member.name)))
+    result = balances([m.id for m in members], period)
+    envelopes = envelope_balances([m.id for m in members if m.kind == MemberKind.EPCI], period)
+    over = []
+    for m in members:
+        # A commune beyond its own quota is still covered while its EPCI's envelope has days left.
+        if result[m.id].over_quota > 0 and result[m.id].envelope_remaining == 0:
+            over.append((m, result[m.id], False))
+        if m.id in envelopes and envelopes[m.id].over_quota > 0:
+            over.append((m, envelopes[m.id], True))
+    return over, period
+
+
+def home_page():
+    now = now_utc()
+    today = today_paris(now)
+    settings = PoolSettings.load(db.session)
+    waiting_count = db.session.scalar(
+        select(func.count(InterventionRequest.id)).where(InterventionRequest.status.in_(DECIDABLE_STATUSES)))
+    critical_count = db.session.scalar(
+        select(func.count(InterventionRequest.id)).where(and_(
+            InterventionRequest.status.in_(DECIDABLE_STATUSES), InterventionRequest.urgency == "critical")))
+    over, period = members_over_quota(today)
+    return render_template(
+        "coordination/home.html",
+        waiting=waiting_requests(limit=5), waiting_count=waiting_count, critical_count=critical_count,
+        collisions=colliding_bookings(today), over_quota=over[:LIST_LIMIT], over_quota_count=len(over),
+        period=period, next_run=next_scheduler_run(settings.scheduler_cron, now), cron=settings.scheduler_cron,
+    )
