@@ -83,7 +83,7 @@ def _datetime(value: Any, where: str, key: str) -> datetime:
 
 def _half(value: Any, where: str, key: str = "half") -> str:
     if value not in HALVES:
-        raise ProblemError(f"{where}: '{key}' must be \"am\" or \"pm\", got {value!r}")
+        raise ProblemError(f'{where}: \'{key}\' must be "am" or "pm", got {value!r}')
     return value
 
 

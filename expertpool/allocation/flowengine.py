@@ -39,6 +39,15 @@ class FlowEngine:
         self._indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
         self._data = np.zeros(2 * n_edges, dtype=np.int32)
 
+    def fresh(self, cap: np.ndarray) -> FlowEngine:
+        """An engine on the same arcs with capacities cap and no flow (the CSR structure is shared)."""
+        other = object.__new__(FlowEngine)
+        other.__dict__.update(self.__dict__)
+        other.cap = np.asarray(cap, dtype=np.int64).copy()
+        other.flow = np.zeros(len(self.tail), dtype=np.int64)
+        other._data = np.zeros_like(self._data)
+        return other
+
     def _residual(self, cap: np.ndarray) -> sp.csr_array:
         data = self._data
         data[self._forward] = cap - self.flow

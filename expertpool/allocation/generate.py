@@ -114,10 +114,11 @@ def generate(
     skeleton = Problem(start, end, public_holidays, tuple(experts), (), ())
     supply = int(free_masks(skeleton).sum())
 
-    # Contributions are lognormal; quotas are yearly drawing rights summing to about a year of supply.
+    # Contributions are lognormal. Drawing rights are sized so that what remains of them (quota − used)
+    # slightly exceeds the horizon's supply: within-quota demand is then contested where the calendar
+    # is tight, which is the case the fairness rules are about.
     contributions = rng.lognormal(0.0, 1.0, n_members)
-    yearly_supply = supply * 52 / horizon_weeks
-    quotas = np.maximum(1, np.round(contributions / contributions.sum() * yearly_supply)).astype(int)
+    quotas = np.maximum(1, np.round(contributions / contributions.sum() * 4.0 * supply)).astype(int)
     elapsed = rng.uniform(0.0, 0.6, n_members)
     used = np.round(quotas * elapsed).astype(int)
     members = [
@@ -134,11 +135,11 @@ def generate(
         members[1] = Member(members[1].id, members[1].quota, members[1].quota + 5, ())  # beyond its right
 
     # Who asks: proportional to the right, with noise, and some members asking well beyond it.
-    appetite = quotas ** 0.8 * rng.lognormal(0.0, 0.6, n_members)
-    appetite[rng.random(n_members) < 0.1] *= 4
+    appetite = quotas * rng.lognormal(0.0, 0.5, n_members)
+    appetite[rng.random(n_members) < 0.1] *= 3
     appetite /= appetite.sum()
     roles = list(ROLE_SHARE)
-    role_supply = {role: 0 for role in roles}
+    role_supply = dict.fromkeys(roles, 0)
     masks = free_masks(skeleton)
     for index, expert in enumerate(experts):
         for role in expert.roles:

@@ -3,9 +3,11 @@
 Kept near-linear in the problem's size by three aggregations, none of which loses exactness:
 - halves: a request's window is in days, so an (expert class, day) node carries up to 2 half-days per
   expert and the half is chosen at placement;
-- expert classes: experts with the same roles and skills are interchangeable for the flow;
-- window trees: per skill signature (role + skills) a segment tree over the days on which some eligible
-  expert is free; a request reaches its window through O(log days) tree nodes instead of one arc per day.
+- expert classes: experts who can serve the same set of request signatures (role + skills) are
+  interchangeable for the flow;
+- window trees: one per set of eligible classes (signatures with the same eligible experts share it), a
+  segment tree over the days on which some eligible expert is free; a request reaches its window through
+  O(log days) tree nodes instead of one arc per day.
 """
 
 from __future__ import annotations
@@ -21,10 +23,8 @@ from .model import Problem, Request
 
 @dataclass
 class Signature:
-    """The window tree of one (role, skills) signature."""
+    """The window tree shared by the request signatures that have the same eligible expert classes."""
 
-    role: str
-    skills: frozenset[str]
     classes: list[int]
     days: np.ndarray  # horizon day indices where an eligible expert is free, increasing
     leaves: int  # P: leaf k of the tree is at position P + k
@@ -40,11 +40,11 @@ class Network:
     demand: np.ndarray  # half_days of each request
     critical: np.ndarray  # bool per request
     window: list[tuple[int, int] | None]  # clipped window in horizon day indices
-    classes: list[tuple[frozenset[str], frozenset[str]]]
+    classes: list[frozenset[int]]  # per class: the raw signatures its experts serve
     class_experts: list[list[int]]
     class_cap: np.ndarray  # (classes, days) free half-days
     signatures: list[Signature]
-    request_signature: np.ndarray  # signature index per request, -1 when none
+    request_signature: np.ndarray  # window tree index per request
     request_span: list[tuple[int, int] | None]  # range of signature days inside the window
     eligible_experts: np.ndarray  # per request: number of experts with its role and skills
     n_nodes: int
@@ -53,6 +53,8 @@ class Network:
     cap: np.ndarray
     member_edge: np.ndarray  # source → member arc per member
     request_edge: np.ndarray  # source → request (critical) or member → request arc per request
+    critical_member_edge: np.ndarray  # member → critical request arcs (capacity 0; used by the bounds)
+    critical_requests: np.ndarray  # indices of the critical requests, aligned with critical_member_edge
     request_out: list[list[tuple[int, int]]] = field(default_factory=list)  # (arc, tree position)
     tree_edge: dict[tuple[int, int], int] = field(default_factory=dict)  # (sig, child pos) -> arc
     leaf_edges: dict[tuple[int, int], list[tuple[int, int, int]]] = field(default_factory=dict)
@@ -97,34 +99,41 @@ def build_network(problem: Problem) -> Network:
     requests = problem.requests
     n_members, n_requests = len(problem.members), len(requests)
 
-    # Expert classes: same roles and skills.
-    class_of: dict[tuple[frozenset[str], frozenset[str]], int] = {}
-    class_experts: list[list[int]] = []
-    for k, expert in enumerate(problem.experts):
-        key = (expert.roles, expert.skills)
-        if key not in class_of:
-            class_of[key] = len(class_experts)
-            class_experts.append([])
-        class_experts[class_of[key]].append(k)
-    classes = list(class_of)
-    per_expert_day = free.sum(axis=2) if len(problem.experts) else np.zeros((0, n_days), dtype=np.int64)
-    class_cap = np.zeros((len(classes), n_days), dtype=np.int64)
-    for c, members_of_class in enumerate(class_experts):
-        class_cap[c] = per_expert_day[members_of_class].sum(axis=0)
-
-    # Signatures met by requests, with their eligible classes and useful days.
+    # Raw signatures met by requests.
     sig_of: dict[tuple[str, frozenset[str]], int] = {}
     sig_keys: list[tuple[str, frozenset[str]]] = []
     for request in requests:
         if request.signature not in sig_of:
             sig_of[request.signature] = len(sig_keys)
             sig_keys.append(request.signature)
-    expert_roles = [e.roles for e in problem.experts]
-    expert_skills = [e.skills for e in problem.experts]
-    sig_eligible_count = [
-        sum(1 for r, s in zip(expert_roles, expert_skills, strict=True) if role in r and skills <= s)
-        for role, skills in sig_keys
+    serves = [
+        frozenset(s for s, (role, skills) in enumerate(sig_keys) if role in e.roles and skills <= e.skills)
+        for e in problem.experts
     ]
+    sig_eligible_count = [sum(1 for served in serves if s in served) for s in range(len(sig_keys))]
+
+    # Expert classes: experts serving the same signatures (those serving none are left out).
+    class_of: dict[frozenset[int], int] = {}
+    class_experts: list[list[int]] = []
+    for k, served in enumerate(serves):
+        if not served:
+            continue
+        if served not in class_of:
+            class_of[served] = len(class_experts)
+            class_experts.append([])
+        class_experts[class_of[served]].append(k)
+    classes = list(class_of)
+    per_expert_day = free.sum(axis=2) if len(problem.experts) else np.zeros((0, n_days), dtype=np.int64)
+    class_cap = np.zeros((len(classes), n_days), dtype=np.int64)
+    for c, members_of_class in enumerate(class_experts):
+        class_cap[c] = per_expert_day[members_of_class].sum(axis=0)
+
+    # Window trees: one per distinct set of eligible classes.
+    tree_of_classes: dict[tuple[int, ...], int] = {}
+    tree_of_sig = []
+    for s in range(len(sig_keys)):
+        eligible_classes = tuple(c for c, served in enumerate(classes) if s in served)
+        tree_of_sig.append(tree_of_classes.setdefault(eligible_classes, len(tree_of_classes)))
 
     node = 2 + n_members + n_requests
     signatures: list[Signature] = []
@@ -146,15 +155,15 @@ def build_network(problem: Problem) -> Network:
 
     tree_edge: dict[tuple[int, int], int] = {}
     leaf_edges: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-    for s, (role, skills) in enumerate(sig_keys):
-        eligible = [c for c, (roles, c_skills) in enumerate(classes) if role in roles and skills <= c_skills]
+    for s, eligible_classes in enumerate(tree_of_classes):
+        eligible = list(eligible_classes)
         sig_cap = class_cap[eligible].sum(axis=0) if eligible else np.zeros(n_days, dtype=np.int64)
         days = np.nonzero(sig_cap > 0)[0]
         n_leaves = len(days)
         leaves = 1
         while leaves < max(n_leaves, 1):
             leaves *= 2
-        signature = Signature(role, skills, eligible, days, leaves, node)
+        signature = Signature(eligible, days, leaves, node)
         signatures.append(signature)
         node += 2 * leaves
         if n_leaves == 0:
@@ -200,6 +209,12 @@ def build_network(problem: Problem) -> Network:
     heads.append(request_nodes)
     caps.append(np.zeros(n_requests, dtype=np.int64))
     edge_count += n_requests
+    critical_requests = np.nonzero(critical)[0]
+    critical_member_edge = edge_count + np.arange(len(critical_requests))
+    tails.append(2 + request_member[critical_requests])
+    heads.append(request_nodes[critical_requests])
+    caps.append(np.zeros(len(critical_requests), dtype=np.int64))
+    edge_count += len(critical_requests)
 
     window: list[tuple[int, int] | None] = []
     request_signature = np.full(n_requests, -1, dtype=np.int64)
@@ -210,9 +225,10 @@ def build_network(problem: Problem) -> Network:
     out_head: list[int] = []
     out_cap: list[int] = []
     for k, request in enumerate(requests):
-        s = sig_of[request.signature]
+        raw = sig_of[request.signature]
+        s = tree_of_sig[raw]
         request_signature[k] = s
-        eligible_experts[k] = sig_eligible_count[s]
+        eligible_experts[k] = sig_eligible_count[raw]
         span_window = clipped_window(request, problem)
         window.append(span_window)
         signature = signatures[s]
@@ -255,6 +271,8 @@ def build_network(problem: Problem) -> Network:
         cap=np.concatenate(caps) if caps else np.zeros(0, dtype=np.int64),
         member_edge=member_edge,
         request_edge=request_edge,
+        critical_member_edge=critical_member_edge,
+        critical_requests=critical_requests,
         request_out=request_out,
         tree_edge=tree_edge,
         leaf_edges=leaf_edges,

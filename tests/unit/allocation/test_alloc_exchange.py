@@ -1,0 +1,164 @@
+"""The JSON exchange format: round trips, and every malformed input refused with a named entry."""
+
+import copy
+import json
+
+import pytest
+
+from expertpool.allocation import (
+    ProblemError,
+    generate,
+    load_plan,
+    load_problem,
+    plan_from_dict,
+    plan_to_dict,
+    problem_from_dict,
+    problem_to_dict,
+    solve,
+)
+
+DOCUMENT = {
+    "format": "expertpool-problem/1",
+    "horizon": {"start": "2027-01-04", "end": "2027-03-26"},
+    "holidays": ["2027-01-01", "2027-03-29"],
+    "experts": [
+        {
+            "id": "e-anne",
+            "roles": ["dba"],
+            "skills": ["postgresql", "oracle"],
+            "week": {"mon": ["am", "pm"], "tue": ["am", "pm"], "wed": ["am"], "thu": ["am", "pm"]},
+            "unavailable": [
+                {"start": "2027-02-15", "end": "2027-02-19"},
+                {"date": "2027-01-06", "half": "pm"},
+            ],
+            "booked": [{"date": "2027-01-05", "half": "am"}],
+        }
+    ],
+    "members": [{"id": "m-plouzane", "quota": 20, "used": 4, "previous_experts": ["e-anne"]}],
+    "requests": [
+        {
+            "id": "r-17",
+            "member": "m-plouzane",
+            "role": "dba",
+            "skills": ["postgresql"],
+            "half_days": 4,
+            "earliest": "2027-01-04",
+            "deadline": "2027-02-26",
+            "urgency": "normal",
+            "preferred_expert": "e-anne",
+            "submitted_at": "2026-12-01T10:00:00Z",
+        }
+    ],
+}
+
+
+def test_alloc_reads_the_documented_example():
+    problem = problem_from_dict(DOCUMENT)
+    assert problem.requests[0].half_days == 4
+    assert problem.experts[0].week[2] == frozenset({"am"})
+    assert problem.requests[0].submitted_at.tzinfo is not None
+    assert problem_to_dict(problem_from_dict(problem_to_dict(problem))) == problem_to_dict(problem)
+
+
+def test_alloc_generated_problem_and_plan_round_trip(tmp_path):
+    problem = generate("small", 3)
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(problem_to_dict(problem)), encoding="utf-8")
+    again = load_problem(path)
+    assert problem_to_dict(again) == problem_to_dict(problem)
+    plan = solve(again)
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(plan_to_dict(plan), ensure_ascii=False), encoding="utf-8")
+    assert load_plan(plan_path) == plan_from_dict(plan_to_dict(plan))
+
+
+def _broken(path, value):
+    document = copy.deepcopy(DOCUMENT)
+    target = document
+    for key in path[:-1]:
+        target = target[key]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return document
+
+
+CASES = [
+    (("format",), "expertpool-problem/2", "unknown format"),
+    (("horizon", "end"), "2026-12-01", "horizon: end 2026-12-01 is before start"),
+    (
+        ("requests", 0, "deadline"),
+        "2027-01-02",
+        "request r-17: deadline 2027-01-02 is before earliest 2027-01-04",
+    ),
+    (("requests", 0, "member"), "m-nowhere", "request r-17: unknown member 'm-nowhere'"),
+    (("requests", 0, "preferred_expert"), "e-bob", "request r-17: unknown preferred_expert"),
+    (("requests", 0, "half_days"), -2, "request r-17: 'half_days' must be at least 1"),
+    (("requests", 0, "half_days"), 2.5, "request r-17: 'half_days' must be an integer"),
+    (("requests", 0, "half_days"), True, "request r-17: 'half_days' must be an integer"),
+    (("requests", 0, "urgency"), "urgent", "request r-17: urgency must be one of"),
+    (("requests", 0, "earliest"), "2027-02-30", "request r-17: 'earliest' is not a valid date"),
+    (("requests", 0, "role"), KeyError, "request r-17: missing field 'role'"),
+    (("requests", 0, "submitted_at"), "yesterday", "request r-17: 'submitted_at' is not a valid date-time"),
+    (("members", 0, "quota"), -1, "member m-plouzane: 'quota' must be at least 0"),
+    (("members", 0, "used"), "4", "member m-plouzane: 'used' must be an integer"),
+    (("members", 0, "previous_experts"), ["e-zoe"], "member m-plouzane: unknown expert 'e-zoe'"),
+    (("experts", 0, "week"), {"lun": ["am"]}, "expert e-anne: unknown weekday 'lun'"),
+    (("experts", 0, "week"), {"mon": ["morning"]}, 'expert e-anne: \'week.mon\' must be "am" or "pm"'),
+    (("experts", 0, "booked", 0, "half"), "noon", "expert e-anne: booked #1: 'half' must be"),
+    (("experts", 0, "unavailable", 0, "end"), "2027-02-01", "expert e-anne: unavailable #1: end 2027-02-01"),
+    (("experts", 0, "roles"), "dba", "expert e-anne: 'roles' must be a list of strings"),
+    (("experts",), "none", "problem: 'experts' must be a list"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), CASES)
+def test_alloc_malformed_problem_is_refused_naming_the_entry(path, value, message):
+    with pytest.raises(ProblemError) as raised:
+        problem_from_dict(_broken(path, value))
+    assert message in str(raised.value)
+
+
+def test_alloc_duplicate_ids_are_refused():
+    document = copy.deepcopy(DOCUMENT)
+    document["requests"].append(copy.deepcopy(document["requests"][0]))
+    with pytest.raises(ProblemError, match="request r-17: duplicate id"):
+        problem_from_dict(document)
+    document = copy.deepcopy(DOCUMENT)
+    document["members"].append({"id": "m-plouzane", "quota": 1, "used": 0})
+    with pytest.raises(ProblemError, match="member m-plouzane: duplicate id"):
+        problem_from_dict(document)
+
+
+def test_alloc_windows_and_leave_outside_the_horizon_are_accepted():
+    document = copy.deepcopy(DOCUMENT)
+    document["requests"][0]["earliest"] = "2026-12-01"
+    document["requests"][0]["deadline"] = "2027-06-30"
+    document["experts"][0]["unavailable"].append({"start": "2026-07-01", "end": "2026-07-31"})
+    problem = problem_from_dict(document)
+    assert problem.requests[0].deadline.month == 6
+
+
+@pytest.mark.parametrize("text", ["not json", "[1, 2]", '{"format": "expertpool-plan/1"}'])
+def test_alloc_bad_files_raise_problem_error(tmp_path, text):
+    path = tmp_path / "bad.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProblemError):
+        load_problem(path)
+
+
+def test_alloc_missing_file_raises_problem_error(tmp_path):
+    with pytest.raises(ProblemError, match="cannot read"):
+        load_problem(tmp_path / "absent.json")
+
+
+def test_alloc_malformed_plan_is_refused():
+    with pytest.raises(ProblemError, match="unknown format"):
+        plan_from_dict({"format": "expertpool-plan/9", "assignments": []})
+    bad_half = {
+        "format": "expertpool-plan/1",
+        "assignments": [{"request": "r", "expert": "e", "date": "2027-01-04", "half": "evening"}],
+    }
+    with pytest.raises(ProblemError, match="assignment #1"):
+        plan_from_dict(bad_half)
