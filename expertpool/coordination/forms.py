@@ -28,6 +28,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -96,6 +97,9 @@ class DaysField(StringField):
 
     def pre_validate(self, form):
         if self.data is None:
+            # InputRequired passes on blanks such as " ", which parse to nothing.
+            if self.flags.required and not self.process_errors:
+                raise StopValidation(_l("Indiquez un nombre de jours, par exemple 2,5."))
             return
         if not self.allow_zero and self.data == 0:
             raise ValidationError(_l("La valeur ne peut pas être nulle."))

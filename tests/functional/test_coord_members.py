@@ -126,6 +126,11 @@ def test_quota_adjustment_needs_a_reason(client, db, factory, coordinator):
     response = client.post(f"/coordination/membres/{member.id}/ajuster", data={
         "period_id": period.id, "kind": "own", "delta": "0", "reason": "rien"})
     assert response.status_code == 400
+    # A blank amount (spaces pass InputRequired) is a clear message, not a crash.
+    response = client.post(f"/coordination/membres/{member.id}/ajuster", data={
+        "period_id": period.id, "kind": "own", "delta": "  ", "reason": "rien"})
+    assert response.status_code == 400
+    assert "Indiquez un nombre de jours" in response.get_data(as_text=True)
     assert count(db, AuditLog) == audit and count(db, QuotaAdjustment) == adjustments
     assert quota.adjusted_half_days == 0
     response = client.post(f"/coordination/membres/{member.id}/ajuster", data={
