@@ -97,8 +97,9 @@ class DaysField(StringField):
 
     def pre_validate(self, form):
         if self.data is None:
-            # InputRequired passes on blanks such as " ", which parse to nothing.
-            if self.flags.required and not self.process_errors:
+            # InputRequired lets blanks such as " " through (they parse to nothing); an empty
+            # input keeps InputRequired's own message.
+            if self.flags.required and self.raw_data and self.raw_data[0] and not self.process_errors:
                 raise StopValidation(_l("Indiquez un nombre de jours, par exemple 2,5."))
             return
         if not self.allow_zero and self.data == 0:
