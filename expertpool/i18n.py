@@ -67,9 +67,14 @@ def parse_french_decimal(text: str) -> Decimal:
     if not cleaned:
         raise ValueError("empty")
     try:
-        return parse_decimal(cleaned, locale="fr", strict=False) if "," in cleaned else Decimal(cleaned)
+        value = parse_decimal(cleaned, locale="fr", strict=False) if "," in cleaned else Decimal(cleaned)
     except Exception as exc:  # babel raises NumberFormatError, Decimal raises InvalidOperation
         raise ValueError(text) from exc
+    # "NaN", "Infinity" and "1e999999999" are valid Decimals: refuse them here, before a caller's
+    # int() fails on them or builds a billion-digit number.
+    if not value.is_finite() or value.adjusted() > 15:
+        raise ValueError(text)
+    return value
 
 
 def date_long(value: date | None) -> str:

@@ -111,7 +111,8 @@ def can_edit_week_pattern(user, expert) -> bool:
 
 
 def can_view_statement(user, member) -> bool:
-    return is_staff(user) or (user.role == UserRole.MEMBER and user.member_id == member.id)
+    """Staff; the member's own users; an EPCI holding an envelope also its communes' (read-only)."""
+    return is_staff(user) or member.id in member_ids_visible_to(user)
 
 
 def can_manage_roles(user) -> bool:

@@ -6,9 +6,8 @@ moves it from planned to delivered, and not delivered releases it back to the me
 
 from datetime import date, datetime
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import BuildError
 
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
@@ -83,14 +82,8 @@ def _ask_for_rating(req: InterventionRequest, *, now: datetime) -> None:
 
 
 def request_link(req: InterventionRequest) -> str:
-    """The member's page of the request (built by the requests feature; its list page until it exists)."""
-    for endpoint, values in (("requests.detail", {"request_id": req.id}), ("requests.index", {})):
-        if endpoint in current_app.view_functions:
-            try:
-                return url_for(endpoint, **values)
-            except BuildError:
-                continue
-    return ""
+    """The member's page of the request."""
+    return url_for("requests.detail", request_id=req.id)
 
 
 def save_report(req: InterventionRequest, text: str, *, actor, now: datetime) -> None:

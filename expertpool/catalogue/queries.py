@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from expertpool.calendars import days, public_holidays
+from expertpool.calendars import working_half_days
 from expertpool.extensions import db
 from expertpool.models import (
     Booking,
@@ -126,22 +126,14 @@ def next_free_half_days(experts: list[Expert], start: date, region: str,
                                      Unavailability.start_date <= end)
     ):
         off.setdefault(unavailability.expert_id, []).append(unavailability)
-    holidays = public_holidays(region, start, end)
     result: dict[int, FreeSlot | None] = {}
     for expert in experts:
-        result[expert.id] = _first_free(expert, start, end, holidays, booked, off.get(expert.id, []))
+        # The calendar rule (pattern, holidays, unavailability) is calendars.working_half_days'; only
+        # the bookings are subtracted here.
+        slots = working_half_days(expert, start, end, region, off.get(expert.id, []))
+        result[expert.id] = next((FreeSlot(day, half) for day, half in slots
+                                  if (expert.id, day, half) not in booked), None)
     return result
-
-
-def _first_free(expert, start, end, holidays, booked, unavailable) -> FreeSlot | None:
-    for day in days(start, end):
-        if day in holidays:
-            continue
-        for half in ("am", "pm"):
-            if (expert.works(day.weekday(), half) and (expert.id, day, half) not in booked
-                    and not any(u.covers(day, half) for u in unavailable)):
-                return FreeSlot(day, half)
-    return None
 
 
 def expert_cards(experts: list[Expert], *, start: date, region: str,

@@ -1,6 +1,7 @@
 """The marketplace of experts: cards with filters and search, and a profile page per expert (read-only
 for experts and coordinators; members can ask for an expert from there)."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import Blueprint, abort, render_template, request
@@ -9,12 +10,14 @@ from flask_babel import lazy_gettext as _l
 from expertpool.catalogue import queries
 from expertpool.catalogue.forms import ExpertFilterForm
 from expertpool.extensions import db
+from expertpool.list_page import paginate_list, requested_page
 from expertpool.models import PoolSettings, UserRole
 from expertpool.permissions import roles_required
 from expertpool.timeutil import now_utc, today_paris
 
 bp = Blueprint("catalogue", __name__, url_prefix="/experts")
 
+PER_PAGE = 24  # cards: a multiple of 2 and 3 columns, and short enough for a phone
 ALL_ROLES = (UserRole.MEMBER, UserRole.EXPERT, UserRole.COORDINATOR, UserRole.ADMIN)
 WEEKDAY_LABELS = {"mon": _l("lundi"), "tue": _l("mardi"), "wed": _l("mercredi"), "thu": _l("jeudi"),
                   "fri": _l("vendredi"), "sat": _l("samedi"), "sun": _l("dimanche")}
@@ -39,11 +42,24 @@ def index():
         text=form.q.data if filters_ok else "", role_id=form.role.data, skill_id=form.skill.data,
         mode=form.mode.data or "",
     )
-    cards = queries.expert_cards(
-        experts, start=_first_bookable_day(), region=PoolSettings.load(db.session).holidays_region,
-        free_before=form.free_before.data if filters_ok else None,
-    )
-    return render_template("catalogue/index.html", form=form, cards=cards), status
+    page = requested_page(request.args)
+    free_before = form.free_before.data if filters_ok else None
+    region = PoolSettings.load(db.session).holidays_region
+    if free_before is None:
+        # Cards (ratings, next free half-day) only for the experts shown: the same queries, less work.
+        shown = paginate_list(experts, page, PER_PAGE)
+        cards = replace(shown, items=queries.expert_cards(shown.items, start=_first_bookable_day(), region=region))
+    else:  # the free-before filter needs every expert's next free half-day before slicing
+        cards = paginate_list(queries.expert_cards(experts, start=_first_bookable_day(), region=region,
+                                                   free_before=free_before), page, PER_PAGE)
+    return render_template("catalogue/index.html", form=form, cards=cards,
+                           filter_args=_filter_args(form) if filters_ok else {}), status
+
+
+def _filter_args(form: ExpertFilterForm) -> dict:
+    """The filters in the query string, to keep them on the other pages."""
+    return {name: request.args[name] for name in ("q", "role", "skill", "free_before", "mode")
+            if request.args.get(name)}
 
 
 @bp.route("/<int:expert_id>")

@@ -6,7 +6,7 @@ anything wrong answers a plain 404 (see expertpool.errors), never a hint that a 
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from expertpool.agenda.delivery import request_link
 from expertpool.extensions import db
 from expertpool.feeds import ical, tokens
 from expertpool.models import Booking, Expert, InterventionRequest, Member, PoolSettings, UserRole
+from expertpool.notifications import absolute
 from expertpool.permissions import can_view_agenda, can_view_request, roles_required
 from expertpool.timeutil import now_utc, today_paris
 
@@ -23,10 +24,6 @@ bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 # Old history is of no use in a calendar app and only makes every refresh heavier.
 FEED_HISTORY = timedelta(days=180)
-
-
-def _absolute(path: str) -> str:
-    return current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/") + path
 
 
 def _bookings_query():
@@ -46,8 +43,8 @@ def _ics_response(body: bytes, filename: str, *, attachment: bool) -> Response:
 def _render(bookings, *, name: str, for_member: bool) -> bytes:
     def link_for(booking: Booking) -> str:
         if for_member:
-            return _absolute(request_link(booking.request) or url_for("main.home"))
-        return _absolute(url_for("agenda.report", request_id=booking.request_id))
+            return absolute(request_link(booking.request))
+        return absolute(url_for("agenda.report", request_id=booking.request_id))
 
     return ical.build_calendar(bookings, PoolSettings.load(db.session), name=name, now=now_utc(),
                                link_for=link_for, for_member=for_member)
@@ -114,7 +111,7 @@ def _token_page(owner, feed_endpoint: str, page_endpoint: str):
         flash(_("Nouvelle adresse créée. L'ancienne ne fonctionne plus : mettez à jour votre calendrier."),
               "success")
         return redirect(url_for(page_endpoint))
-    feed_url = _absolute(url_for(feed_endpoint, token=owner.feed_token)) if owner.feed_token else None
+    feed_url = absolute(url_for(feed_endpoint, token=owner.feed_token)) if owner.feed_token else None
     return render_template("feeds/token.html", owner=owner, feed_url=feed_url,
                            for_member=isinstance(owner, Member))
 

@@ -42,13 +42,13 @@ def dashboard_charts(data, rows) -> dict:
                           "data": [_days(row.unscheduled) for row in data.backlog], "color": "planned"}],
         },
         "satisfaction": {
-            "type": "bar", "unit": _("évaluations"),
+            "type": "bar", "integer": True, "unit": _("évaluations"),
             "labels": [f"{rating}/5" for rating in range(1, 6)],
             "datasets": [{"label": _("Nombre d'évaluations"),
                           "data": [data.satisfaction.counts.get(r, 0) for r in range(1, 6)], "color": "delivered"}],
         },
         "fairness": {
-            "type": "bar", "unit": _("membres"),
+            "type": "bar", "integer": True, "unit": _("membres"),
             "labels": [LEVEL_BAND_LABELS[band] for band, _count in data.fairness.bands],
             "datasets": [{"label": _("Membres par niveau d'utilisation du droit de tirage"),
                           "data": [count for _band, count in data.fairness.bands], "color": "planned"}],

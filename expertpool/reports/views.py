@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from expertpool.extensions import db
+from expertpool.list_page import paginate_list, requested_page
 from expertpool.models import Member, PoolSettings, UserRole
 from expertpool.permissions import can_view_statement, roles_required, staff_required
 from expertpool.reports import exports, metrics
@@ -20,12 +21,17 @@ PAGE_SIZE = 50
 SHOW_FILTERS = ("all", "over", "unused")
 
 
-def _selected_period(form, periods, status: int = 200):
-    """(period, status): the chosen period, or today's (else the latest) when none or a bad one was given."""
-    if request.args.get("period") and not form.validate():
-        status = 400
+def _period_choice():
+    """(periods, form, period, status): the period chosen in the query string, or today's (else the latest)
+    when none or a bad one was given (status 400 then, with the French message next to the selector)."""
+    periods = metrics.all_periods()
+    form = PeriodForm(request.args)
+    form.set_choices(periods)
+    status = 400 if request.args.get("period") and not form.validate() else 200
     chosen = {p.id: p for p in periods}.get(form.period.data) if status == 200 else None
-    return chosen or metrics.default_period(periods, today_paris()), status
+    period = chosen or metrics.default_period(periods, today_paris())
+    form.period.data = period.id if period else None
+    return periods, form, period, status
 
 
 def _listing_args() -> tuple[str, bool, str, int]:
@@ -35,25 +41,13 @@ def _listing_args() -> tuple[str, bool, str, int]:
     descending = request.args.get("dir") == "desc"
     show = request.args.get("show", "all")
     show = show if show in SHOW_FILTERS else "all"
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < len(page) < 7 else 1
-    return sort, descending, show, max(1, page)
-
-
-def _page(rows: list, page: int) -> tuple[list, int, int]:
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(page, pages)
-    return rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page, pages
+    return sort, descending, show, requested_page(request.args)
 
 
 @bp.route("/")
 @staff_required
 def dashboard():
-    periods = metrics.all_periods()
-    form = PeriodForm(request.args)
-    form.set_choices(periods)
-    period, status = _selected_period(form, periods)
-    form.period.data = period.id if period else None
+    _periods, form, period, status = _period_choice()
     data = metrics.dashboard(period)
     sort, descending, show, page = _listing_args()
     rows = metrics.sort_figures(data.figures, sort, descending)
@@ -61,28 +55,24 @@ def dashboard():
         rows = [f for f in rows if f.is_over_quota]
     elif show == "unused":
         rows = [f for f in rows if f.is_unused]
-    shown, page, pages = _page(rows, page)
+    shown = paginate_list(rows, page, PAGE_SIZE)
     return render_template(
-        "reports/dashboard.html", form=form, data=data, period=period, rows=shown, matching=len(rows),
-        sort=sort, descending=descending, show=show, page=page, pages=pages,
-        charts=dashboard_charts(data, shown), band_labels=LEVEL_BAND_LABELS,
+        "reports/dashboard.html", form=form, data=data, period=period, rows=shown.items, matching=len(rows),
+        sort=sort, descending=descending, show=show, page=shown,
+        charts=dashboard_charts(data, shown.items), band_labels=LEVEL_BAND_LABELS,
     ), status
 
 
 @bp.route("/economies")
 @staff_required
 def savings():
-    periods = metrics.all_periods()
-    form = PeriodForm(request.args)
-    form.set_choices(periods)
-    period, status = _selected_period(form, periods)
-    form.period.data = period.id if period else None
+    _periods, form, period, status = _period_choice()
     figures = metrics.member_figures(period)
     sort, descending, _show, page = _listing_args()
-    shown, page, pages = _page(metrics.sort_figures(figures, sort, descending), page)
+    shown = paginate_list(metrics.sort_figures(figures, sort, descending), page, PAGE_SIZE)
     return render_template(
-        "reports/savings.html", form=form, period=period, totals=metrics.pool_totals(figures), rows=shown,
-        sort=sort, descending=descending, page=page, pages=pages,
+        "reports/savings.html", form=form, period=period, totals=metrics.pool_totals(figures), rows=shown.items,
+        sort=sort, descending=descending, page=shown,
         unit_price_cents=metrics.unit_price_cents(),
     ), status
 
@@ -118,11 +108,7 @@ def _statement_context(member_id: int):
     member = db.session.get(Member, member_id)
     if member is None or not can_view_statement(current_user, member):
         abort(404)
-    periods = metrics.all_periods()
-    form = PeriodForm(request.args)
-    form.set_choices(periods)
-    period, status = _selected_period(form, periods)
-    form.period.data = period.id if period else None
+    periods, form, period, status = _period_choice()
     st = metrics.statement(member, period) if period else None
     return member, periods, form, period, st, status
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from expertpool import quotas
 from expertpool.extensions import db
+from expertpool.list_page import requested_page
 from expertpool.models import InterventionRequest, RequestStatus
 from expertpool.permissions import (
     can_cancel_request,
@@ -71,6 +72,15 @@ def _balance_context(today):
     return context
 
 
+def _flash_changed_meanwhile() -> None:
+    flash(_("La demande a été modifiée entre-temps : vérifiez-la et recommencez."), "warning")
+
+
+def _flash_not_cancellable() -> None:
+    flash(_("Cette demande ne peut plus être annulée : une demi-journée a déjà commencé ou elle est terminée."),
+          "warning")
+
+
 # --- home -----------------------------------------------------------------------------------------
 
 @bp.route("/mon-espace")
@@ -95,20 +105,19 @@ def index():
     status = request.args.get("statut", "")
     if status not in {s.value for s in RequestStatus}:
         status = ""
-    page = request.args.get("page", 1, type=int)
     visible = member_ids_visible_to(current_user)
     return render_template(
-        "requests/index.html", page=queries.requests_page(visible, status=status or None, page=max(1, page)),
+        "requests/index.html",
+        page=queries.requests_page(visible, status=status or None, page=requested_page(request.args)),
         status=status, statuses=list(RequestStatus), **_balance_context(today_paris(now_utc())),
     )
 
 
-def _render_detail(req, *, message_form=None, cancel_form=None, rating_form=None, status=200):
+def _render_detail(req, *, message_form=None, rating_form=None, status=200):
     today = today_paris(now_utc())
     return render_template(
         "requests/detail.html", req=req, today=today,
         message_form=message_form or MessageForm(formdata=None),
-        cancel_form=cancel_form or CancelForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
         may_edit=can_edit_request(current_user, req),
         may_cancel=can_cancel_request(current_user, req, today),
@@ -166,7 +175,7 @@ def _handle_form(form: RequestForm, req: InterventionRequest | None):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        flash(_("La demande a été modifiée entre-temps : vérifiez-la et recommencez."), "warning")
+        _flash_changed_meanwhile()
         return redirect(url_for("requests.detail", request_id=req.id))
     except services.RequestStateError:
         db.session.rollback()
@@ -256,23 +265,32 @@ def edit(request_id: int):
 
 # --- actions on a request -------------------------------------------------------------------------
 
-@bp.route("/demandes/<int:request_id>/annuler", methods=["POST"])
+def _render_cancel(req, form, status=200):
+    return render_template("requests/cancel.html", req=req, cancel_form=form), status
+
+
+@bp.route("/demandes/<int:request_id>/annuler", methods=["GET", "POST"])
 @member_required
 def cancel(request_id: int):
+    """GET: the confirmation page (so that cancelling works without JavaScript); POST: cancel."""
     req = _own_request_or_404(request_id)
+    if request.method == "GET":
+        if not can_cancel_request(current_user, req, today_paris(now_utc())):
+            _flash_not_cancellable()
+            return redirect(url_for("requests.detail", request_id=req.id))
+        return _render_cancel(req, CancelForm(formdata=None))
     form = CancelForm()
     if not form.validate():
-        return _render_detail(req, cancel_form=form, status=400)
+        return _render_cancel(req, form, status=400)
     try:
         services.cancel_request(req, actor=current_user, now=now_utc(), reason=form.reason.data)
         db.session.commit()
     except services.RequestStateError:
         db.session.rollback()
-        flash(_("Cette demande ne peut plus être annulée : une demi-journée a déjà commencé ou elle est "
-                "terminée."), "warning")
+        _flash_not_cancellable()
     except StaleDataError:
         db.session.rollback()
-        flash(_("La demande a été modifiée entre-temps : vérifiez-la et recommencez."), "warning")
+        _flash_changed_meanwhile()
     else:
         flash(_("La demande est annulée ; les demi-journées réservées sont rendues à votre droit de tirage."),
               "success")
@@ -316,7 +334,7 @@ def messages(request_id: int):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        flash(_("La demande a été modifiée entre-temps : vérifiez-la et recommencez."), "warning")
+        _flash_changed_meanwhile()
     else:
         flash(_("Réponse envoyée : la demande retourne au coordinateur.") if answering
               else _("Message envoyé au coordinateur."), "success")

@@ -31,6 +31,9 @@
     if (horizontal) {
       scales.y.ticks = { autoSkip: false };  // one label per member row: the table beside uses them all
     }
+    if (spec.integer) {
+      scales[valueAxis].ticks = { precision: 0 };  // counts: no "2.5 evaluations" on the axis
+    }
     if (spec.max) {
       scales[valueAxis].suggestedMax = spec.max;
     }
@@ -46,6 +49,7 @@
         })
       },
       options: {
+        locale: locale,  // French decimal commas on the axes, like the tables
         indexAxis: horizontal ? "y" : "x",
         responsive: true,
         maintainAspectRatio: false,

@@ -27,6 +27,7 @@ def _walk(client, request_id: int, role_id: int) -> list[int]:
                     data=request_form(role=str(role_id), title="Piraté", action="save")).status_code,
         client.post(f"/demandes/{request_id}/modifier",
                     data=request_form(role=str(role_id), title="Piraté", action="submit")).status_code,
+        client.get(f"/demandes/{request_id}/annuler").status_code,
         client.post(f"/demandes/{request_id}/annuler", data={"reason": "x"}).status_code,
         client.post(f"/demandes/{request_id}/evaluer", data={"rating": "1", "comment": "x"}).status_code,
         client.get(f"/demandes/{request_id}/messages").status_code,
@@ -45,7 +46,7 @@ def test_another_members_requests_answer_404_and_nothing_changes(client, login, 
     before = _snapshot(db)
     role_id = theirs[0].role_id
     for request_id in [r.id for r in theirs] + [mine.id + 1, mine.id + 1000, 0]:
-        assert _walk(client, request_id, role_id) == [404] * 8, request_id
+        assert _walk(client, request_id, role_id) == [404] * 9, request_id
     assert _snapshot(db) == before
     listing = client.get("/demandes").text
     assert all(f'/demandes/{r.id}"' not in listing for r in theirs)
@@ -84,7 +85,7 @@ def test_epci_follows_its_communes_read_only(client, login, db, factory, member_
     assert "Enveloppe partagée avec vos communes" in home and "Saint-Malo-de-Phily" in home
     before = _snapshot(db)
     codes = _walk(client, commune_req.id, commune_req.role_id)
-    assert codes[0] == 200 and codes[1:] == [404] * 7
-    assert _walk(client, foreign.id, foreign.role_id) == [404] * 8
+    assert codes[0] == 200 and codes[1:] == [404] * 8
+    assert _walk(client, foreign.id, foreign.role_id) == [404] * 9
     assert _snapshot(db) == before
     assert db.session.scalar(select(AuditLog.id).where(AuditLog.request_id == commune_req.id)) is None

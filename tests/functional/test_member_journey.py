@@ -165,3 +165,51 @@ def test_unserved_reason_and_report_are_shown(client, login, db, factory, member
                           unserved_message="Aucun DBA n'est libre avant votre date limite.")
     page = client.get(f"/demandes/{req.id}").text
     assert "Aucun DBA n&#39;est libre avant votre date limite." in page
+
+
+def test_cancelling_without_javascript_is_a_confirmation_page_then_a_post(client, login, db, factory, member_pool,
+                                                                          member_clock):
+    login(member_pool.user)
+    req = factory.request(member=member_pool.member, status=RequestStatus.SCHEDULED, created_by=member_pool.user,
+                          title="Parc informatique")
+    factory.booking(req, member_pool.dba, date(2027, 1, 19), "am")
+    detail = client.get(f"/demandes/{req.id}")
+    # The request's page links to the confirmation page and to the one-off .ics of its half-days.
+    assert f'href="/demandes/{req.id}/annuler"' in detail.text
+    assert f"/feeds/demandes/{req.id}.ics" in detail.text
+    # Step 1, GET: a confirmation page that changes nothing and says what will be released.
+    confirm = client.get(f"/demandes/{req.id}/annuler")
+    assert confirm.status_code == 200
+    assert "Confirmer l'annulation" in confirm.text and "19 janvier 2027 (matin)" in confirm.text
+    assert 'method="post"' in confirm.text and "data-confirm=" in confirm.text  # JS asks once more
+    db.session.refresh(req)
+    assert req.status == RequestStatus.SCHEDULED
+    # Step 2, POST: the request is cancelled.
+    assert client.post(f"/demandes/{req.id}/annuler", data={"reason": "Plus besoin"}).status_code == 302
+    db.session.refresh(req)
+    assert req.status == RequestStatus.CANCELLED
+    # Once cancelled, the confirmation page sends back to the request with a message.
+    again = client.get(f"/demandes/{req.id}/annuler", follow_redirects=True)
+    assert "ne peut plus être annulée" in again.text
+    # Another member's request: 404 on the confirmation page too.
+    login(member_pool.other_user)
+    assert client.get(f"/demandes/{req.id}/annuler").status_code == 404
+
+
+def test_the_marketplace_is_paginated_and_keeps_the_filters(client, login, db, factory, member_pool, member_clock,
+                                                            monkeypatch):
+    monkeypatch.setattr("expertpool.catalogue.views.PER_PAGE", 1)
+    login(member_pool.user)
+    first = client.get("/experts/", query_string={"mode": "remote"})
+    assert first.status_code == 200
+    assert "2 experts trouvés" in first.text and "Page 1 sur 2" in first.text
+    assert "Alice Martin" in first.text and "Bruno Durand" not in first.text
+    assert "/experts/?page=2&amp;mode=remote" in first.text
+    second = client.get("/experts/", query_string={"mode": "remote", "page": "2"})
+    assert "Bruno Durand" in second.text and "Alice Martin" not in second.text
+    # A page past the end, or not a number, shows a real page rather than an error.
+    assert "Bruno Durand" in client.get("/experts/?page=99").text
+    assert "Alice Martin" in client.get("/experts/?page=abc").text
+    # With the "free before" filter the slicing happens after the filter.
+    filtered = client.get("/experts/", query_string={"free_before": "2027-06-01", "page": "2"})
+    assert filtered.status_code == 200 and "Page 2 sur 2" in filtered.text

@@ -30,14 +30,19 @@ def _add_experts(factory, member_pool, start: int, stop: int) -> None:
         factory.booking(req, expert, date(2027, 1, 12), "pm")
 
 
-def test_marketplace_queries_do_not_grow_with_experts(client, login, db, factory, member_pool, member_clock):
+@pytest.mark.parametrize("per_page", [None, 250])
+def test_marketplace_queries_do_not_grow_with_experts(client, login, db, factory, member_pool, member_clock,
+                                                      monkeypatch, per_page):
+    if per_page:  # every card on one page, to count with 200 cards really shown
+        monkeypatch.setattr("expertpool.catalogue.views.PER_PAGE", per_page)
     login(member_pool.user)
     _add_experts(factory, member_pool, 0, 8)  # + the member_pool's 2 experts = 10
     at_10 = _count(client, db, "/experts/")
     filtered_10 = _count(client, db, "/experts/?q=expert&role=&skill=&free_before=2027-06-01&mode=remote")
     _add_experts(factory, member_pool, 8, 198)  # 200
     at_200 = _count(client, db, "/experts/")
-    assert client.get("/experts/").text.count('class="card h-100"') == 200
+    assert client.get("/experts/").text.count('class="card h-100"') == (200 if per_page else 24)
+    assert _count(client, db, "/experts/?page=9") == at_200  # the last page, 8 cards
     filtered_200 = _count(client, db, "/experts/?q=expert&role=&skill=&free_before=2027-06-01&mode=remote")
     assert at_10 == at_200
     assert filtered_10 == filtered_200

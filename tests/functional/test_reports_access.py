@@ -141,3 +141,26 @@ def test_hostile_query_strings_never_break_a_report(client, pool, factory, login
             assert response.status_code in (200, 400, 404), (path, params, response.status_code)
             if response.mimetype == "text/html":
                 assert "<script>" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("suffix", ["etat", "etat.pdf", "etat.csv"])
+def test_epci_holding_an_envelope_opens_its_communes_statements(client, factory, pool, login, suffix):
+    epci = factory.member("Communauté de communes du Val", kind="epci", holds_envelope=True)
+    pool.a.parent_id = epci.id
+    factory.session.flush()
+    factory.session.expire(epci, ["children"])
+    login(factory.user(role=UserRole.MEMBER, member=epci))
+    assert client.get(f"/rapports/membres/{pool.a.id}/{suffix}?period={pool.period.id}").status_code == 200
+    assert client.get(f"/rapports/membres/{epci.id}/{suffix}?period={pool.period.id}").status_code == 200
+    assert client.get(f"/rapports/membres/{pool.b.id}/{suffix}?period={pool.period.id}").status_code == 404
+    if suffix == "etat":
+        page = client.get("/rapports/mon-bilan").get_data(as_text=True)
+        assert f"/rapports/membres/{pool.a.id}/etat" in page
+
+
+def test_epci_without_envelope_does_not_see_its_communes_statements(client, factory, pool, login):
+    epci = factory.member("Communauté sans enveloppe", kind="epci", holds_envelope=False)
+    pool.a.parent_id = epci.id
+    factory.session.flush()
+    login(factory.user(role=UserRole.MEMBER, member=epci))
+    assert client.get(f"/rapports/membres/{pool.a.id}/etat?period={pool.period.id}").status_code == 404
