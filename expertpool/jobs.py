@@ -16,6 +16,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext
 
 from expertpool.extensions import db
 from expertpool.models import PoolSettings
@@ -97,6 +98,44 @@ def reminder_job(app: Flask) -> None:
             log.exception("reminder job failed")
         finally:
             db.session.remove()
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday_names() -> tuple[str, ...]:
+    return (gettext("lundi"), gettext("mardi"), gettext("mercredi"), gettext("jeudi"), gettext("vendredi"),
+            gettext("samedi"), gettext("dimanche"))
+
+
+def _weekday_index(token: str) -> int:
+    """"mon" or "1" (crontab: 0 and 7 are Sunday) to 0 = Monday; ValueError otherwise."""
+    if token in _WEEKDAYS:
+        return _WEEKDAYS.index(token)
+    return (int(token) - 1) % 7
+
+
+def describe_cron(cron: str) -> str:
+    """The scheduler's crontab in words for the coordinator ("du lundi au vendredi à 06:00").
+
+    Only the common forms (fixed minute and hour, every day of the month) are put in words; anything
+    else is shown as the rule itself, which the pool's administrator wrote.
+    """
+    try:
+        minute, hour, day, month, weekdays = cron.split()
+        at = f"{int(hour):02d}:{int(minute):02d}"
+        if day != "*" or month != "*":
+            raise ValueError(cron)
+        names = _weekday_names()
+        if weekdays == "*":
+            return gettext("tous les jours à %(at)s", at=at)
+        if "-" in weekdays and "," not in weekdays:
+            first, last = (_weekday_index(t) for t in weekdays.lower().split("-"))
+            return gettext("du %(first)s au %(last)s à %(at)s", first=names[first], last=names[last], at=at)
+        days = [names[_weekday_index(t)] for t in weekdays.lower().split(",")]
+        return gettext("le %(days)s à %(at)s", days=", ".join(days), at=at)
+    except (ValueError, IndexError):
+        return gettext("selon la règle « %(cron)s »", cron=cron)
 
 
 def allocation_trigger(cron: str) -> CronTrigger:

@@ -194,39 +194,22 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     req.approved_half_days = granted
     req.over_quota_half_days = position["over_quota_half_days"]
     req.approval_note = (note or "").strip()
+    _record_decision(req, actor=actor, now=now, action=action, before=before)
+    over = position["over_quota_half_days"]
+    message = ("Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage."
+               if over else "Votre demande « %(title)s » est acceptée pour %(days)s.")
+    _notify_member(req, now, "request_approved", message, "Demande acceptée", days=granted, over=over)
+
+
+def _record_decision(req: InterventionRequest, *, actor: User | None, now: datetime, action: str,
+                     before: dict) -> None:
+    """Stamp who decided and when, flush, and write the decision's audit row."""
     req.decided_at = now
     req.decided_by_id = actor.id if actor is not None else None
     # The version check happens here: a concurrent decision makes this flush raise StaleDataError.
     db.session.flush()
-    record(
-        actor,
-        action,
-        req,
-        now=now,
-        before=before,
-        after=snapshot(req, *_AUDITED_FIELDS),
-        member_id=req.member_id,
-        request_id=req.id,
-    )
-    if position["over_quota_half_days"]:
-        _notify_member(
-            req,
-            now,
-            "request_approved",
-            "Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage.",
-            "Demande acceptée",
-            days=granted,
-            over=position["over_quota_half_days"],
-        )
-    else:
-        _notify_member(
-            req,
-            now,
-            "request_approved",
-            "Votre demande « %(title)s » est acceptée pour %(days)s.",
-            "Demande acceptée",
-            days=granted,
-        )
+    record(actor, action, req, now=now, before=before, after=snapshot(req, *_AUDITED_FIELDS),
+           member_id=req.member_id, request_id=req.id)
 
 
 def reject_request(req: InterventionRequest, *, actor: User, now: datetime, reason: str) -> None:
@@ -238,19 +221,7 @@ def reject_request(req: InterventionRequest, *, actor: User, now: datetime, reas
     before = snapshot(req, *_AUDITED_FIELDS)
     req.status = RequestStatus.REJECTED
     req.rejection_reason = reason
-    req.decided_at = now
-    req.decided_by_id = actor.id if actor is not None else None
-    db.session.flush()
-    record(
-        actor,
-        "request.reject",
-        req,
-        now=now,
-        before=before,
-        after=snapshot(req, *_AUDITED_FIELDS),
-        member_id=req.member_id,
-        request_id=req.id,
-    )
+    _record_decision(req, actor=actor, now=now, action="request.reject", before=before)
     _notify_member(
         req,
         now,
@@ -261,27 +232,27 @@ def reject_request(req: InterventionRequest, *, actor: User, now: datetime, reas
     )
 
 
+def _post_to_thread(req: InterventionRequest, *, actor: User, now: datetime, body: str, status: str,
+                    action: str) -> RequestMessage:
+    """Add a message to the request's thread and move the request to `status`, with its audit row."""
+    before = snapshot(req, "status")
+    req.status = status
+    message = RequestMessage(request_id=req.id, author_id=actor.id if actor else None, body=body, created_at=now)
+    db.session.add(message)
+    db.session.flush()
+    record(actor, action, req, now=now, before=before, after={**snapshot(req, "status"), "message": body},
+           member_id=req.member_id, request_id=req.id)
+    return message
+
+
 def request_information(req: InterventionRequest, *, actor: User, now: datetime, message: str) -> RequestMessage:
     """Ask the member for more information: the message goes to the request's thread."""
     message = (message or "").strip()
     if not message:
         raise ValueError("message")
     _ensure_decidable(req)
-    before = snapshot(req, "status")
-    req.status = RequestStatus.NEEDS_INFO
-    note = RequestMessage(request_id=req.id, author_id=actor.id if actor else None, body=message, created_at=now)
-    db.session.add(note)
-    db.session.flush()
-    record(
-        actor,
-        "request.ask_information",
-        req,
-        now=now,
-        before=before,
-        after={**snapshot(req, "status"), "message": message},
-        member_id=req.member_id,
-        request_id=req.id,
-    )
+    note = _post_to_thread(req, actor=actor, now=now, body=message, status=RequestStatus.NEEDS_INFO,
+                           action="request.ask_information")
     _notify_member(
         req,
         now,
@@ -300,21 +271,8 @@ def answer_information(req: InterventionRequest, *, actor: User, now: datetime, 
         raise ValueError("body")
     if req.status != RequestStatus.NEEDS_INFO:
         raise DecisionConflict(req.status)
-    before = snapshot(req, "status")
-    req.status = RequestStatus.SUBMITTED
-    answer = RequestMessage(request_id=req.id, author_id=actor.id if actor else None, body=body, created_at=now)
-    db.session.add(answer)
-    db.session.flush()
-    record(
-        actor,
-        "request.answer_information",
-        req,
-        now=now,
-        before=before,
-        after={**snapshot(req, "status"), "message": body},
-        member_id=req.member_id,
-        request_id=req.id,
-    )
+    answer = _post_to_thread(req, actor=actor, now=now, body=body, status=RequestStatus.SUBMITTED,
+                             action="request.answer_information")
     notify_staff(
         "request_answered",
         "%(member)s a répondu sur la demande « %(title)s ».",

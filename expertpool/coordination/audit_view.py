@@ -4,9 +4,10 @@ from flask import render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from expertpool.coordination import audit_labels
 from expertpool.coordination.forms import AuditFilterForm
-from expertpool.coordination.paging import page_number
 from expertpool.extensions import db
+from expertpool.list_page import requested_page
 from expertpool.models import AuditLog, Expert, Member
 
 PER_PAGE = 50
@@ -30,15 +31,16 @@ def audit_page():
     members = [tuple(r) for r in db.session.execute(select(Member.id, Member.name).order_by(Member.name))]
     experts = [tuple(r) for r in db.session.execute(
         select(Expert.id, Expert.display_name).order_by(Expert.display_name))]
-    form = AuditFilterForm(request.args, member_choices=members, expert_choices=experts, action_choices=actions)
+    form = AuditFilterForm(request.args, member_choices=members, expert_choices=experts,
+                           action_choices=[(code, audit_labels.action_label(code)) for code in actions])
     valid = form.validate()
     filters = {}
     if valid:
         filters = {"member_id": form.member.data, "expert_id": form.expert.data, "request_id": form.request.data,
                    "action": form.action.data or ""}
-    page = db.paginate(filtered_audit(**filters), page=page_number(), per_page=PER_PAGE,
+    page = db.paginate(filtered_audit(**filters), page=requested_page(request.args), per_page=PER_PAGE,
                        error_out=False)
     names = {"members": dict(members), "experts": dict(experts)}
     link_args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("coordination/audit.html", form=form, page=page, names=names,
-                           link_args=link_args), (200 if valid else 400)
+    return render_template("coordination/audit.html", form=form, page=page, names=names, link_args=link_args,
+                           labels=audit_labels), (200 if valid else 400)

@@ -14,13 +14,6 @@ from expertpool.models import Booking, BookingStatus, Expert, Role, Skill
 from expertpool.timeutil import now_utc, today_paris
 
 
-def _load(expert_id: int) -> Expert:
-    expert = db.session.get(Expert, expert_id)
-    if expert is None:
-        abort(404)
-    return expert
-
-
 def experts_list():
     experts = list(db.session.scalars(
         select(Expert).options(selectinload(Expert.roles), selectinload(Expert.skills), selectinload(Expert.user))
@@ -47,7 +40,7 @@ def _expert_data(form: ExpertForm) -> dict:
 
 
 def expert_form(expert_id: int | None = None):
-    expert = _load(expert_id) if expert_id is not None else None
+    expert = db.get_or_404(Expert, expert_id) if expert_id is not None else None
     users = [(u.id, f"{u.name} <{u.email}>") for u in experts_admin.linkable_users(expert)]
     form = ExpertForm(obj=expert, role_choices=_role_choices(), user_choices=users)
     if request.method == "GET":
@@ -81,7 +74,7 @@ def expert_form(expert_id: int | None = None):
 
 
 def expert_deactivate(expert_id: int):
-    expert = _load(expert_id)
+    expert = db.get_or_404(Expert, expert_id)
     if expert.active:
         flagged = experts_admin.deactivate_expert(expert, actor=current_user, now=now_utc(), today=today_paris())
         db.session.commit()
@@ -90,7 +83,7 @@ def expert_deactivate(expert_id: int):
 
 
 def expert_reactivate(expert_id: int):
-    expert = _load(expert_id)
+    expert = db.get_or_404(Expert, expert_id)
     if experts_admin.reactivate_expert(expert, actor=current_user, now=now_utc()):
         db.session.commit()
         flash(_("Expert réactivé."), "success")

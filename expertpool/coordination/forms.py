@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     FieldList,
     Form,
@@ -33,6 +32,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from expertpool.fields import FrenchDateField, optional_int
 from expertpool.i18n import parse_french_decimal
 from expertpool.models import MemberKind, QuotaPolicy, UserRole, is_valid_siren
 from expertpool.models.expert import HALVES, WEEKDAYS
@@ -147,16 +147,6 @@ class EurosField(StringField):
             raise ValidationError(_l("Le montant doit être positif et raisonnable."))
 
 
-class FrenchDateField(DateField):
-    """A date input whose parsing error is French, next to the field."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(_l("Indiquez une date valide.")) from exc
-
-
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -174,10 +164,6 @@ def _siren_valid(_form, field):
         raise ValidationError(_l("SIREN invalide : 9 chiffres avec une clé de contrôle correcte."))
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 # --- members --------------------------------------------------------------------------------------
 
 
@@ -187,7 +173,7 @@ class MemberFilterForm(FlaskForm):
 
     q = StringField(_l("Recherche"), validators=[Optional(), Length(max=100, message=_l("100 caractères au plus."))])
     kind = SelectField(_l("Type"), validators=[Optional()])
-    epci = SelectField(_l("EPCI"), coerce=_optional_int, validators=[Optional()])
+    epci = SelectField(_l("EPCI"), coerce=optional_int, validators=[Optional()])
     active = SelectField(
         _l("État"),
         choices=[("yes", _l("Actifs")), ("no", _l("Désactivés")), ("all", _l("Tous"))],
@@ -224,7 +210,7 @@ class MemberForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=10_000_000, message=_l("La population doit être positive."))],
     )
     contribution = EurosField(_l("Cotisation annuelle (€)"))
-    parent_id = SelectField(_l("EPCI de rattachement"), coerce=_optional_int, validators=[Optional()])
+    parent_id = SelectField(_l("EPCI de rattachement"), coerce=optional_int, validators=[Optional()])
     holds_envelope = BooleanField(_l("Détient une enveloppe partagée avec ses communes"))
     email = EmailField(
         _l("E-mail de contact"),
@@ -276,8 +262,10 @@ class PeriodForm(FlaskForm):
             Length(max=100, message=_l("100 caractères au plus.")),
         ],
     )
-    start_date = FrenchDateField(_l("Début"), validators=[InputRequired(_l("Indiquez une date valide."))])
-    end_date = FrenchDateField(_l("Fin"), validators=[InputRequired(_l("Indiquez une date valide."))])
+    start_date = FrenchDateField(_l("Début"), parse_message=_l("Indiquez une date valide."),
+                                 validators=[InputRequired(_l("Indiquez une date valide."))])
+    end_date = FrenchDateField(_l("Fin"), parse_message=_l("Indiquez une date valide."),
+                               validators=[InputRequired(_l("Indiquez une date valide."))])
     policy = SelectField(_l("Calcul du droit de tirage"))
     fixed_days = DaysField(_l("Jours par membre (nombre fixe)"), min_half_days=0, max_half_days=2000)
     unit_price = EurosField(_l("Prix d'une demi-journée (€ HT, calcul proportionnel)"), max_cents=10_000_000)
@@ -327,7 +315,7 @@ class AdjustmentForm(FlaskForm):
         _l("Droit concerné"), choices=[("own", _l("Droit propre")), ("envelope", _l("Enveloppe EPCI"))], default="own"
     )
     delta = DaysField(
-        _l("Ajustement (jours, négatif pour retirer)"),
+        _l("Ajustement (jours)"),
         validators=[InputRequired(_l("Indiquez l'ajustement en jours."))],
         min_half_days=-2000,
         max_half_days=2000,
@@ -359,7 +347,7 @@ class ExpertForm(FlaskForm):
             Length(max=200, message=_l("200 caractères au plus.")),
         ],
     )
-    user_id = SelectField(_l("Compte utilisateur lié"), coerce=_optional_int, validators=[Optional()])
+    user_id = SelectField(_l("Compte utilisateur lié"), coerce=optional_int, validators=[Optional()])
     roles = MultiCheckboxField(_l("Rôles"), coerce=int)
     skills = FieldList(
         StringField(
@@ -450,7 +438,7 @@ class InviteForm(_RoleAndMember, FlaskForm):
         validators=[DataRequired(_l("Indiquez le nom.")), Length(max=200, message=_l("200 caractères au plus."))],
     )
     role = SelectField(_l("Rôle"))
-    member_id = SelectField(_l("Structure membre"), coerce=_optional_int)
+    member_id = SelectField(_l("Structure membre"), coerce=optional_int)
     locale = SelectField(_l("Langue"), choices=LOCALE_CHOICES, default="fr")
 
     def __init__(self, *args, role_choices=(), member_choices=(), **kwargs):
@@ -461,7 +449,7 @@ class InviteForm(_RoleAndMember, FlaskForm):
 
 class ChangeRoleForm(_RoleAndMember, FlaskForm):
     role = SelectField(_l("Rôle"))
-    member_id = SelectField(_l("Structure membre"), coerce=_optional_int)
+    member_id = SelectField(_l("Structure membre"), coerce=optional_int)
 
     def __init__(self, *args, role_choices=(), member_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -524,8 +512,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    member = SelectField(_l("Membre"), coerce=_optional_int, validators=[Optional()])
-    expert = SelectField(_l("Expert"), coerce=_optional_int, validators=[Optional()])
+    member = SelectField(_l("Membre"), coerce=optional_int, validators=[Optional()])
+    expert = SelectField(_l("Expert"), coerce=optional_int, validators=[Optional()])
     request = IntegerField(
         _l("N° de demande"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1, message=_l("Numéro invalide."))]
     )
@@ -535,4 +523,4 @@ class AuditFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.member.choices = [(None, _l("Tous"))] + list(member_choices)
         self.expert.choices = [(None, _l("Tous"))] + list(expert_choices)
-        self.action.choices = [("", _l("Toutes"))] + [(a, a) for a in action_choices]
+        self.action.choices = [("", _l("Toutes"))] + list(action_choices)

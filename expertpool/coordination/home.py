@@ -4,12 +4,13 @@ from datetime import date, datetime
 
 from apscheduler.triggers.cron import CronTrigger
 from flask import render_template
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from expertpool.coordination.approval import DECIDABLE_STATUSES
 from expertpool.coordination.queue import waiting_requests
 from expertpool.extensions import db
+from expertpool.jobs import describe_cron
 from expertpool.models import (
     Booking,
     BookingStatus,
@@ -17,8 +18,8 @@ from expertpool.models import (
     Member,
     MemberKind,
     PoolSettings,
-    Unavailability,
 )
+from expertpool.planning.moves import needs_moving, overlaps_unavailability
 from expertpool.quotas import balances, envelope_balances, period_for
 from expertpool.timeutil import PARIS, now_utc, today_paris
 
@@ -39,16 +40,11 @@ def colliding_bookings(today: date, limit: int = LIST_LIMIT) -> list[tuple[Booki
 
     Returns (booking, overlaps_unavailability) pairs, soonest first.
     """
-    overlap = select(Unavailability.id).where(
-        Unavailability.expert_id == Booking.expert_id,
-        Unavailability.start_date <= Booking.date, Unavailability.end_date >= Booking.date,
-        or_(Unavailability.half.is_(None), Unavailability.half == Booking.half),
-    ).exists()
+    overlap = overlaps_unavailability()
     rows = db.session.execute(
         select(Booking, overlap)
         .options(selectinload(Booking.expert), selectinload(Booking.request).selectinload(InterventionRequest.member))
-        .where(Booking.status == BookingStatus.PLANNED, Booking.date >= today,
-               or_(Booking.to_reschedule.is_(True), overlap))
+        .where(Booking.status == BookingStatus.PLANNED, Booking.date >= today, needs_moving())
         .order_by(Booking.date, Booking.half).limit(limit)
     ).all()
     return [(booking, bool(overlaps)) for booking, overlaps in rows]
@@ -89,4 +85,5 @@ def home_page():
         waiting=waiting_requests(limit=5), waiting_count=waiting_count, critical_count=critical_count,
         collisions=colliding_bookings(today), over_quota=over[:LIST_LIMIT], over_quota_count=len(over),
         period=period, next_run=next_scheduler_run(settings.scheduler_cron, now), cron=settings.scheduler_cron,
+        cron_text=describe_cron(settings.scheduler_cron),
     )

@@ -16,20 +16,13 @@ from expertpool.coordination.forms import (
     MemberFilterForm,
     MemberForm,
 )
-from expertpool.coordination.paging import page_number
 from expertpool.extensions import db
+from expertpool.list_page import requested_page
 from expertpool.models import Member, MemberKind, QuotaPeriod
 from expertpool.quotas import balances, period_for
 from expertpool.timeutil import now_utc, today_paris
 
 PER_PAGE = 25
-
-
-def _load(member_id: int) -> Member:
-    member = db.session.get(Member, member_id)
-    if member is None:
-        abort(404)
-    return member
 
 
 def members_list():
@@ -38,7 +31,7 @@ def members_list():
     filters = {"q": form.q.data or "", "kind": form.kind.data or "", "epci_id": form.epci.data,
                "active": form.active.data or "yes"} if valid else {}
     query = members.search_members(**filters)
-    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=requested_page(request.args), per_page=PER_PAGE, error_out=False)
     period = period_for(today_paris())
     page_balances = balances([m.id for m in page.items], period)
     link_args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -71,7 +64,7 @@ def _check_unique(form: MemberForm, member_id: int | None) -> bool:
 
 
 def member_form(member_id: int | None = None):
-    member = _load(member_id) if member_id is not None else None
+    member = db.get_or_404(Member, member_id) if member_id is not None else None
     epcis = [(i, n) for i, n in members.epci_choices() if i != member_id]
     form = MemberForm(obj=member, epci_choices=epcis)
     if request.method == "GET" and member is not None:
@@ -94,7 +87,7 @@ def member_form(member_id: int | None = None):
 
 
 def member_set_active(member_id: int, active: bool):
-    member = _load(member_id)
+    member = db.get_or_404(Member, member_id)
     if members.set_member_active(member, active, actor=current_user, now=now_utc()):
         db.session.commit()
         flash(_("Structure réactivée.") if active else _("Structure désactivée."), "success")
@@ -114,7 +107,7 @@ def _period_choices():
 
 
 def member_detail(member_id: int, adjust_form=None, status=200):
-    member = _load(member_id)
+    member = db.get_or_404(Member, member_id)
     period = period_for(today_paris())
     if adjust_form is None:
         adjust_form = AdjustmentForm(formdata=None, period_choices=_period_choices(),
@@ -126,7 +119,7 @@ def member_detail(member_id: int, adjust_form=None, status=200):
 
 
 def member_adjust(member_id: int):
-    member = _load(member_id)
+    member = db.get_or_404(Member, member_id)
     form = AdjustmentForm(period_choices=_period_choices(), envelope=member.kind == MemberKind.EPCI)
     if not form.validate_on_submit():
         return member_detail(member_id, adjust_form=form, status=400)

@@ -7,19 +7,12 @@ from sqlalchemy import select
 
 from expertpool.coordination import users_admin
 from expertpool.coordination.forms import ROLE_LABELS, ChangeRoleForm, InviteForm, UserFilterForm
-from expertpool.coordination.paging import page_number
 from expertpool.extensions import db
+from expertpool.list_page import requested_page
 from expertpool.models import Member, User
 from expertpool.timeutil import now_utc
 
 PER_PAGE = 30
-
-
-def _load(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 def _member_choices():
@@ -36,7 +29,7 @@ def users_list():
     valid = form.validate()
     query = users_admin.search_users(q=form.q.data or "", role=form.role.data or "") if valid \
         else users_admin.search_users()
-    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=requested_page(request.args), per_page=PER_PAGE, error_out=False)
     link_args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("coordination/users.html", form=form, page=page, role_labels=ROLE_LABELS,
                            link_args=link_args, can_manage=users_admin.can_manage_user), (200 if valid else 400)
@@ -61,7 +54,7 @@ def user_invite():
 
 
 def user_edit(user_id: int):
-    user = _load(user_id)
+    user = db.get_or_404(User, user_id)
     if not users_admin.can_manage_user(current_user, user):
         abort(403)
     form = ChangeRoleForm(obj=user, role_choices=_role_choices(), member_choices=_member_choices())
@@ -82,7 +75,7 @@ def user_edit(user_id: int):
 
 
 def _account_action(user_id: int, action, message: str):
-    user = _load(user_id)
+    user = db.get_or_404(User, user_id)
     try:
         done = action(user)
     except users_admin.UserAdminError as exc:

@@ -2,39 +2,20 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from expertpool.requests.forms import DATE_FORMATS, FrenchDateField
+from expertpool.fields import FrenchDateField, WholeNumberField, optional_int
 
 HALF_CHOICES = [("am", _l("Matin")), ("pm", _l("Après-midi"))]
 
 
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-class WeeksField(IntegerField):
-    """An optional whole number of weeks, with a French message when it is not one."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Indiquez un nombre entier de semaines.")) from None
-
-
 class PreviewForm(FlaskForm):
-    weeks = WeeksField(_l("Horizon (semaines)"), validators=[
-        Optional(),
-        NumberRange(min=1, max=60, message=_l("Choisissez entre 1 et 60 semaines.")),
-    ], render_kw={"min": 1, "max": 60})
+    weeks = WholeNumberField(
+        _l("Horizon (semaines)"), parse_message=_l("Indiquez un nombre entier de semaines."),
+        validators=[Optional(), NumberRange(min=1, max=60, message=_l("Choisissez entre 1 et 60 semaines."))],
+        render_kw={"min": 1, "max": 60},
+    )
 
 
 class CommitForm(FlaskForm):
@@ -42,8 +23,8 @@ class CommitForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    expert = SelectField(_l("Expert"), coerce=_int_or_none, validate_choice=False)
-    day = FrenchDateField(_l("Date"), format=DATE_FORMATS, render_kw={"type": "date"},
+    expert = SelectField(_l("Expert"), coerce=optional_int, validate_choice=False)
+    day = FrenchDateField(_l("Date"), render_kw={"type": "date"},
                           validators=[InputRequired(_l("Indiquez la date."))])
     half = SelectField(_l("Demi-journée"), choices=HALF_CHOICES, validate_choice=False)
 

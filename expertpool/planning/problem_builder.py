@@ -22,6 +22,7 @@ from expertpool.models import (
     Booking,
     Expert,
     InterventionRequest,
+    Member,
     PoolSettings,
     QuotaPeriod,
     Unavailability,
@@ -135,6 +136,10 @@ class Snapshot:
                 .group_by(Booking.request_id)
             ).all()))
         self.member_ids = sorted({r.member_id for r in self.requests})
+        # The EPCI of each asking commune: whose envelope it may draw on once its own quota is used.
+        self.parent_of: dict[int, int] = dict(db.session.execute(
+            select(Member.id, Member.parent_id).where(Member.id.in_(self.member_ids), Member.parent_id.is_not(None))
+        ).all()) if self.member_ids else {}
         # Continuity: the experts who served each member before, the most recent first.
         self.previous_experts: dict[int, list[int]] = defaultdict(list)
         if self.member_ids:
@@ -180,6 +185,53 @@ def _engine_expert(expert: Expert, seg: Segment, snapshot: Snapshot) -> EngineEx
     )
 
 
+def envelope_shares(needs: dict[int, int], remaining: int) -> dict[int, int]:
+    """Split what is left of one envelope among the communes that need it: in proportion to each
+    one's need, in whole half-days (largest remainders), summing to at most `remaining`."""
+    # When every need fits, the rest is still handed out in the same proportion: a larger drawing
+    # right only lowers the commune's level, as its true right (own + whole envelope) would.
+    asking = {member_id: need for member_id, need in needs.items() if need > 0}
+    total_need = sum(asking.values())
+    if remaining <= 0 or total_need == 0:
+        return {}
+    exact = {member_id: remaining * need / total_need for member_id, need in asking.items()}
+    shares = {member_id: int(value) for member_id, value in exact.items()}
+    leftover = remaining - sum(shares.values())
+    for member_id in sorted(exact, key=lambda m: (shares[m] - exact[m], m))[:leftover]:
+        shares[member_id] += 1
+    return shares
+
+
+def drawing_rights(member_ids: list[int], balances_: dict[int, Balance], demand: Counter,
+                   parent_of: dict[int, int]) -> dict[int, int]:
+    """{member db id: the quota given to the engine}: its own total plus its share of its EPCI's envelope.
+
+    A commune draws on its own quota first, then on the envelope it shares with its sibling communes.
+    The engine's Member has one independent quota, so the shared envelope cannot be modelled exactly
+    (it would couple the siblings' levels); we model it conservatively instead: the envelope's
+    remaining half-days are cut into fixed shares before solving, in proportion to each commune's
+    demand beyond its own remaining quota in this problem. Each commune is then served within quota up
+    to its own quota plus its share, and the siblings together never draw more than the envelope
+    holds; what the split leaves unused is at worst served later as over quota, never lost.
+    While the envelope is not used up, whatever a commune already consumed beyond its own quota came
+    from the envelope (envelope_balances counts exactly those overflows), so it is part of its right.
+    """
+    quotas = {member_id: balances_[member_id].total for member_id in member_ids}
+    needs_by_epci: dict[int, dict[int, int]] = defaultdict(dict)
+    envelope_left: dict[int, int] = {}
+    for member_id in member_ids:
+        balance, epci_id = balances_[member_id], parent_of.get(member_id)
+        if epci_id is None or balance.envelope_remaining <= 0:
+            continue
+        # The siblings all read the same envelope, so any one of them tells what it still holds.
+        envelope_left[epci_id] = balance.envelope_remaining
+        needs_by_epci[epci_id][member_id] = max(0, demand[member_id] - balance.remaining)
+    for epci_id, needs in needs_by_epci.items():
+        for member_id, share in envelope_shares(needs, envelope_left[epci_id]).items():
+            quotas[member_id] += balances_[member_id].over_quota + share
+    return quotas
+
+
 def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) -> None:
     """Fill each segment's problem and plan, in date order: a later period sees what the earlier one
     gave (those half-days are no longer requested, and their experts count for continuity)."""
@@ -207,13 +259,17 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
             ))
         member_ids = sorted({db_id(r.member) for r in requests})
         seg.balances = balances(member_ids, seg.period) if member_ids else {}
+        demand: Counter = Counter()
+        for r in requests:
+            demand[db_id(r.member)] += r.half_days
+        quotas = drawing_rights(member_ids, seg.balances, demand, snapshot.parent_of)
         members = []
         for member_id in member_ids:
             balance = seg.balances[member_id]
             # The most recent first: this run's earlier period, then the bookings in the database.
             previous = [*reversed(served_by[member_id]), *snapshot.previous_experts.get(member_id, ())]
             members.append(EngineMember(
-                id=member_key(member_id), quota=balance.total, used=balance.used,
+                id=member_key(member_id), quota=quotas[member_id], used=balance.used,
                 previous_experts=tuple(dict.fromkeys(expert_key(e) for e in previous if e in active)),
             ))
         seg.problem = Problem(

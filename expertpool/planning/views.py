@@ -12,7 +12,8 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from expertpool.allocation import ProblemError
 from expertpool.extensions import db
 from expertpool.i18n import days_label
-from expertpool.jobs import allocation_trigger
+from expertpool.jobs import allocation_trigger, describe_cron
+from expertpool.list_page import requested_page
 from expertpool.models import (
     AllocationRun,
     AuditLog,
@@ -27,6 +28,7 @@ from expertpool.models import (
 from expertpool.permissions import staff_required
 from expertpool.planning import moves
 from expertpool.planning.forms import CancelForm, CommitForm, MoveForm, PreviewForm
+from expertpool.planning.moves import needs_moving
 from expertpool.planning.plan_writer import request_ids_in
 from expertpool.planning.problem_builder import db_id, horizon
 from expertpool.planning.service import AllocationBusy, run_allocation
@@ -61,7 +63,7 @@ def _index_page(form: PreviewForm, status: int = 200):
     settings = PoolSettings.load(db.session)
     start, end = horizon(now, settings)
     to_reschedule = db.session.scalars(
-        select(Booking).where(Booking.to_reschedule.is_(True), Booking.status == BookingStatus.PLANNED)
+        select(Booking).where(needs_moving(), Booking.status == BookingStatus.PLANNED)
         .options(joinedload(Booking.request).joinedload(InterventionRequest.member), joinedload(Booking.expert))
         .order_by(Booking.date, Booking.half).limit(100)
     ).all()
@@ -69,6 +71,7 @@ def _index_page(form: PreviewForm, status: int = 200):
     next_run = allocation_trigger(settings.scheduler_cron).get_next_fire_time(None, now.astimezone(PARIS))
     return render_template(
         "planning/index.html", form=form, horizon_start=start, horizon_end=end, settings=settings, next_run=next_run,
+        cron_text=describe_cron(settings.scheduler_cron),
         latest_preview=_latest(RunMode.PREVIEW), latest_commit=_latest(RunMode.COMMIT),
         to_reschedule=to_reschedule, recent=recent,
     ), status
@@ -167,7 +170,8 @@ def _names(model, column, ids) -> dict[int, str]:
 @bp.route("/historique")
 @staff_required
 def history():
-    page = db.paginate(_runs().order_by(AllocationRun.id.desc()), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(_runs().order_by(AllocationRun.id.desc()), page=requested_page(request.args),
+                       per_page=PER_PAGE, error_out=False)
     return render_template("planning/history.html", page=page)
 
 
@@ -182,8 +186,8 @@ def bookings():
     if run_id:
         query = query.where(Booking.allocation_run_id == run_id)
     if only_flagged:
-        query = query.where(Booking.to_reschedule.is_(True))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+        query = query.where(needs_moving())
+    page = db.paginate(query, page=requested_page(request.args), per_page=PER_PAGE, error_out=False)
     filters = {k: v for k, v in (("passage", run_id), ("a_deplacer", "1" if only_flagged else None)) if v}
     return render_template("planning/bookings.html", page=page, filters=filters, run_id=run_id,
                            only_flagged=only_flagged)

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -21,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from expertpool.fields import DATE_FORMATS, FrenchDateField
 from expertpool.i18n import parse_french_decimal
 from expertpool.models import Urgency
 from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
@@ -30,7 +30,6 @@ TEXT_MAX = 5000
 ADDRESS_MAX = 500
 # A request is about the coming months: a deadline years away is a typing error.
 MAX_WINDOW_AHEAD = timedelta(days=2 * 366)
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # the date picker, or typed by hand where there is none
 
 URGENCY_CHOICES = [
     (Urgency.NORMAL.value, _l("Normale")),
@@ -75,19 +74,6 @@ def days_text(half_days: int | None) -> str:
         return ""
     value = Decimal(half_days) / 2
     return str(value.normalize() if value != value.to_integral_value() else int(value)).replace(".", ",")
-
-
-class FrenchDateField(DateField):
-    """A date from the picker (2027-03-15) or typed (15/03/2027), with a French error otherwise."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None  # left empty: InputRequired says so, once
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Date invalide : utilisez le calendrier ou le format jj/mm/aaaa.")) from None
 
 
 class RequestForm(FlaskForm):

@@ -148,3 +148,17 @@ def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path, db_kind):
             process.wait()
     assert process.returncode == 0, output
     assert "scheduler stopped" in output
+
+
+@pytest.mark.parametrize(("cron", "words"), [
+    ("0 6 * * mon-fri", "du lundi au vendredi à 06:00"),
+    ("30 5 * * 1-5", "du lundi au vendredi à 05:30"),
+    ("0 7 * * *", "tous les jours à 07:00"),
+    ("15 6 * * mon,wed,fri", "le lundi, mercredi, vendredi à 06:15"),
+    ("*/5 * * * *", "selon la règle « */5 * * * * »"),
+    ("0 6 1 * *", "selon la règle « 0 6 1 * * »"),
+    ("n'importe quoi", "selon la règle « n'importe quoi »"),
+])
+def test_the_scheduler_rule_is_put_in_words_for_coordinators(app, cron, words):
+    with app.test_request_context():
+        assert jobs.describe_cron(cron) == words
