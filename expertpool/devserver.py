@@ -12,14 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args(argv)
-    app = create_app()
-    with app.app_context():
-        from expertpool.demo import DEMO_LOGINS
-
-        print("  Demo logins (password for all):")
-        for role, email, password in DEMO_LOGINS:
-            print(f"    {role:<12} {email:<34} {password}")
-        print(flush=True)
+    app = create_app()  # fails early, before the scheduler starts, if the configuration is wrong
     # The scheduler is its own process: never inside the web server or its reloader.
     scheduler = subprocess.Popen([sys.executable, "-m", "flask", "--app", "expertpool", "scheduler"])  # noqa: S603
     try:
