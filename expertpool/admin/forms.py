@@ -14,8 +14,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from expertpool.fields import WholeNumberField
-from expertpool.i18n import parse_french_decimal
+from expertpool.fields import EurosField, WholeNumberField
 
 
 def _valid_cron(_form, field):
@@ -26,24 +25,14 @@ def _valid_cron(_form, field):
             _l("Expression cron invalide (5 champs : minute heure jour mois jour-de-semaine).")) from exc
 
 
-def _price_in_cents(_form, field):
-    try:
-        value = parse_french_decimal(field.data)
-    except ValueError as exc:
-        raise ValidationError(_l("Indiquez un montant en euros, par exemple 180 ou 182,50.")) from exc
-    if not value.is_finite() or value < 0 or value > 100_000:
-        raise ValidationError(_l("Le prix doit être compris entre 0 et 100 000 €."))
-    field.cents = int((value * 100).to_integral_value())
-
-
 class SettingsForm(FlaskForm):
     name = StringField(_l("Nom du pool"), validators=[
         DataRequired(_l("Indiquez le nom du pool.")), Length(max=200, message=_l("200 caractères au plus."))])
     contact_email = EmailField(_l("Adresse de contact"), validators=[
         Optional(), Length(max=254),
         Email(message=_l("Adresse e-mail invalide."), check_deliverability=False)])
-    unit_price = StringField(_l("Prix d'une demi-journée (€ HT)"), validators=[
-        DataRequired(_l("Indiquez le prix d'une demi-journée.")), Length(max=20), _price_in_cents])
+    unit_price = EurosField(_l("Prix d'une demi-journée (€ HT)"), max_cents=10_000_000, validators=[
+        InputRequired(_l("Indiquez le prix d'une demi-journée."))])
     holidays_region = SelectField(_l("Jours fériés"), choices=[
         ("metropole", _l("France métropolitaine")),
         ("alsace-moselle", _l("Alsace-Moselle (Vendredi saint et 26 décembre en plus)")),

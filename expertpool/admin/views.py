@@ -1,8 +1,5 @@
 """The administrator's pages: the pool's settings and, in development, the mail outbox."""
 
-from decimal import Decimal
-
-from babel.numbers import format_decimal
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,11 +21,10 @@ def settings():
     pool = PoolSettings.load(db.session)
     form = SettingsForm(obj=pool)
     if request.method == "GET":
-        euros = Decimal(pool.unit_price_cents) / 100
-        form.unit_price.data = format_decimal(euros, format="0.00", locale="fr")
+        form.unit_price.data = pool.unit_price_cents
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.SETTING_FIELDS if hasattr(form, name)}
-        values["unit_price_cents"] = form.unit_price.cents
+        values["unit_price_cents"] = form.unit_price.data
         values["name"] = values["name"].strip()
         if services.update_settings(pool, values, actor=current_user, now=now_utc()):
             db.session.commit()

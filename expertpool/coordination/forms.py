@@ -1,6 +1,5 @@
 """Coordinators' forms. Messages are French msgids (lazy); days and euros are typed the French way."""
 
-from decimal import Decimal
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -27,13 +26,11 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
-    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from expertpool.fields import FrenchDateField, optional_int
-from expertpool.i18n import parse_french_decimal
+from expertpool.fields import DaysField, EurosField, FrenchDateField, optional_int
 from expertpool.models import MemberKind, QuotaPolicy, UserRole, is_valid_siren
 from expertpool.models.expert import HALVES, WEEKDAYS
 from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
@@ -66,85 +63,6 @@ BAND_SLOTS = 6
 
 
 # --- French-typed fields -------------------------------------------------------------------------
-
-
-class DaysField(StringField):
-    """Days typed with a decimal comma ("2,5"); `.data` is a number of half-days (int) or None."""
-
-    def __init__(self, label=None, validators=None, min_half_days=None, max_half_days=None, allow_zero=True, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.min_half_days, self.max_half_days, self.allow_zero = min_half_days, max_half_days, allow_zero
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return str(Decimal(self.data) / 2).replace(".", ",").removesuffix(",0")
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        text = (valuelist[0] if valuelist else "").strip()
-        if not text:
-            return
-        try:
-            value = parse_french_decimal(text)
-        except ValueError as exc:
-            raise ValueError(_l("Indiquez un nombre de jours, par exemple 2,5.")) from exc
-        if (value * 2) != (value * 2).to_integral_value():
-            raise ValueError(_l("Les jours se comptent par demi-journées (0,5)."))
-        self.data = int(value * 2)
-
-    def pre_validate(self, form):
-        if self.data is None:
-            # InputRequired lets blanks such as " " through (they parse to nothing); an empty
-            # input keeps InputRequired's own message.
-            if self.flags.required and self.raw_data and self.raw_data[0] and not self.process_errors:
-                raise StopValidation(_l("Indiquez un nombre de jours, par exemple 2,5."))
-            return
-        if not self.allow_zero and self.data == 0:
-            raise ValidationError(_l("La valeur ne peut pas être nulle."))
-        if self.min_half_days is not None and self.data < self.min_half_days:
-            raise ValidationError(_l("Au moins %(n)s jour(s).", n=_days_text(self.min_half_days)))
-        if self.max_half_days is not None and self.data > self.max_half_days:
-            raise ValidationError(_l("Au plus %(n)s jours.", n=_days_text(self.max_half_days)))
-
-
-def _days_text(half_days: int) -> str:
-    return str(Decimal(half_days) / 2).replace(".", ",").removesuffix(",0")
-
-
-class EurosField(StringField):
-    """An amount in euros typed the French way ("1 250,50"); `.data` is in cents (int) or None."""
-
-    def __init__(self, label=None, validators=None, max_cents=2_000_000_000, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.max_cents = max_cents
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return f"{Decimal(self.data) / 100:.2f}".replace(".", ",")
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        text = (valuelist[0] if valuelist else "").strip().removesuffix("€").strip()
-        if not text:
-            return
-        try:
-            value = parse_french_decimal(text)
-        except ValueError as exc:
-            raise ValueError(_l("Indiquez un montant en euros, par exemple 1 250,50.")) from exc
-        cents = value * 100
-        if cents != cents.to_integral_value():
-            raise ValueError(_l("Deux décimales au plus."))
-        self.data = int(cents)
-
-    def pre_validate(self, form):
-        if self.data is not None and not 0 <= self.data <= self.max_cents:
-            raise ValidationError(_l("Le montant doit être positif et raisonnable."))
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -33,7 +33,9 @@ def test_admin_saves_settings_with_one_audit_row(client, db, admin):
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("unit_price", "cent euros", "Indiquez un montant en euros"),
-    ("unit_price", "-5", "entre 0 et 100"),
+    ("unit_price", "-5", "Le montant doit être positif et raisonnable."),
+    ("unit_price", "100000,01", "Le montant doit être positif et raisonnable."),
+    ("unit_price", "12,345", "Deux décimales au plus."),
     ("unit_price", "NaN", "Indiquez un montant en euros"),
     ("unit_price", "1e999999", "Indiquez un montant en euros"),
     ("horizon_weeks", "0", "Entre 1 et 60 semaines."),
