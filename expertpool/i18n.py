@@ -19,11 +19,11 @@ from expertpool.timeutil import to_paris
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    chosen = session.get("locale")
+    chosen = session.get("locale")  # the language link in the menu, for this session
     if chosen in languages:
         return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
     # French first: a visitor sees French unless they chose English.
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

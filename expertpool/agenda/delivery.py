@@ -13,6 +13,7 @@ from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.i18n import translate_for
 from expertpool.models import Booking, BookingStatus, InterventionRequest, RequestStatus, User, UserRole
+from expertpool.models.enums import HOLDING_BOOKING_STATUSES
 from expertpool.notifications import notify
 
 MAX_NOTE_LENGTH = 2000
@@ -53,6 +54,12 @@ def record_delivery(booking: Booking, *, delivered: bool, note: str, actor, now:
 def _advance_request(req: InterventionRequest, *, actor, now: datetime) -> None:
     statuses = [b.status for b in req.bookings]
     any_delivered = BookingStatus.DELIVERED in statuses
+    held = sum(status in HOLDING_BOOKING_STATUSES for status in statuses)
+    if req.status == RequestStatus.SCHEDULED and not any_delivered and held < req.granted_half_days:
+        # Nobody came: the half-day went back to the member's drawing right, and the request, no longer
+        # fully booked, returns to the scheduler (approved), which plans a replacement half-day.
+        _set_status(req, RequestStatus.APPROVED, actor=actor, now=now)
+        return
     if any_delivered and req.status in STARTABLE_STATUSES:
         _set_status(req, RequestStatus.IN_PROGRESS, actor=actor, now=now)
     if (any_delivered and BookingStatus.PLANNED not in statuses

@@ -66,7 +66,7 @@ def forgot_password():
     form = forms.PasswordResetRequestForm()
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active:
+        if user is not None and user.active and services.reset_mail_allowed(user, now_utc()):
             services.send_password_reset(user)
             db.session.commit()
         # Same answer for known and unknown addresses.
@@ -116,6 +116,7 @@ def profile():
                 services.update_profile(user, name=profile_form.name.data.strip(),
                                         locale=profile_form.locale.data, now=now_utc())
                 db.session.commit()
+                session["locale"] = user.locale  # the saved choice also wins over the menu's for this session
                 flash(_("Profil enregistré."), "success")
                 return redirect(url_for("auth.profile"))
             status = 400

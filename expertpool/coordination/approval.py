@@ -20,6 +20,7 @@ from expertpool.i18n import days_label
 from expertpool.models import (
     Booking,
     InterventionRequest,
+    Member,
     PoolSettings,
     QuotaPeriod,
     RequestMessage,
@@ -185,6 +186,7 @@ def approve_request(
 
 def _approve(req, *, actor, now, half_days, note, action) -> None:
     _ensure_decidable(req)
+    _lock_drawing_rights(req)
     granted = req.half_days if half_days is None else int(half_days)
     if not MIN_HALF_DAYS <= granted <= MAX_HALF_DAYS:
         raise ValueError(granted)
@@ -199,6 +201,19 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     message = ("Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage."
                if over else "Votre demande « %(title)s » est acceptée pour %(days)s.")
     _notify_member(req, now, "request_approved", message, "Demande acceptée", days=granted, over=over)
+
+
+def _lock_drawing_rights(req: InterventionRequest) -> None:
+    """Serialise approvals that draw on the same drawing right (the member's, and its EPCI's envelope).
+
+    Each approval reads the remaining balance and then writes: without a lock, two coordinators
+    approving requests of one member at the same moment both see the same balance and together grant
+    more than the quota as "within the drawing right". Locking the member rows (in id order, so two
+    approvals never wait on each other crosswise) makes the second approval read after the first
+    commits. SQLite needs nothing: it admits one writer at a time.
+    """
+    ids = sorted({req.member_id, req.member.parent_id or req.member_id})
+    db.session.execute(select(Member.id).where(Member.id.in_(ids)).order_by(Member.id).with_for_update())
 
 
 def _record_decision(req: InterventionRequest, *, actor: User | None, now: datetime, action: str,

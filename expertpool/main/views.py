@@ -31,10 +31,9 @@ def home():
 def language(lang: str):
     if lang not in ("fr", "en"):
         abort(404)
+    # The session's choice only: a GET changes nothing stored (a link on another site could follow it).
+    # The language of mails and notifications is the one saved on the profile page.
     session["locale"] = lang
-    if current_user.is_authenticated and current_user.locale != lang:
-        current_user.locale = lang
-        db.session.commit()
     target = request.args.get("next", "")
     return redirect(target if is_safe_next(target) else url_for("main.home"))
 

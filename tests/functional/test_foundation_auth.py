@@ -145,3 +145,13 @@ def test_inactive_user_cannot_log_in(client, mayor, db):
     mayor.active = False
     db.session.flush()
     assert _login_form(client, "maire@plouzane.fr", PASSWORD).status_code == 400
+
+
+def test_language_link_switches_the_session_without_writing(client, login, mayor, db):
+    login(mayor)
+    response = client.get("/langue/en?next=/compte/profil")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/compte/profil")
+    assert 'lang="en"' in client.get("/compte/profil").text
+    db.session.refresh(mayor)
+    assert mayor.locale == "fr"  # mails keep the language saved on the profile
+    assert client.get("/langue/xx").status_code == 404

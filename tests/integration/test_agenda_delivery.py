@@ -55,7 +55,10 @@ def test_not_delivered_is_released_to_the_quota(world, db, ctx):
     after = balance(member.id, period)
     assert (after.planned, after.delivered, after.remaining) == (1, 0, 9)
     assert second.status == BookingStatus.NOT_DELIVERED
-    assert world["req"].status == RequestStatus.SCHEDULED  # nothing delivered yet
+    # Nothing delivered and no longer fully booked: back to the scheduler, which books a replacement.
+    assert world["req"].status == RequestStatus.APPROVED
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.request_id == world["req"].id)).all()
+    assert actions == ["booking.not_delivered", "request.approved"]
 
 
 def test_last_half_day_completes_and_asks_the_member_for_a_rating(world, db, ctx):

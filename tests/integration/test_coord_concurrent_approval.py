@@ -87,19 +87,18 @@ def committed(app, database_url, db_kind):
 def test_two_coordinators_approve_at_once_one_wins(app, committed, monkeypatch):
     created, engine = committed
     barrier = threading.Barrier(2, timeout=20)
-    original = approval.quota_position
+    original = approval._lock_drawing_rights
     waited = threading.local()
 
     def both_have_read_the_request(*args, **kwargs):
-        # Both coordinators have loaded the request as 'submitted' before either writes (only the
-        # decision waits: the loser's page, rendered afterwards, calls this again).
-        result = original(*args, **kwargs)
+        # Both coordinators have loaded the request as 'submitted' before either takes the drawing-right
+        # lock and writes (only the first decision waits here).
         if not getattr(waited, "done", False):
             waited.done = True
             barrier.wait()
-        return result
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(approval, "quota_position", both_have_read_the_request)
+    monkeypatch.setattr(approval, "_lock_drawing_rights", both_have_read_the_request)
     responses = [None, None]
 
     def coordinator(i: int) -> None:
