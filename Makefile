@@ -37,17 +37,17 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest tests --db sqlite -q
-	$(BIN)/python -m pytest tests/integration tests/functional --db postgresql -q
+	$(BIN)/python -m pytest tests/integration tests/functional tests/trust --db postgresql -q
 
 test-sqlite: install
 	$(BIN)/python -m pytest tests --db sqlite -q
 
 test-postgresql: install
-	$(BIN)/python -m pytest tests/integration tests/functional --db postgresql -q
+	$(BIN)/python -m pytest tests/integration tests/functional tests/trust --db postgresql -q
 
 bench: install
 	$(BIN)/python -m expertpool.allocation bench
-	EXPERTPOOL_ENV=development $(BIN)/flask bench
+	EXPERTPOOL_ENV=development EXPERTPOOL_DATABASE_URL=sqlite:// $(BIN)/flask bench
 
 lint: install
 	$(BIN)/ruff check .

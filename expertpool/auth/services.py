@@ -193,6 +193,22 @@ def invite_user(*, email: str, name: str, role: str, member_id: int | None, acto
     return user
 
 
+RESET_MAILS_PER_WINDOW = 3
+
+
+def reset_mail_allowed(user: User, now: datetime) -> bool:
+    """At most a few reset mails per address per throttling window, so that the (anonymous) form
+    cannot flood someone's mailbox; the page answers the same either way."""
+    from expertpool.i18n import translate_for
+    from expertpool.models import OutboxMail
+
+    since = now - current_app.config["LOGIN_FAILURE_WINDOW"]
+    subject = translate_for(user, "Réinitialisation de votre mot de passe")
+    sent = db.session.scalar(select(func.count(OutboxMail.id)).where(
+        OutboxMail.recipient == user.email, OutboxMail.subject == subject, OutboxMail.created_at >= since))
+    return sent < RESET_MAILS_PER_WINDOW
+
+
 def send_password_reset(user: User) -> None:
     from flask import url_for
 

@@ -45,6 +45,13 @@ def test_member_asks_for_an_expert_in_the_browser(new_page, login, axe, seeded, 
     problems["scheduled"] = axe(page)
     page.goto(f"/experts/{seeded['ids']['expert']}")
     problems["profile"] = axe(page)
+    page.goto(f"/demandes/{seeded['ids']['scheduled']}/annuler")
+    problems["cancel"] = axe(page)
+    # On a phone the list of requests is stacked (no sideways scrolling) and still passes.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/demandes")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    problems["list-phone"] = axe(page)
 
     bad = {name: found for name, found in problems.items() if found}
     if bad:

@@ -1,0 +1,164 @@
+"""Who may reach each route: endpoint -> the expected outcome per role, for GET and for POST.
+
+The world (tests/trust/world.py) fills URL arguments with objects of member A and expert X, so "404"
+for member B or expert Y means "another structure's object is hidden", and "403" means "a page of
+another role". Outcomes: OK (any answer but the ones below: a page, a redirect elsewhere, a 400 form
+error), LOGIN (redirect to the login page), FORBIDDEN (403), NOT_FOUND (404).
+
+A route that is in `app.url_map` but not here fails tests/trust/test_trust_authz.py: every new route
+must say who may use it.
+"""
+
+from dataclasses import dataclass, field
+
+from trust.routes import FORBIDDEN, LOGIN, NOT_FOUND, OK
+from trust.world import ROLES
+
+
+def access(anonymous, member_a, member_b, expert_x, expert_y, coordinator, admin) -> dict[str, str]:
+    return dict(zip(ROLES, (anonymous, member_a, member_b, expert_x, expert_y, coordinator, admin), strict=True))
+
+
+@dataclass(frozen=True)
+class Access:
+    get: dict | None = None  # expectations for GET (None: the route has no GET)
+    post: dict | None = None  # for POST; None: same as GET
+    args: dict = field(default_factory=dict)  # URL argument -> world key (or literal value)
+
+    def expected(self, method: str) -> dict[str, str] | None:
+        if method == "POST":
+            return self.post if self.post is not None else self.get
+        return self.get
+
+
+# The usual shapes.
+PUBLIC = access(OK, OK, OK, OK, OK, OK, OK)
+LOGGED_IN = access(LOGIN, OK, OK, OK, OK, OK, OK)
+STAFF = access(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK)
+ADMIN = access(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+MEMBERS = access(LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+EXPERTS = access(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
+MEMBERS_AND_STAFF = access(LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, OK, OK)
+EXPERTS_AND_STAFF = access(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK)
+# An object of member A: its users and the staff; member B gets 404, experts 403 (a member page).
+MEMBER_A_OBJECT = access(LOGIN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, OK, OK)
+MEMBER_A_ONLY = access(LOGIN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+# An object of expert X: X and the staff; expert Y gets 404, members 403 (an expert page).
+EXPERT_X_OBJECT = access(LOGIN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, OK, OK)
+EXPERT_X_ONLY = access(LOGIN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN)
+# A secret link: whoever holds it (no login).
+TOKEN = PUBLIC
+
+MATRIX: dict[str, Access] = {
+    "static": Access(get=PUBLIC),
+    # accounts
+    "auth.login": Access(get=PUBLIC),
+    # logging out ends on the login page, whoever asks
+    "auth.logout": Access(post=dict.fromkeys(ROLES, LOGIN)),
+    "auth.forgot_password": Access(get=PUBLIC),
+    "auth.accept_invitation": Access(get=TOKEN),
+    "auth.reset_password": Access(get=TOKEN),
+    "auth.profile": Access(get=LOGGED_IN),
+    # everyone's pages
+    "main.home": Access(get=PUBLIC),
+    "main.language": Access(get=PUBLIC),
+    "main.notifications": Access(get=LOGGED_IN),
+    "main.mark_notifications_read": Access(post=LOGGED_IN),
+    # a notification of member A's user: the others cannot open it
+    "main.open_notification": Access(get=access(LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)),
+    # catalogue
+    "catalogue.index": Access(get=LOGGED_IN),
+    "catalogue.expert": Access(get=LOGGED_IN),
+    # members
+    "requests.dashboard": Access(get=MEMBERS),
+    "requests.index": Access(get=MEMBERS),
+    "requests.new": Access(get=MEMBERS),
+    "requests.quota_check": Access(get=MEMBERS),
+    "requests.detail": Access(get=MEMBER_A_ONLY),
+    "requests.edit": Access(get=MEMBER_A_ONLY),
+    "requests.messages": Access(get=MEMBER_A_ONLY),
+    "requests.cancel": Access(get=MEMBER_A_ONLY),
+    "requests.rate": Access(post=MEMBER_A_ONLY, args={"request_id": "completed"}),
+    # experts
+    "agenda.index": Access(get=EXPERTS),
+    "agenda.assignments": Access(get=EXPERTS),
+    "agenda.expert_assignments": Access(get=EXPERT_X_OBJECT),
+    "agenda.week": Access(get=EXPERT_X_OBJECT),
+    "agenda.month": Access(get=EXPERT_X_OBJECT),
+    "agenda.unavailabilities": Access(get=EXPERT_X_OBJECT),
+    "agenda.unavailability_new": Access(get=EXPERT_X_OBJECT),
+    "agenda.unavailability_edit": Access(get=EXPERT_X_OBJECT, args={"item_id": "unavailability"}),
+    "agenda.unavailability_delete": Access(post=EXPERT_X_OBJECT, args={"item_id": "unavailability"}),
+    "agenda.record_delivery": Access(get=EXPERT_X_OBJECT, args={"booking_id": "due_booking"}),
+    "agenda.report": Access(get=EXPERT_X_OBJECT, args={"request_id": "scheduled"}),
+    "agenda.week_pattern_page": Access(
+        get=EXPERT_X_OBJECT, post=access(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, OK, OK)
+    ),
+    # calendar feeds: the subscription pages, the secret-token feeds, one-off .ics files
+    "feeds.expert_calendar": Access(get=EXPERTS),
+    "feeds.member_calendar": Access(get=MEMBERS),
+    "feeds.expert_feed": Access(get=TOKEN),
+    "feeds.member_feed": Access(get=TOKEN),
+    "feeds.booking_ics": Access(get=access(LOGIN, OK, NOT_FOUND, OK, NOT_FOUND, OK, OK)),
+    "feeds.request_ics": Access(
+        get=access(LOGIN, OK, NOT_FOUND, OK, NOT_FOUND, OK, OK), args={"request_id": "scheduled"}
+    ),
+    # coordination
+    "coordination.home": Access(get=STAFF),
+    "coordination.queue": Access(get=STAFF),
+    "coordination.request_detail": Access(get=STAFF),
+    "coordination.approve": Access(post=STAFF),
+    "coordination.reject": Access(post=STAFF),
+    "coordination.ask_information": Access(post=STAFF),
+    "coordination.members": Access(get=STAFF),
+    "coordination.member_new": Access(get=STAFF),
+    "coordination.member_detail": Access(get=STAFF),
+    "coordination.member_edit": Access(get=STAFF),
+    "coordination.member_adjust": Access(post=STAFF),
+    "coordination.member_deactivate": Access(post=STAFF),
+    "coordination.member_reactivate": Access(post=STAFF),
+    "coordination.member_import": Access(get=STAFF),
+    "coordination.member_import_confirm": Access(post=STAFF),
+    "coordination.member_import_rejected": Access(post=STAFF),
+    "coordination.periods": Access(get=STAFF),
+    "coordination.period_new": Access(get=STAFF),
+    "coordination.period_edit": Access(get=STAFF),
+    "coordination.experts": Access(get=STAFF),
+    "coordination.expert_new": Access(get=STAFF),
+    "coordination.expert_edit": Access(get=STAFF),
+    "coordination.expert_deactivate": Access(post=STAFF),
+    "coordination.expert_reactivate": Access(post=STAFF),
+    "coordination.roles_skills": Access(get=STAFF),
+    "coordination.role_create": Access(post=STAFF),
+    "coordination.role_update": Access(post=STAFF),
+    "coordination.skill_create": Access(post=STAFF),
+    "coordination.skill_delete": Access(post=STAFF),
+    "coordination.users": Access(get=STAFF),
+    "coordination.user_invite": Access(get=STAFF),
+    "coordination.user_edit": Access(get=STAFF),
+    "coordination.user_deactivate": Access(post=STAFF),
+    "coordination.user_reactivate": Access(post=STAFF),
+    "coordination.user_resend": Access(post=STAFF),
+    "coordination.audit": Access(get=STAFF),
+    # planning
+    "planning.index": Access(get=STAFF),
+    "planning.preview": Access(post=STAFF),
+    "planning.commit": Access(post=STAFF),
+    "planning.history": Access(get=STAFF),
+    "planning.run_detail": Access(get=STAFF),
+    "planning.bookings": Access(get=STAFF),
+    "planning.move": Access(get=STAFF),
+    "planning.cancel": Access(post=STAFF),
+    # reports
+    "reports.dashboard": Access(get=STAFF),
+    "reports.member_statement": Access(get=MEMBERS),
+    "reports.savings": Access(get=STAFF),
+    "reports.export": Access(get=STAFF),
+    # a member's yearly statement: its own users and the staff
+    "reports.statement": Access(get=MEMBER_A_OBJECT),
+    "reports.statement_pdf_download": Access(get=MEMBER_A_OBJECT),
+    "reports.statement_csv": Access(get=MEMBER_A_OBJECT),
+    # administration
+    "admin.settings": Access(get=ADMIN),
+    "admin.outbox": Access(get=ADMIN),
+}

@@ -1,0 +1,307 @@
+"""Bad input everywhere: every POST form of every page, filled by hypothesis with hostile values (huge
+numbers, NaN, negatives, reversed and impossible dates, 10 kB strings, NUL bytes, right-to-left and
+zero-width characters, HTML/JS), never gets a 500, never writes when it is refused, and never shows a
+payload unescaped.
+
+Forms are discovered from the rendered pages, so a new form is fuzzed without touching this file.
+EXPERTPOOL_FUZZ_EXAMPLES sets the examples per form (default 8: CI has two cores).
+"""
+
+import io
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from trust.authz_matrix import MATRIX
+from trust.forms import Field, local_path, page_forms, post_forms, row_counts
+from trust.routes import OK, app_routes, build_url, client_as
+
+import expertpool
+from expertpool import create_app
+from expertpool.models import Base
+
+EXAMPLES = int(os.environ.get("EXPERTPOOL_FUZZ_EXAMPLES", "8"))
+# Who fills a page's forms: the first role the matrix lets in, the most restricted first.
+ROLE_PREFERENCE = ("member_a", "expert_x", "coordinator", "admin", "anonymous")
+# Refused logins are recorded on purpose (throttling): the only write a refused form may do.
+WRITES_ALLOWED_ON_REFUSAL = {"login_failures"}
+SKIPPED_ACTIONS = ("/compte/deconnexion",)  # ends the session: nothing to fuzz
+
+HTML_PAYLOADS = [
+    "<script>alert('xss')</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<svg/onload=alert(1)>",
+    "</textarea><b>gras</b>",
+    "javascript:alert(1)",
+]
+NASTY_TEXT = [
+    "",
+    " ",
+    "A" * 10_240,
+    "\x00",
+    "a\x00b",
+    "\u202eexe.tnemucod",
+    "\u200b\u200c\u200d\ufeff",
+    "مرحبا بالعالم",
+    "'; DROP TABLE users; --",
+    "{{ 7*7 }}",
+    "%(name)s %s {0}",
+    "💥" * 300,
+    "\r\n\t",
+    "Ａ" * 255,
+    "\ud7ff",
+    "NaN",
+    "-1",
+    "1e308",
+    *HTML_PAYLOADS,
+]
+NASTY_NUMBERS = [
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "1e308",
+    "-1",
+    "0",
+    "-0",
+    "99999999999999999999999",
+    "1,5",
+    "2.5",
+    "١٢",
+    "0x10",
+    "",
+    " 3 ",
+    "3\x00",
+    "1_000",
+]
+NASTY_DATES = [
+    "2027-02-30",
+    "0001-01-01",
+    "9999-12-31",
+    "2026-12-31",
+    "2027-13-01",
+    "31/12/2027",
+    "",
+    "demain",
+    "2027-01-18T08:00",
+    "-2027-01-01",
+]
+
+
+def text_values():
+    return st.one_of(st.sampled_from(NASTY_TEXT), st.text(max_size=40))
+
+
+def field_strategy(field):
+    default = st.just(field.default)
+    if field.kind in ("hidden",):
+        return st.one_of(default, st.sampled_from(["", "0", "-1", "999999999", "x" * 300, "\x00", HTML_PAYLOADS[0]]))
+    if field.kind in ("number", "range"):
+        return st.one_of(
+            default, st.sampled_from(NASTY_NUMBERS), st.integers(min_value=-(10**20), max_value=10**20).map(str)
+        )
+    if field.kind in ("date", "datetime-local", "month", "week", "time"):
+        return st.one_of(default, st.sampled_from(NASTY_DATES), st.dates().map(lambda d: d.isoformat()))
+    if field.kind in ("select", "checkbox", "radio"):
+        return st.one_of(
+            st.sampled_from(field.options or [""]),
+            st.sampled_from(["", "999999", "-1", "on", HTML_PAYLOADS[0], "\x00"]),
+        )
+    if field.kind == "file":
+        return st.sampled_from([b"", b"nom;code\n\x00\xff\xfe<script>", b"A" * 20_000, "é;è\n".encode("latin-1")])
+    return st.one_of(default, text_values())
+
+
+# Pages worth a second visit with other objects, because they then show other forms (the rating form
+# of a completed request, the delivery form of a half-day that has passed…): (endpoint, URL arguments).
+PAGE_VARIANTS = [
+    ("requests.detail", {"request_id": "completed"}),
+    ("requests.detail", {"request_id": "ongoing"}),
+    ("agenda.record_delivery", {"booking_id": "due_booking"}),
+    ("agenda.assignments", {}),
+    ("coordination.request_detail", {"request_id": "scheduled"}),
+]
+
+
+@dataclass(frozen=True)
+class Page:
+    route: object
+    args: tuple = ()
+
+    @property
+    def endpoint(self) -> str:
+        return self.route.endpoint
+
+    @property
+    def label(self) -> str:
+        return self.endpoint + "".join(f"[{k}={v}]" for k, v in self.args)
+
+
+def pages_with_forms():
+    routes = [r for r in app_routes(create_app("testing")) if "GET" in r.methods and r.endpoint != "static"]
+    pages = [Page(r) for r in routes]
+    by_endpoint = {r.endpoint: r for r in routes}
+    pages += [Page(by_endpoint[e], tuple(args.items())) for e, args in PAGE_VARIANTS if e in by_endpoint]
+    return pages
+
+
+def allowed_roles(entry) -> list[str]:
+    expected = entry.get or {}
+    return [role for role in ROLE_PREFERENCE if expected.get(role) == OK]
+
+
+def assert_escaped(html: str, posted: dict, where: str) -> None:
+    """Each known HTML/JS payload that was posted must not come back as markup."""
+    for value in posted.values():
+        for payload in HTML_PAYLOADS:
+            if isinstance(value, str) and payload in value and payload.startswith(("<", '"', "</")):
+                assert payload not in html, f"{where}: the payload {payload!r} is shown unescaped"
+
+
+@pytest.mark.parametrize("page", pages_with_forms(), ids=lambda p: p.label)
+def test_forms_of_the_page_survive_hostile_input(page, app, db, world, isolated):
+    entry = MATRIX.get(page.endpoint)
+    if entry is None:
+        pytest.fail(f"{page.endpoint} is not in tests/trust/authz_matrix.py")
+    url = build_url(app, page.route, world, {**entry.args, **dict(page.args)})
+    # The first role that sees forms there (a logged-in user is sent away from the login page).
+    for role in allowed_roles(entry):
+        with isolated():
+            response = client_as(app, world, role).get(url)
+            # Downloads (PDF, XLSX) are binary and hold no form.
+            is_page = response.status_code == 200 and response.mimetype == "text/html"
+            html = response.get_data(as_text=True) if is_page else ""
+        forms = [f for f in post_forms(html, "http://localhost" + url) if local_path(f.action) not in SKIPPED_ACTIONS]
+        if forms:
+            break
+    else:
+        pytest.skip(f"no POST form on {url} for any role")
+    print(
+        f"{page.label}: {len(forms)} form(s) as {role}: "
+        + "; ".join(f"{local_path(f.action)} {sorted(f.fields)}" for f in forms)
+    )
+    posted = sum(fuzz_form(app, db, world, isolated, role, form) for form in {f.signature: f for f in forms}.values())
+    print(f"{page.label}: {posted} hostile posts")
+
+
+def fuzz_form(app, db, world, isolated, role, form):
+    action = local_path(form.action)
+    fields = list(form.fields.values())
+    has_file = any(f.kind == "file" for f in fields)
+    count = 0
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(st.fixed_dictionaries({f.name: field_strategy(f) for f in fields if f.name != "csrf_token"}))
+    def post_hostile(values):
+        nonlocal count
+        count += 1
+        data = {
+            name: (io.BytesIO(value), "import.csv") if isinstance(value, bytes) else value
+            for name, value in values.items()
+        }
+        where = f"POST {action} as {role} with {values!r}"[:2000]
+        with isolated():
+            before = row_counts(db.session, Base.metadata)
+            client = client_as(app, world, role)
+            response = client.post(action, data=data, content_type="multipart/form-data" if has_file else None)
+            assert response.status_code < 500, where
+            html = response.get_data(as_text=True)
+            assert_escaped(html, values, where)
+            if 400 <= response.status_code < 500:
+                after = row_counts(db.session, Base.metadata)
+                changed = {t for t in after if after[t] != before[t]} - WRITES_ALLOWED_ON_REFUSAL
+                assert not changed, f"{where}: refused ({response.status_code}) but wrote to {sorted(changed)}"
+            elif response.status_code in (302, 303) and response.headers["Location"].startswith("/"):
+                # Accepted: the next page shows what was stored, escaped.
+                shown = client.get(response.headers["Location"])
+                assert shown.status_code < 500, where
+                assert_escaped(shown.get_data(as_text=True), values, where + " (after redirect)")
+
+    post_hostile()
+    return count
+
+
+# Query-string parameters: the usual ones, plus every name the code reads with request.args.get(…).
+COMMON_PARAMETERS = (
+    "page",
+    "year",
+    "week",
+    "month",
+    "date",
+    "start",
+    "q",
+    "request",
+    "member",
+    "expert",
+    "status",
+    "role",
+    "next",
+    "period",
+    "sort",
+)
+
+
+def parameters_read_by_the_code() -> tuple[str, ...]:
+    source = Path(expertpool.__file__).parent
+    pattern = re.compile(r"request\.args\.get(?:list)?\(\s*[\"']([A-Za-z_][\w-]*)[\"']")
+    names = {m.group(1) for path in source.rglob("*.py") for m in pattern.finditer(path.read_text("utf-8"))}
+    return tuple(sorted(names | set(COMMON_PARAMETERS)))
+
+
+@pytest.mark.parametrize("page", [p for p in pages_with_forms() if not p.args], ids=lambda p: p.label)
+def test_query_strings_of_the_page_survive_hostile_input(page, app, db, world, isolated):
+    """Filters, pagination and date pickers read the query string: hostile values give a page or a
+    4xx, never a 500 (GET forms of the page are discovered like the POST ones)."""
+    entry = MATRIX[page.endpoint]
+    roles = allowed_roles(entry)
+    if not roles:
+        pytest.skip("no role may open this page")
+    role = roles[0]
+    url = build_url(app, page.route, world, entry.args)
+    with isolated():
+        response = client_as(app, world, role).get(url)
+        html = (
+            response.get_data(as_text=True) if response.status_code == 200 and response.mimetype == "text/html" else ""
+        )
+    fields = {name: f for form in page_forms(html, "http://localhost" + url, "get") for name, f in form.fields.items()}
+    for name in parameters_read_by_the_code():
+        fields.setdefault(name, Field(name, "text"))
+    count = 0
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(
+        st.dictionaries(
+            st.sampled_from(sorted(fields)),
+            st.one_of(st.sampled_from(NASTY_NUMBERS + NASTY_DATES), text_values()),
+            max_size=4,
+        ),
+        st.data(),
+    )
+    def get_hostile(params, data):
+        nonlocal count
+        count += 1
+        for name, f in fields.items():  # the page's own filters, with hostile or valid values
+            if f.kind != "text" and data.draw(st.booleans()):
+                params[name] = data.draw(field_strategy(f))
+        params = {k: v for k, v in params.items() if not isinstance(v, bytes)}
+        with isolated():
+            response = client_as(app, world, role).get(url, query_string=params)
+            response.close()
+            assert response.status_code < 500, f"GET {url} as {role} with {params!r}"[:2000]
+
+    get_hostile()
+    print(f"{page.endpoint}: {count} hostile queries")
