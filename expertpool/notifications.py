@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from flask import url_for
 from sqlalchemy import func, select
 
 from expertpool.extensions import db
@@ -44,7 +43,3 @@ def unread_count(user: User) -> int:
     return db.session.scalar(
         select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     ) or 0
-
-
-def link_to(endpoint: str, **values) -> str:
-    return url_for(endpoint, **values)

@@ -88,10 +88,6 @@ def can_rate_request(user, req) -> bool:
             and req.status == RequestStatus.COMPLETED)
 
 
-def can_decide_request(user, req) -> bool:
-    return is_staff(user) and req.status in (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
-
-
 def can_message_request(user, req) -> bool:
     return is_staff(user) or (user.role == UserRole.MEMBER and req.member_id == user.member_id)
 
@@ -113,10 +109,6 @@ def can_edit_week_pattern(user, expert) -> bool:
 def can_view_statement(user, member) -> bool:
     """Staff; the member's own users; an EPCI holding an envelope also its communes' (read-only)."""
     return is_staff(user) or member.id in member_ids_visible_to(user)
-
-
-def can_manage_roles(user) -> bool:
-    return bool(user.is_authenticated and user.role == UserRole.ADMIN)
 
 
 def init_template_globals(app) -> None:
