@@ -51,11 +51,11 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check expertpool tests
+	$(BIN)/ruff format --check .
 
 format: install
 	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format expertpool tests
+	$(BIN)/ruff format .
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -13,8 +13,7 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 
-DATA_DIRS = {"expertpool.templates": "templates", "expertpool.static": "static",
-             "expertpool.migrations": "migrations"}
+DATA_DIRS = {"expertpool.templates": "templates", "expertpool.static": "static", "expertpool.migrations": "migrations"}
 
 
 class BuildPyWithCatalogues(build_py):

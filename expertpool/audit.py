@@ -24,9 +24,18 @@ def _json_safe(value):
     return value
 
 
-def record(actor, action: str, entity, *, now: datetime, before: dict | None = None,
-           after: dict | None = None, member_id: int | None = None, expert_id: int | None = None,
-           request_id: int | None = None) -> AuditLog:
+def record(
+    actor,
+    action: str,
+    entity,
+    *,
+    now: datetime,
+    before: dict | None = None,
+    after: dict | None = None,
+    member_id: int | None = None,
+    expert_id: int | None = None,
+    request_id: int | None = None,
+) -> AuditLog:
     """Add the audit row for `action` on `entity` (a model instance, flushed so it has an id)."""
     if getattr(entity, "id", None) is None:
         db.session.flush()

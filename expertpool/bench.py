@@ -36,8 +36,9 @@ def bench_command(only):
         started = time.perf_counter()
         figures = function()
         elapsed = time.perf_counter() - started
-        shown = ", ".join(f"{key}={_format(value)}" for key, value in figures.items()
-                          if not isinstance(value, dict | list))
+        shown = ", ".join(
+            f"{key}={_format(value)}" for key, value in figures.items() if not isinstance(value, dict | list)
+        )
         click.echo(f"{title:<42} {target:<16} {shown} (bench total {elapsed:.1f} s)")
 
 

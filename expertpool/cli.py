@@ -39,8 +39,14 @@ def create_user_command(email, name, role, member_insee, password):
         user = User(email=email, name=name, role=role, member_id=member_id, created_at=now)
         db.session.add(user)
         db.session.flush()
-        audit.record(None, "user.create", user, now=now, after=audit.snapshot(user, "email", "role", "member_id"),
-                     member_id=member_id)
+        audit.record(
+            None,
+            "user.create",
+            user,
+            now=now,
+            after=audit.snapshot(user, "email", "role", "member_id"),
+            member_id=member_id,
+        )
         services.set_password(user, password, actor=None, now=now, action="user.set_password")
     else:
         user = services.invite_user(email=email, name=name, role=role, member_id=member_id, actor=None, now=now)
@@ -57,12 +63,13 @@ def seed_demo_command(force):
 
     created = demo.seed(now=now_utc(), force=force)
     db.session.commit()
-    click.echo("demo data loaded" if created else
-               "nothing changed: the demo is there already, or the database has other accounts (--force)")
+    click.echo(
+        "demo data loaded"
+        if created
+        else "nothing changed: the demo is there already, or the database has other accounts (--force)"
+    )
     for role, email, password in demo.DEMO_LOGINS:
         click.echo(f"  {role:<12} {email:<34} {password}")
-
-
 
 
 def _engine_command(name: str):
@@ -82,8 +89,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     for name in ("allocate", "check", "generate"):
         app.cli.add_command(_engine_command(name))
-    for module_name in ("expertpool.jobs", "expertpool.planning.commands", "expertpool.backup",
-                        "expertpool.bench"):
+    for module_name in ("expertpool.jobs", "expertpool.planning.commands", "expertpool.backup", "expertpool.bench"):
         _register_module_commands(app, module_name)
 
 

@@ -36,9 +36,7 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
     secret_key = env.get("SECRET_KEY") or env.get("EXPERTPOOL_SECRET_KEY")
     if not secret_key:
         if not development:
-            raise ConfigError(
-                "SECRET_KEY must be set (or EXPERTPOOL_ENV=development for the local default key)."
-            )
+            raise ConfigError("SECRET_KEY must be set (or EXPERTPOOL_ENV=development for the local default key).")
         secret_key = _dev_secret_key(instance_path)
     region = env.get("EXPERTPOOL_HOLIDAYS_REGION", "metropole")
     if region not in HOLIDAY_REGIONS:
@@ -71,7 +69,7 @@ def normalise_database_url(url: str) -> str:
     """Accept the usual postgres:// spellings and pick the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -97,11 +97,16 @@ def half_label(half: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=_translations_dir())
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=_translations_dir())
     app.jinja_env.filters.update(
-        days=days_label, days_number=days_number, money=money, number=number, date_long=date_long,
-        date_short=date_short, datetime_paris=datetime_paris, half=half_label,
+        days=days_label,
+        days_number=days_number,
+        money=money,
+        number=number,
+        date_long=date_long,
+        date_short=date_short,
+        datetime_paris=datetime_paris,
+        half=half_label,
     )
     app.jinja_env.globals.update(locale_code=locale_code)
 

@@ -11,8 +11,7 @@ import threading
 from datetime import datetime
 
 import click
-from apscheduler.events import EVENT_SCHEDULER_STARTED
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -63,10 +62,15 @@ def allocation_job(app: Flask) -> None:
                 db.session.rollback()
                 _finish_claim(claim_id, "failed", repr(exc))
                 raise
-            _finish_claim(claim_id, "done", f"run {run.id}: {run.booked_half_days} booked, "
-                                            f"{run.unserved_half_days} unserved")
-            log.info("allocation run %s: %s half-days booked, %s unserved", run.id, run.booked_half_days,
-                     run.unserved_half_days)
+            _finish_claim(
+                claim_id, "done", f"run {run.id}: {run.booked_half_days} booked, {run.unserved_half_days} unserved"
+            )
+            log.info(
+                "allocation run %s: %s half-days booked, %s unserved",
+                run.id,
+                run.booked_half_days,
+                run.unserved_half_days,
+            )
         except Exception:
             db.session.rollback()
             log.exception("allocation job failed")
@@ -104,12 +108,19 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _weekday_names() -> tuple[str, ...]:
-    return (gettext("lundi"), gettext("mardi"), gettext("mercredi"), gettext("jeudi"), gettext("vendredi"),
-            gettext("samedi"), gettext("dimanche"))
+    return (
+        gettext("lundi"),
+        gettext("mardi"),
+        gettext("mercredi"),
+        gettext("jeudi"),
+        gettext("vendredi"),
+        gettext("samedi"),
+        gettext("dimanche"),
+    )
 
 
 def _weekday_index(token: str) -> int:
-    """"mon" or "1" (crontab: 0 and 7 are Sunday) to 0 = Monday; ValueError otherwise."""
+    """ "mon" or "1" (crontab: 0 and 7 are Sunday) to 0 = Monday; ValueError otherwise."""
     if token in _WEEKDAYS:
         return _WEEKDAYS.index(token)
     return (int(token) - 1) % 7
@@ -170,17 +181,35 @@ def settings_watch_job(app: Flask, scheduler, state: dict) -> None:
         scheduler.reschedule_job("allocation", trigger=allocation_trigger(cron))
 
 
-def build_scheduler(app: Flask) -> BlockingScheduler:
+def build_scheduler(app: Flask) -> BackgroundScheduler:
     """The configured scheduler, not started (tests inspect it)."""
     state = {"cron": _current_cron(app)}
-    scheduler = BlockingScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS)
-    scheduler.add_job(allocation_job, allocation_trigger(state["cron"]), args=[app],
-                      id="allocation", name="allocation (commit)", replace_existing=True)
-    scheduler.add_job(reminder_job, CronTrigger(hour=REMINDER_HOUR, minute=0, timezone=TIMEZONE), args=[app],
-                      id="reminders", name="day-before reminders", replace_existing=True)
-    scheduler.add_job(settings_watch_job, "interval", minutes=SETTINGS_WATCH_MINUTES,
-                      args=[app, scheduler, state], id="settings-watch", name="follow the cron setting",
-                      replace_existing=True)
+    scheduler = BackgroundScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS)
+    scheduler.add_job(
+        allocation_job,
+        allocation_trigger(state["cron"]),
+        args=[app],
+        id="allocation",
+        name="allocation (commit)",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        reminder_job,
+        CronTrigger(hour=REMINDER_HOUR, minute=0, timezone=TIMEZONE),
+        args=[app],
+        id="reminders",
+        name="day-before reminders",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        settings_watch_job,
+        "interval",
+        minutes=SETTINGS_WATCH_MINUTES,
+        args=[app, scheduler, state],
+        id="settings-watch",
+        name="follow the cron setting",
+        replace_existing=True,
+    )
     return scheduler
 
 
@@ -190,28 +219,32 @@ def scheduler_command():
     """Run the scheduler process (allocation on the pool's cron, reminders at 17:00) until SIGTERM."""
     app = current_app._get_current_object()
     scheduler = build_scheduler(app)
-
     stop_requested = threading.Event()
 
     def _stop(signum, _frame):
-        log.info("scheduler: signal %s received, stopping", signum)
+        # Only set a flag: shutting the scheduler down here would take its locks inside the handler,
+        # while the interrupted main thread may hold them, and the process would never exit.
         stop_requested.set()
-        if scheduler.running:  # running jobs finish their transaction; no new job starts
-            scheduler.shutdown(wait=False)
-
-    def _started(_event):
-        if stop_requested.is_set():  # the signal came while the scheduler was starting
-            scheduler.shutdown(wait=False)
-            return
-        click.echo("scheduler started (Europe/Paris); SIGTERM or Ctrl-C stops it")
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    scheduler.add_listener(_started, EVENT_SCHEDULER_STARTED)
+    run_until_stopped(scheduler, stop_requested)
+
+
+def run_until_stopped(scheduler: BackgroundScheduler, stop_requested: threading.Event) -> None:
+    """Run the jobs in the scheduler's threads while the main thread waits for the stop flag."""
     for job in scheduler.get_jobs():
         log.info("scheduler: job %r on %s", job.name, job.trigger)
-    if not stop_requested.is_set():
-        scheduler.start()
+    if stop_requested.is_set():  # the signal came while the process was starting
+        click.echo("scheduler stopped")
+        return
+    scheduler.start()
+    click.echo("scheduler started (Europe/Paris); SIGTERM or Ctrl-C stops it")
+    # A timed wait returns to the interpreter regularly, so the signal handler always gets to run.
+    while not stop_requested.wait(timeout=1):
+        pass
+    log.info("scheduler: stop requested, waiting for running jobs to finish their transaction")
+    scheduler.shutdown(wait=True)
     click.echo("scheduler stopped")
 
 

@@ -32,7 +32,7 @@ def paginate_list(rows: list, page: int, per_page: int) -> ListPage:
     """The `page`-th slice of `rows` (a page past the end shows the last one, page 0 or less the first)."""
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(1, page), pages)
-    return ListPage(rows[(page - 1) * per_page: page * per_page], page, pages, len(rows))
+    return ListPage(rows[(page - 1) * per_page : page * per_page], page, pages, len(rows))
 
 
 MAX_PAGE = 100_000  # beyond it an offset only makes the database work for nothing

@@ -24,8 +24,10 @@ def send_mail(recipient: str, subject: str, body: str) -> OutboxMail:
     mail = OutboxMail(recipient=recipient, subject=subject, body=body, created_at=now_utc())
     db.session.add(mail)
     if current_app.config.get("MAIL_SERVER"):
-        smtp_settings = {k: current_app.config.get(k) for k in (
-            "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_SENDER")}
+        smtp_settings = {
+            k: current_app.config.get(k)
+            for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_SENDER")
+        }
         db.session.info.setdefault(_PENDING_KEY, []).append((smtp_settings, recipient, subject, body))
     else:
         log.info("mail to %s: %s", recipient, subject)

@@ -31,8 +31,10 @@ _COORDINATOR = [
 _ADMIN = [*_COORDINATOR, ("admin.settings", _l("Paramètres"))]
 
 NAV_BY_ROLE = {
-    UserRole.MEMBER: _MEMBER, UserRole.EXPERT: _EXPERT,
-    UserRole.COORDINATOR: _COORDINATOR, UserRole.ADMIN: _ADMIN,
+    UserRole.MEMBER: _MEMBER,
+    UserRole.EXPERT: _EXPERT,
+    UserRole.COORDINATOR: _COORDINATOR,
+    UserRole.ADMIN: _ADMIN,
 }
 
 STATUS_LABELS = {
@@ -62,8 +64,7 @@ def nav_items() -> list[dict]:
     for endpoint, label in NAV_BY_ROLE.get(current_user.role, []):
         # A feature not registered (yet) simply has no menu entry.
         if endpoint in current_app.view_functions:
-            items.append({"url": url_for(endpoint), "label": label,
-                          "active": request.endpoint == endpoint})
+            items.append({"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint})
     return items
 
 

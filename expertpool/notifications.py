@@ -10,8 +10,9 @@ from expertpool.mail import send_mail
 from expertpool.models import Notification, User, UserRole
 
 
-def notify(user: User, kind: str, message: str, *, now: datetime, link: str = "",
-           mail_subject: str | None = None) -> Notification:
+def notify(
+    user: User, kind: str, message: str, *, now: datetime, link: str = "", mail_subject: str | None = None
+) -> Notification:
     """Add a notification for `user` (and mail it when `mail_subject` is given).
 
     `message` and `mail_subject` should already be in the user's language (see `translate_for`).
@@ -40,6 +41,9 @@ def notify_staff(kind: str, message_fr: str, *, now: datetime, link: str = "", *
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )

@@ -68,24 +68,30 @@ def can_view_request(user, req) -> bool:
 
 def can_edit_request(user, req) -> bool:
     """Members edit their own structure's requests until a coordinator has decided."""
-    return (user.role == UserRole.MEMBER and req.member_id == user.member_id
-            and req.status in (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO))
+    return (
+        user.role == UserRole.MEMBER
+        and req.member_id == user.member_id
+        and req.status in (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
+    )
 
 
 def can_cancel_request(user, req, today) -> bool:
     """Before the first booked half-day, and before completion."""
     if not (is_staff(user) or (user.role == UserRole.MEMBER and req.member_id == user.member_id)):
         return False
-    if req.status not in (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO,
-                          RequestStatus.APPROVED, RequestStatus.SCHEDULED):
+    if req.status not in (
+        RequestStatus.DRAFT,
+        RequestStatus.SUBMITTED,
+        RequestStatus.NEEDS_INFO,
+        RequestStatus.APPROVED,
+        RequestStatus.SCHEDULED,
+    ):
         return False
-    return not any(b.status == BookingStatus.DELIVERED or (b.holds_slot and b.date <= today)
-                   for b in req.bookings)
+    return not any(b.status == BookingStatus.DELIVERED or (b.holds_slot and b.date <= today) for b in req.bookings)
 
 
 def can_rate_request(user, req) -> bool:
-    return (user.role == UserRole.MEMBER and req.member_id == user.member_id
-            and req.status == RequestStatus.COMPLETED)
+    return user.role == UserRole.MEMBER and req.member_id == user.member_id and req.status == RequestStatus.COMPLETED
 
 
 def can_message_request(user, req) -> bool:
@@ -93,8 +99,7 @@ def can_message_request(user, req) -> bool:
 
 
 def can_view_agenda(user, expert) -> bool:
-    return is_staff(user) or (user.role == UserRole.EXPERT and user.expert is not None
-                              and user.expert.id == expert.id)
+    return is_staff(user) or (user.role == UserRole.EXPERT and user.expert is not None and user.expert.id == expert.id)
 
 
 def can_manage_expert_time(user, expert) -> bool:

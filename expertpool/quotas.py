@@ -74,9 +74,7 @@ class Balance:
 
 
 def period_for(day: date) -> QuotaPeriod | None:
-    return db.session.scalar(
-        select(QuotaPeriod).where(QuotaPeriod.start_date <= day, QuotaPeriod.end_date >= day)
-    )
+    return db.session.scalar(select(QuotaPeriod).where(QuotaPeriod.start_date <= day, QuotaPeriod.end_date >= day))
 
 
 def consumption(member_ids: Iterable[int], start: date, end: date) -> dict[int, tuple[int, int]]:
@@ -91,15 +89,18 @@ def consumption(member_ids: Iterable[int], start: date, end: date) -> dict[int, 
             func.sum(case((Booking.status == BookingStatus.DELIVERED, 1), else_=0)),
         )
         .join(Booking, Booking.request_id == InterventionRequest.id)
-        .where(InterventionRequest.member_id.in_(ids), Booking.date >= start, Booking.date <= end,
-               Booking.status.in_((BookingStatus.PLANNED, BookingStatus.DELIVERED)))
+        .where(
+            InterventionRequest.member_id.in_(ids),
+            Booking.date >= start,
+            Booking.date <= end,
+            Booking.status.in_((BookingStatus.PLANNED, BookingStatus.DELIVERED)),
+        )
         .group_by(InterventionRequest.member_id)
     ).all()
     return {member_id: (int(planned or 0), int(delivered or 0)) for member_id, planned, delivered in rows}
 
 
-def balances(member_ids: Iterable[int], period: QuotaPeriod | None,
-             kind: str = QuotaKind.OWN) -> dict[int, Balance]:
+def balances(member_ids: Iterable[int], period: QuotaPeriod | None, kind: str = QuotaKind.OWN) -> dict[int, Balance]:
     """Balances of many members in a constant number of queries (2, up to 6 with EPCI envelopes).
 
     For own quotas, each commune's `envelope_remaining` tells what its parent EPCI's envelope still
@@ -111,8 +112,7 @@ def balances(member_ids: Iterable[int], period: QuotaPeriod | None,
     # The parent id comes with the quota so that members without an EPCI cost no extra query.
     rows = db.session.execute(
         select(Member.id, Member.parent_id, Quota)
-        .outerjoin(Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id)
-                   & (Quota.kind == kind))
+        .outerjoin(Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id) & (Quota.kind == kind))
         .where(Member.id.in_(ids))
     ).all()
     quotas = {member_id: quota for member_id, _parent, quota in rows}
@@ -122,8 +122,9 @@ def balances(member_ids: Iterable[int], period: QuotaPeriod | None,
     result = {}
     for member_id in ids:
         envelope = envelopes.get(parents.get(member_id))
-        result[member_id] = _balance_of(quotas.get(member_id), used.get(member_id, (0, 0)),
-                                        envelope.remaining if envelope else 0)
+        result[member_id] = _balance_of(
+            quotas.get(member_id), used.get(member_id, (0, 0)), envelope.remaining if envelope else 0
+        )
     return result
 
 
@@ -133,7 +134,9 @@ def _balance_of(quota: Quota | None, used: tuple[int, int], envelope_remaining: 
         entitled=quota.entitled_half_days if quota else 0,
         carried_over=quota.carried_over_half_days if quota else 0,
         adjusted=quota.adjusted_half_days if quota else 0,
-        planned=planned, delivered=delivered, envelope_remaining=envelope_remaining,
+        planned=planned,
+        delivered=delivered,
+        envelope_remaining=envelope_remaining,
     )
 
 
@@ -151,9 +154,12 @@ def envelope_balances(epci_ids: Iterable[int], period: QuotaPeriod | None) -> di
     if period is None or not ids:
         return {}
     envelopes = {
-        q.member_id: q for q in db.session.scalars(
-            select(Quota).where(Quota.period_id == period.id, Quota.member_id.in_(ids),
-                                Quota.kind == QuotaKind.ENVELOPE))
+        q.member_id: q
+        for q in db.session.scalars(
+            select(Quota).where(
+                Quota.period_id == period.id, Quota.member_id.in_(ids), Quota.kind == QuotaKind.ENVELOPE
+            )
+        )
     }
     if not envelopes:
         return {}
@@ -161,11 +167,18 @@ def envelope_balances(epci_ids: Iterable[int], period: QuotaPeriod | None) -> di
         select(Member.id, Member.parent_id).where(Member.parent_id.in_(list(envelopes)))
     ).all()
     child_ids = [child_id for child_id, _parent in children]
-    own = {
-        q.member_id: q for q in db.session.scalars(
-            select(Quota).where(Quota.period_id == period.id, Quota.member_id.in_(child_ids),
-                                Quota.kind == QuotaKind.OWN))
-    } if child_ids else {}
+    own = (
+        {
+            q.member_id: q
+            for q in db.session.scalars(
+                select(Quota).where(
+                    Quota.period_id == period.id, Quota.member_id.in_(child_ids), Quota.kind == QuotaKind.OWN
+                )
+            )
+        }
+        if child_ids
+        else {}
+    )
     used = consumption(child_ids, period.start_date, period.end_date)
     overflow = {epci_id: [0, 0] for epci_id in envelopes}
     for child_id, parent_id in children:

@@ -36,10 +36,12 @@ def init_app(app: Flask) -> None:
     def _refuse_nul_bytes():
         # PostgreSQL cannot store a NUL character in text (SQLite can): refuse it at the door, the same
         # way on both, rather than let one form field end in a database error.
-        if "\x00" in request.path or _has_nul(request.args) or (
-                request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form)):
-            message = _("Le formulaire contient un caractère invalide (caractère nul). "
-                        "Retirez-le puis réessayez.")
+        if (
+            "\x00" in request.path
+            or _has_nul(request.args)
+            or (request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form))
+        ):
+            message = _("Le formulaire contient un caractère invalide (caractère nul). Retirez-le puis réessayez.")
             return render_template("errors/error.html", code=400, message=message), 400
         return None
 

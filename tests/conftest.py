@@ -17,15 +17,21 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from expertpool import create_app
 from expertpool.extensions import db as _db
 
-POSTGRES_ADMIN_URL = os.environ.get("EXPERTPOOL_TEST_POSTGRES_ADMIN_URL",
-                                    "postgresql+psycopg://root@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "EXPERTPOOL_TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres"
+)
 POSTGRES_TEST_DB = os.environ.get("EXPERTPOOL_TEST_POSTGRES_DB", "expertpool_test")
+# Appended to every database the tests create, so that two test runs on one server never share one.
+POSTGRES_DB_SUFFIX = os.environ.get("EXPERTPOOL_TEST_POSTGRES_SUFFIX", "")
 
 
 def pytest_addoption(parser):
-    parser.addoption("--db", choices=("sqlite", "postgresql"),
-                     default=os.environ.get("EXPERTPOOL_TEST_DB", "sqlite"),
-                     help="database the integration and functional tests run against")
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("EXPERTPOOL_TEST_DB", "sqlite"),
+        help="database the integration and functional tests run against",
+    )
 
 
 def in_ci() -> bool:
@@ -38,6 +44,7 @@ def postgres_url(database: str = POSTGRES_TEST_DB) -> str:
 
 def ensure_postgres_database(database: str = POSTGRES_TEST_DB) -> str:
     """Create the test database if needed; skip (or fail under CI) when PostgreSQL is unreachable."""
+    database += POSTGRES_DB_SUFFIX
     engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
@@ -70,8 +77,9 @@ def database_url(db_kind, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "EXPERTPOOL_INSTANCE_DIR": tempfile.gettempdir()})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "EXPERTPOOL_INSTANCE_DIR": tempfile.gettempdir()}
+    )
     with app.app_context():
         _db.drop_all()
         _db.create_all()

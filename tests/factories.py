@@ -86,8 +86,15 @@ class Factory:
     def period(self, year=2027, members=(), half_days=20, **values) -> QuotaPeriod:
         period = self.session.query(QuotaPeriod).filter_by(start_date=date(year, 1, 1)).one_or_none()
         if period is None:
-            period = self._add(QuotaPeriod(name=str(year), start_date=date(year, 1, 1),
-                                           end_date=date(year, 12, 31), fixed_half_days=half_days, **values))
+            period = self._add(
+                QuotaPeriod(
+                    name=str(year),
+                    start_date=date(year, 1, 1),
+                    end_date=date(year, 12, 31),
+                    fixed_half_days=half_days,
+                    **values,
+                )
+            )
         for member in members:
             self.quota(member, period, half_days)
         return period
@@ -95,23 +102,40 @@ class Factory:
     def quota(self, member, period, entitled, **values) -> Quota:
         return self._add(Quota(member_id=member.id, period_id=period.id, entitled_half_days=entitled, **values))
 
-    def request(self, member=None, role="dba", status=RequestStatus.SUBMITTED, half_days=4,
-                earliest=date(2027, 1, 12), deadline=date(2027, 3, 31), created_by=None, skills=(),
-                **values) -> InterventionRequest:
+    def request(
+        self,
+        member=None,
+        role="dba",
+        status=RequestStatus.SUBMITTED,
+        half_days=4,
+        earliest=date(2027, 1, 12),
+        deadline=date(2027, 3, 31),
+        created_by=None,
+        skills=(),
+        **values,
+    ) -> InterventionRequest:
         member = member or self.member()
         req = InterventionRequest(
-            member_id=member.id, role_id=self.role(role).id, title=values.pop("title", "Migration PostgreSQL"),
-            half_days=half_days, earliest=earliest, deadline=deadline, status=status,
+            member_id=member.id,
+            role_id=self.role(role).id,
+            title=values.pop("title", "Migration PostgreSQL"),
+            half_days=half_days,
+            earliest=earliest,
+            deadline=deadline,
+            status=status,
             created_by_id=created_by.id if created_by else None,
-            submitted_at=values.pop("submitted_at", FIXED_NOW - timedelta(days=3)), **values,
+            submitted_at=values.pop("submitted_at", FIXED_NOW - timedelta(days=3)),
+            **values,
         )
         req.skills = [self.skill(s) for s in skills]
         return self._add(req)
 
     def booking(self, request, expert, day, half="am", status=BookingStatus.PLANNED, **values) -> Booking:
-        return self._add(Booking(request_id=request.id, expert_id=expert.id, date=day, half=half,
-                                 status=status, **values))
+        return self._add(
+            Booking(request_id=request.id, expert_id=expert.id, date=day, half=half, status=status, **values)
+        )
 
     def unavailability(self, expert, start, end=None, half=None, **values) -> Unavailability:
-        return self._add(Unavailability(expert_id=expert.id, start_date=start, end_date=end or start,
-                                        half=half, **values))
+        return self._add(
+            Unavailability(expert_id=expert.id, start_date=start, end_date=end or start, half=half, **values)
+        )

@@ -27,10 +27,18 @@ def make_pool(factory) -> Pool:
     user = factory.user(member=member, name="Marie Maire")
     other_user = factory.user(member=other, name="Autre Secrétaire")
     coordinator = factory.user(role=UserRole.COORDINATOR, name="Claire Coord")
-    dba_user, dba = factory.expert_user("Alice Martin", roles=("dba",), skills=("PostgreSQL", "Sauvegardes"),
-                                        bio="Administratrice de bases de données depuis quinze ans.")
-    dsi = factory.expert("Bruno Durand", roles=("dsi",), skills=("Cybersécurité",),
-                         bio="DSI mutualisé, spécialiste de la sécurité des petites collectivités.")
+    dba_user, dba = factory.expert_user(
+        "Alice Martin",
+        roles=("dba",),
+        skills=("PostgreSQL", "Sauvegardes"),
+        bio="Administratrice de bases de données depuis quinze ans.",
+    )
+    dsi = factory.expert(
+        "Bruno Durand",
+        roles=("dsi",),
+        skills=("Cybersécurité",),
+        bio="DSI mutualisé, spécialiste de la sécurité des petites collectivités.",
+    )
     factory.role("dba").label = "Administrateur de bases de données"
     factory.role("dsi").label = "DSI"
     period = factory.period(2027, members=(member, other), half_days=20)
@@ -41,8 +49,15 @@ def request_form(**overrides) -> dict:
     data = {
         "title": "Sauvegardes de la mairie",
         "description": "Nos sauvegardes ne sont plus vérifiées depuis un an.",
-        "role": "", "preferred_expert": "", "days": "2", "earliest": "2027-01-18", "deadline": "2027-03-31",
-        "urgency": "normal", "place": "on_site", "address": "1 place de la Mairie", "action": "draft",
+        "role": "",
+        "preferred_expert": "",
+        "days": "2",
+        "earliest": "2027-01-18",
+        "deadline": "2027-03-31",
+        "urgency": "normal",
+        "place": "on_site",
+        "address": "1 place de la Mairie",
+        "action": "draft",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -50,8 +65,10 @@ def request_form(**overrides) -> dict:
 
 def row_counts(db) -> dict:
     """Rows of every table the member journey writes to (to prove that bad input wrote nothing)."""
-    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (InterventionRequest, AuditLog, Notification, RequestMessage, Booking)}
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (InterventionRequest, AuditLog, Notification, RequestMessage, Booking)
+    }
 
 
 class QueryCounter:
@@ -70,4 +87,3 @@ class QueryCounter:
 
     def __exit__(self, *exc):
         event.remove(self.engine, "before_cursor_execute", self._on_execute)
-

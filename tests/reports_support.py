@@ -41,16 +41,50 @@ def build_pool(factory) -> Pool:
     factory.role("dsi")
     factory.unavailability(y, date(2027, 2, 3))  # a whole Wednesday off: 2 working half-days fewer
 
-    r1 = factory.request(a, title="Migration PostgreSQL", status=RequestStatus.RATED, half_days=6,
-                         submitted_at=at(2027, 1, 4), rating=5, rated_at=at(2027, 2, 10))
-    r2 = factory.request(b, title="Audit de sécurité", status=RequestStatus.SCHEDULED, half_days=5,
-                         submitted_at=at(2027, 1, 5, 10), rating=3, rated_at=at(2027, 3, 1))
-    r3 = factory.request(a, title="Sauvegardes", status=RequestStatus.APPROVED, half_days=4,
-                         approved_half_days=4, submitted_at=at(2027, 1, 20, 8))
-    r4 = factory.request(c, role="dsi", title="Schéma directeur", status=RequestStatus.APPROVED, half_days=6,
-                         approved_half_days=4, submitted_at=at(2027, 2, 1))
-    r_old = factory.request(a, title="Ancienne demande", status=RequestStatus.RATED, half_days=1,
-                            submitted_at=at(2026, 11, 2), rating=4, rated_at=at(2026, 12, 20))
+    r1 = factory.request(
+        a,
+        title="Migration PostgreSQL",
+        status=RequestStatus.RATED,
+        half_days=6,
+        submitted_at=at(2027, 1, 4),
+        rating=5,
+        rated_at=at(2027, 2, 10),
+    )
+    r2 = factory.request(
+        b,
+        title="Audit de sécurité",
+        status=RequestStatus.SCHEDULED,
+        half_days=5,
+        submitted_at=at(2027, 1, 5, 10),
+        rating=3,
+        rated_at=at(2027, 3, 1),
+    )
+    r3 = factory.request(
+        a,
+        title="Sauvegardes",
+        status=RequestStatus.APPROVED,
+        half_days=4,
+        approved_half_days=4,
+        submitted_at=at(2027, 1, 20, 8),
+    )
+    r4 = factory.request(
+        c,
+        role="dsi",
+        title="Schéma directeur",
+        status=RequestStatus.APPROVED,
+        half_days=6,
+        approved_half_days=4,
+        submitted_at=at(2027, 2, 1),
+    )
+    r_old = factory.request(
+        a,
+        title="Ancienne demande",
+        status=RequestStatus.RATED,
+        half_days=1,
+        submitted_at=at(2026, 11, 2),
+        rating=4,
+        rated_at=at(2026, 12, 20),
+    )
     # A, request 1 with X: 3 delivered (first on 11 Jan: lead time 7 days), 1 not delivered, 1 cancelled.
     factory.booking(r1, x, date(2027, 1, 11), "am", D)
     factory.booking(r1, x, date(2027, 1, 11), "pm", D)
@@ -82,14 +116,54 @@ def build_pool(factory) -> Pool:
 # Pool: total 22, planned 3, delivered 8, remaining 13; billable 1 (180 €); contributions 1 700 €;
 #    paid 1 880 €; market value 2 700 €; savings 820 €.
 EXPECTED = {
-    "a": {"total": 4, "planned": 1, "delivered": 5, "remaining": 0, "billable": 1, "billed": 18_000,
-          "paid": 118_000, "market": 180_000, "savings": 62_000, "delivered_value": 90_000},
-    "b": {"total": 12, "planned": 2, "delivered": 3, "remaining": 7, "billable": 0, "billed": 0,
-          "paid": 50_000, "market": 90_000, "savings": 40_000, "delivered_value": 54_000},
-    "c": {"total": 6, "planned": 0, "delivered": 0, "remaining": 6, "billable": 0, "billed": 0,
-          "paid": 20_000, "market": 0, "savings": -20_000, "delivered_value": 0},
-    "pool": {"total": 22, "planned": 3, "delivered": 8, "remaining": 13, "billable": 1, "billed": 18_000,
-             "contribution": 170_000, "paid": 188_000, "market": 270_000, "savings": 82_000},
+    "a": {
+        "total": 4,
+        "planned": 1,
+        "delivered": 5,
+        "remaining": 0,
+        "billable": 1,
+        "billed": 18_000,
+        "paid": 118_000,
+        "market": 180_000,
+        "savings": 62_000,
+        "delivered_value": 90_000,
+    },
+    "b": {
+        "total": 12,
+        "planned": 2,
+        "delivered": 3,
+        "remaining": 7,
+        "billable": 0,
+        "billed": 0,
+        "paid": 50_000,
+        "market": 90_000,
+        "savings": 40_000,
+        "delivered_value": 54_000,
+    },
+    "c": {
+        "total": 6,
+        "planned": 0,
+        "delivered": 0,
+        "remaining": 6,
+        "billable": 0,
+        "billed": 0,
+        "paid": 20_000,
+        "market": 0,
+        "savings": -20_000,
+        "delivered_value": 0,
+    },
+    "pool": {
+        "total": 22,
+        "planned": 3,
+        "delivered": 8,
+        "remaining": 13,
+        "billable": 1,
+        "billed": 18_000,
+        "contribution": 170_000,
+        "paid": 188_000,
+        "market": 270_000,
+        "savings": 82_000,
+    },
 }
 # Levels 6/4, 5/12, 0 → Jain = (Σx)² / (3 Σx²).
 LEVELS = (6 / 4, 5 / 12, 0.0)

@@ -6,8 +6,19 @@ from expertpool import audit
 from expertpool.extensions import db
 from expertpool.models import PoolSettings
 
-SETTING_FIELDS = ("name", "contact_email", "unit_price_cents", "holidays_region", "am_start", "am_end",
-                  "pm_start", "pm_end", "auto_approve_max_half_days", "horizon_weeks", "scheduler_cron")
+SETTING_FIELDS = (
+    "name",
+    "contact_email",
+    "unit_price_cents",
+    "holidays_region",
+    "am_start",
+    "am_end",
+    "pm_start",
+    "pm_end",
+    "auto_approve_max_half_days",
+    "horizon_weeks",
+    "scheduler_cron",
+)
 
 
 def update_settings(settings: PoolSettings, values: dict, *, actor, now: datetime) -> bool:
@@ -20,7 +31,13 @@ def update_settings(settings: PoolSettings, values: dict, *, actor, now: datetim
     if before == after:
         return False
     changed = [k for k in SETTING_FIELDS if before[k] != after[k]]
-    audit.record(actor, "settings.update", settings, now=now,
-                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    audit.record(
+        actor,
+        "settings.update",
+        settings,
+        now=now,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
     db.session.flush()
     return True

@@ -39,6 +39,7 @@ def outbox():
     """Mails the app wrote: the way to read invitations and resets when no SMTP server is configured."""
     if current_app.config.get("MAIL_SERVER") and current_app.config.get("EXPERTPOOL_ENV") == "production":
         abort(404)
-    page = db.paginate(select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()),
-                       per_page=25, error_out=False)
+    page = db.paginate(
+        select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()), per_page=25, error_out=False
+    )
     return render_template("admin/outbox.html", page=page)

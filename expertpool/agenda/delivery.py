@@ -31,8 +31,7 @@ def can_be_marked(booking: Booking, today: date) -> bool:
     return booking.status in MARKABLE_STATUSES and booking.date <= today
 
 
-def record_delivery(booking: Booking, *, delivered: bool, note: str, actor, now: datetime,
-                    today: date) -> None:
+def record_delivery(booking: Booking, *, delivered: bool, note: str, actor, now: datetime, today: date) -> None:
     """Mark one half-day delivered or not delivered, then move its request along its lifecycle."""
     if booking.status not in MARKABLE_STATUSES:
         raise DeliveryError(_l("Cette demi-journée a été annulée : elle ne peut plus être renseignée."))
@@ -44,9 +43,17 @@ def record_delivery(booking: Booking, *, delivered: bool, note: str, actor, now:
     booking.to_reschedule = False  # it happened (or not): there is nothing left to move
     booking.sequence += 1
     req = booking.request
-    record(actor, "booking.delivered" if delivered else "booking.not_delivered", booking, now=now,
-           before=before, after=snapshot(booking, "status", "note", "to_reschedule"),
-           member_id=req.member_id, expert_id=booking.expert_id, request_id=req.id)
+    record(
+        actor,
+        "booking.delivered" if delivered else "booking.not_delivered",
+        booking,
+        now=now,
+        before=before,
+        after=snapshot(booking, "status", "note", "to_reschedule"),
+        member_id=req.member_id,
+        expert_id=booking.expert_id,
+        request_id=req.id,
+    )
     db.session.flush()
     _advance_request(req, actor=actor, now=now)
 
@@ -62,8 +69,7 @@ def _advance_request(req: InterventionRequest, *, actor, now: datetime) -> None:
         return
     if any_delivered and req.status in STARTABLE_STATUSES:
         _set_status(req, RequestStatus.IN_PROGRESS, actor=actor, now=now)
-    if (any_delivered and BookingStatus.PLANNED not in statuses
-            and req.status == RequestStatus.IN_PROGRESS):
+    if any_delivered and BookingStatus.PLANNED not in statuses and req.status == RequestStatus.IN_PROGRESS:
         req.completed_at = now
         _set_status(req, RequestStatus.COMPLETED, actor=actor, now=now)
         _ask_for_rating(req, now=now)
@@ -73,17 +79,25 @@ def _set_status(req: InterventionRequest, status: str, *, actor, now: datetime) 
     before = snapshot(req, "status")
     req.status = status
     db.session.flush()
-    record(actor, f"request.{status}", req, now=now, before=before, after=snapshot(req, "status"),
-           member_id=req.member_id, request_id=req.id)
+    record(
+        actor,
+        f"request.{status}",
+        req,
+        now=now,
+        before=before,
+        after=snapshot(req, "status"),
+        member_id=req.member_id,
+        request_id=req.id,
+    )
 
 
 def _ask_for_rating(req: InterventionRequest, *, now: datetime) -> None:
     link = request_link(req)
-    users = db.session.query(User).filter(User.member_id == req.member_id, User.role == UserRole.MEMBER,
-                                          User.active.is_(True))
+    users = db.session.query(User).filter(
+        User.member_id == req.member_id, User.role == UserRole.MEMBER, User.active.is_(True)
+    )
     for user in users:
-        message = translate_for(user, "L'intervention « %(title)s » est terminée : donnez votre avis.",
-                                title=req.title)
+        message = translate_for(user, "L'intervention « %(title)s » est terminée : donnez votre avis.", title=req.title)
         subject = translate_for(user, "Intervention terminée : votre avis compte")
         notify(user, "request.rate", message, now=now, link=link, mail_subject=subject)
 
@@ -98,5 +112,13 @@ def save_report(req: InterventionRequest, text: str, *, actor, now: datetime) ->
     req.report = text
     req.report_by_id = getattr(actor, "id", None)
     db.session.flush()
-    record(actor, "request.report", req, now=now, before=before,
-           after=snapshot(req, "report", "report_by_id"), member_id=req.member_id, request_id=req.id)
+    record(
+        actor,
+        "request.report",
+        req,
+        now=now,
+        before=before,
+        after=snapshot(req, "report", "report_by_id"),
+        member_id=req.member_id,
+        request_id=req.id,
+    )

@@ -22,23 +22,31 @@ KIND_LABELS = {
     UnavailabilityKind.OTHER_WORK: _l("Autre mission"),
     UnavailabilityKind.OTHER: _l("Autre"),
 }
-WEEKDAY_LABELS = (_l("Lundi"), _l("Mardi"), _l("Mercredi"), _l("Jeudi"), _l("Vendredi"), _l("Samedi"),
-                  _l("Dimanche"))
+WEEKDAY_LABELS = (_l("Lundi"), _l("Mardi"), _l("Mercredi"), _l("Jeudi"), _l("Vendredi"), _l("Samedi"), _l("Dimanche"))
 HALF_LABELS = {"am": _l("Matin"), "pm": _l("Après-midi")}
 
 
 class UnavailabilityForm(FlaskForm):
-    start_date = DateField(_l("Du"), validators=[InputRequired(_l("Indiquez le premier jour."))],
-                           render_kw={"autocomplete": "off"})
+    start_date = DateField(
+        _l("Du"), validators=[InputRequired(_l("Indiquez le premier jour."))], render_kw={"autocomplete": "off"}
+    )
     end_date = DateField(_l("Au (inclus)"), validators=[Optional()])
-    half = SelectField(_l("Durée"), choices=[
-        ("", _l("Journée(s) entière(s)")), ("am", _l("Le matin seulement")),
-        ("pm", _l("L'après-midi seulement")),
-    ], default="")
+    half = SelectField(
+        _l("Durée"),
+        choices=[
+            ("", _l("Journée(s) entière(s)")),
+            ("am", _l("Le matin seulement")),
+            ("pm", _l("L'après-midi seulement")),
+        ],
+        default="",
+    )
     kind = SelectField(_l("Motif"), choices=list(KIND_LABELS.items()), default=UnavailabilityKind.LEAVE)
-    reason = TextAreaField(_l("Précision (facultatif)"), validators=[
-        Length(max=MAX_REASON_LENGTH, message=_l("%(max)d caractères au plus.")),
-    ])
+    reason = TextAreaField(
+        _l("Précision (facultatif)"),
+        validators=[
+            Length(max=MAX_REASON_LENGTH, message=_l("%(max)d caractères au plus.")),
+        ],
+    )
     confirm = HiddenField(default="")
 
     def validate(self, extra_validators=None) -> bool:
@@ -56,8 +64,12 @@ class UnavailabilityForm(FlaskForm):
             self.end_date.errors.append(_l("La date de fin doit suivre la date de début."))
             return False
         if self.half.data and end != start:
-            self.half.errors.append(_l("Une demi-journée ne concerne qu'un seul jour : laissez la date "
-                                       "de fin vide ou égale à la date de début."))
+            self.half.errors.append(
+                _l(
+                    "Une demi-journée ne concerne qu'un seul jour : laissez la date "
+                    "de fin vide ou égale à la date de début."
+                )
+            )
             return False
         if end - start >= timedelta(days=MAX_UNAVAILABILITY_DAYS):
             self.end_date.errors.append(_l("Une indisponibilité dure au plus un an."))
@@ -71,29 +83,42 @@ class UnavailabilityForm(FlaskForm):
 
 
 class DeliveryForm(FlaskForm):
-    outcome = RadioField(_l("Cette demi-journée a-t-elle eu lieu ?"), choices=[
-        ("delivered", _l("Réalisée")), ("not_delivered", _l("Non réalisée")),
-    ], validators=[DataRequired(_l("Choisissez « Réalisée » ou « Non réalisée »."))])
-    note = TextAreaField(_l("Note (facultatif)"), validators=[
-        Length(max=MAX_NOTE_LENGTH, message=_l("%(max)d caractères au plus.")),
-    ])
+    outcome = RadioField(
+        _l("Cette demi-journée a-t-elle eu lieu ?"),
+        choices=[
+            ("delivered", _l("Réalisée")),
+            ("not_delivered", _l("Non réalisée")),
+        ],
+        validators=[DataRequired(_l("Choisissez « Réalisée » ou « Non réalisée »."))],
+    )
+    note = TextAreaField(
+        _l("Note (facultatif)"),
+        validators=[
+            Length(max=MAX_NOTE_LENGTH, message=_l("%(max)d caractères au plus.")),
+        ],
+    )
 
 
 class ReportForm(FlaskForm):
-    report = TextAreaField(_l("Rapport d'intervention"), validators=[
-        Length(max=MAX_REPORT_LENGTH, message=_l("%(max)d caractères au plus.")),
-    ])
+    report = TextAreaField(
+        _l("Rapport d'intervention"),
+        validators=[
+            Length(max=MAX_REPORT_LENGTH, message=_l("%(max)d caractères au plus.")),
+        ],
+    )
 
 
 class WeekPatternForm(FlaskForm):
     """Fourteen checkboxes, one per (weekday, half); the fields are added below the class."""
 
     def chosen(self) -> set[str]:
-        return {field_name(d, h) for d in range(len(WEEKDAYS)) for h in HALVES
-                if getattr(self, field_name(d, h)).data}
+        return {field_name(d, h) for d in range(len(WEEKDAYS)) for h in HALVES if getattr(self, field_name(d, h)).data}
 
 
 for _day in range(len(WEEKDAYS)):
     for _half in HALVES:
-        setattr(WeekPatternForm, field_name(_day, _half),
-                BooleanField(_l("%(day)s, %(half)s", day=WEEKDAY_LABELS[_day], half=HALF_LABELS[_half])))
+        setattr(
+            WeekPatternForm,
+            field_name(_day, _half),
+            BooleanField(_l("%(day)s, %(half)s", day=WEEKDAY_LABELS[_day], half=HALF_LABELS[_half])),
+        )

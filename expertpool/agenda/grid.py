@@ -34,7 +34,6 @@ class HalfDay:
         return self.works and self.holiday is None and self.unavailability is None
 
 
-
 @dataclass
 class AgendaDay:
     day: date
@@ -62,24 +61,34 @@ def bookings_between(expert_id: int, start: date, end: date) -> list[Booking]:
         .join(Booking.request)
         .join(InterventionRequest.member)
         .options(contains_eager(Booking.request).contains_eager(InterventionRequest.member))
-        .where(Booking.expert_id == expert_id, Booking.date >= start, Booking.date <= end,
-               Booking.status.in_(SHOWN_STATUSES))
+        .where(
+            Booking.expert_id == expert_id,
+            Booking.date >= start,
+            Booking.date <= end,
+            Booking.status.in_(SHOWN_STATUSES),
+        )
         .order_by(Booking.date, Booking.half, Booking.id)
     )
     return list(db.session.scalars(query).unique())
 
 
 def unavailabilities_between(expert_id: int, start: date, end: date) -> list[Unavailability]:
-    return list(db.session.scalars(
-        select(Unavailability)
-        .where(Unavailability.expert_id == expert_id, Unavailability.start_date <= end,
-               Unavailability.end_date >= start)
-        .order_by(Unavailability.start_date, Unavailability.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Unavailability)
+            .where(
+                Unavailability.expert_id == expert_id,
+                Unavailability.start_date <= end,
+                Unavailability.end_date >= start,
+            )
+            .order_by(Unavailability.start_date, Unavailability.id)
+        )
+    )
 
 
-def build_days(expert: Expert, start: date, end: date, region: str, *, shown_from: date | None = None,
-               shown_to: date | None = None) -> list[AgendaDay]:
+def build_days(
+    expert: Expert, start: date, end: date, region: str, *, shown_from: date | None = None, shown_to: date | None = None
+) -> list[AgendaDay]:
     """Every day of [start, end] with its two halves filled in."""
     holidays = public_holidays(region, start, end)
     leave = unavailabilities_between(expert.id, start, end)
@@ -91,7 +100,10 @@ def build_days(expert: Expert, start: date, end: date, region: str, *, shown_fro
         halves = {}
         for half in HALVES:
             halves[half] = HalfDay(
-                day=day, half=half, works=expert.works(day.weekday(), half), holiday=holidays.get(day),
+                day=day,
+                half=half,
+                works=expert.works(day.weekday(), half),
+                holiday=holidays.get(day),
                 unavailability=next((u for u in leave if u.covers(day, half)), None),
                 bookings=by_slot.get((day, half), []),
             )
@@ -114,7 +126,7 @@ def month_weeks(expert: Expert, year: int, month: int, region: str) -> list[list
     first, last = month_bounds(year, month)
     start, end = monday_of(first), monday_of(last) + timedelta(days=6)
     all_days = build_days(expert, start, end, region, shown_from=first, shown_to=last)
-    return [all_days[i:i + 7] for i in range(0, len(all_days), 7)]
+    return [all_days[i : i + 7] for i in range(0, len(all_days), 7)]
 
 
 def shift_month(year: int, month: int, delta: int) -> tuple[int, int]:

@@ -25,8 +25,12 @@ def colliding_bookings(expert_id: int, start: date, end: date, half: str | None)
         .join(Booking.request)
         .join(InterventionRequest.member)
         .options(contains_eager(Booking.request).contains_eager(InterventionRequest.member))
-        .where(Booking.expert_id == expert_id, Booking.status == BookingStatus.PLANNED,
-               Booking.date >= start, Booking.date <= end)
+        .where(
+            Booking.expert_id == expert_id,
+            Booking.status == BookingStatus.PLANNED,
+            Booking.date >= start,
+            Booking.date <= end,
+        )
         .order_by(Booking.date, Booking.half)
     )
     if half is not None:
@@ -34,36 +38,56 @@ def colliding_bookings(expert_id: int, start: date, end: date, half: str | None)
     return list(db.session.scalars(query).unique())
 
 
-def declare(expert: Expert, *, start: date, end: date, half: str | None, kind: str, reason: str,
-            actor, now: datetime) -> tuple[Unavailability, list[Booking]]:
+def declare(
+    expert: Expert, *, start: date, end: date, half: str | None, kind: str, reason: str, actor, now: datetime
+) -> tuple[Unavailability, list[Booking]]:
     """Save a new unavailability and flag the planned bookings it covers (the caller has confirmed them)."""
-    item = Unavailability(expert_id=expert.id, start_date=start, end_date=end, half=half, kind=kind,
-                          reason=reason, created_by_id=getattr(actor, "id", None), created_at=now)
+    item = Unavailability(
+        expert_id=expert.id,
+        start_date=start,
+        end_date=end,
+        half=half,
+        kind=kind,
+        reason=reason,
+        created_by_id=getattr(actor, "id", None),
+        created_at=now,
+    )
     db.session.add(item)
     db.session.flush()
     flagged = _flag_collisions(expert, item, actor=actor, now=now)
-    record(actor, "unavailability.create", item, now=now,
-           after={**snapshot(item, *FIELDS), "flagged_booking_ids": [b.id for b in flagged]},
-           expert_id=expert.id)
+    record(
+        actor,
+        "unavailability.create",
+        item,
+        now=now,
+        after={**snapshot(item, *FIELDS), "flagged_booking_ids": [b.id for b in flagged]},
+        expert_id=expert.id,
+    )
     return item, flagged
 
 
-def update(item: Unavailability, *, start: date, end: date, half: str | None, kind: str, reason: str,
-           actor, now: datetime) -> list[Booking]:
+def update(
+    item: Unavailability, *, start: date, end: date, half: str | None, kind: str, reason: str, actor, now: datetime
+) -> list[Booking]:
     before = snapshot(item, *FIELDS)
     item.start_date, item.end_date, item.half, item.kind, item.reason = start, end, half, kind, reason
     db.session.flush()
     flagged = _flag_collisions(item.expert, item, actor=actor, now=now)
-    record(actor, "unavailability.update", item, now=now, before=before,
-           after={**snapshot(item, *FIELDS), "flagged_booking_ids": [b.id for b in flagged]},
-           expert_id=item.expert_id)
+    record(
+        actor,
+        "unavailability.update",
+        item,
+        now=now,
+        before=before,
+        after={**snapshot(item, *FIELDS), "flagged_booking_ids": [b.id for b in flagged]},
+        expert_id=item.expert_id,
+    )
     return flagged
 
 
 def remove(item: Unavailability, *, actor, now: datetime) -> None:
     """Remove it; bookings flagged earlier stay flagged: only the coordinator clears what they moved."""
-    record(actor, "unavailability.delete", item, now=now, before=snapshot(item, *FIELDS),
-           expert_id=item.expert_id)
+    record(actor, "unavailability.delete", item, now=now, before=snapshot(item, *FIELDS), expert_id=item.expert_id)
     db.session.delete(item)
     db.session.flush()
 
@@ -77,16 +101,26 @@ def _flag_collisions(expert: Expert, item: Unavailability, *, actor, now: dateti
         before = snapshot(booking, "status", "to_reschedule")
         booking.to_reschedule = True
         booking.sequence += 1  # its calendar event now says "to reschedule"
-        record(actor, "booking.to_reschedule", booking, now=now, before=before,
-               after={**snapshot(booking, "status", "to_reschedule"), "unavailability_id": item.id},
-               member_id=booking.request.member_id, expert_id=expert.id, request_id=booking.request_id)
+        record(
+            actor,
+            "booking.to_reschedule",
+            booking,
+            now=now,
+            before=before,
+            after={**snapshot(booking, "status", "to_reschedule"), "unavailability_id": item.id},
+            member_id=booking.request.member_id,
+            expert_id=expert.id,
+            request_id=booking.request_id,
+        )
         newly_flagged.append(booking)
     if newly_flagged:
         notify_staff(
             "booking.to_reschedule",
             "%(expert)s est indisponible : %(count)s demi-journée(s) planifiée(s) à replanifier.",
-            now=now, link=url_for("agenda.week", expert_id=expert.id, day=item.start_date.isoformat()),
-            expert=expert.display_name, count=len(newly_flagged),
+            now=now,
+            link=url_for("agenda.week", expert_id=expert.id, day=item.start_date.isoformat()),
+            expert=expert.display_name,
+            count=len(newly_flagged),
         )
     db.session.flush()
     return newly_flagged

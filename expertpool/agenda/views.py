@@ -54,6 +54,7 @@ HISTORY_LIMIT = 60
 
 # ---------------------------------------------------------------- loading and access
 
+
 def _today() -> date:
     return today_paris(now_utc())
 
@@ -125,6 +126,7 @@ def _context(expert: Expert, **values) -> dict:
 
 # ---------------------------------------------------------------- week and month
 
+
 @bp.route("/")
 @roles_required(UserRole.EXPERT)
 def index():
@@ -141,14 +143,25 @@ def _week_page(expert: Expert):
     day = _parse_day(request.args.get("day"))
     settings = _settings()
     days = grid.week_days(expert, day, settings.holidays_region)
-    half_times = {"am": f"{settings.am_start:%H:%M}–{settings.am_end:%H:%M}",
-                  "pm": f"{settings.pm_start:%H:%M}–{settings.pm_end:%H:%M}"}
+    half_times = {
+        "am": f"{settings.am_start:%H:%M}–{settings.am_end:%H:%M}",
+        "pm": f"{settings.pm_start:%H:%M}–{settings.pm_end:%H:%M}",
+    }
     monday = days[0].day
-    return render_template("agenda/week.html", **_context(
-        expert, days=days, monday=monday, sunday=days[-1].day, today=_today(), half_times=half_times,
-        previous_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
-        show_weekend=any(h.bookings or h.works for d in days[5:] for h in d.halves.values()),
-    ))
+    return render_template(
+        "agenda/week.html",
+        **_context(
+            expert,
+            days=days,
+            monday=monday,
+            sunday=days[-1].day,
+            today=_today(),
+            half_times=half_times,
+            previous_day=monday - timedelta(days=7),
+            next_day=monday + timedelta(days=7),
+            show_weekend=any(h.bookings or h.works for d in days[5:] for h in d.halves.values()),
+        ),
+    )
 
 
 @bp.route("/experts/<int:expert_id>/mois")
@@ -158,15 +171,22 @@ def month(expert_id: int):
     year, month_number = _parse_month(request.args.get("month"))
     weeks = grid.month_weeks(expert, year, month_number, _settings().holidays_region)
     first = date(year, month_number, 1)
-    return render_template("agenda/month.html", **_context(
-        expert, weeks=weeks, month_title=format_date(first, "MMMM y"), today=_today(),
-        previous_month=grid.month_key(*grid.shift_month(year, month_number, -1)),
-        next_month=grid.month_key(*grid.shift_month(year, month_number, 1)),
-        weekday_labels=WEEKDAY_LABELS,
-    ))
+    return render_template(
+        "agenda/month.html",
+        **_context(
+            expert,
+            weeks=weeks,
+            month_title=format_date(first, "MMMM y"),
+            today=_today(),
+            previous_month=grid.month_key(*grid.shift_month(year, month_number, -1)),
+            next_month=grid.month_key(*grid.shift_month(year, month_number, 1)),
+            weekday_labels=WEEKDAY_LABELS,
+        ),
+    )
 
 
 # ---------------------------------------------------------------- unavailability
+
 
 @bp.route("/experts/<int:expert_id>/indisponibilites")
 @roles_required(*AGENDA_ROLES)
@@ -174,13 +194,18 @@ def unavailabilities(expert_id: int):
     expert = _expert_or_404(expert_id, can_manage_expert_time)
     today = _today()
     items = db.session.scalars(
-        select(Unavailability).where(Unavailability.expert_id == expert.id,
-                                     Unavailability.end_date >= today - timedelta(days=365))
+        select(Unavailability)
+        .where(Unavailability.expert_id == expert.id, Unavailability.end_date >= today - timedelta(days=365))
         .order_by(Unavailability.start_date.desc())
     ).all()
-    return render_template("agenda/unavailabilities.html", **_context(
-        expert, upcoming=[u for u in items if u.end_date >= today][::-1],
-        past=[u for u in items if u.end_date < today]))
+    return render_template(
+        "agenda/unavailabilities.html",
+        **_context(
+            expert,
+            upcoming=[u for u in items if u.end_date >= today][::-1],
+            past=[u for u in items if u.end_date < today],
+        ),
+    )
 
 
 @bp.route("/experts/<int:expert_id>/indisponibilites/nouvelle", methods=["GET", "POST"])
@@ -217,15 +242,19 @@ def _save_unavailability(expert: Expert, form: UnavailabilityForm, item: Unavail
         return render_template(template, **_context(expert, form=form, item=item, collisions=[])), 400
     start, end, half = form.period
     # Bookings already flagged are with the coordinator: editing a reason does not ask again for them.
-    collisions = [b for b in unavailability.colliding_bookings(expert.id, start, end, half)
-                  if not b.to_reschedule]
+    collisions = [b for b in unavailability.colliding_bookings(expert.id, start, end, half) if not b.to_reschedule]
     # The confirmation holds the period it was shown for: changing the dates asks again.
     signature = f"{start.isoformat()}|{end.isoformat()}|{half or ''}"
     if collisions and form.confirm.data != signature:
         form.confirm.data = signature
         return render_template(template, **_context(expert, form=form, item=item, collisions=collisions))
-    values = {"start": start, "end": end, "half": half, "kind": form.kind.data,
-              "reason": (form.reason.data or "").strip()}
+    values = {
+        "start": start,
+        "end": end,
+        "half": half,
+        "kind": form.kind.data,
+        "reason": (form.reason.data or "").strip(),
+    }
     now = now_utc()
     if item is None:
         _created, flagged = unavailability.declare(expert, **values, actor=current_user, now=now)
@@ -233,8 +262,14 @@ def _save_unavailability(expert: Expert, form: UnavailabilityForm, item: Unavail
         flagged = unavailability.update(item, **values, actor=current_user, now=now)
     db.session.commit()
     if flagged:
-        flash(_("Indisponibilité enregistrée. %(count)s demi-journée(s) planifiée(s) sont signalées au "
-                "coordinateur pour être replanifiées.", count=len(flagged)), "warning")
+        flash(
+            _(
+                "Indisponibilité enregistrée. %(count)s demi-journée(s) planifiée(s) sont signalées au "
+                "coordinateur pour être replanifiées.",
+                count=len(flagged),
+            ),
+            "warning",
+        )
     else:
         flash(_("Indisponibilité enregistrée."), "success")
     return redirect(url_for("agenda.unavailabilities", expert_id=expert.id))
@@ -255,6 +290,7 @@ def unavailability_delete(expert_id: int, item_id: int):
 
 # ---------------------------------------------------------------- assignments and delivery
 
+
 @bp.route("/interventions")
 @roles_required(UserRole.EXPERT)
 def assignments():
@@ -270,8 +306,10 @@ def expert_assignments(expert_id: int):
 def _assignment_query(expert: Expert):
     return (
         select(Booking)
-        .options(joinedload(Booking.request).joinedload(InterventionRequest.member),
-                 joinedload(Booking.request).joinedload(InterventionRequest.created_by))
+        .options(
+            joinedload(Booking.request).joinedload(InterventionRequest.member),
+            joinedload(Booking.request).joinedload(InterventionRequest.created_by),
+        )
         .where(Booking.expert_id == expert.id)
     )
 
@@ -279,19 +317,30 @@ def _assignment_query(expert: Expert):
 def _assignments_page(expert: Expert):
     today = _today()
     base = _assignment_query(expert)
-    planned = db.session.scalars(
-        base.where(Booking.status == BookingStatus.PLANNED).order_by(Booking.date, Booking.half)
-    ).unique().all()
-    history = db.session.scalars(
-        base.where(Booking.status.in_((BookingStatus.DELIVERED, BookingStatus.NOT_DELIVERED)))
-        .order_by(Booking.date.desc(), Booking.half.desc()).limit(HISTORY_LIMIT)
-    ).unique().all()
-    return render_template("agenda/assignments.html", **_context(
-        expert, today=today,
-        to_record=[b for b in planned if b.date <= today],
-        upcoming=[b for b in planned if b.date > today],
-        history=history,
-    ))
+    planned = (
+        db.session.scalars(base.where(Booking.status == BookingStatus.PLANNED).order_by(Booking.date, Booking.half))
+        .unique()
+        .all()
+    )
+    history = (
+        db.session.scalars(
+            base.where(Booking.status.in_((BookingStatus.DELIVERED, BookingStatus.NOT_DELIVERED)))
+            .order_by(Booking.date.desc(), Booking.half.desc())
+            .limit(HISTORY_LIMIT)
+        )
+        .unique()
+        .all()
+    )
+    return render_template(
+        "agenda/assignments.html",
+        **_context(
+            expert,
+            today=today,
+            to_record=[b for b in planned if b.date <= today],
+            upcoming=[b for b in planned if b.date > today],
+            history=history,
+        ),
+    )
 
 
 @bp.route("/creneaux/<int:booking_id>/realisation", methods=["GET", "POST"])
@@ -309,17 +358,25 @@ def record_delivery(booking_id: int):
     page = "agenda/delivery.html"
     if request.method == "GET" or not form.validate_on_submit():
         code = 400 if request.method == "POST" else 200
-        return render_template(page, **_context(expert, booking=booking, form=form, today=today,
-                                                can_mark=delivery.can_be_marked(booking, today))), code
+        return render_template(
+            page,
+            **_context(
+                expert, booking=booking, form=form, today=today, can_mark=delivery.can_be_marked(booking, today)
+            ),
+        ), code
     try:
-        delivery.record_delivery(booking, delivered=form.outcome.data == "delivered",
-                                 note=(form.note.data or "").strip(), actor=current_user, now=now_utc(),
-                                 today=today)
+        delivery.record_delivery(
+            booking,
+            delivered=form.outcome.data == "delivered",
+            note=(form.note.data or "").strip(),
+            actor=current_user,
+            now=now_utc(),
+            today=today,
+        )
         db.session.commit()
     except delivery.DeliveryError as exc:  # refused before anything was changed
         form.outcome.errors.append(str(exc))
-        return render_template(page, **_context(expert, booking=booking, form=form, today=today,
-                                                can_mark=False)), 400
+        return render_template(page, **_context(expert, booking=booking, form=form, today=today, can_mark=False)), 400
     except (IntegrityError, StaleDataError):
         # The half-day was booked again meanwhile, or the request changed under us.
         db.session.rollback()
@@ -343,8 +400,12 @@ def report(request_id: int):
     if req is None or not can_view_request(current_user, req):
         abort(404)
     form = ReportForm(obj=req if request.method == "GET" else None)
-    context = {"req": req, "form": form, "bookings": req.bookings,
-               "back_url": url_for("agenda.assignments") if _own_expert_id() else None}
+    context = {
+        "req": req,
+        "form": form,
+        "bookings": req.bookings,
+        "back_url": url_for("agenda.assignments") if _own_expert_id() else None,
+    }
     if request.method == "GET":
         return render_template("agenda/report.html", **context)
     if not form.validate_on_submit():
@@ -362,6 +423,7 @@ def report(request_id: int):
 
 # ---------------------------------------------------------------- weekly pattern
 
+
 @bp.route("/experts/<int:expert_id>/semaine-type", methods=["GET", "POST"])
 @roles_required(*AGENDA_ROLES)
 def week_pattern_page(expert_id: int):
@@ -372,8 +434,9 @@ def week_pattern_page(expert_id: int):
         if not editable:
             abort(403)
         if form.validate_on_submit():
-            changed = week_pattern.set_week_mask(expert, week_pattern.mask_from_choices(form.chosen()),
-                                                 actor=current_user, now=now_utc())
+            changed = week_pattern.set_week_mask(
+                expert, week_pattern.mask_from_choices(form.chosen()), actor=current_user, now=now_utc()
+            )
             db.session.commit()
             flash(_("Semaine type enregistrée.") if changed else _("Aucun changement."), "success")
             return redirect(url_for("agenda.week_pattern_page", expert_id=expert.id))
@@ -381,8 +444,11 @@ def week_pattern_page(expert_id: int):
         for day in range(len(WEEKDAYS)):
             for half in HALVES:
                 getattr(form, week_pattern.field_name(day, half)).data = expert.works(day, half)
-    rows = [(WEEKDAY_LABELS[day], [(half, week_pattern.field_name(day, half), expert.works(day, half))
-                                   for half in HALVES]) for day in range(len(WEEKDAYS))]
+    rows = [
+        (WEEKDAY_LABELS[day], [(half, week_pattern.field_name(day, half), expert.works(day, half)) for half in HALVES])
+        for day in range(len(WEEKDAYS))
+    ]
     code = 400 if form.errors else 200
-    return render_template("agenda/week_pattern.html", **_context(
-        expert, form=form, editable=editable, rows=rows, half_labels=HALF_LABELS)), code
+    return render_template(
+        "agenda/week_pattern.html", **_context(expert, form=form, editable=editable, rows=rows, half_labels=HALF_LABELS)
+    ), code

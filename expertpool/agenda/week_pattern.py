@@ -29,6 +29,13 @@ def set_week_mask(expert: Expert, mask: int, *, actor, now: datetime) -> bool:
     before = {"week_mask": expert.week_mask, "pattern": expert.week_pattern()}
     expert.week_mask = mask
     db.session.flush()
-    record(actor, "expert.week_pattern", expert, now=now, before=before,
-           after={"week_mask": expert.week_mask, "pattern": expert.week_pattern()}, expert_id=expert.id)
+    record(
+        actor,
+        "expert.week_pattern",
+        expert,
+        now=now,
+        before=before,
+        after={"week_mask": expert.week_mask, "pattern": expert.week_pattern()},
+        expert_id=expert.id,
+    )
     return True

@@ -75,9 +75,7 @@ def _fair_share(problem: Problem, calendar: _Calendar) -> list[Assignment]:
     requests = problem.requests
     assignments: list[Assignment] = []
     critical = [k for k, r in enumerate(requests) if r.urgency == "critical"]
-    assignments.extend(
-        _sequential(problem, calendar, sorted(critical, key=lambda k: _submitted(requests[k])))
-    )
+    assignments.extend(_sequential(problem, calendar, sorted(critical, key=lambda k: _submitted(requests[k]))))
     member_index = {m.id: i for i, m in enumerate(problem.members)}
     x = np.zeros(len(problem.members), dtype=np.int64)
     for a in assignments:
@@ -146,9 +144,7 @@ def solve_baseline(problem: Problem, method: str) -> Plan:
         order = sorted(range(len(requests)), key=lambda k: _submitted(requests[k]))
         assignments = _sequential(problem, calendar, order)
     elif method == "priority":
-        order = sorted(
-            range(len(requests)), key=lambda k: (URGENCY_RANK[requests[k].urgency], _submitted(requests[k]))
-        )
+        order = sorted(range(len(requests)), key=lambda k: (URGENCY_RANK[requests[k].urgency], _submitted(requests[k])))
         assignments = _sequential(problem, calendar, order)
     elif method == "fairshare_greedy":
         assignments = _fair_share(problem, calendar)
@@ -165,9 +161,7 @@ def solve_baseline(problem: Problem, method: str) -> Plan:
             reason = unserved_reason(network, k, over_quota=False)
             if reason in (explain.CAPACITY_SHARED_FAIRLY, explain.CRITICAL_CAPACITY_EXHAUSTED):
                 reason = explain.NOT_SCHEDULED
-            unserved.append(
-                Unserved(request.id, missing, reason, explain.message(reason, request, problem, missing))
-            )
+            unserved.append(Unserved(request.id, missing, reason, explain.message(reason, request, problem, missing)))
     plan = Plan(tuple(assignments), tuple(unserved), {})
     metrics = plan_metrics(problem, plan, network_bounds(network), servable_requests(network))
     metrics["solve_seconds"] = round(solve_seconds, 4)

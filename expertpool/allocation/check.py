@@ -82,10 +82,7 @@ def check_plan(problem: Problem, plan: Plan, *, fairness: bool = True) -> CheckR
             found.add(2, f"{where}: outside the horizon {start}..{end}")
         elif not (request.earliest <= a.date <= request.deadline):
             found.add(2, f"{where}: outside the request's window {request.earliest}..{request.deadline}")
-        elif (
-            a.half not in HALF_INDEX
-            or not free[expert_index[a.expert], (a.date - start).days, HALF_INDEX[a.half]]
-        ):
+        elif a.half not in HALF_INDEX or not free[expert_index[a.expert], (a.date - start).days, HALF_INDEX[a.half]]:
             found.add(2, f"{where}: not a free working half-day of the expert")
         # Rule 3: no expert half-day twice.
         slot = (a.expert, a.date, a.half)
@@ -108,8 +105,7 @@ def check_plan(problem: Problem, plan: Plan, *, fairness: bool = True) -> CheckR
         elif got + declared[request.id] != request.half_days:
             found.add(
                 4,
-                f"request {request.id}: {got} assigned + {declared[request.id]} unserved "
-                f"≠ {request.half_days}",
+                f"request {request.id}: {got} assigned + {declared[request.id]} unserved ≠ {request.half_days}",
             )
 
     # Member totals after the plan, critical requests included.
@@ -234,9 +230,7 @@ def _max_min_level(problem: Problem, plan: Plan, served: Counter) -> dict:
         return int(engine.extra_flow(cap)[network.member_edge].sum()) == int(wanted.sum())
 
     points = [
-        (base[k] + np.arange(1, entitled[k] + 1)) / quota[k]
-        for k in range(n)
-        if quota[k] > 0 and entitled[k] > 0
+        (base[k] + np.arange(1, entitled[k] + 1)) / quota[k] for k in range(n) if quota[k] > 0 and entitled[k] > 0
     ]
     breakpoints = np.unique(np.concatenate(points)) if points else np.zeros(0)
     lo, hi = -1, len(breakpoints)  # breakpoints[lo] feasible (−1: none tested), breakpoints[hi] not
@@ -264,8 +258,6 @@ def _max_min_level(problem: Problem, plan: Plan, served: Counter) -> dict:
             unmet.append((member.id, got, int(guaranteed[k])))
     if not np.isfinite(optimum):
         optimum = 1.0  # the calendar lets every member have all its within-quota demand
-    servable_ids = frozenset(
-        r.id for r, span in zip(rest, network.request_span, strict=True) if span is not None
-    )
+    servable_ids = frozenset(r.id for r, span in zip(rest, network.request_span, strict=True) if span is not None)
     servable_ids |= frozenset(r.id for r in problem.requests if r.urgency == "critical")
     return {"optimum": optimum, "unmet": unmet, "servable": servable_ids}

@@ -186,9 +186,7 @@ def _read_request(entry: Any, index: int, seen: set[str], members: set[str], exp
         raise ProblemError(f"{where}: unknown preferred_expert {preferred!r}")
     submitted = _field(entry, "submitted_at", where, default=None)
     submitted_at = None if submitted is None else _datetime(submitted, where, "submitted_at")
-    return Request(
-        request_id, member, role, skills, half_days, earliest, deadline, urgency, preferred, submitted_at
-    )
+    return Request(request_id, member, role, skills, half_days, earliest, deadline, urgency, preferred, submitted_at)
 
 
 def problem_from_dict(data: Any) -> Problem:
@@ -241,8 +239,7 @@ def problem_to_dict(problem: Problem) -> dict:
                 "roles": sorted(expert.roles),
                 "skills": sorted(expert.skills),
                 "week": {
-                    WEEKDAYS[day]: [h for h in HALVES if h in halves]
-                    for day, halves in sorted(expert.week.items())
+                    WEEKDAYS[day]: [h for h in HALVES if h in halves] for day, halves in sorted(expert.week.items())
                 },
                 "unavailable": unavailable,
                 "booked": [{"date": d.isoformat(), "half": h} for d, h in sorted(expert.booked)],

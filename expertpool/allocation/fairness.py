@@ -39,9 +39,7 @@ class LevelTargets:
     rounds: int
 
 
-def member_capacity(
-    level: np.ndarray, weight: np.ndarray, offset: np.ndarray, demand: np.ndarray
-) -> np.ndarray:
+def member_capacity(level: np.ndarray, weight: np.ndarray, offset: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """c_m(λ): the half-days member m may hold at level λ, clipped to [0, its demand]."""
     with np.errstate(invalid="ignore"):
         raw = np.floor(level * weight - offset + 1e-9)
@@ -61,9 +59,7 @@ def _midpoint(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.where(wide, geometric, mid)
 
 
-def _max_flow_cut(
-    n_nodes: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _max_flow_cut(n_nodes: int, tail: np.ndarray, head: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Max-flow on the arcs given: the nodes reachable from the source in the residual graph (the
     minimal minimum cut), and the flow leaving the source towards each node."""
     keep = cap > 0
@@ -74,9 +70,7 @@ def _max_flow_cut(
     rows = unique_keys // n_nodes
     cols = unique_keys % n_nodes
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_nodes))]).astype(np.int32)
-    capacity = sp.csr_array(
-        (merged.astype(np.int32), cols.astype(np.int32), indptr), shape=(n_nodes, n_nodes)
-    )
+    capacity = sp.csr_array((merged.astype(np.int32), cols.astype(np.int32), indptr), shape=(n_nodes, n_nodes))
     flow = maximum_flow(capacity, SOURCE, SINK).flow
     from_source = np.zeros(n_nodes, dtype=np.int64)
     first, last = flow.indptr[SOURCE], flow.indptr[SOURCE + 1]
@@ -235,9 +229,7 @@ def level_targets(
         # one half-day per member between the two.
         hi_lower = node_hi[member_node[members_lower]]
         below = (
-            np.ceil(hi_lower * weight[members_lower] - offset[members_lower] - 1e-9)
-            - 1
-            + offset[members_lower]
+            np.ceil(hi_lower * weight[members_lower] - offset[members_lower] - 1e-9) - 1 + offset[members_lower]
         ) / weight[members_lower]
         last_breakpoint = np.full(n_ids, -np.inf)
         np.maximum.at(last_breakpoint, group, below)

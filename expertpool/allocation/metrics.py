@@ -48,9 +48,7 @@ def plan_metrics(problem: Problem, plan: Plan, bound: dict, servable: frozenset[
     unmet_within = (quota > 0) & (unmet > 0) & (used + x < quota)
     asking = (quota > 0) & (figures["demand"] > 0)
     levels = level[asking]
-    jain = (
-        float(levels.sum() ** 2 / (len(levels) * (levels**2).sum())) if len(levels) and levels.any() else 1.0
-    )
+    jain = float(levels.sum() ** 2 / (len(levels) * (levels**2).sum())) if len(levels) and levels.any() else 1.0
     bound_entitled = int(bound["bound_entitled"])
     bound_total = int(bound["bound_total"])
     return {

@@ -119,11 +119,7 @@ def _place_flow(network: Network, flow: np.ndarray, free: np.ndarray) -> list[As
                             heapq.heappush(pending, child)
                 continue
             leaf = position - leaves
-            arcs = [
-                (c, day, int(flow[arc]))
-                for arc, c, day in network.leaf_edges.get((s, leaf), [])
-                if flow[arc] > 0
-            ]
+            arcs = [(c, day, int(flow[arc])) for arc, c, day in network.leaf_edges.get((s, leaf), []) if flow[arc] > 0]
             remaining = {c: amount for c, _, amount in arcs}
             day_of = {c: day for c, day, _ in arcs}
             leftovers: list[list[int]] = []
@@ -156,9 +152,7 @@ def _place_flow(network: Network, flow: np.ndarray, free: np.ndarray) -> list[As
         pieces.sort(key=lambda piece: (rank[piece[0]], -piece[1]))
         class_experts = network.class_experts[c]
         free_today = free[class_experts, day, :].tolist()
-        halves_left = {
-            e: [h for h in (0, 1) if row[h]] for e, row in zip(class_experts, free_today, strict=True)
-        }
+        halves_left = {e: [h for h in (0, 1) if row[h]] for e, row in zip(class_experts, free_today, strict=True)}
         the_date = start + timedelta(days=day)
         for request_index, amount in pieces:
             preference = []
@@ -267,7 +261,5 @@ def refine(network: Network, assignments: list[Assignment]) -> list[Assignment]:
     for k, slots in by_request.items():
         request_id = problem.requests[k].id
         for e, d, h in sorted(slots, key=lambda slot: (slot[1], slot[2])):
-            refined.append(
-                Assignment(request_id, problem.experts[e].id, start + timedelta(days=d), HALVES[h])
-            )
+            refined.append(Assignment(request_id, problem.experts[e].id, start + timedelta(days=d), HALVES[h]))
     return refined

@@ -123,9 +123,7 @@ def solve(problem: Problem, *, method: str = "fair") -> Plan:
 def servable_requests(network: Network) -> frozenset[str]:
     """Ids of the requests that have an eligible expert free somewhere in their window."""
     return frozenset(
-        r.id
-        for r, span in zip(network.problem.requests, network.request_span, strict=True)
-        if span is not None
+        r.id for r, span in zip(network.problem.requests, network.request_span, strict=True) if span is not None
     )
 
 
@@ -164,9 +162,7 @@ def finish_plan(
             continue
         member = network.request_member[k]
         reason = unserved_reason(network, k, over_quota=used[member] + x[member] >= quota[member])
-        unserved.append(
-            Unserved(request.id, missing, reason, explain.message(reason, request, problem, missing))
-        )
+        unserved.append(Unserved(request.id, missing, reason, explain.message(reason, request, problem, missing)))
     return Plan(tuple(assignments), tuple(unserved), {})
 
 

@@ -9,23 +9,32 @@ from expertpool.auth.services import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Adresse e-mail"), validators=[
-        DataRequired(_l("Indiquez votre adresse e-mail.")),
-        Length(max=254, message=_l("Adresse trop longue (254 caractères au plus).")),
-    ])
-    password = PasswordField(_l("Mot de passe"), validators=[
-        DataRequired(_l("Indiquez votre mot de passe.")),
-        Length(max=200, message=_l("Mot de passe trop long (200 caractères au plus).")),
-    ])
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[
+            DataRequired(_l("Indiquez votre adresse e-mail.")),
+            Length(max=254, message=_l("Adresse trop longue (254 caractères au plus).")),
+        ],
+    )
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[
+            DataRequired(_l("Indiquez votre mot de passe.")),
+            Length(max=200, message=_l("Mot de passe trop long (200 caractères au plus).")),
+        ],
+    )
     next = HiddenField()
 
 
 class PasswordResetRequestForm(FlaskForm):
-    email = EmailField(_l("Adresse e-mail"), validators=[
-        DataRequired(_l("Indiquez votre adresse e-mail.")),
-        Length(max=254, message=_l("Adresse trop longue (254 caractères au plus).")),
-        Email(message=_l("Adresse e-mail invalide."), check_deliverability=False),
-    ])
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[
+            DataRequired(_l("Indiquez votre adresse e-mail.")),
+            Length(max=254, message=_l("Adresse trop longue (254 caractères au plus).")),
+            Email(message=_l("Adresse e-mail invalide."), check_deliverability=False),
+        ],
+    )
 
 
 def _strong_enough(_form, field):
@@ -35,27 +44,39 @@ def _strong_enough(_form, field):
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("Nouveau mot de passe"), validators=[
-        DataRequired(_l("Choisissez un mot de passe.")),
-        Length(min=MIN_PASSWORD_LENGTH, max=200,
-               message=_l("Le mot de passe doit compter de %(min)d à %(max)d caractères.")),
-        _strong_enough,
-    ])
-    confirm = PasswordField(_l("Confirmez le mot de passe"), validators=[
-        DataRequired(_l("Confirmez le mot de passe.")),
-        EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques.")),
-    ])
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[
+            DataRequired(_l("Choisissez un mot de passe.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("Le mot de passe doit compter de %(min)d à %(max)d caractères."),
+            ),
+            _strong_enough,
+        ],
+    )
+    confirm = PasswordField(
+        _l("Confirmez le mot de passe"),
+        validators=[
+            DataRequired(_l("Confirmez le mot de passe.")),
+            EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques.")),
+        ],
+    )
 
 
 class ChangePasswordForm(SetPasswordForm):
-    current = PasswordField(_l("Mot de passe actuel"), validators=[
-        DataRequired(_l("Indiquez votre mot de passe actuel.")), Length(max=200)])
+    current = PasswordField(
+        _l("Mot de passe actuel"), validators=[DataRequired(_l("Indiquez votre mot de passe actuel.")), Length(max=200)]
+    )
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Nom"), validators=[
-        DataRequired(_l("Indiquez votre nom.")),
-        Length(max=200, message=_l("200 caractères au plus.")),
-    ])
-    locale = SelectField(_l("Langue"), choices=[("fr", "Français"), ("en", "English")],
-                         validators=[DataRequired()])
+    name = StringField(
+        _l("Nom"),
+        validators=[
+            DataRequired(_l("Indiquez votre nom.")),
+            Length(max=200, message=_l("200 caractères au plus.")),
+        ],
+    )
+    locale = SelectField(_l("Langue"), choices=[("fr", "Français"), ("en", "English")], validators=[DataRequired()])

@@ -49,6 +49,7 @@ def find_user_by_email(email: str) -> User | None:
 
 # --- throttling ---------------------------------------------------------------------------------
 
+
 class LoginThrottle:
     """Counts failed logins per account and per address over a sliding window.
 
@@ -80,10 +81,14 @@ class LoginThrottle:
             counts = pipe.execute()[1::2]
             return any(count >= self.limit for count in counts)
         since = now - self.window
-        by_email = db.session.scalar(select(func.count(LoginFailure.id)).where(
-            LoginFailure.email == email.strip().lower(), LoginFailure.at >= since))
-        by_ip = db.session.scalar(select(func.count(LoginFailure.id)).where(
-            LoginFailure.ip == ip, LoginFailure.at >= since))
+        by_email = db.session.scalar(
+            select(func.count(LoginFailure.id)).where(
+                LoginFailure.email == email.strip().lower(), LoginFailure.at >= since
+            )
+        )
+        by_ip = db.session.scalar(
+            select(func.count(LoginFailure.id)).where(LoginFailure.ip == ip, LoginFailure.at >= since)
+        )
         return by_email >= self.limit or by_ip >= self.limit
 
     def record_failure(self, email: str, ip: str, now: datetime) -> None:
@@ -106,6 +111,7 @@ class LoginThrottle:
 
 
 # --- signed links -------------------------------------------------------------------------------
+
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"expertpool-{purpose}")
@@ -140,14 +146,22 @@ def user_from_link_token(token: str, purpose: str, max_age: timedelta) -> User:
 
 # --- account changes ----------------------------------------------------------------------------
 
+
 def set_password(user: User, password: str, *, actor: User | None, now: datetime, action: str) -> None:
     """Set a new password and end every other session (the session token rotates)."""
     had_password = user.has_password
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     user.rotate_session_token()
-    audit.record(actor or user, action, user, now=now, before={"had_password": had_password},
-                 after={"had_password": True}, member_id=user.member_id)
+    audit.record(
+        actor or user,
+        action,
+        user,
+        now=now,
+        before={"had_password": had_password},
+        after={"had_password": True},
+        member_id=user.member_id,
+    )
     db.session.flush()
 
 
@@ -156,8 +170,15 @@ def update_profile(user: User, *, name: str, locale: str, now: datetime) -> None
     user.name = name
     user.locale = locale
     if before != audit.snapshot(user, "name", "locale"):
-        audit.record(user, "user.profile", user, now=now, before=before,
-                     after=audit.snapshot(user, "name", "locale"), member_id=user.member_id)
+        audit.record(
+            user,
+            "user.profile",
+            user,
+            now=now,
+            before=before,
+            after=audit.snapshot(user, "name", "locale"),
+            member_id=user.member_id,
+        )
     db.session.flush()
 
 
@@ -175,20 +196,29 @@ def send_invitation(user: User, *, now: datetime) -> None:
         user,
         "Bonjour %(name)s,\n\nVous êtes invité(e) à utiliser %(pool)s. Choisissez votre mot de passe "
         "en suivant ce lien (valable 7 jours) :\n%(link)s\n",
-        name=user.name, pool=pool, link=base + link,
+        name=user.name,
+        pool=pool,
+        link=base + link,
     )
     send_mail(user.email, subject, body)
     user.invited_at = now
 
 
-def invite_user(*, email: str, name: str, role: str, member_id: int | None, actor: User,
-                now: datetime, locale: str = "fr") -> User:
+def invite_user(
+    *, email: str, name: str, role: str, member_id: int | None, actor: User, now: datetime, locale: str = "fr"
+) -> User:
     """Create an account without a password and mail a signed link to choose one."""
     user = User(email=email, name=name, role=role, member_id=member_id, locale=locale, created_at=now)
     db.session.add(user)
     db.session.flush()
-    audit.record(actor, "user.invite", user, now=now, after=audit.snapshot(user, "email", "role", "member_id"),
-                 member_id=member_id)
+    audit.record(
+        actor,
+        "user.invite",
+        user,
+        now=now,
+        after=audit.snapshot(user, "email", "role", "member_id"),
+        member_id=member_id,
+    )
     send_invitation(user, now=now)
     return user
 
@@ -204,8 +234,11 @@ def reset_mail_allowed(user: User, now: datetime) -> bool:
 
     since = now - current_app.config["LOGIN_FAILURE_WINDOW"]
     subject = translate_for(user, "Réinitialisation de votre mot de passe")
-    sent = db.session.scalar(select(func.count(OutboxMail.id)).where(
-        OutboxMail.recipient == user.email, OutboxMail.subject == subject, OutboxMail.created_at >= since))
+    sent = db.session.scalar(
+        select(func.count(OutboxMail.id)).where(
+            OutboxMail.recipient == user.email, OutboxMail.subject == subject, OutboxMail.created_at >= since
+        )
+    )
     return sent < RESET_MAILS_PER_WINDOW
 
 
@@ -216,13 +249,18 @@ def send_password_reset(user: User) -> None:
     from expertpool.mail import send_mail
 
     link = current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/") + url_for(
-        "auth.reset_password", token=make_link_token(user, "reset"))
+        "auth.reset_password", token=make_link_token(user, "reset")
+    )
     send_mail(
         user.email,
         translate_for(user, "Réinitialisation de votre mot de passe"),
-        translate_for(user, "Bonjour %(name)s,\n\nPour choisir un nouveau mot de passe, suivez ce lien "
-                      "(valable 2 heures) :\n%(link)s\n\nSi vous n'avez rien demandé, ignorez ce message.\n",
-                      name=user.name, link=link),
+        translate_for(
+            user,
+            "Bonjour %(name)s,\n\nPour choisir un nouveau mot de passe, suivez ce lien "
+            "(valable 2 heures) :\n%(link)s\n\nSi vous n'avez rien demandé, ignorez ce message.\n",
+            name=user.name,
+            link=link,
+        ),
     )
 
 

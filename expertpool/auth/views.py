@@ -30,8 +30,9 @@ def login():
     email, ip = form.email.data.strip().lower(), _client_ip()
     if throttle.is_blocked(email, ip, now):
         minutes = int(throttle.window.total_seconds() // 60)
-        form.password.errors = [_("Trop de tentatives de connexion. Réessayez dans %(minutes)d minutes.",
-                                  minutes=minutes)]
+        form.password.errors = [
+            _("Trop de tentatives de connexion. Réessayez dans %(minutes)d minutes.", minutes=minutes)
+        ]
         return render_template("auth/login.html", form=form), 429
     user = services.find_user_by_email(email)
     if not services.verify_password(user, form.password.data) or not user.active:
@@ -70,8 +71,7 @@ def forgot_password():
             services.send_password_reset(user)
             db.session.commit()
         # Same answer for known and unknown addresses.
-        flash(_("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'y être envoyé."),
-              "info")
+        flash(_("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'y être envoyé."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
 
@@ -81,8 +81,11 @@ def _set_password_page(token: str, purpose: str, template: str, action: str):
     try:
         user = services.user_from_link_token(token, purpose, max_age)
     except services.LinkError as error:
-        message = (_("Ce lien a expiré. Demandez-en un nouveau.") if error.expired
-                   else _("Ce lien n'est pas valide ou a déjà servi."))
+        message = (
+            _("Ce lien a expiré. Demandez-en un nouveau.")
+            if error.expired
+            else _("Ce lien n'est pas valide ou a déjà servi.")
+        )
         return render_template("auth/link_invalid.html", message=message), 400
     form = forms.SetPasswordForm()
     if form.validate_on_submit():
@@ -113,8 +116,9 @@ def profile():
     if request.method == "POST":
         if "profile-name" in request.form:
             if profile_form.validate_on_submit():
-                services.update_profile(user, name=profile_form.name.data.strip(),
-                                        locale=profile_form.locale.data, now=now_utc())
+                services.update_profile(
+                    user, name=profile_form.name.data.strip(), locale=profile_form.locale.data, now=now_utc()
+                )
                 db.session.commit()
                 session["locale"] = user.locale  # the saved choice also wins over the menu's for this session
                 flash(_("Profil enregistré."), "success")
@@ -125,13 +129,13 @@ def profile():
                 password_form.current.errors = [_("Mot de passe actuel incorrect.")]
                 status = 400
             else:
-                services.set_password(user, password_form.password.data, actor=user, now=now_utc(),
-                                      action="user.change_password")
+                services.set_password(
+                    user, password_form.password.data, actor=user, now=now_utc(), action="user.change_password"
+                )
                 db.session.commit()
                 login_user(user)  # this session continues with the new token; the others end
                 flash(_("Mot de passe modifié. Vos autres sessions sont fermées."), "success")
                 return redirect(url_for("auth.profile"))
         else:
             status = 400
-    return render_template("auth/profile.html", profile_form=profile_form,
-                           password_form=password_form), status
+    return render_template("auth/profile.html", profile_form=profile_form, password_form=password_form), status

@@ -20,15 +20,18 @@ class ExpertFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a read-only search
 
-    q = SearchField(_l("Rechercher"), validators=[
-        Optional(), Length(max=MAX_SEARCH_LENGTH, message=_l("%(max)d caractères au plus."))])
+    q = SearchField(
+        _l("Rechercher"),
+        validators=[Optional(), Length(max=MAX_SEARCH_LENGTH, message=_l("%(max)d caractères au plus."))],
+    )
     role = SelectField(_l("Rôle"), coerce=_optional_int, validate_choice=False)
     skill = SelectField(_l("Compétence"), coerce=_optional_int, validate_choice=False)
-    free_before = DateField(_l("Disponible avant le"), validators=[Optional()],
-                            render_kw={"type": "date"})
-    mode = SelectField(_l("Mode d'intervention"), choices=[
-        ("", _l("Sur site ou à distance")), ("on_site", _l("Sur site")), ("remote", _l("À distance"))],
-        validate_choice=False)
+    free_before = DateField(_l("Disponible avant le"), validators=[Optional()], render_kw={"type": "date"})
+    mode = SelectField(
+        _l("Mode d'intervention"),
+        choices=[("", _l("Sur site ou à distance")), ("on_site", _l("Sur site")), ("remote", _l("À distance"))],
+        validate_choice=False,
+    )
 
     def set_choices(self, roles, skills) -> None:
         self.role.choices = [("", _l("Tous les rôles"))] + [(r.id, r.label) for r in roles]

@@ -59,30 +59,41 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def find_experts(*, text: str = "", role_id: int | None = None, skill_id: int | None = None,
-                 mode: str = "") -> list[Expert]:
+def find_experts(
+    *, text: str = "", role_id: int | None = None, skill_id: int | None = None, mode: str = ""
+) -> list[Expert]:
     """Active experts matching the search (name, bio, skills, roles) and filters, roles and skills loaded."""
-    stmt = (select(Expert).where(Expert.active.is_(True))
-            .options(selectinload(Expert.roles), selectinload(Expert.skills))
-            .order_by(Expert.display_name, Expert.id))
+    stmt = (
+        select(Expert)
+        .where(Expert.active.is_(True))
+        .options(selectinload(Expert.roles), selectinload(Expert.skills))
+        .order_by(Expert.display_name, Expert.id)
+    )
     text = (text or "").strip()[:MAX_SEARCH_LENGTH]
     if text:
         pattern = _like_pattern(text)
-        skill_match = (select(expert_skills.c.expert_id).join(Skill, Skill.id == expert_skills.c.skill_id)
-                       .where(Skill.name.ilike(pattern, escape="\\")))
-        role_match = (select(expert_roles.c.expert_id).join(Role, Role.id == expert_roles.c.role_id)
-                      .where(or_(Role.label.ilike(pattern, escape="\\"), Role.code.ilike(pattern, escape="\\"))))
-        stmt = stmt.where(or_(
-            Expert.display_name.ilike(pattern, escape="\\"),
-            Expert.bio.ilike(pattern, escape="\\"),
-            Expert.id.in_(skill_match),
-            Expert.id.in_(role_match),
-        ))
+        skill_match = (
+            select(expert_skills.c.expert_id)
+            .join(Skill, Skill.id == expert_skills.c.skill_id)
+            .where(Skill.name.ilike(pattern, escape="\\"))
+        )
+        role_match = (
+            select(expert_roles.c.expert_id)
+            .join(Role, Role.id == expert_roles.c.role_id)
+            .where(or_(Role.label.ilike(pattern, escape="\\"), Role.code.ilike(pattern, escape="\\")))
+        )
+        stmt = stmt.where(
+            or_(
+                Expert.display_name.ilike(pattern, escape="\\"),
+                Expert.bio.ilike(pattern, escape="\\"),
+                Expert.id.in_(skill_match),
+                Expert.id.in_(role_match),
+            )
+        )
     if role_id:
         stmt = stmt.where(Expert.id.in_(select(expert_roles.c.expert_id).where(expert_roles.c.role_id == role_id)))
     if skill_id:
-        stmt = stmt.where(Expert.id.in_(
-            select(expert_skills.c.expert_id).where(expert_skills.c.skill_id == skill_id)))
+        stmt = stmt.where(Expert.id.in_(select(expert_skills.c.expert_id).where(expert_skills.c.skill_id == skill_id)))
     if mode == "on_site":
         stmt = stmt.where(Expert.works_on_site.is_(True))
     elif mode == "remote":
@@ -95,9 +106,12 @@ def ratings(expert_ids: list[int]) -> dict[int, Rating]:
     if not expert_ids:
         return {}
     # One row per (expert, request) whatever the number of half-days delivered.
-    served = (select(Booking.request_id, Booking.expert_id)
-              .where(Booking.expert_id.in_(expert_ids), Booking.status == BookingStatus.DELIVERED)
-              .distinct().subquery())
+    served = (
+        select(Booking.request_id, Booking.expert_id)
+        .where(Booking.expert_id.in_(expert_ids), Booking.status == BookingStatus.DELIVERED)
+        .distinct()
+        .subquery()
+    )
     rows = db.session.execute(
         select(served.c.expert_id, func.avg(InterventionRequest.rating), func.count(InterventionRequest.id))
         .join(InterventionRequest, InterventionRequest.id == served.c.request_id)
@@ -107,23 +121,31 @@ def ratings(expert_ids: list[int]) -> dict[int, Rating]:
     return {expert_id: Rating(float(avg), int(count)) for expert_id, avg, count in rows}
 
 
-def next_free_half_days(experts: list[Expert], start: date, region: str,
-                        weeks: int = FREE_SLOT_HORIZON_WEEKS) -> dict[int, FreeSlot | None]:
+def next_free_half_days(
+    experts: list[Expert], start: date, region: str, weeks: int = FREE_SLOT_HORIZON_WEEKS
+) -> dict[int, FreeSlot | None]:
     """{expert_id: first half-day from `start` in the weekly pattern, not a holiday, not unavailable,
     not booked}, with one query for the bookings and one for the unavailability of all experts."""
     if not experts:
         return {}
     end = start + timedelta(weeks=weeks)
     ids = [e.id for e in experts]
-    booked: set[tuple[int, date, str]] = {tuple(row) for row in db.session.execute(
-        select(Booking.expert_id, Booking.date, Booking.half)
-        .where(Booking.expert_id.in_(ids), Booking.date >= start, Booking.date <= end,
-               Booking.status.in_(HOLDING_BOOKING_STATUSES))
-    )}
+    booked: set[tuple[int, date, str]] = {
+        tuple(row)
+        for row in db.session.execute(
+            select(Booking.expert_id, Booking.date, Booking.half).where(
+                Booking.expert_id.in_(ids),
+                Booking.date >= start,
+                Booking.date <= end,
+                Booking.status.in_(HOLDING_BOOKING_STATUSES),
+            )
+        )
+    }
     off: dict[int, list[Unavailability]] = {}
     for unavailability in db.session.scalars(
-        select(Unavailability).where(Unavailability.expert_id.in_(ids), Unavailability.end_date >= start,
-                                     Unavailability.start_date <= end)
+        select(Unavailability).where(
+            Unavailability.expert_id.in_(ids), Unavailability.end_date >= start, Unavailability.start_date <= end
+        )
     ):
         off.setdefault(unavailability.expert_id, []).append(unavailability)
     result: dict[int, FreeSlot | None] = {}
@@ -131,13 +153,15 @@ def next_free_half_days(experts: list[Expert], start: date, region: str,
         # The calendar rule (pattern, holidays, unavailability) is calendars.working_half_days'; only
         # the bookings are subtracted here.
         slots = working_half_days(expert, start, end, region, off.get(expert.id, []))
-        result[expert.id] = next((FreeSlot(day, half) for day, half in slots
-                                  if (expert.id, day, half) not in booked), None)
+        result[expert.id] = next(
+            (FreeSlot(day, half) for day, half in slots if (expert.id, day, half) not in booked), None
+        )
     return result
 
 
-def expert_cards(experts: list[Expert], *, start: date, region: str,
-                 free_before: date | None = None) -> list[ExpertCard]:
+def expert_cards(
+    experts: list[Expert], *, start: date, region: str, free_before: date | None = None
+) -> list[ExpertCard]:
     """The marketplace cards; with `free_before`, only experts with a free half-day before that date."""
     rated = ratings([e.id for e in experts])
     free = next_free_half_days(experts, start, region)
@@ -148,12 +172,15 @@ def expert_cards(experts: list[Expert], *, start: date, region: str,
 
 
 def filter_choices() -> tuple[list[Role], list[Skill]]:
-    return (list(db.session.scalars(select(Role).order_by(Role.label))),
-            list(db.session.scalars(select(Skill).order_by(Skill.name))))
+    return (
+        list(db.session.scalars(select(Role).order_by(Role.label))),
+        list(db.session.scalars(select(Skill).order_by(Skill.name))),
+    )
 
 
 def load_expert(expert_id: int) -> Expert | None:
     return db.session.scalar(
-        select(Expert).where(Expert.id == expert_id, Expert.active.is_(True))
+        select(Expert)
+        .where(Expert.id == expert_id, Expert.active.is_(True))
         .options(selectinload(Expert.roles), selectinload(Expert.skills))
     )

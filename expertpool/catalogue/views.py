@@ -19,8 +19,15 @@ bp = Blueprint("catalogue", __name__, url_prefix="/experts")
 
 PER_PAGE = 24  # cards: a multiple of 2 and 3 columns, and short enough for a phone
 ALL_ROLES = (UserRole.MEMBER, UserRole.EXPERT, UserRole.COORDINATOR, UserRole.ADMIN)
-WEEKDAY_LABELS = {"mon": _l("lundi"), "tue": _l("mardi"), "wed": _l("mercredi"), "thu": _l("jeudi"),
-                  "fri": _l("vendredi"), "sat": _l("samedi"), "sun": _l("dimanche")}
+WEEKDAY_LABELS = {
+    "mon": _l("lundi"),
+    "tue": _l("mardi"),
+    "wed": _l("mercredi"),
+    "thu": _l("jeudi"),
+    "fri": _l("vendredi"),
+    "sat": _l("samedi"),
+    "sun": _l("dimanche"),
+}
 
 
 def _first_bookable_day():
@@ -39,7 +46,9 @@ def index():
         status = 400
     filters_ok = status == 200
     experts = queries.find_experts(
-        text=form.q.data if filters_ok else "", role_id=form.role.data, skill_id=form.skill.data,
+        text=form.q.data if filters_ok else "",
+        role_id=form.role.data,
+        skill_id=form.skill.data,
         mode=form.mode.data or "",
     )
     page = requested_page(request.args)
@@ -50,16 +59,21 @@ def index():
         shown = paginate_list(experts, page, PER_PAGE)
         cards = replace(shown, items=queries.expert_cards(shown.items, start=_first_bookable_day(), region=region))
     else:  # the free-before filter needs every expert's next free half-day before slicing
-        cards = paginate_list(queries.expert_cards(experts, start=_first_bookable_day(), region=region,
-                                                   free_before=free_before), page, PER_PAGE)
-    return render_template("catalogue/index.html", form=form, cards=cards,
-                           filter_args=_filter_args(form) if filters_ok else {}), status
+        cards = paginate_list(
+            queries.expert_cards(experts, start=_first_bookable_day(), region=region, free_before=free_before),
+            page,
+            PER_PAGE,
+        )
+    return render_template(
+        "catalogue/index.html", form=form, cards=cards, filter_args=_filter_args(form) if filters_ok else {}
+    ), status
 
 
 def _filter_args(form: ExpertFilterForm) -> dict:
     """The filters in the query string, to keep them on the other pages."""
-    return {name: request.args[name] for name in ("q", "role", "skill", "free_before", "mode")
-            if request.args.get(name)}
+    return {
+        name: request.args[name] for name in ("q", "role", "skill", "free_before", "mode") if request.args.get(name)
+    }
 
 
 @bp.route("/<int:expert_id>")
@@ -68,6 +82,7 @@ def expert(expert_id: int):
     found = queries.load_expert(expert_id)
     if found is None:
         abort(404)
-    card = queries.expert_cards([found], start=_first_bookable_day(),
-                                region=PoolSettings.load(db.session).holidays_region)[0]
+    card = queries.expert_cards(
+        [found], start=_first_bookable_day(), region=PoolSettings.load(db.session).holidays_region
+    )[0]
     return render_template("catalogue/expert.html", card=card, expert=found, weekday_labels=WEEKDAY_LABELS)

@@ -198,8 +198,11 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     req.approval_note = (note or "").strip()
     _record_decision(req, actor=actor, now=now, action=action, before=before)
     over = position["over_quota_half_days"]
-    message = ("Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage."
-               if over else "Votre demande « %(title)s » est acceptée pour %(days)s.")
+    message = (
+        "Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage."
+        if over
+        else "Votre demande « %(title)s » est acceptée pour %(days)s."
+    )
     _notify_member(req, now, "request_approved", message, "Demande acceptée", days=granted, over=over)
 
 
@@ -216,15 +219,22 @@ def _lock_drawing_rights(req: InterventionRequest) -> None:
     db.session.execute(select(Member.id).where(Member.id.in_(ids)).order_by(Member.id).with_for_update())
 
 
-def _record_decision(req: InterventionRequest, *, actor: User | None, now: datetime, action: str,
-                     before: dict) -> None:
+def _record_decision(req: InterventionRequest, *, actor: User | None, now: datetime, action: str, before: dict) -> None:
     """Stamp who decided and when, flush, and write the decision's audit row."""
     req.decided_at = now
     req.decided_by_id = actor.id if actor is not None else None
     # The version check happens here: a concurrent decision makes this flush raise StaleDataError.
     db.session.flush()
-    record(actor, action, req, now=now, before=before, after=snapshot(req, *_AUDITED_FIELDS),
-           member_id=req.member_id, request_id=req.id)
+    record(
+        actor,
+        action,
+        req,
+        now=now,
+        before=before,
+        after=snapshot(req, *_AUDITED_FIELDS),
+        member_id=req.member_id,
+        request_id=req.id,
+    )
 
 
 def reject_request(req: InterventionRequest, *, actor: User, now: datetime, reason: str) -> None:
@@ -247,16 +257,25 @@ def reject_request(req: InterventionRequest, *, actor: User, now: datetime, reas
     )
 
 
-def _post_to_thread(req: InterventionRequest, *, actor: User, now: datetime, body: str, status: str,
-                    action: str) -> RequestMessage:
+def _post_to_thread(
+    req: InterventionRequest, *, actor: User, now: datetime, body: str, status: str, action: str
+) -> RequestMessage:
     """Add a message to the request's thread and move the request to `status`, with its audit row."""
     before = snapshot(req, "status")
     req.status = status
     message = RequestMessage(request_id=req.id, author_id=actor.id if actor else None, body=body, created_at=now)
     db.session.add(message)
     db.session.flush()
-    record(actor, action, req, now=now, before=before, after={**snapshot(req, "status"), "message": body},
-           member_id=req.member_id, request_id=req.id)
+    record(
+        actor,
+        action,
+        req,
+        now=now,
+        before=before,
+        after={**snapshot(req, "status"), "message": body},
+        member_id=req.member_id,
+        request_id=req.id,
+    )
     return message
 
 
@@ -266,8 +285,9 @@ def request_information(req: InterventionRequest, *, actor: User, now: datetime,
     if not message:
         raise ValueError("message")
     _ensure_decidable(req)
-    note = _post_to_thread(req, actor=actor, now=now, body=message, status=RequestStatus.NEEDS_INFO,
-                           action="request.ask_information")
+    note = _post_to_thread(
+        req, actor=actor, now=now, body=message, status=RequestStatus.NEEDS_INFO, action="request.ask_information"
+    )
     _notify_member(
         req,
         now,
@@ -286,8 +306,9 @@ def answer_information(req: InterventionRequest, *, actor: User, now: datetime, 
         raise ValueError("body")
     if req.status != RequestStatus.NEEDS_INFO:
         raise DecisionConflict(req.status)
-    answer = _post_to_thread(req, actor=actor, now=now, body=body, status=RequestStatus.SUBMITTED,
-                             action="request.answer_information")
+    answer = _post_to_thread(
+        req, actor=actor, now=now, body=body, status=RequestStatus.SUBMITTED, action="request.answer_information"
+    )
     notify_staff(
         "request_answered",
         "%(member)s a répondu sur la demande « %(title)s ».",

@@ -134,7 +134,6 @@ FIELD_LABELS = {
 }
 
 
-
 def action_label(code: str) -> str:
     return ACTION_LABELS.get(code, code)
 

@@ -29,18 +29,27 @@ def filtered_audit(member_id=None, expert_id=None, request_id=None, action=""):
 def audit_page():
     actions = list(db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
     members = [tuple(r) for r in db.session.execute(select(Member.id, Member.name).order_by(Member.name))]
-    experts = [tuple(r) for r in db.session.execute(
-        select(Expert.id, Expert.display_name).order_by(Expert.display_name))]
-    form = AuditFilterForm(request.args, member_choices=members, expert_choices=experts,
-                           action_choices=[(code, audit_labels.action_label(code)) for code in actions])
+    experts = [
+        tuple(r) for r in db.session.execute(select(Expert.id, Expert.display_name).order_by(Expert.display_name))
+    ]
+    form = AuditFilterForm(
+        request.args,
+        member_choices=members,
+        expert_choices=experts,
+        action_choices=[(code, audit_labels.action_label(code)) for code in actions],
+    )
     valid = form.validate()
     filters = {}
     if valid:
-        filters = {"member_id": form.member.data, "expert_id": form.expert.data, "request_id": form.request.data,
-                   "action": form.action.data or ""}
-    page = db.paginate(filtered_audit(**filters), page=requested_page(request.args), per_page=PER_PAGE,
-                       error_out=False)
+        filters = {
+            "member_id": form.member.data,
+            "expert_id": form.expert.data,
+            "request_id": form.request.data,
+            "action": form.action.data or "",
+        }
+    page = db.paginate(filtered_audit(**filters), page=requested_page(request.args), per_page=PER_PAGE, error_out=False)
     names = {"members": dict(members), "experts": dict(experts)}
     link_args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("coordination/audit.html", form=form, page=page, names=names, link_args=link_args,
-                           labels=audit_labels), (200 if valid else 400)
+    return render_template(
+        "coordination/audit.html", form=form, page=page, names=names, link_args=link_args, labels=audit_labels
+    ), (200 if valid else 400)

@@ -21,12 +21,16 @@ def generate_csv(rows: int = 2000, *, seed: int = 7, epcis: int = 20, encoding: 
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     lines = ["Nom;Type;Code INSEE;SIREN;Population;Cotisation;EPCI"]
     for i in range(epcis):
-        lines.append(f"Communauté de communes n°{i};EPCI;{90000 + i:05d};{valid_siren(rng)};"
-                     f"{rng.randint(5000, 90000)};{rng.randint(10, 99)} {rng.randint(0, 999):03d},50;")
+        lines.append(
+            f"Communauté de communes n°{i};EPCI;{90000 + i:05d};{valid_siren(rng)};"
+            f"{rng.randint(5000, 90000)};{rng.randint(10, 99)} {rng.randint(0, 999):03d},50;"
+        )
     for i in range(rows - epcis):
         parent = f"{90000 + rng.randrange(epcis):05d}" if rng.random() < 0.7 else ""
-        lines.append(f"Commune de Saint-Étienne-{i};commune;{10000 + i:05d};{valid_siren(rng)};"
-                     f"{rng.randint(50, 30000)};{rng.randint(100, 9000)},{rng.randint(0, 99):02d};{parent}")
+        lines.append(
+            f"Commune de Saint-Étienne-{i};commune;{10000 + i:05d};{valid_siren(rng)};"
+            f"{rng.randint(50, 30000)};{rng.randint(100, 9000)},{rng.randint(0, 99):02d};{parent}"
+        )
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
@@ -56,10 +60,16 @@ def bench_import_preview(rows: int = 2000) -> dict:
         again = build_preview(data)
         seconds_again = time.perf_counter() - start
     return {
-        "name": "member_import_preview", "rows": rows, "bytes": len(data), "seconds": round(seconds, 3),
-        "rows_per_second": round(rows / seconds) if seconds else None, "target_seconds": 2.0,
-        "reimport_seconds": round(seconds_again, 3), "ok": max(seconds, seconds_again) < 2.0,
-        "counts": preview.counts, "reimport_counts": again.counts,
+        "name": "member_import_preview",
+        "rows": rows,
+        "bytes": len(data),
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(rows / seconds) if seconds else None,
+        "target_seconds": 2.0,
+        "reimport_seconds": round(seconds_again, 3),
+        "ok": max(seconds, seconds_again) < 2.0,
+        "counts": preview.counts,
+        "reimport_counts": again.counts,
     }
 
 

@@ -15,13 +15,20 @@ from expertpool.timeutil import now_utc, today_paris
 
 
 def experts_list():
-    experts = list(db.session.scalars(
-        select(Expert).options(selectinload(Expert.roles), selectinload(Expert.skills), selectinload(Expert.user))
-        .order_by(Expert.active.desc(), Expert.display_name)))
-    to_reschedule = dict(db.session.execute(
-        select(Booking.expert_id, func.count(Booking.id))
-        .where(Booking.to_reschedule.is_(True), Booking.status == BookingStatus.PLANNED)
-        .group_by(Booking.expert_id)).all())
+    experts = list(
+        db.session.scalars(
+            select(Expert)
+            .options(selectinload(Expert.roles), selectinload(Expert.skills), selectinload(Expert.user))
+            .order_by(Expert.active.desc(), Expert.display_name)
+        )
+    )
+    to_reschedule = dict(
+        db.session.execute(
+            select(Booking.expert_id, func.count(Booking.id))
+            .where(Booking.to_reschedule.is_(True), Booking.status == BookingStatus.PLANNED)
+            .group_by(Booking.expert_id)
+        ).all()
+    )
     return render_template("coordination/experts.html", experts=experts, to_reschedule=to_reschedule)
 
 
@@ -31,11 +38,15 @@ def _role_choices():
 
 def _expert_data(form: ExpertForm) -> dict:
     return {
-        "display_name": " ".join(form.display_name.data.split()), "user_id": form.user_id.data,
-        "bio": form.bio.data or "", "day_rate_cents": form.day_rate.data or 0,
+        "display_name": " ".join(form.display_name.data.split()),
+        "user_id": form.user_id.data,
+        "bio": form.bio.data or "",
+        "day_rate_cents": form.day_rate.data or 0,
         "week_mask": experts_admin.mask_from_slots(form.week.data or []),
-        "works_on_site": bool(form.works_on_site.data), "works_remote": bool(form.works_remote.data),
-        "role_ids": form.roles.data or [], "skill_names": form.skill_names(),
+        "works_on_site": bool(form.works_on_site.data),
+        "works_remote": bool(form.works_remote.data),
+        "role_ids": form.roles.data or [],
+        "skill_names": form.skill_names(),
     }
 
 
@@ -92,13 +103,19 @@ def expert_reactivate(expert_id: int):
 
 # --- roles and skills ------------------------------------------------------------------------------
 
+
 def _catalogue_page(role_form=None, skill_form=None, status=200, edit_role=None):
     roles = list(db.session.scalars(select(Role).order_by(Role.label)))
     skills = list(db.session.scalars(select(Skill).order_by(Skill.name)))
     return render_template(
-        "coordination/roles_skills.html", roles=roles, skills=skills, role_usage=experts_admin.role_usage(),
-        skill_usage=experts_admin.skill_usage(), role_form=role_form or RoleForm(formdata=None, obj=edit_role),
-        skill_form=skill_form or SkillForm(formdata=None), edit_role=edit_role,
+        "coordination/roles_skills.html",
+        roles=roles,
+        skills=skills,
+        role_usage=experts_admin.role_usage(),
+        skill_usage=experts_admin.skill_usage(),
+        role_form=role_form or RoleForm(formdata=None, obj=edit_role),
+        skill_form=skill_form or SkillForm(formdata=None),
+        edit_role=edit_role,
     ), status
 
 
@@ -118,9 +135,12 @@ def role_save(role_id: int | None = None):
         if clash is not None and clash is not role:
             form.code.errors.append(_("Ce code existe déjà."))
         else:
-            experts_admin.save_role(role, {"code": form.code.data, "label": form.label.data.strip(),
-                                           "description": form.description.data or ""},
-                                    actor=current_user, now=now_utc())
+            experts_admin.save_role(
+                role,
+                {"code": form.code.data, "label": form.label.data.strip(), "description": form.description.data or ""},
+                actor=current_user,
+                now=now_utc(),
+            )
             db.session.commit()
             flash(_("Rôle enregistré."), "success")
             return redirect(url_for("coordination.roles_skills"), code=303)

@@ -36,16 +36,19 @@ def linkable_users(expert: Expert | None = None) -> list[User]:
     taken = select(Expert.user_id).where(Expert.user_id.is_not(None))
     if expert is not None and expert.id is not None:
         taken = taken.where(Expert.id != expert.id)
-    return list(db.session.scalars(
-        select(User).where(User.role == UserRole.EXPERT, User.id.not_in(taken)).order_by(User.name)))
+    return list(
+        db.session.scalars(select(User).where(User.role == UserRole.EXPERT, User.id.not_in(taken)).order_by(User.name))
+    )
 
 
 def skills_by_name(names: list[str]) -> list[Skill]:
     """Existing skills (whatever the case) and new ones for the names not known yet."""
     if not names:
         return []
-    known = {s.name.lower(): s for s in db.session.scalars(
-        select(Skill).where(func.lower(Skill.name).in_([n.lower() for n in names])))}
+    known = {
+        s.name.lower(): s
+        for s in db.session.scalars(select(Skill).where(func.lower(Skill.name).in_([n.lower() for n in names])))
+    }
     result = []
     for name in names:
         skill = known.get(name.lower())
@@ -58,8 +61,11 @@ def skills_by_name(names: list[str]) -> list[Skill]:
 
 
 def _expert_state(expert: Expert) -> dict:
-    return {**snapshot(expert, *EXPERT_FIELDS), "roles": [r.code for r in expert.roles],
-            "skills": [s.name for s in expert.skills]}
+    return {
+        **snapshot(expert, *EXPERT_FIELDS),
+        "roles": [r.code for r in expert.roles],
+        "skills": [s.name for s in expert.skills],
+    }
 
 
 def _apply(expert: Expert, data: dict) -> None:
@@ -71,8 +77,9 @@ def _apply(expert: Expert, data: dict) -> None:
         if name in data:
             setattr(expert, name, data[name])
     if "role_ids" in data:
-        expert.roles = list(db.session.scalars(select(Role).where(Role.id.in_(data["role_ids"])))) \
-            if data["role_ids"] else []
+        expert.roles = (
+            list(db.session.scalars(select(Role).where(Role.id.in_(data["role_ids"])))) if data["role_ids"] else []
+        )
     if "skill_names" in data:
         expert.skills = skills_by_name(data["skill_names"])
 
@@ -96,8 +103,15 @@ def update_expert(expert: Expert, data: dict, *, actor, now: datetime) -> bool:
     if before == after:
         return False
     changed = [k for k in after if before.get(k) != after[k]]
-    record(actor, "expert.update", expert, now=now, before={k: before.get(k) for k in changed},
-           after={k: after[k] for k in changed}, expert_id=expert.id)
+    record(
+        actor,
+        "expert.update",
+        expert,
+        now=now,
+        before={k: before.get(k) for k in changed},
+        after={k: after[k] for k in changed},
+        expert_id=expert.id,
+    )
     return True
 
 
@@ -108,14 +122,25 @@ def deactivate_expert(expert: Expert, *, actor, now: datetime, today: date) -> i
     expert.active = False
     flagged = db.session.execute(
         update(Booking)
-        .where(Booking.expert_id == expert.id, Booking.status == BookingStatus.PLANNED, Booking.date >= today,
-               Booking.to_reschedule.is_(False))
+        .where(
+            Booking.expert_id == expert.id,
+            Booking.status == BookingStatus.PLANNED,
+            Booking.date >= today,
+            Booking.to_reschedule.is_(False),
+        )
         .values(to_reschedule=True, sequence=Booking.sequence + 1, updated_at=now)
         .execution_options(synchronize_session="fetch")
     ).rowcount
     db.session.flush()
-    record(actor, "expert.deactivate", expert, now=now, before={"active": True},
-           after={"active": False, "bookings_to_reschedule": flagged}, expert_id=expert.id)
+    record(
+        actor,
+        "expert.deactivate",
+        expert,
+        now=now,
+        before={"active": True},
+        after={"active": False, "bookings_to_reschedule": flagged},
+        expert_id=expert.id,
+    )
     return flagged
 
 
@@ -124,12 +149,20 @@ def reactivate_expert(expert: Expert, *, actor, now: datetime) -> bool:
         return False
     expert.active = True
     db.session.flush()
-    record(actor, "expert.reactivate", expert, now=now, before={"active": False}, after={"active": True},
-           expert_id=expert.id)
+    record(
+        actor,
+        "expert.reactivate",
+        expert,
+        now=now,
+        before={"active": False},
+        after={"active": True},
+        expert_id=expert.id,
+    )
     return True
 
 
 # --- roles and skills ------------------------------------------------------------------------------
+
 
 def save_role(role: Role | None, data: dict, *, actor, now: datetime) -> Role:
     fields = ("code", "label", "description")
@@ -143,8 +176,9 @@ def save_role(role: Role | None, data: dict, *, actor, now: datetime) -> Role:
     elif before == snapshot(role, *fields):
         return role
     db.session.flush()
-    record(actor, "role.create" if creating else "role.update", role, now=now, before=before,
-           after=snapshot(role, *fields))
+    record(
+        actor, "role.create" if creating else "role.update", role, now=now, before=before, after=snapshot(role, *fields)
+    )
     return role
 
 
@@ -158,8 +192,7 @@ def save_skill(skill: Skill | None, name: str, *, actor, now: datetime) -> Skill
     if creating:
         db.session.add(skill)
     db.session.flush()
-    record(actor, "skill.create" if creating else "skill.rename", skill, now=now, before=before,
-           after={"name": name})
+    record(actor, "skill.create" if creating else "skill.rename", skill, now=now, before=before, after={"name": name})
     return skill
 
 
@@ -167,8 +200,7 @@ def skill_usage() -> dict[int, int]:
     """{skill_id: experts + requests using it}, to tell which skills may be deleted."""
     counts: dict[int, int] = {}
     for table in (expert_skills, request_skills):
-        for skill_id, n in db.session.execute(
-                select(table.c.skill_id, func.count()).group_by(table.c.skill_id)):
+        for skill_id, n in db.session.execute(select(table.c.skill_id, func.count()).group_by(table.c.skill_id)):
             counts[skill_id] = counts.get(skill_id, 0) + n
     return counts
 
@@ -186,5 +218,4 @@ def delete_skill(skill: Skill, *, actor, now: datetime) -> bool:
 def role_usage() -> dict[int, int]:
     from expertpool.models.expert import expert_roles
 
-    return dict(db.session.execute(
-        select(expert_roles.c.role_id, func.count()).group_by(expert_roles.c.role_id)).all())
+    return dict(db.session.execute(select(expert_roles.c.role_id, func.count()).group_by(expert_roles.c.role_id)).all())

@@ -1,6 +1,5 @@
 """Coordinators' forms. Messages are French msgids (lazy); days and euros are typed the French way."""
 
-
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -180,10 +179,16 @@ class PeriodForm(FlaskForm):
             Length(max=100, message=_l("100 caractères au plus.")),
         ],
     )
-    start_date = FrenchDateField(_l("Début"), parse_message=_l("Indiquez une date valide."),
-                                 validators=[InputRequired(_l("Indiquez une date valide."))])
-    end_date = FrenchDateField(_l("Fin"), parse_message=_l("Indiquez une date valide."),
-                               validators=[InputRequired(_l("Indiquez une date valide."))])
+    start_date = FrenchDateField(
+        _l("Début"),
+        parse_message=_l("Indiquez une date valide."),
+        validators=[InputRequired(_l("Indiquez une date valide."))],
+    )
+    end_date = FrenchDateField(
+        _l("Fin"),
+        parse_message=_l("Indiquez une date valide."),
+        validators=[InputRequired(_l("Indiquez une date valide."))],
+    )
     policy = SelectField(_l("Calcul du droit de tirage"))
     fixed_days = DaysField(_l("Jours par membre (nombre fixe)"), min_half_days=0, max_half_days=2000)
     unit_price = EurosField(_l("Prix d'une demi-journée (€ HT, calcul proportionnel)"), max_cents=10_000_000)

@@ -45,7 +45,8 @@ def colliding_bookings(today: date, limit: int = LIST_LIMIT) -> list[tuple[Booki
         select(Booking, overlap)
         .options(selectinload(Booking.expert), selectinload(Booking.request).selectinload(InterventionRequest.member))
         .where(Booking.status == BookingStatus.PLANNED, Booking.date >= today, needs_moving())
-        .order_by(Booking.date, Booking.half).limit(limit)
+        .order_by(Booking.date, Booking.half)
+        .limit(limit)
     ).all()
     return [(booking, bool(overlaps)) for booking, overlaps in rows]
 
@@ -75,15 +76,24 @@ def home_page():
     today = today_paris(now)
     settings = PoolSettings.load(db.session)
     waiting_count = db.session.scalar(
-        select(func.count(InterventionRequest.id)).where(InterventionRequest.status.in_(DECIDABLE_STATUSES)))
+        select(func.count(InterventionRequest.id)).where(InterventionRequest.status.in_(DECIDABLE_STATUSES))
+    )
     critical_count = db.session.scalar(
-        select(func.count(InterventionRequest.id)).where(and_(
-            InterventionRequest.status.in_(DECIDABLE_STATUSES), InterventionRequest.urgency == "critical")))
+        select(func.count(InterventionRequest.id)).where(
+            and_(InterventionRequest.status.in_(DECIDABLE_STATUSES), InterventionRequest.urgency == "critical")
+        )
+    )
     over, period = members_over_quota(today)
     return render_template(
         "coordination/home.html",
-        waiting=waiting_requests(limit=5), waiting_count=waiting_count, critical_count=critical_count,
-        collisions=colliding_bookings(today), over_quota=over[:LIST_LIMIT], over_quota_count=len(over),
-        period=period, next_run=next_scheduler_run(settings.scheduler_cron, now), cron=settings.scheduler_cron,
+        waiting=waiting_requests(limit=5),
+        waiting_count=waiting_count,
+        critical_count=critical_count,
+        collisions=colliding_bookings(today),
+        over_quota=over[:LIST_LIMIT],
+        over_quota_count=len(over),
+        period=period,
+        next_run=next_scheduler_run(settings.scheduler_cron, now),
+        cron=settings.scheduler_cron,
         cron_text=describe_cron(settings.scheduler_cron),
     )

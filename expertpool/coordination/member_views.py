@@ -28,24 +28,45 @@ PER_PAGE = 25
 def members_list():
     form = MemberFilterForm(request.args, epci_choices=members.epci_choices())
     valid = form.validate()
-    filters = {"q": form.q.data or "", "kind": form.kind.data or "", "epci_id": form.epci.data,
-               "active": form.active.data or "yes"} if valid else {}
+    filters = (
+        {
+            "q": form.q.data or "",
+            "kind": form.kind.data or "",
+            "epci_id": form.epci.data,
+            "active": form.active.data or "yes",
+        }
+        if valid
+        else {}
+    )
     query = members.search_members(**filters)
     page = db.paginate(query, page=requested_page(request.args), per_page=PER_PAGE, error_out=False)
     period = period_for(today_paris())
     page_balances = balances([m.id for m in page.items], period)
     link_args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("coordination/members.html", form=form, page=page, balances=page_balances,
-                           period=period, kind_labels=KIND_LABELS, link_args=link_args), (200 if valid else 400)
+    return render_template(
+        "coordination/members.html",
+        form=form,
+        page=page,
+        balances=page_balances,
+        period=period,
+        kind_labels=KIND_LABELS,
+        link_args=link_args,
+    ), (200 if valid else 400)
 
 
 def _member_data(form: MemberForm) -> dict:
     return {
-        "name": " ".join(form.name.data.split()), "kind": form.kind.data, "insee_code": form.insee_code.data or None,
-        "siren": form.siren.data or None, "population": form.population.data,
-        "contribution_cents": form.contribution.data or 0, "parent_id": form.parent_id.data,
-        "holds_envelope": bool(form.holds_envelope.data), "email": form.email.data or "",
-        "phone": form.phone.data or "", "address": form.address.data or "",
+        "name": " ".join(form.name.data.split()),
+        "kind": form.kind.data,
+        "insee_code": form.insee_code.data or None,
+        "siren": form.siren.data or None,
+        "population": form.population.data,
+        "contribution_cents": form.contribution.data or 0,
+        "parent_id": form.parent_id.data,
+        "holds_envelope": bool(form.holds_envelope.data),
+        "email": form.email.data or "",
+        "phone": form.phone.data or "",
+        "address": form.address.data or "",
     }
 
 
@@ -54,8 +75,7 @@ def _check_unique(form: MemberForm, member_id: int | None) -> bool:
     for field_name, label in (("insee_code", _("ce code INSEE")), ("siren", _("ce SIREN"))):
         clash = members.find_clash(field_name, getattr(form, field_name).data, member_id)
         if clash is not None:
-            getattr(form, field_name).errors.append(
-                _("« %(name)s » a déjà %(what)s.", name=clash.name, what=label))
+            getattr(form, field_name).errors.append(_("« %(name)s » a déjà %(what)s.", name=clash.name, what=label))
             ok = False
     if member_id is not None and form.parent_id.data == member_id:
         form.parent_id.errors.append(_("Une structure ne peut pas être son propre EPCI."))
@@ -110,12 +130,21 @@ def member_detail(member_id: int, adjust_form=None, status=200):
     member = db.get_or_404(Member, member_id)
     period = period_for(today_paris())
     if adjust_form is None:
-        adjust_form = AdjustmentForm(formdata=None, period_choices=_period_choices(),
-                                     envelope=member.kind == MemberKind.EPCI,
-                                     period_id=period.id if period else None)
+        adjust_form = AdjustmentForm(
+            formdata=None,
+            period_choices=_period_choices(),
+            envelope=member.kind == MemberKind.EPCI,
+            period_id=period.id if period else None,
+        )
     detail = members.member_detail(member, period)
-    return render_template("coordination/member_detail.html", member=member, period=period, detail=detail,
-                           adjust_form=adjust_form, kind_labels=KIND_LABELS), status
+    return render_template(
+        "coordination/member_detail.html",
+        member=member,
+        period=period,
+        detail=detail,
+        adjust_form=adjust_form,
+        kind_labels=KIND_LABELS,
+    ), status
 
 
 def member_adjust(member_id: int):
@@ -125,8 +154,15 @@ def member_adjust(member_id: int):
         return member_detail(member_id, adjust_form=form, status=400)
     period = db.session.get(QuotaPeriod, form.period_id.data)
     try:
-        quota_periods.adjust_quota(member, period, kind=form.kind.data, delta=form.delta.data,
-                                   reason=form.reason.data, actor=current_user, now=now_utc())
+        quota_periods.adjust_quota(
+            member,
+            period,
+            kind=form.kind.data,
+            delta=form.delta.data,
+            reason=form.reason.data,
+            actor=current_user,
+            now=now_utc(),
+        )
     except quota_periods.AdjustmentWouldBeNegative:
         db.session.rollback()
         form.delta.errors.append(_("Cet ajustement rendrait le droit de tirage négatif."))
@@ -137,6 +173,7 @@ def member_adjust(member_id: int):
 
 
 # --- CSV import ----------------------------------------------------------------------------------
+
 
 def import_upload():
     form = ImportUploadForm()
@@ -154,8 +191,14 @@ def import_upload():
 
 def _preview_page(preview, token, status=200, changed=False):
     confirm = ImportTokenForm(formdata=None, token=token)
-    return render_template("coordination/member_import_preview.html", preview=preview, confirm=confirm,
-                           digest=preview.digest, changed=changed, kind_labels=KIND_LABELS), status
+    return render_template(
+        "coordination/member_import_preview.html",
+        preview=preview,
+        confirm=confirm,
+        digest=preview.digest,
+        changed=changed,
+        kind_labels=KIND_LABELS,
+    ), status
 
 
 def _preview_from_token():
@@ -182,8 +225,14 @@ def member_import_confirm():
         db.session.rollback()
         flash(_("L'import a échoué (doublon apparu entre-temps) : rien n'a été écrit. Recommencez."), "danger")
         return redirect(url_for("coordination.member_import"), code=303)
-    flash(_("Import terminé : %(created)d créées, %(updated)d mises à jour, %(unchanged)d inchangées, "
-            "%(rejected)d rejetées.", **counts), "success")
+    flash(
+        _(
+            "Import terminé : %(created)d créées, %(updated)d mises à jour, %(unchanged)d inchangées, "
+            "%(rejected)d rejetées.",
+            **counts,
+        ),
+        "success",
+    )
     return redirect(url_for("coordination.members"), code=303)
 
 
@@ -193,5 +242,8 @@ def member_import_rejected():
     except member_import.ImportFileError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("coordination.member_import"), code=303)
-    return Response(member_import.rejected_csv(preview), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=lignes-rejetees.csv"})
+    return Response(
+        member_import.rejected_csv(preview),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=lignes-rejetees.csv"},
+    )

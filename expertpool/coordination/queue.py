@@ -17,24 +17,34 @@ from expertpool.extensions import db
 from expertpool.models import InterventionRequest, RequestMessage, Urgency
 from expertpool.timeutil import now_utc
 
-URGENCY_ORDER = case((InterventionRequest.urgency == Urgency.CRITICAL, 0),
-                     (InterventionRequest.urgency == Urgency.HIGH, 1), else_=2)
+URGENCY_ORDER = case(
+    (InterventionRequest.urgency == Urgency.CRITICAL, 0), (InterventionRequest.urgency == Urgency.HIGH, 1), else_=2
+)
 
 
 def conflict_message() -> str:
-    return _("Cette demande vient d'être traitée par un autre coordinateur : votre décision n'a pas été "
-             "enregistrée. Voici son état actuel.")
+    return _(
+        "Cette demande vient d'être traitée par un autre coordinateur : votre décision n'a pas été "
+        "enregistrée. Voici son état actuel."
+    )
 
 
 def waiting_requests(limit: int | None = None) -> list[InterventionRequest]:
     """Requests waiting for a decision: critical first, then high, then the oldest."""
     query = (
         select(InterventionRequest)
-        .options(selectinload(InterventionRequest.member), selectinload(InterventionRequest.role),
-                 selectinload(InterventionRequest.preferred_expert))
+        .options(
+            selectinload(InterventionRequest.member),
+            selectinload(InterventionRequest.role),
+            selectinload(InterventionRequest.preferred_expert),
+        )
         .where(InterventionRequest.status.in_(approval.DECIDABLE_STATUSES))
-        .order_by(URGENCY_ORDER, InterventionRequest.submitted_at.asc().nulls_last(),
-                  InterventionRequest.created_at, InterventionRequest.id)
+        .order_by(
+            URGENCY_ORDER,
+            InterventionRequest.submitted_at.asc().nulls_last(),
+            InterventionRequest.created_at,
+            InterventionRequest.id,
+        )
     )
     if limit:
         query = query.limit(limit)
@@ -48,9 +58,15 @@ def queue_page():
 
 
 def _load(request_id: int) -> InterventionRequest:
-    req = db.session.get(InterventionRequest, request_id, options=[
-        selectinload(InterventionRequest.messages).selectinload(RequestMessage.author),
-        selectinload(InterventionRequest.skills), selectinload(InterventionRequest.member)])
+    req = db.session.get(
+        InterventionRequest,
+        request_id,
+        options=[
+            selectinload(InterventionRequest.messages).selectinload(RequestMessage.author),
+            selectinload(InterventionRequest.skills),
+            selectinload(InterventionRequest.member),
+        ],
+    )
     if req is None:
         abort(404)
     return req
@@ -61,8 +77,12 @@ def _render(req, *, approve_form=None, reject_form=None, info_form=None, status=
         approve_form = ApproveForm(formdata=None, days=req.granted_half_days)
     position = approval.quota_position(req, approval.period_of_request(req, now_utc()))
     return render_template(
-        "coordination/request.html", req=req, position=position, conflict=conflict,
-        approve_form=approve_form, reject_form=reject_form or RejectForm(formdata=None),
+        "coordination/request.html",
+        req=req,
+        position=position,
+        conflict=conflict,
+        approve_form=approve_form,
+        reject_form=reject_form or RejectForm(formdata=None),
         info_form=info_form or InformationForm(formdata=None),
         decidable=req.status in approval.DECIDABLE_STATUSES,
     ), status
@@ -92,23 +112,34 @@ def _decide(request_id: int, form, action, done_message):
 
 def approve(request_id: int):
     form = ApproveForm()
-    result, req = _decide(request_id, form, lambda req, f: approval.approve_request(
-        req, actor=current_user, now=now_utc(), half_days=f.days.data, note=f.note.data or ""),
-        lambda req: _("Demande « %(title)s » acceptée.", title=req.title))
+    result, req = _decide(
+        request_id,
+        form,
+        lambda req, f: approval.approve_request(
+            req, actor=current_user, now=now_utc(), half_days=f.days.data, note=f.note.data or ""
+        ),
+        lambda req: _("Demande « %(title)s » acceptée.", title=req.title),
+    )
     return result if result is not None else _render(req, approve_form=form, status=400)
 
 
 def reject(request_id: int):
     form = RejectForm()
-    result, req = _decide(request_id, form, lambda req, f: approval.reject_request(
-        req, actor=current_user, now=now_utc(), reason=f.reason.data),
-        lambda req: _("Demande « %(title)s » refusée.", title=req.title))
+    result, req = _decide(
+        request_id,
+        form,
+        lambda req, f: approval.reject_request(req, actor=current_user, now=now_utc(), reason=f.reason.data),
+        lambda req: _("Demande « %(title)s » refusée.", title=req.title),
+    )
     return result if result is not None else _render(req, reject_form=form, status=400)
 
 
 def ask_information(request_id: int):
     form = InformationForm()
-    result, req = _decide(request_id, form, lambda req, f: approval.request_information(
-        req, actor=current_user, now=now_utc(), message=f.message.data),
-        lambda req: _("Question envoyée au membre pour « %(title)s ».", title=req.title))
+    result, req = _decide(
+        request_id,
+        form,
+        lambda req, f: approval.request_information(req, actor=current_user, now=now_utc(), message=f.message.data),
+        lambda req: _("Question envoyée au membre pour « %(title)s ».", title=req.title),
+    )
     return result if result is not None else _render(req, info_form=form, status=400)

@@ -11,8 +11,16 @@ from expertpool.extensions import db
 from expertpool.models import Member, Quota, QuotaAdjustment, QuotaKind, QuotaPeriod, QuotaPolicy
 from expertpool.quotas import balances
 
-PERIOD_FIELDS = ("name", "start_date", "end_date", "policy", "fixed_half_days", "unit_price_cents",
-                 "population_bands", "carry_over_cap_half_days")
+PERIOD_FIELDS = (
+    "name",
+    "start_date",
+    "end_date",
+    "policy",
+    "fixed_half_days",
+    "unit_price_cents",
+    "population_bands",
+    "carry_over_cap_half_days",
+)
 
 
 class PeriodOverlap(ValueError):
@@ -44,8 +52,10 @@ def entitlement(policy: dict, member: Member) -> int:
         population = member.population
         if population is None:
             return 0
-        for band in sorted(policy["population_bands"] or [],
-                           key=lambda b: (b.get("max_population") is None, b.get("max_population") or 0)):
+        for band in sorted(
+            policy["population_bands"] or [],
+            key=lambda b: (b.get("max_population") is None, b.get("max_population") or 0),
+        ):
             limit = band.get("max_population")
             if limit is None or population <= limit:
                 return int(band.get("half_days") or 0)
@@ -55,7 +65,8 @@ def entitlement(policy: dict, member: Member) -> int:
 
 def previous_period(start: date) -> QuotaPeriod | None:
     return db.session.scalar(
-        select(QuotaPeriod).where(QuotaPeriod.end_date < start).order_by(QuotaPeriod.end_date.desc()).limit(1))
+        select(QuotaPeriod).where(QuotaPeriod.end_date < start).order_by(QuotaPeriod.end_date.desc()).limit(1)
+    )
 
 
 def check_overlap(start: date, end: date, exclude_id: int | None = None) -> QuotaPeriod | None:
@@ -80,8 +91,12 @@ def preview_period(policy: dict) -> list[QuotaLine]:
             previous_balances = balances([m.id for m in members], previous)
             carried = {member_id: min(cap, b.remaining) for member_id, b in previous_balances.items()}
         # An EPCI keeps the envelope it had: the coordinator adjusts it afterwards if needed.
-        envelopes = {q.member_id: q.entitled_half_days for q in db.session.scalars(
-            select(Quota).where(Quota.period_id == previous.id, Quota.kind == QuotaKind.ENVELOPE))}
+        envelopes = {
+            q.member_id: q.entitled_half_days
+            for q in db.session.scalars(
+                select(Quota).where(Quota.period_id == previous.id, Quota.kind == QuotaKind.ENVELOPE)
+            )
+        }
     lines = []
     for member in members:
         lines.append(QuotaLine(member, QuotaKind.OWN, entitlement(policy, member), carried.get(member.id, 0)))
@@ -99,15 +114,29 @@ def open_period(policy: dict, *, actor, now: datetime) -> QuotaPeriod:
     db.session.add(period)
     db.session.flush()
     lines = preview_period(policy)
-    db.session.add_all(Quota(period_id=period.id, member_id=line.member.id, kind=line.kind,
-                             entitled_half_days=line.entitled, carried_over_half_days=line.carried_over)
-                       for line in lines)
+    db.session.add_all(
+        Quota(
+            period_id=period.id,
+            member_id=line.member.id,
+            kind=line.kind,
+            entitled_half_days=line.entitled,
+            carried_over_half_days=line.carried_over,
+        )
+        for line in lines
+    )
     db.session.flush()
-    record(actor, "quota_period.open", period, now=now, after={
-        **snapshot(period, *PERIOD_FIELDS), "quotas": len(lines),
-        "entitled_half_days": sum(line.entitled for line in lines),
-        "carried_over_half_days": sum(line.carried_over for line in lines),
-    })
+    record(
+        actor,
+        "quota_period.open",
+        period,
+        now=now,
+        after={
+            **snapshot(period, *PERIOD_FIELDS),
+            "quotas": len(lines),
+            "entitled_half_days": sum(line.entitled for line in lines),
+            "carried_over_half_days": sum(line.carried_over for line in lines),
+        },
+    )
     return period
 
 
@@ -131,42 +160,68 @@ class AdjustmentWouldBeNegative(ValueError):
     """The drawing right would fall below zero."""
 
 
-def adjust_quota(member: Member, period: QuotaPeriod, *, kind: str, delta: int, reason: str, actor,
-                 now: datetime) -> QuotaAdjustment:
+def adjust_quota(
+    member: Member, period: QuotaPeriod, *, kind: str, delta: int, reason: str, actor, now: datetime
+) -> QuotaAdjustment:
     """Add (or remove) half-days with a mandatory reason; the quota's sum moves in the same transaction."""
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("reason")
     if delta == 0:
         raise ValueError("delta")
-    quota = db.session.scalar(select(Quota).where(
-        Quota.period_id == period.id, Quota.member_id == member.id, Quota.kind == kind))
+    quota = db.session.scalar(
+        select(Quota).where(Quota.period_id == period.id, Quota.member_id == member.id, Quota.kind == kind)
+    )
     base = (quota.entitled_half_days + quota.carried_over_half_days) if quota else 0
     before = quota.adjusted_half_days if quota else 0
     if base + before + delta < 0:
         raise AdjustmentWouldBeNegative(base + before)  # checked before anything is added to the session
     if quota is None:
-        quota = Quota(period_id=period.id, member_id=member.id, kind=kind, entitled_half_days=0,
-                      carried_over_half_days=0, adjusted_half_days=0)
+        quota = Quota(
+            period_id=period.id,
+            member_id=member.id,
+            kind=kind,
+            entitled_half_days=0,
+            carried_over_half_days=0,
+            adjusted_half_days=0,
+        )
         db.session.add(quota)
     quota.adjusted_half_days = before + delta
-    adjustment = QuotaAdjustment(quota=quota, delta_half_days=delta, reason=reason,
-                                 created_by_id=getattr(actor, "id", None), created_at=now)
+    adjustment = QuotaAdjustment(
+        quota=quota, delta_half_days=delta, reason=reason, created_by_id=getattr(actor, "id", None), created_at=now
+    )
     db.session.add(adjustment)
     db.session.flush()
-    record(actor, "quota.adjust", quota, now=now,
-           before={"adjusted_half_days": before, "total_half_days": base + before},
-           after={"adjusted_half_days": quota.adjusted_half_days, "total_half_days": quota.total_half_days,
-                  "delta_half_days": delta, "reason": reason, "kind": kind, "period": period.name},
-           member_id=member.id)
+    record(
+        actor,
+        "quota.adjust",
+        quota,
+        now=now,
+        before={"adjusted_half_days": before, "total_half_days": base + before},
+        after={
+            "adjusted_half_days": quota.adjusted_half_days,
+            "total_half_days": quota.total_half_days,
+            "delta_half_days": delta,
+            "reason": reason,
+            "kind": kind,
+            "period": period.name,
+        },
+        member_id=member.id,
+    )
     return adjustment
 
 
 def periods_overview() -> list[tuple[QuotaPeriod, int, int]]:
     """(period, number of quotas, total half-days) for the list of periods, in two queries."""
     periods = list(db.session.scalars(select(QuotaPeriod).order_by(QuotaPeriod.start_date.desc())))
-    sums = {pid: (n, total) for pid, n, total in db.session.execute(
-        select(Quota.period_id, func.count(Quota.id),
-               func.sum(Quota.entitled_half_days + Quota.carried_over_half_days + Quota.adjusted_half_days))
-        .group_by(Quota.period_id))}
+    sums = {
+        pid: (n, total)
+        for pid, n, total in db.session.execute(
+            select(
+                Quota.period_id,
+                func.count(Quota.id),
+                func.sum(Quota.entitled_half_days + Quota.carried_over_half_days + Quota.adjusted_half_days),
+            ).group_by(Quota.period_id)
+        )
+    }
     return [(p, *sums.get(p.id, (0, 0))) for p in periods]

@@ -15,14 +15,18 @@ from expertpool.timeutil import now_utc
 
 
 def periods_list():
-    return render_template("coordination/periods.html", periods=quota_periods.periods_overview(),
-                           policy_labels=POLICY_LABELS)
+    return render_template(
+        "coordination/periods.html", periods=quota_periods.periods_overview(), policy_labels=POLICY_LABELS
+    )
 
 
 def _policy(form: PeriodForm) -> dict:
     return {
-        "name": form.name.data.strip(), "start_date": form.start_date.data, "end_date": form.end_date.data,
-        "policy": form.policy.data, "fixed_half_days": form.fixed_days.data or 0,
+        "name": form.name.data.strip(),
+        "start_date": form.start_date.data,
+        "end_date": form.end_date.data,
+        "policy": form.policy.data,
+        "fixed_half_days": form.fixed_days.data or 0,
         "unit_price_cents": form.unit_price.data or PoolSettings.load(db.session).unit_price_cents or 1,
         "population_bands": form.band_rows() if form.policy.data == QuotaPolicy.POPULATION else [],
         "carry_over_cap_half_days": form.carry_over_cap.data or 0,
@@ -67,8 +71,13 @@ def period_new():
         return render_template("coordination/period_form.html", form=form, period=None, lines=None), 400
     if request.form.get("confirm") != "1":
         lines = quota_periods.preview_period(policy)
-        return render_template("coordination/period_form.html", form=form, period=None, lines=lines,
-                               total=sum(line.total for line in lines))
+        return render_template(
+            "coordination/period_form.html",
+            form=form,
+            period=None,
+            lines=lines,
+            total=sum(line.total for line in lines),
+        )
     period = quota_periods.open_period(policy, actor=current_user, now=now_utc())
     db.session.commit()
     flash(_("Période « %(name)s » ouverte : droits de tirage calculés.", name=period.name), "success")

@@ -27,21 +27,36 @@ def _role_choices():
 def users_list():
     form = UserFilterForm(request.args)
     valid = form.validate()
-    query = users_admin.search_users(q=form.q.data or "", role=form.role.data or "") if valid \
+    query = (
+        users_admin.search_users(q=form.q.data or "", role=form.role.data or "")
+        if valid
         else users_admin.search_users()
+    )
     page = db.paginate(query, page=requested_page(request.args), per_page=PER_PAGE, error_out=False)
     link_args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("coordination/users.html", form=form, page=page, role_labels=ROLE_LABELS,
-                           link_args=link_args, can_manage=users_admin.can_manage_user), (200 if valid else 400)
+    return render_template(
+        "coordination/users.html",
+        form=form,
+        page=page,
+        role_labels=ROLE_LABELS,
+        link_args=link_args,
+        can_manage=users_admin.can_manage_user,
+    ), (200 if valid else 400)
 
 
 def user_invite():
     form = InviteForm(role_choices=_role_choices(), member_choices=_member_choices())
     if form.validate_on_submit():
         try:
-            user = users_admin.invite(email=form.email.data, name=form.name.data, role=form.role.data,
-                                      member_id=form.member_id.data, locale=form.locale.data,
-                                      actor=current_user, now=now_utc())
+            user = users_admin.invite(
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                member_id=form.member_id.data,
+                locale=form.locale.data,
+                actor=current_user,
+                now=now_utc(),
+            )
         except users_admin.UserAdminError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors.append(exc.message)
@@ -60,8 +75,9 @@ def user_edit(user_id: int):
     form = ChangeRoleForm(obj=user, role_choices=_role_choices(), member_choices=_member_choices())
     if form.validate_on_submit():
         try:
-            changed = users_admin.change_role(user, role=form.role.data, member_id=form.member_id.data,
-                                              actor=current_user, now=now_utc())
+            changed = users_admin.change_role(
+                user, role=form.role.data, member_id=form.member_id.data, actor=current_user, now=now_utc()
+            )
         except users_admin.UserAdminError as exc:
             db.session.rollback()
             form.role.errors.append(exc.message)
@@ -89,15 +105,24 @@ def _account_action(user_id: int, action, message: str):
 
 
 def user_deactivate(user_id: int):
-    return _account_action(user_id, lambda u: users_admin.set_user_active(
-        u, False, actor=current_user, now=now_utc()), _("Compte désactivé."))
+    return _account_action(
+        user_id,
+        lambda u: users_admin.set_user_active(u, False, actor=current_user, now=now_utc()),
+        _("Compte désactivé."),
+    )
 
 
 def user_reactivate(user_id: int):
-    return _account_action(user_id, lambda u: users_admin.set_user_active(
-        u, True, actor=current_user, now=now_utc()), _("Compte réactivé."))
+    return _account_action(
+        user_id,
+        lambda u: users_admin.set_user_active(u, True, actor=current_user, now=now_utc()),
+        _("Compte réactivé."),
+    )
 
 
 def user_resend(user_id: int):
-    return _account_action(user_id, lambda u: users_admin.resend_invitation(
-        u, actor=current_user, now=now_utc()), _("Invitation renvoyée."))
+    return _account_action(
+        user_id,
+        lambda u: users_admin.resend_invitation(u, actor=current_user, now=now_utc()),
+        _("Invitation renvoyée."),
+    )

@@ -47,15 +47,20 @@ def search_users(q: str = "", role: str = "") -> Select:
     return query
 
 
-def invite(*, email: str, name: str, role: str, member_id: int | None, locale: str, actor: User,
-           now: datetime) -> User:
+def invite(*, email: str, name: str, role: str, member_id: int | None, locale: str, actor: User, now: datetime) -> User:
     if role not in assignable_roles(actor):
         raise UserAdminError("role", _("Vous ne pouvez pas attribuer ce rôle."))
     if find_user_by_email(email) is not None:
         raise UserAdminError("email", _("Un compte existe déjà avec cette adresse."))
-    return invite_user(email=email, name=name.strip(), role=role,
-                       member_id=member_id if role == UserRole.MEMBER else None, actor=actor, now=now,
-                       locale=locale)
+    return invite_user(
+        email=email,
+        name=name.strip(),
+        role=role,
+        member_id=member_id if role == UserRole.MEMBER else None,
+        actor=actor,
+        now=now,
+        locale=locale,
+    )
 
 
 def change_role(user: User, *, role: str, member_id: int | None, actor: User, now: datetime) -> bool:
@@ -70,8 +75,15 @@ def change_role(user: User, *, role: str, member_id: int | None, actor: User, no
     # A new role must not keep the powers of the old one in an open session.
     user.rotate_session_token()
     db.session.flush()
-    record(actor, "user.role", user, now=now, before=before, after=snapshot(user, "role", "member_id"),
-           member_id=member_id or before["member_id"])
+    record(
+        actor,
+        "user.role",
+        user,
+        now=now,
+        before=before,
+        after=snapshot(user, "role", "member_id"),
+        member_id=member_id or before["member_id"],
+    )
     return True
 
 
@@ -84,8 +96,15 @@ def set_user_active(user: User, active: bool, *, actor: User, now: datetime) -> 
     if not active:
         user.rotate_session_token()  # ends every open session of the account at once
     db.session.flush()
-    record(actor, "user.reactivate" if active else "user.deactivate", user, now=now,
-           before={"active": not active}, after={"active": active}, member_id=user.member_id)
+    record(
+        actor,
+        "user.reactivate" if active else "user.deactivate",
+        user,
+        now=now,
+        before={"active": not active},
+        after={"active": active},
+        member_id=user.member_id,
+    )
     return True
 
 
@@ -95,5 +114,12 @@ def resend_invitation(user: User, *, actor: User, now: datetime) -> None:
     before = snapshot(user, "invited_at")
     send_invitation(user, now=now)
     db.session.flush()
-    record(actor, "user.resend_invitation", user, now=now, before=before, after=snapshot(user, "invited_at"),
-           member_id=user.member_id)
+    record(
+        actor,
+        "user.resend_invitation",
+        user,
+        now=now,
+        before=before,
+        after=snapshot(user, "invited_at"),
+        member_id=user.member_id,
+    )

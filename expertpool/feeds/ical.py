@@ -44,8 +44,9 @@ def location_of(booking: Booking) -> str:
     return req.address or req.member.address or "Sur site"
 
 
-def booking_event(booking: Booking, settings: PoolSettings, *, now: datetime, link: str,
-                  for_member: bool = False) -> Event:
+def booking_event(
+    booking: Booking, settings: PoolSettings, *, now: datetime, link: str, for_member: bool = False
+) -> Event:
     req = booking.request
     start, end = half_day_bounds(booking.date, booking.half, settings)
     event = Event()
@@ -79,8 +80,15 @@ def booking_event(booking: Booking, settings: PoolSettings, *, now: datetime, li
     return event
 
 
-def build_calendar(bookings: Iterable[Booking], settings: PoolSettings, *, name: str, now: datetime,
-                   link_for: Callable[[Booking], str], for_member: bool = False) -> bytes:
+def build_calendar(
+    bookings: Iterable[Booking],
+    settings: PoolSettings,
+    *,
+    name: str,
+    now: datetime,
+    link_for: Callable[[Booking], str],
+    for_member: bool = False,
+) -> bytes:
     """The whole VCALENDAR, with the Europe/Paris VTIMEZONE covering the events' years only."""
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -98,12 +106,12 @@ def build_calendar(bookings: Iterable[Booking], settings: PoolSettings, *, name:
         days.append(booking.date)
     if days:
         # The transitions of the years concerned only: a VTIMEZONE since 1970 would weigh tens of KB.
-        cal.add_missing_timezones(first_date=date(min(days).year - 1, 1, 1),
-                                  last_date=date(max(days).year + 1, 12, 31))
+        cal.add_missing_timezones(first_date=date(min(days).year - 1, 1, 1), last_date=date(max(days).year + 1, 12, 31))
     else:
         # RFC 5545 wants at least one component: an empty feed still carries the pool's time zone.
         year = now.astimezone(PARIS).year
-        cal.add_component(Timezone.from_tzid("Europe/Paris", first_date=date(year - 1, 1, 1),
-                                             last_date=date(year + 1, 12, 31)))
+        cal.add_component(
+            Timezone.from_tzid("Europe/Paris", first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31))
+        )
     cal.validate()
     return cal.to_ical()

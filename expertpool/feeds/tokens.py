@@ -20,8 +20,15 @@ def regenerate(owner: Expert | Member, *, actor, now: datetime) -> str:
     owner.feed_token = new_token()
     db.session.flush()
     ids = {"expert_id": owner.id} if isinstance(owner, Expert) else {"member_id": owner.id}
-    record(actor, "feed_token.regenerate" if had_token else "feed_token.create", owner, now=now,
-           before={"had_token": had_token}, after={"has_token": True}, **ids)
+    record(
+        actor,
+        "feed_token.regenerate" if had_token else "feed_token.create",
+        owner,
+        now=now,
+        before={"had_token": had_token},
+        after={"has_token": True},
+        **ids,
+    )
     return owner.feed_token
 
 

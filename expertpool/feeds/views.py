@@ -27,17 +27,26 @@ FEED_HISTORY = timedelta(days=180)
 
 
 def _bookings_query():
-    return select(Booking).options(
-        joinedload(Booking.request).joinedload(InterventionRequest.member), joinedload(Booking.expert),
-    ).order_by(Booking.date, Booking.half, Booking.id)
+    return (
+        select(Booking)
+        .options(
+            joinedload(Booking.request).joinedload(InterventionRequest.member),
+            joinedload(Booking.expert),
+        )
+        .order_by(Booking.date, Booking.half, Booking.id)
+    )
 
 
 def _ics_response(body: bytes, filename: str, *, attachment: bool) -> Response:
     disposition = "attachment" if attachment else "inline"
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f'{disposition}; filename="{filename}"',
-        "Cache-Control": "private, no-store",
-    })
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def _render(bookings, *, name: str, for_member: bool) -> bytes:
@@ -46,18 +55,23 @@ def _render(bookings, *, name: str, for_member: bool) -> bytes:
             return absolute(request_link(booking.request))
         return absolute(url_for("agenda.report", request_id=booking.request_id))
 
-    return ical.build_calendar(bookings, PoolSettings.load(db.session), name=name, now=now_utc(),
-                               link_for=link_for, for_member=for_member)
+    return ical.build_calendar(
+        bookings, PoolSettings.load(db.session), name=name, now=now_utc(), link_for=link_for, for_member=for_member
+    )
 
 
 # ---------------------------------------------------------------- the feeds (no login)
+
 
 @bp.route("/experts/<token>.ics")
 def expert_feed(token: str):
     expert = _by_token(Expert, token)
     since = today_paris() - FEED_HISTORY
-    bookings = db.session.scalars(
-        _bookings_query().where(Booking.expert_id == expert.id, Booking.date >= since)).unique().all()
+    bookings = (
+        db.session.scalars(_bookings_query().where(Booking.expert_id == expert.id, Booking.date >= since))
+        .unique()
+        .all()
+    )
     settings = PoolSettings.load(db.session)
     body = _render(bookings, name=f"{settings.name} — {expert.display_name}", for_member=False)
     return _ics_response(body, "agenda.ics", attachment=False)
@@ -67,9 +81,15 @@ def expert_feed(token: str):
 def member_feed(token: str):
     member = _by_token(Member, token)
     since = today_paris() - FEED_HISTORY
-    bookings = db.session.scalars(
-        _bookings_query().join(Booking.request)
-        .where(InterventionRequest.member_id == member.id, Booking.date >= since)).unique().all()
+    bookings = (
+        db.session.scalars(
+            _bookings_query()
+            .join(Booking.request)
+            .where(InterventionRequest.member_id == member.id, Booking.date >= since)
+        )
+        .unique()
+        .all()
+    )
     settings = PoolSettings.load(db.session)
     body = _render(bookings, name=f"{settings.name} — {member.name}", for_member=True)
     return _ics_response(body, "interventions.ics", attachment=False)
@@ -85,6 +105,7 @@ def _by_token(model, token: str):
 
 
 # ---------------------------------------------------------------- token pages
+
 
 @bp.route("/mon-agenda", methods=["GET", "POST"])
 @roles_required(UserRole.EXPERT)
@@ -108,15 +129,14 @@ def _token_page(owner, feed_endpoint: str, page_endpoint: str):
     if request.method == "POST":
         tokens.regenerate(owner, actor=current_user, now=now_utc())
         db.session.commit()
-        flash(_("Nouvelle adresse créée. L'ancienne ne fonctionne plus : mettez à jour votre calendrier."),
-              "success")
+        flash(_("Nouvelle adresse créée. L'ancienne ne fonctionne plus : mettez à jour votre calendrier."), "success")
         return redirect(url_for(page_endpoint))
     feed_url = absolute(url_for(feed_endpoint, token=owner.feed_token)) if owner.feed_token else None
-    return render_template("feeds/token.html", owner=owner, feed_url=feed_url,
-                           for_member=isinstance(owner, Member))
+    return render_template("feeds/token.html", owner=owner, feed_url=feed_url, for_member=isinstance(owner, Member))
 
 
 # ---------------------------------------------------------------- one-off downloads (login)
+
 
 @bp.route("/creneaux/<int:booking_id>.ics")
 @login_required

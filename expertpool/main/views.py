@@ -42,9 +42,11 @@ def language(lang: str):
 @login_required
 def notifications():
     page = db.paginate(
-        select(Notification).where(Notification.user_id == current_user.id)
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        per_page=30, error_out=False,
+        per_page=30,
+        error_out=False,
     )
     return render_template("main/notifications.html", page=page)
 

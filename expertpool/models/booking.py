@@ -20,8 +20,13 @@ class Booking(Base):
         # A cancelled (or not delivered) booking keeps its history without blocking the half-day;
         # a planned or delivered one holds it. SQLite and PostgreSQL both enforce partial indexes.
         Index(
-            "uq_bookings_expert_slot_held", "expert_id", "date", "half", unique=True,
-            sqlite_where=text(_HOLDS_SLOT), postgresql_where=text(_HOLDS_SLOT),
+            "uq_bookings_expert_slot_held",
+            "expert_id",
+            "date",
+            "half",
+            unique=True,
+            sqlite_where=text(_HOLDS_SLOT),
+            postgresql_where=text(_HOLDS_SLOT),
         ),
         Index("ix_bookings_date", "date"),
     )

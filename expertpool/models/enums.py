@@ -51,8 +51,11 @@ class RequestStatus(StrEnum):
 SCHEDULABLE_STATUSES = (RequestStatus.APPROVED,)
 # Requests a member can still cancel (before completion; the view also checks no half-day has started).
 OPEN_STATUSES = (
-    RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO,
-    RequestStatus.APPROVED, RequestStatus.SCHEDULED,
+    RequestStatus.DRAFT,
+    RequestStatus.SUBMITTED,
+    RequestStatus.NEEDS_INFO,
+    RequestStatus.APPROVED,
+    RequestStatus.SCHEDULED,
 )
 
 

@@ -21,13 +21,15 @@ def week_bit(weekday: int, half: str) -> int:
 
 
 expert_roles = Table(
-    "expert_roles", Base.metadata,
+    "expert_roles",
+    Base.metadata,
     Column("expert_id", ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True),
     Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
 )
 
 expert_skills = Table(
-    "expert_skills", Base.metadata,
+    "expert_skills",
+    Base.metadata,
     Column("expert_id", ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True),
     Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
 )

@@ -14,7 +14,8 @@ MIN_HALF_DAYS = 1
 MAX_HALF_DAYS = 120
 
 request_skills = Table(
-    "request_skills", Base.metadata,
+    "request_skills",
+    Base.metadata,
     Column("request_id", ForeignKey("intervention_requests.id", ondelete="CASCADE"), primary_key=True),
     Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -100,9 +101,7 @@ class RequestMessage(Base):
     __tablename__ = "request_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("intervention_requests.id", ondelete="CASCADE"), index=True
-    )
+    request_id: Mapped[int] = mapped_column(ForeignKey("intervention_requests.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)

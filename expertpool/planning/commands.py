@@ -22,8 +22,10 @@ def schedule_command(commit, weeks):
         run = run_allocation(actor=None, now=now_utc(), mode=mode, weeks=weeks)
     except AllocationBusy as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"run {run.id} ({run.mode}) {run.horizon_start} .. {run.horizon_end}: "
-               f"{run.booked_half_days} half-days booked, {run.unserved_half_days} unserved")
+    click.echo(
+        f"run {run.id} ({run.mode}) {run.horizon_start} .. {run.horizon_end}: "
+        f"{run.booked_half_days} half-days booked, {run.unserved_half_days} unserved"
+    )
     click.echo(json.dumps(run.metrics or {}, indent=2, ensure_ascii=False, sort_keys=True))
 
 

@@ -12,7 +12,8 @@ HALF_CHOICES = [("am", _l("Matin")), ("pm", _l("Après-midi"))]
 
 class PreviewForm(FlaskForm):
     weeks = WholeNumberField(
-        _l("Horizon (semaines)"), parse_message=_l("Indiquez un nombre entier de semaines."),
+        _l("Horizon (semaines)"),
+        parse_message=_l("Indiquez un nombre entier de semaines."),
         validators=[Optional(), NumberRange(min=1, max=60, message=_l("Choisissez entre 1 et 60 semaines."))],
         render_kw={"min": 1, "max": 60},
     )
@@ -24,8 +25,7 @@ class CommitForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     expert = SelectField(_l("Expert"), coerce=optional_int, validate_choice=False)
-    day = FrenchDateField(_l("Date"), render_kw={"type": "date"},
-                          validators=[InputRequired(_l("Indiquez la date."))])
+    day = FrenchDateField(_l("Date"), render_kw={"type": "date"}, validators=[InputRequired(_l("Indiquez la date."))])
     half = SelectField(_l("Demi-journée"), choices=HALF_CHOICES, validate_choice=False)
 
     def __init__(self, *args, experts=(), **kwargs):
@@ -42,7 +42,11 @@ class MoveForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Motif de l'annulation"), validators=[
-        Optional(),
-        Length(max=500, message=_l("500 caractères au plus.")),
-    ], render_kw={"rows": 2, "maxlength": 500})
+    reason = TextAreaField(
+        _l("Motif de l'annulation"),
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("500 caractères au plus.")),
+        ],
+        render_kw={"rows": 2, "maxlength": 500},
+    )

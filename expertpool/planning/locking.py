@@ -90,7 +90,8 @@ def acquire_single_flight(run_key: str, job: str, *, now: datetime, stale_after:
     if held.started_at > now - stale_after:
         raise AllocationBusy()
     taken = db.session.execute(
-        update(JobRun).where(JobRun.id == held.id, JobRun.started_at == held.started_at)
+        update(JobRun)
+        .where(JobRun.id == held.id, JobRun.started_at == held.started_at)
         .values(started_at=now, status="running", finished_at=None, detail="taken over a stale run")
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -103,7 +104,8 @@ def acquire_single_flight(run_key: str, job: str, *, now: datetime, stale_after:
 def release_single_flight(run_key: str, token: datetime) -> None:
     """Delete our single-flight row (only ours: a stale takeover changed its timestamp) and commit."""
     db.session.execute(
-        delete(JobRun).where(JobRun.run_key == run_key, JobRun.started_at == token)
+        delete(JobRun)
+        .where(JobRun.run_key == run_key, JobRun.started_at == token)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

@@ -23,11 +23,16 @@ _BOOKING_FIELDS = ("expert_id", "date", "half", "status", "to_reschedule")
 
 def overlaps_unavailability():
     """SQL condition: the booking's half-day lies in an unavailability its expert declared."""
-    return select(Unavailability.id).where(
-        Unavailability.expert_id == Booking.expert_id,
-        Unavailability.start_date <= Booking.date, Unavailability.end_date >= Booking.date,
-        or_(Unavailability.half.is_(None), Unavailability.half == Booking.half),
-    ).exists()
+    return (
+        select(Unavailability.id)
+        .where(
+            Unavailability.expert_id == Booking.expert_id,
+            Unavailability.start_date <= Booking.date,
+            Unavailability.end_date >= Booking.date,
+            or_(Unavailability.half.is_(None), Unavailability.half == Booking.half),
+        )
+        .exists()
+    )
 
 
 def needs_moving():
@@ -60,8 +65,9 @@ def check_target(booking: Booking, expert: Expert, day: date, half: str, *, now:
         raise MoveRefused("expert", _("Cet expert n'a pas le rôle demandé (%(role)s).", role=req.role.label))
     missing = sorted({s.name for s in req.skills} - {s.name for s in expert.skills})
     if missing:
-        raise MoveRefused("expert", _("Cet expert n'a pas les compétences demandées : %(skills)s.",
-                                      skills=", ".join(missing)))
+        raise MoveRefused(
+            "expert", _("Cet expert n'a pas les compétences demandées : %(skills)s.", skills=", ".join(missing))
+        )
     if day <= today_paris(now):
         raise MoveRefused("date", _("Choisissez une date à partir de demain."))
     if not expert.works(day.weekday(), half):
@@ -70,21 +76,36 @@ def check_target(booking: Booking, expert: Expert, day: date, half: str, *, now:
     holiday = public_holidays(region, day, day).get(day)
     if holiday:
         raise MoveRefused("date", _("Ce jour est férié (%(name)s).", name=holiday))
-    away = db.session.scalar(select(Unavailability).where(
-        Unavailability.expert_id == expert.id, Unavailability.start_date <= day, Unavailability.end_date >= day,
-    ).where((Unavailability.half.is_(None)) | (Unavailability.half == half)).limit(1))
+    away = db.session.scalar(
+        select(Unavailability)
+        .where(
+            Unavailability.expert_id == expert.id,
+            Unavailability.start_date <= day,
+            Unavailability.end_date >= day,
+        )
+        .where((Unavailability.half.is_(None)) | (Unavailability.half == half))
+        .limit(1)
+    )
     if away is not None:
         raise MoveRefused("half", _("L'expert est indisponible sur cette demi-journée."))
-    taken = db.session.scalar(select(exists().where(
-        Booking.expert_id == expert.id, Booking.date == day, Booking.half == half,
-        Booking.status.in_(HOLDING_BOOKING_STATUSES), Booking.id != booking.id,
-    )))
+    taken = db.session.scalar(
+        select(
+            exists().where(
+                Booking.expert_id == expert.id,
+                Booking.date == day,
+                Booking.half == half,
+                Booking.status.in_(HOLDING_BOOKING_STATUSES),
+                Booking.id != booking.id,
+            )
+        )
+    )
     if taken:
         raise MoveRefused("half", _("Cette demi-journée de l'expert est déjà réservée."))
 
 
-def free_slots(booking: Booking, experts: list[Expert], *, now: datetime, limit: int = 12,
-               max_days: int = 120) -> list[tuple[Expert, date, str]]:
+def free_slots(
+    booking: Booking, experts: list[Expert], *, now: datetime, limit: int = 12, max_days: int = 120
+) -> list[tuple[Expert, date, str]]:
     """The earliest free half-days of `experts` in the request's window (from tomorrow), in two
     queries: suggestions for a move, each still checked by `move_booking` when chosen."""
     req = booking.request
@@ -94,13 +115,23 @@ def free_slots(booking: Booking, experts: list[Expert], *, now: datetime, limit:
     ids = [e.id for e in experts]
     if not ids:
         return []
-    held = {tuple(row) for row in db.session.execute(
-        select(Booking.expert_id, Booking.date, Booking.half).where(
-            Booking.expert_id.in_(ids), Booking.date >= start, Booking.date <= end,
-            Booking.status.in_(HOLDING_BOOKING_STATUSES)))}
+    held = {
+        tuple(row)
+        for row in db.session.execute(
+            select(Booking.expert_id, Booking.date, Booking.half).where(
+                Booking.expert_id.in_(ids),
+                Booking.date >= start,
+                Booking.date <= end,
+                Booking.status.in_(HOLDING_BOOKING_STATUSES),
+            )
+        )
+    }
     away = defaultdict(list)
-    for item in db.session.scalars(select(Unavailability).where(
-            Unavailability.expert_id.in_(ids), Unavailability.start_date <= end, Unavailability.end_date >= start)):
+    for item in db.session.scalars(
+        select(Unavailability).where(
+            Unavailability.expert_id.in_(ids), Unavailability.start_date <= end, Unavailability.end_date >= start
+        )
+    ):
         away[item.expert_id].append(item)
     off = public_holidays(PoolSettings.load(db.session).holidays_region, start, end)
     result = []
@@ -109,8 +140,11 @@ def free_slots(booking: Booking, experts: list[Expert], *, now: datetime, limit:
             continue
         for half in HALVES:
             for expert in experts:
-                if (expert.works(day.weekday(), half) and (expert.id, day, half) not in held
-                        and not any(a.covers(day, half) for a in away[expert.id])):
+                if (
+                    expert.works(day.weekday(), half)
+                    and (expert.id, day, half) not in held
+                    and not any(a.covers(day, half) for a in away[expert.id])
+                ):
                     result.append((expert, day, half))
                     if len(result) >= limit:
                         return result
@@ -135,12 +169,29 @@ def move_booking(booking: Booking, *, expert: Expert, day: date, half: str, acto
     booking.sequence += 1
     booking.updated_at = now
     db.session.flush()  # the partial unique index is the last guard against a race (IntegrityError)
-    audit.record(actor, "booking.move", booking, now=now, before=before,
-                 after=audit.snapshot(booking, *_BOOKING_FIELDS),
-                 member_id=booking.request.member_id, expert_id=expert.id, request_id=booking.request_id)
-    _tell(booking, "booking.moved", lambda user: translate_for(
-        user, "La demi-journée « %(title)s » est déplacée au %(slots)s.",
-        title=booking.request.title, slots=slots_text(user, [booking])), experts=(old_expert, expert), now=now)
+    audit.record(
+        actor,
+        "booking.move",
+        booking,
+        now=now,
+        before=before,
+        after=audit.snapshot(booking, *_BOOKING_FIELDS),
+        member_id=booking.request.member_id,
+        expert_id=expert.id,
+        request_id=booking.request_id,
+    )
+    _tell(
+        booking,
+        "booking.moved",
+        lambda user: translate_for(
+            user,
+            "La demi-journée « %(title)s » est déplacée au %(slots)s.",
+            title=booking.request.title,
+            slots=slots_text(user, [booking]),
+        ),
+        experts=(old_expert, expert),
+        now=now,
+    )
     return booking
 
 
@@ -160,24 +211,52 @@ def cancel_booking(booking: Booking, *, reason: str, actor, now: datetime) -> Bo
         # The request now misses a half-day: the next run books it again.
         req.status = RequestStatus.APPROVED
         req.updated_at = now
-    audit.record(actor, "booking.cancel", booking, now=now, before=before,
-                 after={**audit.snapshot(booking, *_BOOKING_FIELDS), "request_status": req.status,
-                        "reason": booking.note},
-                 member_id=req.member_id, expert_id=booking.expert_id, request_id=req.id)
-    _tell(booking, "booking.cancelled", lambda user: translate_for(
-        user, "La demi-journée « %(title)s » du %(slots)s est annulée.",
-        title=req.title, slots=slots_text(user, [booking])), experts=(booking.expert,), now=now)
+    audit.record(
+        actor,
+        "booking.cancel",
+        booking,
+        now=now,
+        before=before,
+        after={**audit.snapshot(booking, *_BOOKING_FIELDS), "request_status": req.status, "reason": booking.note},
+        member_id=req.member_id,
+        expert_id=booking.expert_id,
+        request_id=req.id,
+    )
+    _tell(
+        booking,
+        "booking.cancelled",
+        lambda user: translate_for(
+            user,
+            "La demi-journée « %(title)s » du %(slots)s est annulée.",
+            title=req.title,
+            slots=slots_text(user, [booking]),
+        ),
+        experts=(booking.expert,),
+        now=now,
+    )
     return booking
 
 
 def _tell(booking: Booking, kind: str, message_for, *, experts, now: datetime) -> None:
     """Tell the member's users and the experts concerned; `message_for(user)` is in the user's language."""
     req = booking.request
-    users = list(db.session.scalars(select(User).where(
-        User.member_id == req.member_id, User.role == UserRole.MEMBER, User.active.is_(True))))
+    users = list(
+        db.session.scalars(
+            select(User).where(User.member_id == req.member_id, User.role == UserRole.MEMBER, User.active.is_(True))
+        )
+    )
     users += [e.user for e in dict.fromkeys(experts) if e is not None and e.user is not None and e.user.active]
     for user in users:
-        link = (page_link("requests.detail", "requests.index", request_id=req.id) if user.role == UserRole.MEMBER
-                else page_link("agenda.assignments", "agenda.index"))
-        notify(user, kind, message_for(user), now=now, link=link,
-               mail_subject=translate_for(user, "Changement dans le planning"))
+        link = (
+            page_link("requests.detail", "requests.index", request_id=req.id)
+            if user.role == UserRole.MEMBER
+            else page_link("agenda.assignments", "agenda.index")
+        )
+        notify(
+            user,
+            kind,
+            message_for(user),
+            now=now,
+            link=link,
+            mail_subject=translate_for(user, "Changement dans le planning"),
+        )

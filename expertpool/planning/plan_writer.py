@@ -65,18 +65,28 @@ class Outcome:
                 demand[req.member] += req.half_days
             for member in seg.problem.members:
                 after = member.used + proposed[member.id]
-                members.append({
-                    "member_id": db_id(member.id), "period": seg.period.name if seg.period else "",
-                    "quota": member.quota, "used": member.used, "proposed": proposed[member.id],
-                    "demand": demand[member.id], "unserved": demand[member.id] - proposed[member.id],
-                    "level_after": round(after / member.quota, 4) if member.quota else None,
-                })
+                members.append(
+                    {
+                        "member_id": db_id(member.id),
+                        "period": seg.period.name if seg.period else "",
+                        "quota": member.quota,
+                        "used": member.used,
+                        "proposed": proposed[member.id],
+                        "demand": demand[member.id],
+                        "unserved": demand[member.id] - proposed[member.id],
+                        "level_after": round(after / member.quota, 4) if member.quota else None,
+                    }
+                )
             for expert in seg.problem.experts:
                 expert_free[expert.id] += len(free_half_days(expert, seg.problem))
             expert_proposed.update(a.expert for a in seg.plan.assignments)
         experts = [
-            {"expert_id": db_id(key), "free": free, "proposed": expert_proposed[key],
-             "load": round(expert_proposed[key] / free, 4) if free else None}
+            {
+                "expert_id": db_id(key),
+                "free": free,
+                "proposed": expert_proposed[key],
+                "load": round(expert_proposed[key] / free, 4) if free else None,
+            }
             for key, free in sorted(expert_free.items(), key=lambda kv: db_id(kv[0]))
         ]
         return {"members": members, "experts": experts}
@@ -85,15 +95,25 @@ class Outcome:
         """The engine's figures: as they are for one period, listed per period for two."""
         if len(self.segments) == 1:
             return plain(self.segments[0].plan.metrics)
-        return {"periods": [
-            {"start": s.start.isoformat(), "end": s.end.isoformat(),
-             "period": s.period.name if s.period else "", "metrics": plain(s.plan.metrics)}
-            for s in self.segments
-        ]}
+        return {
+            "periods": [
+                {
+                    "start": s.start.isoformat(),
+                    "end": s.end.isoformat(),
+                    "period": s.period.name if s.period else "",
+                    "metrics": plain(s.plan.metrics),
+                }
+                for s in self.segments
+            ]
+        }
 
     def metrics(self, duration_s: float) -> dict:
-        return {**self.engine_metrics(), "booked_half_days": self.booked_half_days,
-                "unserved_half_days": self.unserved_half_days, "duration_s": round(duration_s, 3)}
+        return {
+            **self.engine_metrics(),
+            "booked_half_days": self.booked_half_days,
+            "unserved_half_days": self.unserved_half_days,
+            "duration_s": round(duration_s, 3),
+        }
 
 
 def _combined_plan(segments: list[Segment], metrics: dict) -> Plan:
@@ -119,18 +139,26 @@ def conflicting_slots(outcome: Outcome) -> set[tuple[int, date, str]]:
         select(Booking.expert_id, Booking.date, Booking.half).where(
             Booking.status.in_(HOLDING_BOOKING_STATUSES),
             Booking.expert_id.in_({e for e, _d, _h in wanted}),
-            Booking.date >= min(d for _e, d, _h in wanted), Booking.date <= max(d for _e, d, _h in wanted),
+            Booking.date >= min(d for _e, d, _h in wanted),
+            Booking.date <= max(d for _e, d, _h in wanted),
         )
     )
     return wanted & {tuple(row) for row in held}
 
 
-def write_run(outcome: Outcome, *, mode: str, actor, now: datetime, finished_at: datetime,
-              duration_s: float) -> AllocationRun:
+def write_run(
+    outcome: Outcome, *, mode: str, actor, now: datetime, finished_at: datetime, duration_s: float
+) -> AllocationRun:
     run = AllocationRun(
-        mode=mode, status="done", triggered_by_id=getattr(actor, "id", None),
-        horizon_start=outcome.start, horizon_end=outcome.end, started_at=now, finished_at=finished_at,
-        booked_half_days=outcome.booked_half_days, unserved_half_days=outcome.unserved_half_days,
+        mode=mode,
+        status="done",
+        triggered_by_id=getattr(actor, "id", None),
+        horizon_start=outcome.start,
+        horizon_end=outcome.end,
+        started_at=now,
+        finished_at=finished_at,
+        booked_half_days=outcome.booked_half_days,
+        unserved_half_days=outcome.unserved_half_days,
         metrics=outcome.metrics(duration_s),
         # The per-member and per-expert figures ride with the plan (both only read on the run's page),
         # so that lists of runs stay light: they load neither.
@@ -143,9 +171,14 @@ def write_run(outcome: Outcome, *, mode: str, actor, now: datetime, finished_at:
 
 def _add_booking(run: AllocationRun, assignment: Assignment, now: datetime) -> Booking:
     booking = Booking(
-        request_id=db_id(assignment.request), expert_id=db_id(assignment.expert), date=assignment.date,
-        half=assignment.half, status=BookingStatus.PLANNED, allocation_run_id=run.id,
-        created_at=now, updated_at=now,
+        request_id=db_id(assignment.request),
+        expert_id=db_id(assignment.expert),
+        date=assignment.date,
+        half=assignment.half,
+        status=BookingStatus.PLANNED,
+        allocation_run_id=run.id,
+        created_at=now,
+        updated_at=now,
     )
     db.session.add(booking)
     return booking
@@ -174,18 +207,36 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
                 req.unserved_reason, req.unserved_message = item.reason, item.message
             continue
         # New half-days, or a request fully booked by hand (a move) but still "approved".
-        _record_schedule(req, held_before=held_before, booked=held_before + added, unserved=item, run=run,
-                         actor=actor, now=now)
-    audit.record(actor, "allocation.run", run, now=now, after={
-        "mode": RunMode.COMMIT, "horizon_start": run.horizon_start, "horizon_end": run.horizon_end,
-        "booked_half_days": run.booked_half_days, "unserved_half_days": run.unserved_half_days,
-    })
+        _record_schedule(
+            req, held_before=held_before, booked=held_before + added, unserved=item, run=run, actor=actor, now=now
+        )
+    audit.record(
+        actor,
+        "allocation.run",
+        run,
+        now=now,
+        after={
+            "mode": RunMode.COMMIT,
+            "horizon_start": run.horizon_start,
+            "horizon_end": run.horizon_end,
+            "booked_half_days": run.booked_half_days,
+            "unserved_half_days": run.unserved_half_days,
+        },
+    )
     db.session.flush()
     _notify(new_bookings, snapshot, now=now)
 
 
-def _record_schedule(req: InterventionRequest, *, held_before: int, booked: int, unserved: Unserved | None,
-                     run: AllocationRun, actor, now: datetime) -> None:
+def _record_schedule(
+    req: InterventionRequest,
+    *,
+    held_before: int,
+    booked: int,
+    unserved: Unserved | None,
+    run: AllocationRun,
+    actor,
+    now: datetime,
+) -> None:
     """The request's new state (scheduled when fully booked, else approved with the engine's reason)."""
     before = {"status": req.status, "booked": held_before}
     if booked >= req.granted_half_days:
@@ -194,9 +245,16 @@ def _record_schedule(req: InterventionRequest, *, held_before: int, booked: int,
     elif unserved is not None:
         req.unserved_reason, req.unserved_message = unserved.reason, unserved.message
     req.updated_at = now
-    audit.record(actor, "request.schedule", req, now=now, before=before,
-                 after={"status": req.status, "booked": booked, "allocation_run_id": run.id},
-                 member_id=req.member_id, request_id=req.id)
+    audit.record(
+        actor,
+        "request.schedule",
+        req,
+        now=now,
+        before=before,
+        after={"status": req.status, "booked": booked, "allocation_run_id": run.id},
+        member_id=req.member_id,
+        request_id=req.id,
+    )
 
 
 def page_link(endpoint: str, fallback: str, **values) -> str:
@@ -218,9 +276,11 @@ def slots_text(user: User, bookings) -> str:
     """'lundi 18 janvier matin, mardi 19 janvier après-midi…' in the recipient's language."""
     locale = getattr(user, "locale", None) or "fr"
     ordered = sorted(bookings, key=lambda b: (b.date, b.half))
-    parts = [f"{format_date(b.date, format='EEEE d MMMM y', locale=locale)} "
-             f"{translate_for(user, 'matin' if b.half == 'am' else 'après-midi')}"
-             for b in ordered[:MAX_SLOTS_IN_MESSAGE]]
+    parts = [
+        f"{format_date(b.date, format='EEEE d MMMM y', locale=locale)} "
+        f"{translate_for(user, 'matin' if b.half == 'am' else 'après-midi')}"
+        for b in ordered[:MAX_SLOTS_IN_MESSAGE]
+    ]
     if len(ordered) > MAX_SLOTS_IN_MESSAGE:
         parts.append("…")
     return ", ".join(parts)
@@ -232,17 +292,27 @@ def _notify(new_bookings: dict[int, list[Booking]], snapshot: Snapshot, *, now: 
     requests = {r.id: r for r in snapshot.requests if r.id in new_bookings}
     member_ids = {r.member_id for r in requests.values()}
     users_by_member = defaultdict(list)
-    for user in db.session.scalars(select(User).where(
-            User.member_id.in_(member_ids), User.role == UserRole.MEMBER, User.active.is_(True))):
+    for user in db.session.scalars(
+        select(User).where(User.member_id.in_(member_ids), User.role == UserRole.MEMBER, User.active.is_(True))
+    ):
         users_by_member[user.member_id].append(user)
     for request_id, bookings in new_bookings.items():
         req = requests[request_id]
         link = page_link("requests.detail", "requests.index", request_id=req.id)
         for user in users_by_member.get(req.member_id, ()):
-            notify(user, "request.scheduled", translate_for(
-                user, "Vos demi-journées sont planifiées pour « %(title)s » : %(slots)s.",
-                title=req.title, slots=slots_text(user, bookings)),
-                now=now, link=link, mail_subject=translate_for(user, "Vos demi-journées sont planifiées"))
+            notify(
+                user,
+                "request.scheduled",
+                translate_for(
+                    user,
+                    "Vos demi-journées sont planifiées pour « %(title)s » : %(slots)s.",
+                    title=req.title,
+                    slots=slots_text(user, bookings),
+                ),
+                now=now,
+                link=link,
+                mail_subject=translate_for(user, "Vos demi-journées sont planifiées"),
+            )
     experts = {e.id: e for e in snapshot.experts}
     by_expert: dict[int, list[Booking]] = defaultdict(list)
     for bookings in new_bookings.values():
@@ -253,14 +323,21 @@ def _notify(new_bookings: dict[int, list[Booking]], snapshot: Snapshot, *, now: 
         user = experts[expert_id].user if expert_id in experts else None
         if user is None or not user.active:
             continue
-        notify(user, "booking.assigned", translate_for(
-            user, "De nouvelles demi-journées sont inscrites à votre agenda : %(slots)s.",
-            slots=slots_text(user, bookings)),
-            now=now, link=link, mail_subject=translate_for(user, "Nouvelles interventions planifiées"))
+        notify(
+            user,
+            "booking.assigned",
+            translate_for(
+                user,
+                "De nouvelles demi-journées sont inscrites à votre agenda : %(slots)s.",
+                slots=slots_text(user, bookings),
+            ),
+            now=now,
+            link=link,
+            mail_subject=translate_for(user, "Nouvelles interventions planifiées"),
+        )
 
 
 def request_ids_in(run: AllocationRun) -> set[int]:
     plan = run.plan or {}
     keys = {a["request"] for a in plan.get("assignments", ())} | {u["request"] for u in plan.get("unserved", ())}
     return {db_id(k) for k in keys}
-

@@ -60,8 +60,9 @@ def next_working_day(now: datetime, region: str) -> date:
     return day
 
 
-def horizon(now: datetime, settings: PoolSettings, start: date | None = None,
-            weeks: int | None = None) -> tuple[date, date]:
+def horizon(
+    now: datetime, settings: PoolSettings, start: date | None = None, weeks: int | None = None
+) -> tuple[date, date]:
     start = start or next_working_day(now, settings.holidays_region)
     weeks = weeks or settings.horizon_weeks
     return start, start + timedelta(days=7 * weeks - 1)
@@ -81,10 +82,13 @@ class Segment:
 
 def split_by_period(start: date, end: date) -> list[Segment]:
     """The horizon cut at quota-period boundaries (at 1 January when no period is defined)."""
-    periods = list(db.session.scalars(
-        select(QuotaPeriod).where(QuotaPeriod.start_date <= end, QuotaPeriod.end_date >= start)
-        .order_by(QuotaPeriod.start_date)
-    ))
+    periods = list(
+        db.session.scalars(
+            select(QuotaPeriod)
+            .where(QuotaPeriod.start_date <= end, QuotaPeriod.end_date >= start)
+            .order_by(QuotaPeriod.start_date)
+        )
+    )
     segments = []
     day = start
     while day <= end:
@@ -104,11 +108,14 @@ class Snapshot:
 
     def __init__(self, start: date, end: date, region: str):
         self.start, self.end, self.region = start, end, region
-        self.experts: list[Expert] = list(db.session.scalars(
-            select(Expert).where(Expert.active.is_(True))
-            .options(selectinload(Expert.roles), selectinload(Expert.skills), selectinload(Expert.user))
-            .order_by(Expert.id)
-        ))
+        self.experts: list[Expert] = list(
+            db.session.scalars(
+                select(Expert)
+                .where(Expert.active.is_(True))
+                .options(selectinload(Expert.roles), selectinload(Expert.skills), selectinload(Expert.user))
+                .order_by(Expert.id)
+            )
+        )
         self.unavailabilities: dict[int, list[Unavailability]] = defaultdict(list)
         for away in db.session.scalars(
             select(Unavailability).where(Unavailability.start_date <= end, Unavailability.end_date >= start)
@@ -117,37 +124,52 @@ class Snapshot:
         # Every half-day held by a planned or delivered booking: never given again, never moved.
         self.held: dict[int, set[tuple[date, str]]] = defaultdict(set)
         for expert_id, day, half in db.session.execute(
-            select(Booking.expert_id, Booking.date, Booking.half)
-            .where(Booking.status.in_(HOLDING_BOOKING_STATUSES), Booking.date >= start, Booking.date <= end)
+            select(Booking.expert_id, Booking.date, Booking.half).where(
+                Booking.status.in_(HOLDING_BOOKING_STATUSES), Booking.date >= start, Booking.date <= end
+            )
         ):
             self.held[expert_id].add((day, half))
-        self.requests: list[InterventionRequest] = list(db.session.scalars(
-            select(InterventionRequest).where(InterventionRequest.status.in_(SCHEDULABLE_STATUSES))
-            .options(selectinload(InterventionRequest.role), selectinload(InterventionRequest.skills))
-            .order_by(InterventionRequest.id)
-        ))
+        self.requests: list[InterventionRequest] = list(
+            db.session.scalars(
+                select(InterventionRequest)
+                .where(InterventionRequest.status.in_(SCHEDULABLE_STATUSES))
+                .options(selectinload(InterventionRequest.role), selectinload(InterventionRequest.skills))
+                .order_by(InterventionRequest.id)
+            )
+        )
         request_ids = [r.id for r in self.requests]
         self.member_of = {r.id: r.member_id for r in self.requests}
         self.held_per_request: Counter = Counter()
         if request_ids:
-            self.held_per_request.update(dict(db.session.execute(
-                select(Booking.request_id, func.count(Booking.id))
-                .where(Booking.request_id.in_(request_ids), Booking.status.in_(HOLDING_BOOKING_STATUSES))
-                .group_by(Booking.request_id)
-            ).all()))
+            self.held_per_request.update(
+                dict(
+                    db.session.execute(
+                        select(Booking.request_id, func.count(Booking.id))
+                        .where(Booking.request_id.in_(request_ids), Booking.status.in_(HOLDING_BOOKING_STATUSES))
+                        .group_by(Booking.request_id)
+                    ).all()
+                )
+            )
         self.member_ids = sorted({r.member_id for r in self.requests})
         # The EPCI of each asking commune: whose envelope it may draw on once its own quota is used.
-        self.parent_of: dict[int, int] = dict(db.session.execute(
-            select(Member.id, Member.parent_id).where(Member.id.in_(self.member_ids), Member.parent_id.is_not(None))
-        ).all()) if self.member_ids else {}
+        self.parent_of: dict[int, int] = (
+            dict(
+                db.session.execute(
+                    select(Member.id, Member.parent_id).where(
+                        Member.id.in_(self.member_ids), Member.parent_id.is_not(None)
+                    )
+                ).all()
+            )
+            if self.member_ids
+            else {}
+        )
         # Continuity: the experts who served each member before, the most recent first.
         self.previous_experts: dict[int, list[int]] = defaultdict(list)
         if self.member_ids:
             for member_id, expert_id, _last in db.session.execute(
                 select(InterventionRequest.member_id, Booking.expert_id, func.max(Booking.date))
                 .join(Booking, Booking.request_id == InterventionRequest.id)
-                .where(InterventionRequest.member_id.in_(self.member_ids),
-                       Booking.status.in_(HOLDING_BOOKING_STATUSES))
+                .where(InterventionRequest.member_id.in_(self.member_ids), Booking.status.in_(HOLDING_BOOKING_STATUSES))
                 .group_by(InterventionRequest.member_id, Booking.expert_id)
                 .order_by(func.max(Booking.date).desc(), Booking.expert_id)
             ):
@@ -180,8 +202,12 @@ def _engine_expert(expert: Expert, seg: Segment, snapshot: Snapshot) -> EngineEx
     )
     booked = frozenset((d, h) for d, h in snapshot.held.get(expert.id, ()) if seg.start <= d <= seg.end)
     return EngineExpert(
-        id=expert_key(expert.id), roles=frozenset(r.code for r in expert.roles),
-        skills=frozenset(s.name for s in expert.skills), week=week, unavailable=unavailable, booked=booked,
+        id=expert_key(expert.id),
+        roles=frozenset(r.code for r in expert.roles),
+        skills=frozenset(s.name for s in expert.skills),
+        week=week,
+        unavailable=unavailable,
+        booked=booked,
     )
 
 
@@ -202,8 +228,9 @@ def envelope_shares(needs: dict[int, int], remaining: int) -> dict[int, int]:
     return shares
 
 
-def drawing_rights(member_ids: list[int], balances_: dict[int, Balance], demand: Counter,
-                   parent_of: dict[int, int]) -> dict[int, int]:
+def drawing_rights(
+    member_ids: list[int], balances_: dict[int, Balance], demand: Counter, parent_of: dict[int, int]
+) -> dict[int, int]:
     """{member db id: the quota given to the engine}: its own total plus its share of its EPCI's envelope.
 
     A commune draws on its own quota first, then on the envelope it shares with its sibling communes.
@@ -251,12 +278,20 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
             # never past the deadline: a deadline already passed is for the engine to explain.
             earliest = max(req.earliest, seg.start) if req.deadline >= seg.start else req.earliest
             preferred = req.preferred_expert_id if req.preferred_expert_id in active else None
-            requests.append(EngineRequest(
-                id=request_key(req.id), member=member_key(req.member_id), role=req.role.code,
-                skills=frozenset(s.name for s in req.skills), half_days=half_days, earliest=earliest,
-                deadline=req.deadline, urgency=req.urgency,
-                preferred_expert=expert_key(preferred) if preferred else None, submitted_at=req.submitted_at,
-            ))
+            requests.append(
+                EngineRequest(
+                    id=request_key(req.id),
+                    member=member_key(req.member_id),
+                    role=req.role.code,
+                    skills=frozenset(s.name for s in req.skills),
+                    half_days=half_days,
+                    earliest=earliest,
+                    deadline=req.deadline,
+                    urgency=req.urgency,
+                    preferred_expert=expert_key(preferred) if preferred else None,
+                    submitted_at=req.submitted_at,
+                )
+            )
         member_ids = sorted({db_id(r.member) for r in requests})
         seg.balances = balances(member_ids, seg.period) if member_ids else {}
         demand: Counter = Counter()
@@ -268,18 +303,23 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
             balance = seg.balances[member_id]
             # The most recent first: this run's earlier period, then the bookings in the database.
             previous = [*reversed(served_by[member_id]), *snapshot.previous_experts.get(member_id, ())]
-            members.append(EngineMember(
-                id=member_key(member_id), quota=quotas[member_id], used=balance.used,
-                previous_experts=tuple(dict.fromkeys(expert_key(e) for e in previous if e in active)),
-            ))
+            members.append(
+                EngineMember(
+                    id=member_key(member_id),
+                    quota=quotas[member_id],
+                    used=balance.used,
+                    previous_experts=tuple(dict.fromkeys(expert_key(e) for e in previous if e in active)),
+                )
+            )
         seg.problem = Problem(
-            horizon_start=seg.start, horizon_end=seg.end,
+            horizon_start=seg.start,
+            horizon_end=seg.end,
             holidays=frozenset(public_holidays(snapshot.region, seg.start, seg.end)),
             experts=tuple(_engine_expert(e, seg, snapshot) for e in snapshot.experts),
-            members=tuple(members), requests=tuple(requests),
+            members=tuple(members),
+            requests=tuple(requests),
         )
         seg.plan = solve_one(seg.problem)
         for a in seg.plan.assignments:
             given[db_id(a.request)] += 1
             served_by[snapshot.member_of[db_id(a.request)]].append(db_id(a.expert))
-

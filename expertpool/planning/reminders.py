@@ -29,12 +29,17 @@ def send_day_before_reminders(*, now: datetime) -> int | None:
     claim = try_claim(reminder_key(tomorrow), JOB, now=now)
     if claim is None:
         return None
-    bookings = list(db.session.scalars(
-        select(Booking).where(Booking.date == tomorrow, Booking.status == BookingStatus.PLANNED)
-        .options(joinedload(Booking.request).joinedload(InterventionRequest.member),
-                 joinedload(Booking.expert).joinedload(Expert.user))
-        .order_by(Booking.request_id, Booking.half)
-    ))
+    bookings = list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.date == tomorrow, Booking.status == BookingStatus.PLANNED)
+            .options(
+                joinedload(Booking.request).joinedload(InterventionRequest.member),
+                joinedload(Booking.expert).joinedload(Expert.user),
+            )
+            .order_by(Booking.request_id, Booking.half)
+        )
+    )
     by_request: dict[int, list[Booking]] = defaultdict(list)
     by_expert: dict[int, list[Booking]] = defaultdict(list)
     for booking in bookings:
@@ -43,9 +48,11 @@ def send_day_before_reminders(*, now: datetime) -> int | None:
     member_ids = {b.request.member_id for b in bookings}
     users_by_member = defaultdict(list)
     if member_ids:
-        for user in db.session.scalars(select(User).where(
-                User.member_id.in_(member_ids), User.role == UserRole.MEMBER, User.active.is_(True))
-                .options(selectinload(User.member))):
+        for user in db.session.scalars(
+            select(User)
+            .where(User.member_id.in_(member_ids), User.role == UserRole.MEMBER, User.active.is_(True))
+            .options(selectinload(User.member))
+        ):
             users_by_member[user.member_id].append(user)
     sent = 0
     for request_bookings in by_request.values():
@@ -53,10 +60,21 @@ def send_day_before_reminders(*, now: datetime) -> int | None:
         link = page_link("requests.detail", "requests.index", request_id=req.id)
         experts = ", ".join(dict.fromkeys(b.expert.display_name for b in request_bookings))
         for user in users_by_member.get(req.member_id, ()):
-            text = translate_for(user, "Rappel : %(expert)s intervient demain pour « %(title)s » (%(slots)s).",
-                                 expert=experts, title=req.title, slots=slots_text(user, request_bookings))
-            notify(user, "booking.reminder", text, now=now, link=link,
-                   mail_subject=translate_for(user, "Rappel : intervention demain"))
+            text = translate_for(
+                user,
+                "Rappel : %(expert)s intervient demain pour « %(title)s » (%(slots)s).",
+                expert=experts,
+                title=req.title,
+                slots=slots_text(user, request_bookings),
+            )
+            notify(
+                user,
+                "booking.reminder",
+                text,
+                now=now,
+                link=link,
+                mail_subject=translate_for(user, "Rappel : intervention demain"),
+            )
             sent += 1
     link = page_link("agenda.assignments", "agenda.index")
     for expert_bookings in by_expert.values():
@@ -64,10 +82,20 @@ def send_day_before_reminders(*, now: datetime) -> int | None:
         if user is None or not user.active:
             continue
         places = ", ".join(dict.fromkeys(b.request.member.name for b in expert_bookings))
-        text = translate_for(user, "Rappel : demain, %(slots)s chez %(members)s.",
-                             slots=slots_text(user, expert_bookings), members=places)
-        notify(user, "booking.reminder", text, now=now, link=link,
-               mail_subject=translate_for(user, "Rappel : intervention demain"))
+        text = translate_for(
+            user,
+            "Rappel : demain, %(slots)s chez %(members)s.",
+            slots=slots_text(user, expert_bookings),
+            members=places,
+        )
+        notify(
+            user,
+            "booking.reminder",
+            text,
+            now=now,
+            link=link,
+            mail_subject=translate_for(user, "Rappel : intervention demain"),
+        )
         sent += 1
     finish(claim, now=now, detail=f"{len(bookings)} bookings, {sent} notifications")
     return sent

@@ -40,8 +40,9 @@ def solve_horizon(*, now: datetime, horizon_start: date | None = None, weeks: in
     return Outcome(start, end, segments, snapshot)
 
 
-def run_allocation(*, actor, now: datetime, mode: str = RunMode.PREVIEW, horizon_start: date | None = None,
-                   weeks: int | None = None) -> AllocationRun:
+def run_allocation(
+    *, actor, now: datetime, mode: str = RunMode.PREVIEW, horizon_start: date | None = None, weeks: int | None = None
+) -> AllocationRun:
     """Run the allocation once and return its (committed) AllocationRun row.
 
     preview: writes only the run row (the plan, for the coordinator to look at). commit: writes the
@@ -92,8 +93,9 @@ def _run(*, actor, now: datetime, mode: str, horizon_start: date | None, weeks: 
         if plan_writer.conflicting_slots(outcome):
             raise AllocationBusy(_("Le planning a changé pendant le calcul : relancez la planification."))
     duration = time.perf_counter() - clock
-    run = plan_writer.write_run(outcome, mode=mode, actor=actor, now=now,
-                                finished_at=now + timedelta(seconds=duration), duration_s=duration)
+    run = plan_writer.write_run(
+        outcome, mode=mode, actor=actor, now=now, finished_at=now + timedelta(seconds=duration), duration_s=duration
+    )
     if mode == RunMode.COMMIT:
         plan_writer.write_commit(outcome, run, actor=actor, now=now)
     return run

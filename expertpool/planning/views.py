@@ -63,17 +63,26 @@ def _index_page(form: PreviewForm, status: int = 200):
     settings = PoolSettings.load(db.session)
     start, end = horizon(now, settings)
     to_reschedule = db.session.scalars(
-        select(Booking).where(needs_moving(), Booking.status == BookingStatus.PLANNED)
+        select(Booking)
+        .where(needs_moving(), Booking.status == BookingStatus.PLANNED)
         .options(joinedload(Booking.request).joinedload(InterventionRequest.member), joinedload(Booking.expert))
-        .order_by(Booking.date, Booking.half).limit(100)
+        .order_by(Booking.date, Booking.half)
+        .limit(100)
     ).all()
     recent = db.session.scalars(_runs().order_by(AllocationRun.id.desc()).limit(5)).all()
     next_run = allocation_trigger(settings.scheduler_cron).get_next_fire_time(None, now.astimezone(PARIS))
     return render_template(
-        "planning/index.html", form=form, horizon_start=start, horizon_end=end, settings=settings, next_run=next_run,
+        "planning/index.html",
+        form=form,
+        horizon_start=start,
+        horizon_end=end,
+        settings=settings,
+        next_run=next_run,
         cron_text=describe_cron(settings.scheduler_cron),
-        latest_preview=_latest(RunMode.PREVIEW), latest_commit=_latest(RunMode.COMMIT),
-        to_reschedule=to_reschedule, recent=recent,
+        latest_preview=_latest(RunMode.PREVIEW),
+        latest_commit=_latest(RunMode.COMMIT),
+        to_reschedule=to_reschedule,
+        recent=recent,
     ), status
 
 
@@ -114,8 +123,13 @@ def commit():
         flash(str(exc), "warning")
         return redirect(url_for(".run_detail", run_id=previewed.id) if previewed else url_for(".index"))
     if previewed is not None and _slots(previewed) != _slots(run):
-        flash(_("Les données ont changé depuis l'aperçu : le plan a été recalculé au moment de la validation. "
-                "Voici les chiffres validés."), "warning")
+        flash(
+            _(
+                "Les données ont changé depuis l'aperçu : le plan a été recalculé au moment de la validation. "
+                "Voici les chiffres validés."
+            ),
+            "warning",
+        )
     else:
         flash(_("Plan validé (réservé : %(booked)s).", booked=days_label(run.booked_half_days)), "success")
     return redirect(url_for(".run_detail", run_id=run.id))
@@ -132,15 +146,25 @@ def run_detail(run_id: int):
     metrics = run.metrics or {}
     # Lowest level first: the members the run could help least are the ones to look at.
     summary = (run.plan or {}).get("summary", {})
-    member_rows = sorted(summary.get("members", []),
-                         key=lambda row: (row["level_after"] is None, row["level_after"] or 0))
+    member_rows = sorted(
+        summary.get("members", []), key=lambda row: (row["level_after"] is None, row["level_after"] or 0)
+    )
     expert_rows = summary.get("experts", [])
     member_names = _names(Member, Member.name, {row["member_id"] for row in member_rows})
     expert_names = _names(Expert, Expert.display_name, {row["expert_id"] for row in expert_rows})
     request_ids = request_ids_in(run)
-    requests = {r.id: r for r in db.session.scalars(
-        select(InterventionRequest).where(InterventionRequest.id.in_(request_ids))
-        .options(joinedload(InterventionRequest.member)))} if request_ids else {}
+    requests = (
+        {
+            r.id: r
+            for r in db.session.scalars(
+                select(InterventionRequest)
+                .where(InterventionRequest.id.in_(request_ids))
+                .options(joinedload(InterventionRequest.member))
+            )
+        }
+        if request_ids
+        else {}
+    )
     per_request = {}
     for a in (run.plan or {}).get("assignments", ()):
         day = date.fromisoformat(a["date"])
@@ -148,15 +172,29 @@ def run_detail(run_id: int):
         entry["count"] += 1
         entry["experts"].add(db_id(a["expert"]))
         entry["first"], entry["last"] = min(entry["first"], day), max(entry["last"], day)
-    expert_names.update(_names(Expert, Expert.display_name,
-                               {e for entry in per_request.values() for e in entry["experts"]} - set(expert_names)))
+    expert_names.update(
+        _names(
+            Expert,
+            Expert.display_name,
+            {e for entry in per_request.values() for e in entry["experts"]} - set(expert_names),
+        )
+    )
     unserved = [(requests.get(db_id(u["request"])), u) for u in (run.plan or {}).get("unserved", ())]
     latest_preview = _latest(RunMode.PREVIEW)
-    can_commit = (run.mode == RunMode.PREVIEW and latest_preview is not None and latest_preview.id == run.id)
+    can_commit = run.mode == RunMode.PREVIEW and latest_preview is not None and latest_preview.id == run.id
     return render_template(
-        "planning/run.html", run=run, metrics=metrics, member_rows=member_rows, expert_rows=expert_rows,
-        member_names=member_names, expert_names=expert_names, requests=requests, per_request=per_request,
-        unserved=unserved, can_commit=can_commit, commit_form=CommitForm(preview_id=run.id),
+        "planning/run.html",
+        run=run,
+        metrics=metrics,
+        member_rows=member_rows,
+        expert_rows=expert_rows,
+        member_names=member_names,
+        expert_names=expert_names,
+        requests=requests,
+        per_request=per_request,
+        unserved=unserved,
+        can_commit=can_commit,
+        commit_form=CommitForm(preview_id=run.id),
         periods=metrics.get("periods", []),
     )
 
@@ -170,8 +208,9 @@ def _names(model, column, ids) -> dict[int, str]:
 @bp.route("/historique")
 @staff_required
 def history():
-    page = db.paginate(_runs().order_by(AllocationRun.id.desc()), page=requested_page(request.args),
-                       per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        _runs().order_by(AllocationRun.id.desc()), page=requested_page(request.args), per_page=PER_PAGE, error_out=False
+    )
     return render_template("planning/history.html", page=page)
 
 
@@ -180,26 +219,35 @@ def history():
 def bookings():
     run_id = request.args.get("passage", type=int)
     only_flagged = request.args.get("a_deplacer") == "1"
-    query = (select(Booking).where(Booking.status == BookingStatus.PLANNED, Booking.date > today_paris(now_utc()))
-             .options(joinedload(Booking.request).joinedload(InterventionRequest.member), joinedload(Booking.expert))
-             .order_by(Booking.date, Booking.half, Booking.expert_id))
+    query = (
+        select(Booking)
+        .where(Booking.status == BookingStatus.PLANNED, Booking.date > today_paris(now_utc()))
+        .options(joinedload(Booking.request).joinedload(InterventionRequest.member), joinedload(Booking.expert))
+        .order_by(Booking.date, Booking.half, Booking.expert_id)
+    )
     if run_id:
         query = query.where(Booking.allocation_run_id == run_id)
     if only_flagged:
         query = query.where(needs_moving())
     page = db.paginate(query, page=requested_page(request.args), per_page=PER_PAGE, error_out=False)
     filters = {k: v for k, v in (("passage", run_id), ("a_deplacer", "1" if only_flagged else None)) if v}
-    return render_template("planning/bookings.html", page=page, filters=filters, run_id=run_id,
-                           only_flagged=only_flagged)
+    return render_template(
+        "planning/bookings.html", page=page, filters=filters, run_id=run_id, only_flagged=only_flagged
+    )
 
 
 def _booking_or_404(booking_id: int) -> Booking:
     booking = db.session.scalar(
-        select(Booking).where(Booking.id == booking_id).options(
-            joinedload(Booking.request).options(joinedload(InterventionRequest.member),
-                                                joinedload(InterventionRequest.role),
-                                                selectinload(InterventionRequest.skills)),
-            joinedload(Booking.expert))
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .options(
+            joinedload(Booking.request).options(
+                joinedload(InterventionRequest.member),
+                joinedload(InterventionRequest.role),
+                selectinload(InterventionRequest.skills),
+            ),
+            joinedload(Booking.expert),
+        )
     )
     return booking or abort(404)
 
@@ -208,9 +256,12 @@ def _eligible_experts(booking: Booking) -> list[Expert]:
     """Active experts with the request's role and skills (the current one first)."""
     req = booking.request
     needed = {s.id for s in req.skills}
-    experts = db.session.scalars(select(Expert).where(Expert.active.is_(True))
-                                 .options(selectinload(Expert.roles), selectinload(Expert.skills))
-                                 .order_by(Expert.display_name)).all()
+    experts = db.session.scalars(
+        select(Expert)
+        .where(Expert.active.is_(True))
+        .options(selectinload(Expert.roles), selectinload(Expert.skills))
+        .order_by(Expert.display_name)
+    ).all()
     eligible = [e for e in experts if req.role_id in {r.id for r in e.roles} and needed <= {s.id for s in e.skills}]
     if booking.expert not in eligible:
         eligible.insert(0, booking.expert)
@@ -221,11 +272,21 @@ def _booking_page(booking: Booking, move_form: MoveForm, cancel_form: CancelForm
     changeable = moves.can_be_changed(booking, today_paris(now_utc()))
     suggestions = moves.free_slots(booking, _eligible_experts(booking), now=now_utc()) if changeable else []
     trail = db.session.scalars(
-        select(AuditLog).where(AuditLog.entity_type == Booking.__tablename__, AuditLog.entity_id == booking.id)
-        .options(joinedload(AuditLog.actor)).order_by(AuditLog.id.desc()).limit(50)
+        select(AuditLog)
+        .where(AuditLog.entity_type == Booking.__tablename__, AuditLog.entity_id == booking.id)
+        .options(joinedload(AuditLog.actor))
+        .order_by(AuditLog.id.desc())
+        .limit(50)
     ).all()
-    return render_template("planning/booking.html", booking=booking, form=move_form, cancel_form=cancel_form,
-                           trail=trail, changeable=changeable, suggestions=suggestions), status
+    return render_template(
+        "planning/booking.html",
+        booking=booking,
+        form=move_form,
+        cancel_form=cancel_form,
+        trail=trail,
+        changeable=changeable,
+        suggestions=suggestions,
+    ), status
 
 
 @bp.route("/reservations/<int:booking_id>/deplacer", methods=["GET", "POST"])
@@ -240,8 +301,9 @@ def move(booking_id: int):
         return _booking_page(booking, form, CancelForm(formdata=None), 400)
     expert = db.session.get(Expert, form.expert.data)
     try:
-        moves.move_booking(booking, expert=expert, day=form.day.data, half=form.half.data, actor=_actor(),
-                           now=now_utc())
+        moves.move_booking(
+            booking, expert=expert, day=form.day.data, half=form.half.data, actor=_actor(), now=now_utc()
+        )
         db.session.commit()
     except moves.MoveRefused as exc:  # refused before any change: nothing to roll back
         getattr(form, "day" if exc.field == "date" else exc.field).errors.append(exc.message)
@@ -271,4 +333,3 @@ def cancel(booking_id: int):
         return _booking_page(booking, move_form, form, 400)
     flash(_("La demi-journée est annulée ; la demande sera replanifiée au prochain passage."), "success")
     return redirect(url_for(".bookings"))
-

@@ -57,13 +57,15 @@ def build_database(url: str, seed: int = 2027, scale: str = "regional") -> dict:
         db.create_all()
         session = db.session
         session.add(PoolSettings(id=1, name="Syndicat numérique de bench", unit_price_cents=UNIT_PRICE_CENTS))
-        period = QuotaPeriod(name="2027", start_date=date(2027, 1, 1), end_date=date(2027, 12, 31),
-                             unit_price_cents=UNIT_PRICE_CENTS)
+        period = QuotaPeriod(
+            name="2027", start_date=date(2027, 1, 1), end_date=date(2027, 12, 31), unit_price_cents=UNIT_PRICE_CENTS
+        )
         session.add(period)
         session.flush()
         roles = {code: Role(code=code, label=ROLE_LABELS.get(code, code)) for code in ROLE_LABELS}
-        skill_names = sorted({s for e in problem.experts for s in e.skills} | {s for r in problem.requests
-                                                                                for s in r.skills})
+        skill_names = sorted(
+            {s for e in problem.experts for s in e.skills} | {s for r in problem.requests for s in r.skills}
+        )
         skills = {name: Skill(name=name) for name in skill_names}
         session.add_all([*roles.values(), *skills.values()])
         session.flush()
@@ -72,24 +74,53 @@ def build_database(url: str, seed: int = 2027, scale: str = "regional") -> dict:
         for index, e in enumerate(problem.experts, start=1):
             mask = sum(week_bit(day, half) for day, halves in e.week.items() for half in halves)
             expert_ids[e.id] = index
-            session.execute(insert(Expert), [{"id": index, "display_name": f"Expert {e.id}", "week_mask": mask,
-                                              "day_rate_cents": rng.randrange(45_000, 95_001, 5_000)}])
-        session.execute(insert(expert_roles), [{"expert_id": expert_ids[e.id], "role_id": roles[r].id}
-                                               for e in problem.experts for r in e.roles])
-        session.execute(insert(expert_skills), [{"expert_id": expert_ids[e.id], "skill_id": skills[s].id}
-                                                for e in problem.experts for s in e.skills])
-        unavailable = [{"expert_id": expert_ids[e.id], "start_date": u.start, "end_date": u.end, "half": u.half}
-                       for e in problem.experts for u in e.unavailable]
+            session.execute(
+                insert(Expert),
+                [
+                    {
+                        "id": index,
+                        "display_name": f"Expert {e.id}",
+                        "week_mask": mask,
+                        "day_rate_cents": rng.randrange(45_000, 95_001, 5_000),
+                    }
+                ],
+            )
+        session.execute(
+            insert(expert_roles),
+            [{"expert_id": expert_ids[e.id], "role_id": roles[r].id} for e in problem.experts for r in e.roles],
+        )
+        session.execute(
+            insert(expert_skills),
+            [{"expert_id": expert_ids[e.id], "skill_id": skills[s].id} for e in problem.experts for s in e.skills],
+        )
+        unavailable = [
+            {"expert_id": expert_ids[e.id], "start_date": u.start, "end_date": u.end, "half": u.half}
+            for e in problem.experts
+            for u in e.unavailable
+        ]
         if unavailable:
             session.execute(insert(Unavailability), unavailable)
 
         member_ids = {m.id: k for k, m in enumerate(problem.members, start=1)}
-        session.execute(insert(Member), [
-            {"id": member_ids[m.id], "name": f"Commune {m.id}", "insee_code": f"{k:05d}",
-             "contribution_cents": m.quota * UNIT_PRICE_CENTS * 8 // 10}
-            for k, m in enumerate(problem.members, start=1)])
-        session.execute(insert(Quota), [{"period_id": period.id, "member_id": member_ids[m.id],
-                                         "entitled_half_days": m.quota} for m in problem.members])
+        session.execute(
+            insert(Member),
+            [
+                {
+                    "id": member_ids[m.id],
+                    "name": f"Commune {m.id}",
+                    "insee_code": f"{k:05d}",
+                    "contribution_cents": m.quota * UNIT_PRICE_CENTS * 8 // 10,
+                }
+                for k, m in enumerate(problem.members, start=1)
+            ],
+        )
+        session.execute(
+            insert(Quota),
+            [
+                {"period_id": period.id, "member_id": member_ids[m.id], "entitled_half_days": m.quota}
+                for m in problem.members
+            ],
+        )
 
         assigned: dict[str, list] = {}
         for a in plan.assignments:
@@ -99,33 +130,70 @@ def build_database(url: str, seed: int = 2027, scale: str = "regional") -> dict:
         for k, r in enumerate(problem.requests, start=1):
             slots = assigned.get(r.id, [])
             done = bool(slots) and r.id not in unserved and max(a.date for a in slots) < TODAY
-            status = (RequestStatus.COMPLETED if done else RequestStatus.SCHEDULED if slots and r.id not in unserved
-                      else RequestStatus.APPROVED)
+            status = (
+                RequestStatus.COMPLETED
+                if done
+                else RequestStatus.SCHEDULED
+                if slots and r.id not in unserved
+                else RequestStatus.APPROVED
+            )
             rated = done and rng.random() < 0.6
             submitted = r.submitted_at or datetime(2027, 1, 1, 8, tzinfo=UTC)
-            request_rows.append({
-                "id": k, "member_id": member_ids[r.member], "title": f"Demande {r.id}", "role_id": roles[r.role].id,
-                "half_days": min(120, r.half_days), "approved_half_days": min(120, r.half_days),
-                "earliest": r.earliest, "deadline": r.deadline, "urgency": r.urgency, "status": status,
-                "submitted_at": submitted, "rating": rng.choice((3, 4, 4, 5, 5)) if rated else None,
-                "rated_at": datetime.combine(TODAY - timedelta(days=rng.randrange(1, 200)), datetime.min.time(),
-                                             tzinfo=UTC) if rated else None,
-            })
+            request_rows.append(
+                {
+                    "id": k,
+                    "member_id": member_ids[r.member],
+                    "title": f"Demande {r.id}",
+                    "role_id": roles[r.role].id,
+                    "half_days": min(120, r.half_days),
+                    "approved_half_days": min(120, r.half_days),
+                    "earliest": r.earliest,
+                    "deadline": r.deadline,
+                    "urgency": r.urgency,
+                    "status": status,
+                    "submitted_at": submitted,
+                    "rating": rng.choice((3, 4, 4, 5, 5)) if rated else None,
+                    "rated_at": datetime.combine(
+                        TODAY - timedelta(days=rng.randrange(1, 200)), datetime.min.time(), tzinfo=UTC
+                    )
+                    if rated
+                    else None,
+                }
+            )
             for a in slots:
                 past = a.date < TODAY
-                booking_status = (BookingStatus.PLANNED if not past else BookingStatus.NOT_DELIVERED
-                                  if rng.random() < 0.02 else BookingStatus.DELIVERED)
-                booking_rows.append({"request_id": k, "expert_id": expert_ids[a.expert], "date": a.date,
-                                     "half": a.half, "status": booking_status})
+                booking_status = (
+                    BookingStatus.PLANNED
+                    if not past
+                    else BookingStatus.NOT_DELIVERED
+                    if rng.random() < 0.02
+                    else BookingStatus.DELIVERED
+                )
+                booking_rows.append(
+                    {
+                        "request_id": k,
+                        "expert_id": expert_ids[a.expert],
+                        "date": a.date,
+                        "half": a.half,
+                        "status": booking_status,
+                    }
+                )
         session.execute(insert(InterventionRequest), request_rows)
         session.execute(insert(Booking), booking_rows)
         session.add(User(email="coordination@bench.example", name="Coordination", role=UserRole.COORDINATOR))
         session.commit()
-        counts = {"members": len(problem.members), "experts": len(problem.experts),
-                  "requests": len(request_rows), "bookings": len(booking_rows)}
+        counts = {
+            "members": len(problem.members),
+            "experts": len(problem.experts),
+            "requests": len(request_rows),
+            "bookings": len(booking_rows),
+        }
         db.engine.dispose()
-    return {**counts, "generate_and_solve_seconds": round(solved, 2),
-            "build_seconds": round(time.perf_counter() - started, 2)}
+    return {
+        **counts,
+        "generate_and_solve_seconds": round(solved, 2),
+        "build_seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 def time_dashboard(url: str, repeats: int = 3) -> dict:
@@ -143,9 +211,11 @@ def time_dashboard(url: str, repeats: int = 3) -> dict:
             flask_session["_fresh"] = True
         engine = db.engine
     results = {}
-    for name, path in (("dashboard", f"/rapports/?period={period_id}"),
-                       ("dashboard_sorted_page_5", f"/rapports/?period={period_id}&sort=level&dir=desc&page=5"),
-                       ("savings", f"/rapports/economies?period={period_id}")):
+    for name, path in (
+        ("dashboard", f"/rapports/?period={period_id}"),
+        ("dashboard_sorted_page_5", f"/rapports/?period={period_id}&sort=level&dir=desc&page=5"),
+        ("savings", f"/rapports/economies?period={period_id}"),
+    ):
         statements: list[str] = []
 
         def count(*_args, _statements=statements):
@@ -164,9 +234,12 @@ def time_dashboard(url: str, repeats: int = 3) -> dict:
             cpu.append(time.process_time() - started_cpu)
             event.remove(engine, "before_cursor_execute", count)
             assert response.status_code == 200
-        results[name] = {"best_seconds": round(min(timings), 3), "best_cpu_seconds": round(min(cpu), 3),
-                         "queries": len(statements),
-                         "bytes": len(response.data)}
+        results[name] = {
+            "best_seconds": round(min(timings), 3),
+            "best_cpu_seconds": round(min(cpu), 3),
+            "queries": len(statements),
+            "bytes": len(response.data),
+        }
     with app.app_context():
         db.engine.dispose()
     return results
@@ -178,11 +251,15 @@ def bench_dashboard(seed: int = 2027, repeats: int = 3, scale: str = "regional")
         url = "sqlite:///" + str(Path(folder) / "bench.sqlite3")
         built = build_database(url, seed, scale)
         timed = time_dashboard(url, repeats)
-    return {"scale": scale, "seed": seed, **built, **timed,
-            "dashboard_seconds": timed["dashboard"]["best_seconds"],
-            "dashboard_cpu_seconds": timed["dashboard"]["best_cpu_seconds"],
-            "dashboard_queries": timed["dashboard"]["queries"]}
-
+    return {
+        "scale": scale,
+        "seed": seed,
+        **built,
+        **timed,
+        "dashboard_seconds": timed["dashboard"]["best_seconds"],
+        "dashboard_cpu_seconds": timed["dashboard"]["best_cpu_seconds"],
+        "dashboard_queries": timed["dashboard"]["queries"],
+    }
 
 
 if __name__ == "__main__":

@@ -4,8 +4,14 @@ from flask_babel import gettext as _
 
 from expertpool.i18n import date_short
 
-LEVEL_BAND_LABELS = {"0": "0 %", "0-25": "1–25 %", "25-50": "26–50 %", "50-75": "51–75 %",
-                     "75-100": "76–100 %", "100+": "> 100 %"}
+LEVEL_BAND_LABELS = {
+    "0": "0 %",
+    "0-25": "1–25 %",
+    "25-50": "26–50 %",
+    "50-75": "51–75 %",
+    "75-100": "76–100 %",
+    "100+": "> 100 %",
+}
 
 
 def _days(half_days: int) -> float:
@@ -20,7 +26,10 @@ def dashboard_charts(data, rows) -> dict:
     """One entry per canvas: {"type", "labels", "datasets": [{"label", "data", "color"}], …}."""
     return {
         "consumption": {
-            "type": "bar", "stacked": True, "horizontal": True, "unit": _("jours"),
+            "type": "bar",
+            "stacked": True,
+            "horizontal": True,
+            "unit": _("jours"),
             "labels": [f.name for f in rows],
             "datasets": [
                 {"label": _("Réalisé"), "data": [_days(f.balance.delivered) for f in rows], "color": "delivered"},
@@ -30,27 +39,54 @@ def dashboard_charts(data, rows) -> dict:
             ],
         },
         "utilisation": {
-            "type": "line", "unit": "%", "max": 100,
+            "type": "line",
+            "unit": "%",
+            "max": 100,
             "labels": [date_short(w.label_date) for w in data.utilisation.weeks],
-            "datasets": [{"label": _("Taux d'occupation des experts (%)"),
-                          "data": [_pct(w.rate) for w in data.utilisation.weeks], "color": "delivered"}],
+            "datasets": [
+                {
+                    "label": _("Taux d'occupation des experts (%)"),
+                    "data": [_pct(w.rate) for w in data.utilisation.weeks],
+                    "color": "delivered",
+                }
+            ],
         },
         "backlog": {
-            "type": "bar", "unit": _("jours"),
+            "type": "bar",
+            "unit": _("jours"),
             "labels": [row.role for row in data.backlog],
-            "datasets": [{"label": _("Jours acceptés non planifiés"),
-                          "data": [_days(row.unscheduled) for row in data.backlog], "color": "planned"}],
+            "datasets": [
+                {
+                    "label": _("Jours acceptés non planifiés"),
+                    "data": [_days(row.unscheduled) for row in data.backlog],
+                    "color": "planned",
+                }
+            ],
         },
         "satisfaction": {
-            "type": "bar", "integer": True, "unit": _("évaluations"),
+            "type": "bar",
+            "integer": True,
+            "unit": _("évaluations"),
             "labels": [f"{rating}/5" for rating in range(1, 6)],
-            "datasets": [{"label": _("Nombre d'évaluations"),
-                          "data": [data.satisfaction.counts.get(r, 0) for r in range(1, 6)], "color": "delivered"}],
+            "datasets": [
+                {
+                    "label": _("Nombre d'évaluations"),
+                    "data": [data.satisfaction.counts.get(r, 0) for r in range(1, 6)],
+                    "color": "delivered",
+                }
+            ],
         },
         "fairness": {
-            "type": "bar", "integer": True, "unit": _("membres"),
+            "type": "bar",
+            "integer": True,
+            "unit": _("membres"),
             "labels": [LEVEL_BAND_LABELS[band] for band, _count in data.fairness.bands],
-            "datasets": [{"label": _("Membres par niveau d'utilisation du droit de tirage"),
-                          "data": [count for _band, count in data.fairness.bands], "color": "planned"}],
+            "datasets": [
+                {
+                    "label": _("Membres par niveau d'utilisation du droit de tirage"),
+                    "data": [count for _band, count in data.fairness.bands],
+                    "color": "planned",
+                }
+            ],
         },
     }

@@ -30,8 +30,11 @@ class PeriodForm(FlaskForm):
 
 class ExportForm(PeriodForm):
     dataset = SelectField(_l("Données"), choices=list(DATASETS.items()), default="droits")
-    fmt = SelectField(_l("Format"), choices=[("csv", _l("CSV (Excel, séparateur point-virgule)")),
-                                             ("xlsx", _l("Classeur Excel (XLSX)"))], default="csv")
+    fmt = SelectField(
+        _l("Format"),
+        choices=[("csv", _l("CSV (Excel, séparateur point-virgule)")), ("xlsx", _l("Classeur Excel (XLSX)"))],
+        default="csv",
+    )
     member = SelectField(_l("Membre"), coerce=_optional_int, validate_choice=False)
 
     def set_choices(self, periods, members=()) -> None:
@@ -45,4 +48,3 @@ class ExportForm(PeriodForm):
     def validate_member(self, field) -> None:
         if field.data is not None and field.data not in {value for value, _label in field.choices if value}:
             raise ValidationError(_l("Choisissez un membre de la liste."))
-

@@ -38,6 +38,7 @@ HOLDING = (BookingStatus.PLANNED, BookingStatus.DELIVERED)
 
 # --- periods ---------------------------------------------------------------------------------------
 
+
 def all_periods() -> list[QuotaPeriod]:
     return list(db.session.scalars(select(QuotaPeriod).order_by(QuotaPeriod.start_date.desc())))
 
@@ -62,6 +63,7 @@ def current_period(today: date | None = None) -> QuotaPeriod | None:
 
 
 # --- drawing rights, billing and savings per member -----------------------------------------------
+
 
 def half_day_value(day_rate_cents_sum: int) -> int:
     """Market value of half-days whose experts' day rates add up to `day_rate_cents_sum` (a half-day
@@ -165,8 +167,9 @@ def unit_price_cents() -> int:
 
 def member_figures(period: QuotaPeriod | None, member_ids: list[int] | None = None) -> list[MemberFigures]:
     """Figures of the active members (and of any member holding a quota in the period), by name."""
-    query = (select(Member.id, Member.name, Member.kind, Member.contribution_cents, Member.parent_id)
-             .order_by(Member.name, Member.id))
+    query = select(Member.id, Member.name, Member.kind, Member.contribution_cents, Member.parent_id).order_by(
+        Member.name, Member.id
+    )
     if member_ids is not None:
         query = query.where(Member.id.in_(member_ids))
     elif period is not None:
@@ -183,10 +186,15 @@ def member_figures(period: QuotaPeriod | None, member_ids: list[int] | None = No
     price = unit_price_cents()
     return [
         MemberFigures(
-            member_id=row.id, name=row.name, kind=row.kind, contribution_cents=row.contribution_cents,
-            balance=member_balances[row.id], unit_price_cents=price,
+            member_id=row.id,
+            name=row.name,
+            kind=row.kind,
+            contribution_cents=row.contribution_cents,
+            balance=member_balances[row.id],
+            unit_price_cents=price,
             market_value_cents=half_day_value(values.get(row.id, 0)),
-            parent_envelope=envelopes.get(row.parent_id), envelope=envelopes.get(row.id),
+            parent_envelope=envelopes.get(row.parent_id),
+            envelope=envelopes.get(row.id),
         )
         for row in members
     ]
@@ -200,8 +208,11 @@ def market_values(period: QuotaPeriod | None, member_ids: list[int] | None = Non
         select(InterventionRequest.member_id, func.sum(Expert.day_rate_cents))
         .join(Booking, Booking.request_id == InterventionRequest.id)
         .join(Expert, Expert.id == Booking.expert_id)
-        .where(Booking.status == BookingStatus.DELIVERED,
-               Booking.date >= period.start_date, Booking.date <= period.end_date)
+        .where(
+            Booking.status == BookingStatus.DELIVERED,
+            Booking.date >= period.start_date,
+            Booking.date <= period.end_date,
+        )
         .group_by(InterventionRequest.member_id)
     )
     if member_ids is not None:
@@ -242,6 +253,7 @@ def sort_figures(figures: list[MemberFigures], key: str, descending: bool) -> li
 
 
 # --- fairness --------------------------------------------------------------------------------------
+
 
 def jain_index(values: list[float]) -> float | None:
     """Jain's fairness index (Σx)² / (n·Σx²): 1 when every level is equal, 1/n when one takes all."""
@@ -285,6 +297,7 @@ def _band(level: float) -> str:
 
 
 # --- expert utilisation ----------------------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class UtilisationRow:
@@ -346,15 +359,20 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
     start, end = period.start_date, period.end_date
     # Plain rows, not ORM objects: the calendar tests every half-day of the year for every expert, and
     # instrumented attribute access would make that the slowest part of the dashboard.
-    experts = [_ExpertWeek(*row) for row in db.session.execute(
-        select(Expert.id, Expert.display_name, Expert.week_mask).where(Expert.active.is_(True))
-        .order_by(Expert.display_name, Expert.id))]
+    experts = [
+        _ExpertWeek(*row)
+        for row in db.session.execute(
+            select(Expert.id, Expert.display_name, Expert.week_mask)
+            .where(Expert.active.is_(True))
+            .order_by(Expert.display_name, Expert.id)
+        )
+    ]
     absences: dict[int, _Absences] = defaultdict(_Absences)
     for expert_id, first, last, half in db.session.execute(
-            select(Unavailability.expert_id, Unavailability.start_date, Unavailability.end_date,
-                   Unavailability.half)
-            .join(Expert, Expert.id == Unavailability.expert_id)
-            .where(Expert.active.is_(True), Unavailability.end_date >= start, Unavailability.start_date <= end)):
+        select(Unavailability.expert_id, Unavailability.start_date, Unavailability.end_date, Unavailability.half)
+        .join(Expert, Expert.id == Unavailability.expert_id)
+        .where(Expert.active.is_(True), Unavailability.end_date >= start, Unavailability.start_date <= end)
+    ):
         absences[expert_id].add(first, last, half, start, end)
     weeks: dict[date, UtilisationRow] = {}
     monday = monday_of(start)
@@ -370,19 +388,19 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
         for day, _half in slots:
             week_of[day].working += 1
     active = select(Expert.id).where(Expert.active.is_(True))
-    held = (Booking.status.in_(HOLDING), Booking.date >= start, Booking.date <= end,
-            Booking.expert_id.in_(active))
-    for day, count in db.session.execute(
-            select(Booking.date, func.count()).where(*held).group_by(Booking.date)):
+    held = (Booking.status.in_(HOLDING), Booking.date >= start, Booking.date <= end, Booking.expert_id.in_(active))
+    for day, count in db.session.execute(select(Booking.date, func.count()).where(*held).group_by(Booking.date)):
         week_of[day].booked += count
     for expert_id, count in db.session.execute(
-            select(Booking.expert_id, func.count()).where(*held).group_by(Booking.expert_id)):
+        select(Booking.expert_id, func.count()).where(*held).group_by(Booking.expert_id)
+    ):
         per_expert[expert_id].booked = count
     rows = list(per_expert.values())
     return Utilisation(list(weeks.values()), rows, sum(r.working for r in rows), sum(r.booked for r in rows))
 
 
 # --- backlog, lead time, satisfaction --------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class BacklogRow:
@@ -401,13 +419,21 @@ def backlog() -> list[BacklogRow]:
     approved = InterventionRequest.status == RequestStatus.APPROVED
     granted_half_days = func.coalesce(InterventionRequest.approved_half_days, InterventionRequest.half_days)
     granted = {
-        role_id: (int(n), int(total or 0)) for role_id, n, total in db.session.execute(
+        role_id: (int(n), int(total or 0))
+        for role_id, n, total in db.session.execute(
             select(InterventionRequest.role_id, func.count(), func.sum(granted_half_days))
-            .where(approved).group_by(InterventionRequest.role_id))}
-    booked = dict(db.session.execute(
-        select(InterventionRequest.role_id, func.count(Booking.id))
-        .join(Booking, Booking.request_id == InterventionRequest.id)
-        .where(approved, Booking.status.in_(HOLDING)).group_by(InterventionRequest.role_id)).all())
+            .where(approved)
+            .group_by(InterventionRequest.role_id)
+        )
+    }
+    booked = dict(
+        db.session.execute(
+            select(InterventionRequest.role_id, func.count(Booking.id))
+            .join(Booking, Booking.request_id == InterventionRequest.id)
+            .where(approved, Booking.status.in_(HOLDING))
+            .group_by(InterventionRequest.role_id)
+        ).all()
+    )
     rows = []
     for role_id, label in db.session.execute(select(Role.id, Role.label).order_by(Role.label)):
         requests, total = granted.get(role_id, (0, 0))
@@ -430,9 +456,13 @@ def lead_time(period: QuotaPeriod | None) -> LeadTime:
     rows = db.session.execute(
         select(InterventionRequest.submitted_at, func.min(Booking.date))
         .join(Booking, Booking.request_id == InterventionRequest.id)
-        .where(InterventionRequest.submitted_at >= start, InterventionRequest.submitted_at < end,
-               Booking.status.in_(HOLDING))
-        .group_by(InterventionRequest.id, InterventionRequest.submitted_at)).all()
+        .where(
+            InterventionRequest.submitted_at >= start,
+            InterventionRequest.submitted_at < end,
+            Booking.status.in_(HOLDING),
+        )
+        .group_by(InterventionRequest.id, InterventionRequest.submitted_at)
+    ).all()
     days = [max(0, (first - _as_utc(submitted).astimezone(PARIS).date()).days) for submitted, first in rows]
     if not days:
         return LeadTime(0, None, None)
@@ -468,10 +498,15 @@ def satisfaction(period: QuotaPeriod | None, member_id: int | None = None) -> Sa
     if period is None:
         return Satisfaction(counts)
     start, end = period_bounds_utc(period)
-    query = (select(InterventionRequest.rating, func.count())
-             .where(InterventionRequest.rating.is_not(None),
-                    InterventionRequest.rated_at >= start, InterventionRequest.rated_at < end)
-             .group_by(InterventionRequest.rating))
+    query = (
+        select(InterventionRequest.rating, func.count())
+        .where(
+            InterventionRequest.rating.is_not(None),
+            InterventionRequest.rated_at >= start,
+            InterventionRequest.rated_at < end,
+        )
+        .group_by(InterventionRequest.rating)
+    )
     if member_id is not None:
         query = query.where(InterventionRequest.member_id == member_id)
     for rating, count in db.session.execute(query):
@@ -480,6 +515,7 @@ def satisfaction(period: QuotaPeriod | None, member_id: int | None = None) -> Sa
 
 
 # --- the yearly statement of one member ------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class StatementLine:
@@ -507,13 +543,24 @@ def statement(member: Member, period: QuotaPeriod) -> Statement:
     """The 'état annuel des recours' (CGCT D.5211-16): every delivered half-day and the bill."""
     figures = member_figures(period, [member.id])[0]
     rows = db.session.execute(
-        select(Booking.date, Booking.half, Expert.display_name, InterventionRequest.id,
-               InterventionRequest.title, Expert.day_rate_cents)
+        select(
+            Booking.date,
+            Booking.half,
+            Expert.display_name,
+            InterventionRequest.id,
+            InterventionRequest.title,
+            Expert.day_rate_cents,
+        )
         .join(InterventionRequest, InterventionRequest.id == Booking.request_id)
         .join(Expert, Expert.id == Booking.expert_id)
-        .where(InterventionRequest.member_id == member.id, Booking.status == BookingStatus.DELIVERED,
-               Booking.date >= period.start_date, Booking.date <= period.end_date)
-        .order_by(Booking.date, case((Booking.half == "am", 0), else_=1), Booking.id)).all()
+        .where(
+            InterventionRequest.member_id == member.id,
+            Booking.status == BookingStatus.DELIVERED,
+            Booking.date >= period.start_date,
+            Booking.date <= period.end_date,
+        )
+        .order_by(Booking.date, case((Booking.half == "am", 0), else_=1), Booking.id)
+    ).all()
     return Statement(member, period, figures, [StatementLine(*row) for row in rows])
 
 
@@ -523,13 +570,17 @@ def member_history(member_id: int, periods: list[QuotaPeriod]) -> list[tuple[Quo
 
 
 def member_ratings(member_id: int) -> list[InterventionRequest]:
-    return list(db.session.scalars(
-        select(InterventionRequest).where(InterventionRequest.member_id == member_id,
-                                          InterventionRequest.rating.is_not(None))
-        .order_by(InterventionRequest.rated_at.desc(), InterventionRequest.id.desc())))
+    return list(
+        db.session.scalars(
+            select(InterventionRequest)
+            .where(InterventionRequest.member_id == member_id, InterventionRequest.rating.is_not(None))
+            .order_by(InterventionRequest.rated_at.desc(), InterventionRequest.id.desc())
+        )
+    )
 
 
 # --- the whole dashboard ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Dashboard:
@@ -548,8 +599,13 @@ def dashboard(period: QuotaPeriod | None) -> Dashboard:
     settings = PoolSettings.load(db.session)
     figures = member_figures(period)
     return Dashboard(
-        period=period, figures=figures, totals=pool_totals(figures), fairness=fairness(figures),
-        utilisation=utilisation(period, settings.holidays_region), backlog=backlog(),
-        lead_time=lead_time(period), satisfaction=satisfaction(period),
+        period=period,
+        figures=figures,
+        totals=pool_totals(figures),
+        fairness=fairness(figures),
+        utilisation=utilisation(period, settings.holidays_region),
+        backlog=backlog(),
+        lead_time=lead_time(period),
+        satisfaction=satisfaction(period),
         unit_price_cents=settings.unit_price_cents,
     )

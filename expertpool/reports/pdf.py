@@ -18,8 +18,7 @@ from expertpool.reports.metrics import Statement
 from expertpool.reports.statement import billing_rule, legal_basis, summary
 from expertpool.timeutil import today_paris
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
-             Path("/usr/share/fonts/TTF"))
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/share/fonts/TTF"))
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 # Spaces babel puts in French numbers that windows-1252 lacks.
 CORE_REPLACEMENTS = {"\u202f": " ", "\u2009": " ", "\u2011": "-", "\u2212": "-"}
@@ -85,8 +84,15 @@ def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = Tru
         identity.append(_("code INSEE %(code)s", code=st.member.insee_code))
     if identity:
         pdf.write_line(" · ".join(identity), 9)
-    pdf.write_line(_("Période du %(start)s au %(end)s — édité le %(today)s", start=date_long(st.period.start_date),
-                     end=date_long(st.period.end_date), today=date_long(today_paris())), 9)
+    pdf.write_line(
+        _(
+            "Période du %(start)s au %(end)s — édité le %(today)s",
+            start=date_long(st.period.start_date),
+            end=date_long(st.period.end_date),
+            today=date_long(today_paris()),
+        ),
+        9,
+    )
     pdf.ln(2)
     pdf.write_line(legal_basis(), 8, "", 4.5)
     pdf.ln(3)
@@ -94,8 +100,9 @@ def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = Tru
     pdf.write_line(_("Prévision et consommation"), 12, "B", 7)
     pdf.set_font(pdf.base_family, "", 10)
     bold = FontFace(emphasis="BOLD")
-    with pdf.table(col_widths=(102, 78), text_align=("LEFT", "RIGHT"), first_row_as_headings=False,
-                   line_height=6) as table:
+    with pdf.table(
+        col_widths=(102, 78), text_align=("LEFT", "RIGHT"), first_row_as_headings=False, line_height=6
+    ) as table:
         for item in summary(st):
             row = table.row()
             style = bold if item.strong else None
@@ -109,9 +116,12 @@ def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = Tru
     if st.lines:
         pdf.set_font(pdf.base_family, "", 9)
         headings = (_("Date"), _("Demi-journée"), _("Expert"), _("Demande"), _("Montant"))
-        with pdf.table(col_widths=(21, 29, 40, 64, 26), line_height=5.5,
-                       text_align=("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT"),
-                       headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 242))) as table:
+        with pdf.table(
+            col_widths=(21, 29, 40, 64, 26),
+            line_height=5.5,
+            text_align=("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT"),
+            headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 242)),
+        ) as table:
             heading = table.row()
             for text in headings:
                 heading.cell(pdf.clean(text))

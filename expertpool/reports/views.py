@@ -57,9 +57,18 @@ def dashboard():
         rows = [f for f in rows if f.is_unused]
     shown = paginate_list(rows, page, PAGE_SIZE)
     return render_template(
-        "reports/dashboard.html", form=form, data=data, period=period, rows=shown.items, matching=len(rows),
-        sort=sort, descending=descending, show=show, page=shown,
-        charts=dashboard_charts(data, shown.items), band_labels=LEVEL_BAND_LABELS,
+        "reports/dashboard.html",
+        form=form,
+        data=data,
+        period=period,
+        rows=shown.items,
+        matching=len(rows),
+        sort=sort,
+        descending=descending,
+        show=show,
+        page=shown,
+        charts=dashboard_charts(data, shown.items),
+        band_labels=LEVEL_BAND_LABELS,
     ), status
 
 
@@ -71,8 +80,14 @@ def savings():
     sort, descending, _show, page = _listing_args()
     shown = paginate_list(metrics.sort_figures(figures, sort, descending), page, PAGE_SIZE)
     return render_template(
-        "reports/savings.html", form=form, period=period, totals=metrics.pool_totals(figures), rows=shown.items,
-        sort=sort, descending=descending, page=shown,
+        "reports/savings.html",
+        form=form,
+        period=period,
+        totals=metrics.pool_totals(figures),
+        rows=shown.items,
+        sort=sort,
+        descending=descending,
+        page=shown,
         unit_price_cents=metrics.unit_price_cents(),
     ), status
 
@@ -103,6 +118,7 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
 
 # --- statements ------------------------------------------------------------------------------------
 
+
 def _statement_context(member_id: int):
     """Load the member (404, also for another member's), the period and the statement."""
     member = db.session.get(Member, member_id)
@@ -120,10 +136,17 @@ STATEMENT_ROLES = (UserRole.MEMBER, UserRole.COORDINATOR, UserRole.ADMIN)
 @roles_required(*STATEMENT_ROLES)
 def statement(member_id: int):
     member, _periods, form, period, st, status = _statement_context(member_id)
-    return render_template("reports/statement.html", member=member, form=form, period=period, st=st,
-                           today=today_paris(),
-                           summary=statements.summary(st) if st else [],
-                           billing_rule=statements.billing_rule(), legal_basis=statements.legal_basis()), status
+    return render_template(
+        "reports/statement.html",
+        member=member,
+        form=form,
+        period=period,
+        st=st,
+        today=today_paris(),
+        summary=statements.summary(st) if st else [],
+        billing_rule=statements.billing_rule(),
+        legal_basis=statements.legal_basis(),
+    ), status
 
 
 @bp.route("/membres/<int:member_id>/etat.pdf")
@@ -154,8 +177,14 @@ def _statement_filename(member, period, ext: str) -> str:
 def member_statement():
     member, periods, form, period, st, status = _statement_context(current_user.member_id)
     return render_template(
-        "reports/member.html", member=member, form=form, period=period, st=st,
-        summary=statements.summary(st) if st else [], billing_rule=statements.billing_rule(),
-        history=metrics.member_history(member.id, periods), ratings=metrics.member_ratings(member.id),
+        "reports/member.html",
+        member=member,
+        form=form,
+        period=period,
+        st=st,
+        summary=statements.summary(st) if st else [],
+        billing_rule=statements.billing_rule(),
+        history=metrics.member_history(member.id, periods),
+        ratings=metrics.member_ratings(member.id),
         satisfaction=metrics.satisfaction(period, member.id) if period else None,
     ), status

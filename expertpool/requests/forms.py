@@ -39,8 +39,9 @@ URGENCY_CHOICES = [
 URGENCY_HELP = {
     Urgency.NORMAL.value: _l("Le besoin peut être planifié dans la fenêtre indiquée, comme les autres demandes."),
     Urgency.HIGH.value: _l("Un retard gênerait le service rendu aux habitants : planifiée au plus tôt."),
-    Urgency.CRITICAL.value: _l("Piratage, rançongiciel, fuite de données : servie en premier, même hors droit "
-                               "de tirage."),
+    Urgency.CRITICAL.value: _l(
+        "Piratage, rançongiciel, fuite de données : servie en premier, même hors droit de tirage."
+    ),
 }
 
 
@@ -77,34 +78,63 @@ def days_text(half_days: int | None) -> str:
 
 
 class RequestForm(FlaskForm):
-    title = StringField(_l("Titre de la demande"), validators=[
-        DataRequired(_l("Donnez un titre à votre demande.")),
-        Length(max=TITLE_MAX, message=_l("Le titre doit compter %(max)d caractères au plus.")),
-    ], render_kw={"maxlength": TITLE_MAX})
-    description = TextAreaField(_l("Votre besoin"), validators=[
-        DataRequired(_l("Décrivez votre besoin en quelques lignes.")),
-        Length(max=TEXT_MAX, message=_l("La description doit compter %(max)d caractères au plus.")),
-    ], render_kw={"rows": 5})
+    title = StringField(
+        _l("Titre de la demande"),
+        validators=[
+            DataRequired(_l("Donnez un titre à votre demande.")),
+            Length(max=TITLE_MAX, message=_l("Le titre doit compter %(max)d caractères au plus.")),
+        ],
+        render_kw={"maxlength": TITLE_MAX},
+    )
+    description = TextAreaField(
+        _l("Votre besoin"),
+        validators=[
+            DataRequired(_l("Décrivez votre besoin en quelques lignes.")),
+            Length(max=TEXT_MAX, message=_l("La description doit compter %(max)d caractères au plus.")),
+        ],
+        render_kw={"rows": 5},
+    )
     role = SelectField(_l("Rôle recherché"), coerce=_optional_int, validate_choice=False)
     preferred_expert = SelectField(_l("Expert souhaité"), coerce=_optional_int, validate_choice=False)
-    skills = SelectMultipleField(_l("Compétences nécessaires"), coerce=int, validators=[Optional()],
-                                 validate_choice=False, render_kw={"size": 6})
-    days = StringField(_l("Nombre de jours"), validators=[InputRequired(_l("Indiquez le nombre de jours."))],
-                       render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
-    earliest = FrenchDateField(_l("Au plus tôt le"), format=DATE_FORMATS,
-                         validators=[InputRequired(_l("Indiquez la date de début souhaitée."))],
-                         render_kw={"type": "date"})
-    deadline = FrenchDateField(_l("Au plus tard le"), format=DATE_FORMATS,
-                         validators=[InputRequired(_l("Indiquez la date limite."))],
-                         render_kw={"type": "date"})
-    urgency = RadioField(_l("Urgence"), choices=URGENCY_CHOICES, default=Urgency.NORMAL.value,
-                         validators=[InputRequired(_l("Choisissez une urgence."))])
-    place = RadioField(_l("Lieu d'intervention"), default="on_site",
-                       choices=[("on_site", _l("Sur site")), ("remote", _l("À distance"))],
-                       validators=[InputRequired(_l("Choisissez sur site ou à distance."))])
-    address = TextAreaField(_l("Adresse d'intervention"), validators=[
-        Length(max=ADDRESS_MAX, message=_l("L'adresse doit compter %(max)d caractères au plus.")),
-    ], render_kw={"rows": 2})
+    skills = SelectMultipleField(
+        _l("Compétences nécessaires"), coerce=int, validators=[Optional()], validate_choice=False, render_kw={"size": 6}
+    )
+    days = StringField(
+        _l("Nombre de jours"),
+        validators=[InputRequired(_l("Indiquez le nombre de jours."))],
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20},
+    )
+    earliest = FrenchDateField(
+        _l("Au plus tôt le"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(_l("Indiquez la date de début souhaitée."))],
+        render_kw={"type": "date"},
+    )
+    deadline = FrenchDateField(
+        _l("Au plus tard le"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(_l("Indiquez la date limite."))],
+        render_kw={"type": "date"},
+    )
+    urgency = RadioField(
+        _l("Urgence"),
+        choices=URGENCY_CHOICES,
+        default=Urgency.NORMAL.value,
+        validators=[InputRequired(_l("Choisissez une urgence."))],
+    )
+    place = RadioField(
+        _l("Lieu d'intervention"),
+        default="on_site",
+        choices=[("on_site", _l("Sur site")), ("remote", _l("À distance"))],
+        validators=[InputRequired(_l("Choisissez sur site ou à distance."))],
+    )
+    address = TextAreaField(
+        _l("Adresse d'intervention"),
+        validators=[
+            Length(max=ADDRESS_MAX, message=_l("L'adresse doit compter %(max)d caractères au plus.")),
+        ],
+        render_kw={"rows": 2},
+    )
 
     # Set by the view before validation.
     today: date
@@ -114,7 +144,8 @@ class RequestForm(FlaskForm):
     def set_choices(self, roles, experts, skills) -> None:
         self.role.choices = [("", _l("— Choisir un rôle —"))] + [(r.id, r.label) for r in roles]
         self.preferred_expert.choices = [("", _l("Pas d'expert précis"))] + [
-            (e.id, e.display_name + " — " + ", ".join(r.label for r in e.roles)) for e in experts]
+            (e.id, e.display_name + " — " + ", ".join(r.label for r in e.roles)) for e in experts
+        ]
         self.skills.choices = [(s.id, s.name) for s in skills]
         self._roles = {r.id: r for r in roles}
         self._experts = {e.id: e for e in experts}
@@ -124,8 +155,9 @@ class RequestForm(FlaskForm):
             self.half_days = parse_days(field.data)
         except ValueError:
             self.half_days = None
-            raise ValidationError(_l("Indiquez un nombre de jours par demi-journées (par exemple 2,5), "
-                                     "entre 0,5 et 60 jours.")) from None
+            raise ValidationError(
+                _l("Indiquez un nombre de jours par demi-journées (par exemple 2,5), entre 0,5 et 60 jours.")
+            ) from None
 
     def validate_role(self, field) -> None:
         if field.data is not None and field.data not in self._roles:
@@ -145,8 +177,13 @@ class RequestForm(FlaskForm):
         if role is not None and role not in expert.roles:
             # gettext, not a lazy string: lazy strings count as safe HTML in Jinja, and the
             # expert's name and role label must be escaped like any other data.
-            raise ValidationError(_("%(name)s n'a pas le rôle « %(role)s » : choisissez un autre expert "
-                                    "ou un autre rôle.", name=expert.display_name, role=role.label))
+            raise ValidationError(
+                _(
+                    "%(name)s n'a pas le rôle « %(role)s » : choisissez un autre expert ou un autre rôle.",
+                    name=expert.display_name,
+                    role=role.label,
+                )
+            )
 
     def validate_skills(self, field) -> None:
         known = {value for value, _label in self.skills.choices}
@@ -200,26 +237,48 @@ class RequestForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
-    body = TextAreaField(_l("Votre message"), validators=[
-        DataRequired(_l("Écrivez votre message.")),
-        Length(max=TEXT_MAX, message=_l("Le message doit compter %(max)d caractères au plus.")),
-    ], render_kw={"rows": 3})
+    body = TextAreaField(
+        _l("Votre message"),
+        validators=[
+            DataRequired(_l("Écrivez votre message.")),
+            Length(max=TEXT_MAX, message=_l("Le message doit compter %(max)d caractères au plus.")),
+        ],
+        render_kw={"rows": 3},
+    )
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Motif de l'annulation (facultatif)"), validators=[
-        Optional(), Length(max=1000, message=_l("Le motif doit compter %(max)d caractères au plus.")),
-    ], render_kw={"rows": 2})
+    reason = TextAreaField(
+        _l("Motif de l'annulation (facultatif)"),
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("Le motif doit compter %(max)d caractères au plus.")),
+        ],
+        render_kw={"rows": 2},
+    )
 
 
 class RatingForm(FlaskForm):
-    rating = RadioField(_l("Votre note"), coerce=_optional_int, choices=[
-        (5, _l("5 — Excellent")), (4, _l("4 — Très bien")), (3, _l("3 — Bien")),
-        (2, _l("2 — Insuffisant")), (1, _l("1 — Très insuffisant"))],
-        validate_choice=False)
-    comment = TextAreaField(_l("Commentaire (facultatif)"), validators=[
-        Optional(), Length(max=2000, message=_l("Le commentaire doit compter %(max)d caractères au plus.")),
-    ], render_kw={"rows": 3})
+    rating = RadioField(
+        _l("Votre note"),
+        coerce=_optional_int,
+        choices=[
+            (5, _l("5 — Excellent")),
+            (4, _l("4 — Très bien")),
+            (3, _l("3 — Bien")),
+            (2, _l("2 — Insuffisant")),
+            (1, _l("1 — Très insuffisant")),
+        ],
+        validate_choice=False,
+    )
+    comment = TextAreaField(
+        _l("Commentaire (facultatif)"),
+        validators=[
+            Optional(),
+            Length(max=2000, message=_l("Le commentaire doit compter %(max)d caractères au plus.")),
+        ],
+        render_kw={"rows": 3},
+    )
 
     def validate_rating(self, field) -> None:
         if field.data not in (1, 2, 3, 4, 5):

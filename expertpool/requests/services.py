@@ -32,8 +32,18 @@ from expertpool.permissions import can_cancel_request, can_edit_request, can_rat
 from expertpool.timeutil import today_paris
 
 EDITABLE_STATUSES = (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
-_FIELDS = ("title", "description", "role_id", "preferred_expert_id", "half_days", "earliest", "deadline",
-           "urgency", "on_site", "address")
+_FIELDS = (
+    "title",
+    "description",
+    "role_id",
+    "preferred_expert_id",
+    "half_days",
+    "earliest",
+    "deadline",
+    "urgency",
+    "on_site",
+    "address",
+)
 _AUDITED = (*_FIELDS, "status")
 
 
@@ -42,8 +52,7 @@ class RequestStateError(Exception):
 
 
 def _staff_link(req: InterventionRequest) -> str:
-    for endpoint, values in (("coordination.request_detail", {"request_id": req.id}),
-                             ("coordination.queue", {})):
+    for endpoint, values in (("coordination.request_detail", {"request_id": req.id}), ("coordination.queue", {})):
         if endpoint in current_app.view_functions:
             return url_for(endpoint, **values)
     return ""
@@ -61,25 +70,32 @@ def _audit_snapshot(req: InterventionRequest) -> dict:
     return {**snapshot(req, *_AUDITED), "skills": sorted(s.id for s in req.skills)}
 
 
-def create_request(member_id: int, *, actor: User, now: datetime, data: dict,
-                   submit: bool) -> InterventionRequest:
+def create_request(member_id: int, *, actor: User, now: datetime, data: dict, submit: bool) -> InterventionRequest:
     """A new request of `member_id`, kept as a draft or submitted at once."""
-    req = InterventionRequest(member_id=member_id, created_by_id=actor.id, status=RequestStatus.DRAFT,
-                              created_at=now, updated_at=now)
+    req = InterventionRequest(
+        member_id=member_id, created_by_id=actor.id, status=RequestStatus.DRAFT, created_at=now, updated_at=now
+    )
     _apply(req, data)
     db.session.add(req)
     if submit:
         _mark_submitted(req, now)
     db.session.flush()
-    record(actor, "request.submit" if submit else "request.create_draft", req, now=now, before=None,
-           after=_audit_snapshot(req), member_id=member_id, request_id=req.id)
+    record(
+        actor,
+        "request.submit" if submit else "request.create_draft",
+        req,
+        now=now,
+        before=None,
+        after=_audit_snapshot(req),
+        member_id=member_id,
+        request_id=req.id,
+    )
     if submit:
         _after_submit(req, now)
     return req
 
 
-def update_request(req: InterventionRequest, *, actor: User, now: datetime, data: dict,
-                   submit: bool = False) -> None:
+def update_request(req: InterventionRequest, *, actor: User, now: datetime, data: dict, submit: bool = False) -> None:
     """Edit a request not yet decided; `submit` also sends a draft."""
     if not can_edit_request(actor, req):
         raise RequestStateError(req.status)
@@ -91,8 +107,16 @@ def update_request(req: InterventionRequest, *, actor: User, now: datetime, data
     if submit:
         _mark_submitted(req, now)
     db.session.flush()  # a concurrent change of the same request fails here (optimistic version)
-    record(actor, "request.submit" if submit else "request.update", req, now=now, before=before,
-           after=_audit_snapshot(req), member_id=req.member_id, request_id=req.id)
+    record(
+        actor,
+        "request.submit" if submit else "request.update",
+        req,
+        now=now,
+        before=before,
+        after=_audit_snapshot(req),
+        member_id=req.member_id,
+        request_id=req.id,
+    )
     if submit:
         _after_submit(req, now)
 
@@ -104,8 +128,16 @@ def submit_request(req: InterventionRequest, *, actor: User, now: datetime) -> b
     before = snapshot(req, "status")
     _mark_submitted(req, now)
     db.session.flush()
-    record(actor, "request.submit", req, now=now, before=before, after=snapshot(req, "status"),
-           member_id=req.member_id, request_id=req.id)
+    record(
+        actor,
+        "request.submit",
+        req,
+        now=now,
+        before=before,
+        after=snapshot(req, "status"),
+        member_id=req.member_id,
+        request_id=req.id,
+    )
     return _after_submit(req, now)
 
 
@@ -117,8 +149,14 @@ def _mark_submitted(req: InterventionRequest, now: datetime) -> None:
 def _after_submit(req: InterventionRequest, now: datetime) -> bool:
     if auto_approve_if_eligible(req, now=now):
         return True
-    notify_staff("request_submitted", "%(member)s a envoyé la demande « %(title)s ».", now=now,
-                 link=_staff_link(req), member=req.member.name, title=req.title)
+    notify_staff(
+        "request_submitted",
+        "%(member)s a envoyé la demande « %(title)s ».",
+        now=now,
+        link=_staff_link(req),
+        member=req.member.name,
+        title=req.title,
+    )
     return False
 
 
@@ -138,13 +176,25 @@ def cancel_request(req: InterventionRequest, *, actor: User, now: datetime, reas
     req.cancellation_reason = (reason or "").strip()
     req.cancelled_at = now
     db.session.flush()
-    record(actor, "request.cancel", req, now=now, before=before,
-           after={**snapshot(req, "status", "cancellation_reason"),
-                  "released_bookings": [b.id for b in released]},
-           member_id=req.member_id, request_id=req.id)
+    record(
+        actor,
+        "request.cancel",
+        req,
+        now=now,
+        before=before,
+        after={**snapshot(req, "status", "cancellation_reason"), "released_bookings": [b.id for b in released]},
+        member_id=req.member_id,
+        request_id=req.id,
+    )
     _tell_experts_of_cancellation(req, released, now)
-    notify_staff("request_cancelled", "%(member)s a annulé la demande « %(title)s ».", now=now,
-                 link=_staff_link(req), member=req.member.name, title=req.title)
+    notify_staff(
+        "request_cancelled",
+        "%(member)s a annulé la demande « %(title)s ».",
+        now=now,
+        link=_staff_link(req),
+        member=req.member.name,
+        title=req.title,
+    )
     return released
 
 
@@ -159,11 +209,21 @@ def _tell_experts_of_cancellation(req, released, now) -> None:
             continue
         with force_locale(user.locale or "fr"):
             slots = ", ".join(f"{date_long(b.date)} ({half_label(b.half)})" for b in bookings)
-        message = translate_for(user, "%(member)s a annulé l'intervention « %(title)s » : vos demi-journées "
-                                      "sont libérées (%(slots)s).",
-                                member=req.member.name, title=req.title, slots=slots)
-        notify(user, "booking_cancelled", message, now=now, link=link,
-               mail_subject=translate_for(user, "Intervention annulée"))
+        message = translate_for(
+            user,
+            "%(member)s a annulé l'intervention « %(title)s » : vos demi-journées sont libérées (%(slots)s).",
+            member=req.member.name,
+            title=req.title,
+            slots=slots,
+        )
+        notify(
+            user,
+            "booking_cancelled",
+            message,
+            now=now,
+            link=link,
+            mail_subject=translate_for(user, "Intervention annulée"),
+        )
 
 
 def rate_request(req: InterventionRequest, *, actor: User, now: datetime, rating: int, comment: str = "") -> None:
@@ -178,8 +238,16 @@ def rate_request(req: InterventionRequest, *, actor: User, now: datetime, rating
     req.rating_comment = (comment or "").strip()
     req.rated_at = now
     db.session.flush()
-    record(actor, "request.rate", req, now=now, before=before,
-           after=snapshot(req, "status", "rating", "rating_comment"), member_id=req.member_id, request_id=req.id)
+    record(
+        actor,
+        "request.rate",
+        req,
+        now=now,
+        before=before,
+        after=snapshot(req, "status", "rating", "rating_comment"),
+        member_id=req.member_id,
+        request_id=req.id,
+    )
 
 
 def post_message(req: InterventionRequest, *, actor: User, now: datetime, body: str) -> RequestMessage:
@@ -193,23 +261,36 @@ def post_message(req: InterventionRequest, *, actor: User, now: datetime, body: 
     message = RequestMessage(request_id=req.id, author_id=actor.id, body=body, created_at=now)
     db.session.add(message)
     db.session.flush()
-    record(actor, "request.message", message, now=now, after={"body": body}, member_id=req.member_id,
-           request_id=req.id)
-    notify_staff("request_message", "%(member)s a écrit au sujet de la demande « %(title)s ».", now=now,
-                 link=_staff_link(req), member=req.member.name, title=req.title)
+    record(actor, "request.message", message, now=now, after={"body": body}, member_id=req.member_id, request_id=req.id)
+    notify_staff(
+        "request_message",
+        "%(member)s a écrit au sujet de la demande « %(title)s ».",
+        now=now,
+        link=_staff_link(req),
+        member=req.member.name,
+        title=req.title,
+    )
     return message
 
 
-def draft_view(member_id: int, half_days: int, earliest, deadline=None,
-               request_id: int | None = None) -> InterventionRequest:
+def draft_view(
+    member_id: int, half_days: int, earliest, deadline=None, request_id: int | None = None
+) -> InterventionRequest:
     """A request as the form describes it, never added to the session: what approval.quota_position()
     measures (with the id of the request being edited, so that it is not counted twice)."""
-    return InterventionRequest(id=request_id, member_id=member_id, half_days=half_days, earliest=earliest,
-                               deadline=deadline or earliest, status=RequestStatus.DRAFT)
+    return InterventionRequest(
+        id=request_id,
+        member_id=member_id,
+        half_days=half_days,
+        earliest=earliest,
+        deadline=deadline or earliest,
+        status=RequestStatus.DRAFT,
+    )
 
 
-def quota_preview(member_id: int, half_days: int, earliest, *, now: datetime, deadline=None,
-                  request_id: int | None = None) -> dict:
+def quota_preview(
+    member_id: int, half_days: int, earliest, *, now: datetime, deadline=None, request_id: int | None = None
+) -> dict:
     """Whether `half_days` more fit the member's remaining drawing right, and the over-quota cost."""
     draft = draft_view(member_id, half_days, earliest, deadline, request_id)
     return quota_position(draft, period_of_request(draft, now), half_days=half_days)

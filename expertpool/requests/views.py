@@ -43,6 +43,7 @@ ACTIONS = ("preview", "draft", "submit", "save")
 
 # --- loading and access ---------------------------------------------------------------------------
 
+
 def _visible_request_or_404(request_id: int) -> InterventionRequest:
     """A request of the user's structure (or, for an EPCI with an envelope, of its communes)."""
     req = queries.load_request(request_id)
@@ -62,8 +63,12 @@ def _own_request_or_404(request_id: int) -> InterventionRequest:
 def _balance_context(today):
     period = quotas.period_for(today)
     member = current_user.member
-    context = {"period": period, "balance": quotas.balance(member.id, period), "envelope": None,
-               "children_balances": []}
+    context = {
+        "period": period,
+        "balance": quotas.balance(member.id, period),
+        "envelope": None,
+        "children_balances": [],
+    }
     if member.holds_envelope:
         context["envelope"] = quotas.envelope_balance(member, period)
         children = sorted(member.children, key=lambda m: m.name)
@@ -77,11 +82,13 @@ def _flash_changed_meanwhile() -> None:
 
 
 def _flash_not_cancellable() -> None:
-    flash(_("Cette demande ne peut plus être annulée : une demi-journée a déjà commencé ou elle est terminée."),
-          "warning")
+    flash(
+        _("Cette demande ne peut plus être annulée : une demi-journée a déjà commencé ou elle est terminée."), "warning"
+    )
 
 
 # --- home -----------------------------------------------------------------------------------------
+
 
 @bp.route("/mon-espace")
 @member_required
@@ -99,6 +106,7 @@ def dashboard():
 
 # --- list and detail ------------------------------------------------------------------------------
 
+
 @bp.route("/demandes")
 @member_required
 def index():
@@ -109,14 +117,18 @@ def index():
     return render_template(
         "requests/index.html",
         page=queries.requests_page(visible, status=status or None, page=requested_page(request.args)),
-        status=status, statuses=list(RequestStatus), **_balance_context(today_paris(now_utc())),
+        status=status,
+        statuses=list(RequestStatus),
+        **_balance_context(today_paris(now_utc())),
     )
 
 
 def _render_detail(req, *, message_form=None, rating_form=None, status=200):
     today = today_paris(now_utc())
     return render_template(
-        "requests/detail.html", req=req, today=today,
+        "requests/detail.html",
+        req=req,
+        today=today,
         message_form=message_form or MessageForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
         may_edit=can_edit_request(current_user, req),
@@ -134,6 +146,7 @@ def detail(request_id: int):
 
 # --- the request form -----------------------------------------------------------------------------
 
+
 def _prepare_form(form: RequestForm, today, original_earliest=None) -> RequestForm:
     roles, experts, skills = queries.form_choices()
     form.set_choices(roles, experts, skills)
@@ -144,8 +157,14 @@ def _prepare_form(form: RequestForm, today, original_earliest=None) -> RequestFo
 
 def _render_form(form, *, req=None, position=None, status=200):
     today = today_paris(now_utc())
-    return render_template("requests/form.html", form=form, req=req, position=position,
-                           urgency_help=URGENCY_HELP, **_balance_context(today)), status
+    return render_template(
+        "requests/form.html",
+        form=form,
+        req=req,
+        position=position,
+        urgency_help=URGENCY_HELP,
+        **_balance_context(today),
+    ), status
 
 
 def _handle_form(form: RequestForm, req: InterventionRequest | None):
@@ -158,8 +177,14 @@ def _handle_form(form: RequestForm, req: InterventionRequest | None):
     position = None
     if form.half_days is not None:
         earliest = form.earliest.data or today_paris(now)
-        position = services.quota_preview(current_user.member_id, form.half_days, earliest, now=now,
-                                          deadline=form.deadline.data, request_id=req.id if req else None)
+        position = services.quota_preview(
+            current_user.member_id,
+            form.half_days,
+            earliest,
+            now=now,
+            deadline=form.deadline.data,
+            request_id=req.id if req else None,
+        )
     if not valid:
         return _render_form(form, req=req, position=position, status=400)
     if action == "preview":
@@ -167,11 +192,11 @@ def _handle_form(form: RequestForm, req: InterventionRequest | None):
     submit = action == "submit" and (req is None or req.status == RequestStatus.DRAFT)
     try:
         if req is None:
-            req = services.create_request(current_user.member_id, actor=current_user, now=now,
-                                          data=form.data_for_service(), submit=submit)
+            req = services.create_request(
+                current_user.member_id, actor=current_user, now=now, data=form.data_for_service(), submit=submit
+            )
         else:
-            services.update_request(req, actor=current_user, now=now, data=form.data_for_service(),
-                                    submit=submit)
+            services.update_request(req, actor=current_user, now=now, data=form.data_for_service(), submit=submit)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -219,8 +244,9 @@ def quota_check():
     own = request.args.get("demande", type=int)
     req = db.session.get(InterventionRequest, own) if own else None
     request_id = req.id if req is not None and req.member_id == current_user.member_id else None
-    position = services.quota_preview(current_user.member_id, half_days, earliest, now=now, deadline=deadline,
-                                      request_id=request_id)
+    position = services.quota_preview(
+        current_user.member_id, half_days, earliest, now=now, deadline=deadline, request_id=request_id
+    )
     return render_template("requests/_position_fragment.html", position=position)
 
 
@@ -265,6 +291,7 @@ def edit(request_id: int):
 
 # --- actions on a request -------------------------------------------------------------------------
 
+
 def _render_cancel(req, form, status=200):
     return render_template("requests/cancel.html", req=req, cancel_form=form), status
 
@@ -292,8 +319,9 @@ def cancel(request_id: int):
         db.session.rollback()
         _flash_changed_meanwhile()
     else:
-        flash(_("La demande est annulée ; les demi-journées réservées sont rendues à votre droit de tirage."),
-              "success")
+        flash(
+            _("La demande est annulée ; les demi-journées réservées sont rendues à votre droit de tirage."), "success"
+        )
     return redirect(url_for("requests.detail", request_id=request_id))
 
 
@@ -308,8 +336,9 @@ def rate(request_id: int):
     if not form.validate():
         return _render_detail(req, rating_form=form, status=400)
     try:
-        services.rate_request(req, actor=current_user, now=now_utc(), rating=form.rating.data,
-                              comment=form.comment.data)
+        services.rate_request(
+            req, actor=current_user, now=now_utc(), rating=form.rating.data, comment=form.comment.data
+        )
         db.session.commit()
     except (services.RequestStateError, StaleDataError):
         db.session.rollback()
@@ -336,6 +365,10 @@ def messages(request_id: int):
         db.session.rollback()
         _flash_changed_meanwhile()
     else:
-        flash(_("Réponse envoyée : la demande retourne au coordinateur.") if answering
-              else _("Message envoyé au coordinateur."), "success")
+        flash(
+            _("Réponse envoyée : la demande retourne au coordinateur.")
+            if answering
+            else _("Message envoyé au coordinateur."),
+            "success",
+        )
     return redirect(url_for("requests.detail", request_id=request_id, _anchor="messages"))

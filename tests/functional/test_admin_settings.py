@@ -6,10 +6,19 @@ import pytest
 
 from expertpool.models import AuditLog, PoolSettings, UserRole
 
-GOOD = {"name": "Finistère Numérique", "contact_email": "contact@pool.bzh", "unit_price": "182,50",
-        "holidays_region": "alsace-moselle", "am_start": "08:30", "am_end": "12:00", "pm_start": "13:30",
-        "pm_end": "17:00", "auto_approve_max_half_days": "4", "horizon_weeks": "12",
-        "scheduler_cron": "0 6 * * mon-fri"}
+GOOD = {
+    "name": "Finistère Numérique",
+    "contact_email": "contact@pool.bzh",
+    "unit_price": "182,50",
+    "holidays_region": "alsace-moselle",
+    "am_start": "08:30",
+    "am_end": "12:00",
+    "pm_start": "13:30",
+    "pm_end": "17:00",
+    "auto_approve_max_half_days": "4",
+    "horizon_weeks": "12",
+    "scheduler_cron": "0 6 * * mon-fri",
+}
 
 
 @pytest.fixture
@@ -31,21 +40,24 @@ def test_admin_saves_settings_with_one_audit_row(client, db, admin):
     assert "182,50" in client.get("/admin/parametres").text
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("unit_price", "cent euros", "Indiquez un montant en euros"),
-    ("unit_price", "-5", "Le montant doit être positif et raisonnable."),
-    ("unit_price", "100000,01", "Le montant doit être positif et raisonnable."),
-    ("unit_price", "12,345", "Deux décimales au plus."),
-    ("unit_price", "NaN", "Indiquez un montant en euros"),
-    ("unit_price", "1e999999", "Indiquez un montant en euros"),
-    ("horizon_weeks", "0", "Entre 1 et 60 semaines."),
-    ("horizon_weeks", "1e9", "Indiquez un nombre entier."),
-    ("horizon_weeks", "", "Indiquez un nombre de semaines."),
-    ("auto_approve_max_half_days", "-1", "Entre 0 (désactivée) et 120"),
-    ("scheduler_cron", "every morning", "Expression cron invalide"),
-    ("am_end", "08:00", "La fin du matin doit suivre son début."),
-    ("name", "x" * 300, "200 caractères au plus."),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("unit_price", "cent euros", "Indiquez un montant en euros"),
+        ("unit_price", "-5", "Le montant doit être positif et raisonnable."),
+        ("unit_price", "100000,01", "Le montant doit être positif et raisonnable."),
+        ("unit_price", "12,345", "Deux décimales au plus."),
+        ("unit_price", "NaN", "Indiquez un montant en euros"),
+        ("unit_price", "1e999999", "Indiquez un montant en euros"),
+        ("horizon_weeks", "0", "Entre 1 et 60 semaines."),
+        ("horizon_weeks", "1e9", "Indiquez un nombre entier."),
+        ("horizon_weeks", "", "Indiquez un nombre de semaines."),
+        ("auto_approve_max_half_days", "-1", "Entre 0 (désactivée) et 120"),
+        ("scheduler_cron", "every morning", "Expression cron invalide"),
+        ("am_end", "08:00", "La fin du matin doit suivre son début."),
+        ("name", "x" * 300, "200 caractères au plus."),
+    ],
+)
 def test_bad_settings_are_refused_and_nothing_changes(client, db, admin, field, value, message):
     before = PoolSettings.load(db.session).unit_price_cents
     response = client.post("/admin/parametres", data={**GOOD, field: value})

@@ -18,13 +18,21 @@ def _frozen_clock(monkeypatch):
 @pytest.fixture
 def world(factory):
     user, expert = factory.expert_user(name="Emma Cheffe de projet")
-    member = factory.member(name="Commune de Plounéour", email="mairie@plouneour.example",
-                            phone="02 98 00 00 00", address="Place de l'Église, Plounéour")
-    mayor = factory.user(role=UserRole.MEMBER, member=member, name="Anne Maire",
-                         email="anne@plouneour.example")
-    req = factory.request(member=member, status=RequestStatus.SCHEDULED,
-                          title="Choix d'un logiciel d'état civil", description="Comparer trois offres.",
-                          created_by=mayor, on_site=True)
+    member = factory.member(
+        name="Commune de Plounéour",
+        email="mairie@plouneour.example",
+        phone="02 98 00 00 00",
+        address="Place de l'Église, Plounéour",
+    )
+    mayor = factory.user(role=UserRole.MEMBER, member=member, name="Anne Maire", email="anne@plouneour.example")
+    req = factory.request(
+        member=member,
+        status=RequestStatus.SCHEDULED,
+        title="Choix d'un logiciel d'état civil",
+        description="Comparer trois offres.",
+        created_by=mayor,
+        on_site=True,
+    )
     past = factory.booking(req, expert, date(2027, 1, 8), "am")
     coming = factory.booking(req, expert, date(2027, 1, 20), "pm")
     return {"user": user, "expert": expert, "member": member, "req": req, "past": past, "coming": coming}
@@ -43,8 +51,10 @@ def test_assignments_list_what_and_whom_to_contact(world, login):
 
 def test_recording_a_half_day_from_the_list(world, login, db):
     client = login(world["user"])
-    response = client.post(f"/agenda/creneaux/{world['past'].id}/realisation",
-                           data={"outcome": "delivered", "note": "Démonstrations faites"})
+    response = client.post(
+        f"/agenda/creneaux/{world['past'].id}/realisation",
+        data={"outcome": "delivered", "note": "Démonstrations faites"},
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/agenda/interventions")
     db.session.expire_all()
     booking = db.session.get(Booking, world["past"].id)
@@ -61,8 +71,9 @@ def test_a_future_half_day_or_missing_answer_is_refused(world, login, db):
     assert future.status_code == 400 and "à venir ne peut pas encore" in future.text
     missing = client.post(f"/agenda/creneaux/{world['past'].id}/realisation", data={"note": "?"})
     assert missing.status_code == 400 and "Choisissez « Réalisée » ou « Non réalisée »." in missing.text
-    too_long = client.post(f"/agenda/creneaux/{world['past'].id}/realisation",
-                           data={"outcome": "delivered", "note": "x" * 2001})
+    too_long = client.post(
+        f"/agenda/creneaux/{world['past'].id}/realisation", data={"outcome": "delivered", "note": "x" * 2001}
+    )
     assert too_long.status_code == 400
     db.session.expire_all()
     assert db.session.get(Booking, world["past"].id).status == BookingStatus.PLANNED
@@ -79,8 +90,9 @@ def test_not_delivered_then_corrected(world, login, db):
     db.session.expire_all()
     booking = db.session.get(Booking, world["past"].id)
     assert booking.status == BookingStatus.DELIVERED and booking.sequence == 2
-    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.entity_id == booking.id,
-                                                               AuditLog.entity_type == "bookings")).all()
+    actions = db.session.scalars(
+        select(AuditLog.action).where(AuditLog.entity_id == booking.id, AuditLog.entity_type == "bookings")
+    ).all()
     assert actions == ["booking.not_delivered", "booking.delivered"]
 
 

@@ -17,10 +17,18 @@ def world(factory):
     mayor = factory.user(role=UserRole.MEMBER, member=member)
     req = factory.request(member=member, status=RequestStatus.SCHEDULED, title="Sauvegardes", on_site=True)
     other_member = factory.member(name="Commune voisine")
-    other_req = factory.request(member=other_member, status=RequestStatus.SCHEDULED, title="Secret voisin",
-                                on_site=False)
-    return {"user": user, "expert": expert, "member": member, "mayor": mayor, "req": req,
-            "other_member": other_member, "other_req": other_req}
+    other_req = factory.request(
+        member=other_member, status=RequestStatus.SCHEDULED, title="Secret voisin", on_site=False
+    )
+    return {
+        "user": user,
+        "expert": expert,
+        "member": member,
+        "mayor": mayor,
+        "req": req,
+        "other_member": other_member,
+        "other_req": other_req,
+    }
 
 
 def _token(client, page, model, owner_id, db):

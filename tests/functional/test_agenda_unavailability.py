@@ -30,8 +30,7 @@ def world(factory):
     member = factory.member(name="Commune de Guissény")
     period = factory.period(2027, members=[member], half_days=20)
     req = factory.request(member=member, status=RequestStatus.SCHEDULED, title="Schéma directeur")
-    return {"coordinator": coordinator, "user": user, "expert": expert, "member": member, "period": period,
-            "req": req}
+    return {"coordinator": coordinator, "user": user, "expert": expert, "member": member, "period": period, "req": req}
 
 
 def _count(db, model):
@@ -45,8 +44,13 @@ def test_collision_asks_first_then_flags_on_confirmation(world, factory, login, 
     before = balance(member.id, period)
     client = login(world["user"])
     url = f"/agenda/experts/{expert.id}/indisponibilites/nouvelle"
-    data = {"start_date": "2027-02-02", "end_date": "2027-02-02", "half": "pm", "kind": "leave",
-            "reason": "Rendez-vous médical"}
+    data = {
+        "start_date": "2027-02-02",
+        "end_date": "2027-02-02",
+        "half": "pm",
+        "kind": "leave",
+        "reason": "Rendez-vous médical",
+    }
 
     first = client.post(url, data=data)
     assert first.status_code == 200
@@ -81,8 +85,7 @@ def test_changing_the_period_after_the_warning_asks_again(world, factory, login,
     factory.booking(world["req"], expert, date(2027, 2, 3), "am")
     client = login(world["user"])
     url = f"/agenda/experts/{expert.id}/indisponibilites/nouvelle"
-    stale = {"start_date": "2027-02-02", "end_date": "2027-02-03", "kind": "leave",
-             "confirm": "2027-02-02|2027-02-02|"}
+    stale = {"start_date": "2027-02-02", "end_date": "2027-02-03", "kind": "leave", "confirm": "2027-02-02|2027-02-02|"}
     again = client.post(url, data=stale)
     assert again.status_code == 200 and "Des interventions sont déjà planifiées" in again.text
     assert _count(db, Unavailability) == 0
@@ -90,27 +93,41 @@ def test_changing_the_period_after_the_warning_asks_again(world, factory, login,
 
 def test_no_collision_saves_at_once(world, login, db):
     expert = world["expert"]
-    response = login(world["user"]).post(f"/agenda/experts/{expert.id}/indisponibilites/nouvelle",
-                                         data={"start_date": "2027-03-01", "end_date": "2027-03-05",
-                                               "kind": "training", "reason": "Formation Kubernetes"})
+    response = login(world["user"]).post(
+        f"/agenda/experts/{expert.id}/indisponibilites/nouvelle",
+        data={
+            "start_date": "2027-03-01",
+            "end_date": "2027-03-05",
+            "kind": "training",
+            "reason": "Formation Kubernetes",
+        },
+    )
     assert response.status_code == 302
     item = db.session.scalars(select(Unavailability)).one()
-    assert (item.start_date, item.end_date, item.half, item.kind) == (date(2027, 3, 1), date(2027, 3, 5),
-                                                                      None, "training")
+    assert (item.start_date, item.end_date, item.half, item.kind) == (
+        date(2027, 3, 1),
+        date(2027, 3, 5),
+        None,
+        "training",
+    )
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"start_date": "2027-03-05", "end_date": "2027-03-01"}, "La date de fin doit suivre la date de début."),
-    ({"start_date": "2027-03-01", "end_date": "2027-03-02", "half": "am"}, "qu'un seul jour"),
-    ({"start_date": "2027-03-01", "end_date": "2028-03-05"}, "au plus un an"),
-    ({"start_date": "2027-03-01", "reason": "x" * 501}, "500 caractères au plus"),
-    ({"start_date": "01/03/2027"}, "Date invalide."),
-    ({"start_date": ""}, "Indiquez le premier jour."),
-    ({"start_date": "2027-03-01", "kind": "holiday"}, "pas un choix valide"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"start_date": "2027-03-05", "end_date": "2027-03-01"}, "La date de fin doit suivre la date de début."),
+        ({"start_date": "2027-03-01", "end_date": "2027-03-02", "half": "am"}, "qu'un seul jour"),
+        ({"start_date": "2027-03-01", "end_date": "2028-03-05"}, "au plus un an"),
+        ({"start_date": "2027-03-01", "reason": "x" * 501}, "500 caractères au plus"),
+        ({"start_date": "01/03/2027"}, "Date invalide."),
+        ({"start_date": ""}, "Indiquez le premier jour."),
+        ({"start_date": "2027-03-01", "kind": "holiday"}, "pas un choix valide"),
+    ],
+)
 def test_bad_input_is_refused_next_to_the_field(world, login, db, data, message):
-    response = login(world["user"]).post(f"/agenda/experts/{world['expert'].id}/indisponibilites/nouvelle",
-                                         data={"kind": "leave", **data})
+    response = login(world["user"]).post(
+        f"/agenda/experts/{world['expert'].id}/indisponibilites/nouvelle", data={"kind": "leave", **data}
+    )
     assert response.status_code == 400
     assert message in response.text.replace("&#39;", "'")
     assert "invalid-feedback" in response.text
@@ -124,8 +141,19 @@ def test_edit_and_remove(world, factory, login, db):
     edit_url = f"/agenda/experts/{expert.id}/indisponibilites/{item.id}/modifier"
     page = client.get(edit_url)
     assert page.status_code == 200 and 'value="2027-03-01"' in page.text
-    assert client.post(edit_url, data={"start_date": "2027-03-01", "end_date": "2027-03-01", "half": "am",
-                                       "kind": "other", "reason": "Réunion"}).status_code == 302
+    assert (
+        client.post(
+            edit_url,
+            data={
+                "start_date": "2027-03-01",
+                "end_date": "2027-03-01",
+                "half": "am",
+                "kind": "other",
+                "reason": "Réunion",
+            },
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     item = db.session.get(Unavailability, item.id)
     assert (item.end_date, item.half, item.kind, item.reason) == (date(2027, 3, 1), "am", "other", "Réunion")
@@ -151,6 +179,7 @@ def test_editing_the_reason_does_not_ask_again_for_flagged_bookings(world, facto
     item = factory.unavailability(expert, date(2027, 2, 2), kind="leave")
     response = login(world["user"]).post(
         f"/agenda/experts/{expert.id}/indisponibilites/{item.id}/modifier",
-        data={"start_date": "2027-02-02", "kind": "leave", "reason": "Enfant malade"})
+        data={"start_date": "2027-02-02", "kind": "leave", "reason": "Enfant malade"},
+    )
     assert response.status_code == 302
     assert _count(db, Notification) == 0  # nothing new for the coordinator

@@ -71,8 +71,7 @@ def test_coordinator_opens_any_expert_agenda(factory, login):
     coordinator = factory.user(role=UserRole.COORDINATOR)
     _user, expert = factory.expert_user(name="Bruno DSI")
     client = login(coordinator)
-    for path in ("semaine", "mois", "indisponibilites", "interventions", "semaine-type",
-                 "indisponibilites/nouvelle"):
+    for path in ("semaine", "mois", "indisponibilites", "interventions", "semaine-type", "indisponibilites/nouvelle"):
         response = client.get(f"/agenda/experts/{expert.id}/{path}")
         assert response.status_code == 200, path
         assert "Bruno DSI" in response.text
@@ -85,8 +84,15 @@ def test_an_expert_cannot_see_or_edit_another_experts_agenda(factory, login):
     booking = factory.booking(req, other, date(2027, 1, 8), "am")
     leave = factory.unavailability(other, date(2027, 2, 1), date(2027, 2, 5))
     client = login(me)
-    for path in ("semaine", "mois", "indisponibilites", "interventions", "semaine-type",
-                 "indisponibilites/nouvelle", f"indisponibilites/{leave.id}/modifier"):
+    for path in (
+        "semaine",
+        "mois",
+        "indisponibilites",
+        "interventions",
+        "semaine-type",
+        "indisponibilites/nouvelle",
+        f"indisponibilites/{leave.id}/modifier",
+    ):
         assert client.get(f"/agenda/experts/{other.id}/{path}").status_code == 404, path
     leave_form = {"start_date": "2027-03-01", "kind": "leave"}
     posts = {

@@ -20,8 +20,16 @@ def objects(factory):
     req = factory.request(member=member, created_by=user)
     role = factory.role("dsi")
     skill = factory.skill("PostgreSQL")
-    return {"member_id": member.id, "request_id": req.id, "expert_id": expert.id, "user_id": user.id,
-            "period_id": period.id, "role_id": role.id, "skill_id": skill.id, "epci": epci}
+    return {
+        "member_id": member.id,
+        "request_id": req.id,
+        "expert_id": expert.id,
+        "user_id": user.id,
+        "period_id": period.id,
+        "role_id": role.id,
+        "skill_id": skill.id,
+        "epci": epci,
+    }
 
 
 def _urls(app, objects):
@@ -29,8 +37,11 @@ def _urls(app, objects):
         from flask import url_for
 
         for rule, endpoint, _view, methods in ROUTES:
-            values = {k: objects[k] for k in ("member_id", "request_id", "expert_id", "user_id", "period_id",
-                                              "role_id", "skill_id") if f"<int:{k}>" in rule}
+            values = {
+                k: objects[k]
+                for k in ("member_id", "request_id", "expert_id", "user_id", "period_id", "role_id", "skill_id")
+                if f"<int:{k}>" in rule
+            }
             for method in methods:
                 yield method, url_for(f"coordination.{endpoint}", **values)
 
@@ -58,8 +69,9 @@ def test_non_staff_are_refused_everywhere(app, client, db, factory, login, objec
 def test_staff_see_every_page(app, client, db, factory, login, objects, role):
     login(factory.user(role=role))
     _user, expert = factory.expert_user()
-    req = db.session.get(__import__("expertpool.models", fromlist=["InterventionRequest"]).InterventionRequest,
-                         objects["request_id"])
+    req = db.session.get(
+        __import__("expertpool.models", fromlist=["InterventionRequest"]).InterventionRequest, objects["request_id"]
+    )
     factory.booking(req, expert, date(2027, 2, 1), to_reschedule=True)
     for method, url in _urls(app, objects):
         if method != "GET":
@@ -93,10 +105,16 @@ def test_home_shows_attention_items(client, db, factory, login):
 
 def test_huge_ids_are_404_not_500(client, factory, login):
     login(factory.user(role=UserRole.COORDINATOR))
-    for url in ("/coordination/membres/99999999999999999999", "/coordination/demandes/2147483648",
-                "/coordination/journal?member=99999999999999999999"):
+    for url in (
+        "/coordination/membres/99999999999999999999",
+        "/coordination/demandes/2147483648",
+        "/coordination/journal?member=99999999999999999999",
+    ):
         assert client.get(url).status_code in (400, 404), url
-    for url in ("/coordination/membres?page=99999999999999999999", "/coordination/journal?page=-3",
-                "/coordination/utilisateurs?page=99999999999999999999",
-                "/coordination/roles-competences?role=99999999999999"):
+    for url in (
+        "/coordination/membres?page=99999999999999999999",
+        "/coordination/journal?page=-3",
+        "/coordination/utilisateurs?page=99999999999999999999",
+        "/coordination/roles-competences?role=99999999999999",
+    ):
         assert client.get(url).status_code == 200, url

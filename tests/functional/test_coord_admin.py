@@ -32,11 +32,21 @@ def coordinator(factory, login):
 
 # --- quota periods -------------------------------------------------------------------------------
 
-PERIOD = {"name": "2028", "start_date": "2028-01-01", "end_date": "2028-12-31", "policy": "population",
-          "fixed_days": "", "unit_price": "180", "carry_over_cap": "2",
-          "bands-0-max_population": "1000", "bands-0-days": "4",
-          "bands-1-max_population": "10000", "bands-1-days": "10",
-          "bands-2-max_population": "", "bands-2-days": "20"}
+PERIOD = {
+    "name": "2028",
+    "start_date": "2028-01-01",
+    "end_date": "2028-12-31",
+    "policy": "population",
+    "fixed_days": "",
+    "unit_price": "180",
+    "carry_over_cap": "2",
+    "bands-0-max_population": "1000",
+    "bands-0-days": "4",
+    "bands-1-max_population": "10000",
+    "bands-1-days": "10",
+    "bands-2-max_population": "",
+    "bands-2-days": "20",
+}
 
 
 def test_open_period_preview_then_confirm_with_carry_over(client, db, factory, coordinator):
@@ -61,14 +71,17 @@ def test_open_period_preview_then_confirm_with_carry_over(client, db, factory, c
     assert count(db, AuditLog) == audit + 1
 
 
-@pytest.mark.parametrize(("changes", "message", "field"), [
-    ({"name": ""}, "Indiquez un nom", "name"),
-    ({"end_date": "2027-06-01"}, "La fin doit suivre le début.", "end_date"),
-    ({"start_date": "pas une date"}, "Indiquez une date valide.", "start_date"),
-    ({"policy": "fixed", "fixed_days": ""}, "Indiquez le nombre de jours par membre.", "fixed_days"),
-    ({"carry_over_cap": "-1"}, "Au moins 0 jour", "carry_over_cap"),
-    ({"bands-0-days": "", "bands-1-days": "", "bands-2-days": ""}, "Remplissez au moins une tranche.", "bands"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message", "field"),
+    [
+        ({"name": ""}, "Indiquez un nom", "name"),
+        ({"end_date": "2027-06-01"}, "La fin doit suivre le début.", "end_date"),
+        ({"start_date": "pas une date"}, "Indiquez une date valide.", "start_date"),
+        ({"policy": "fixed", "fixed_days": ""}, "Indiquez le nombre de jours par membre.", "fixed_days"),
+        ({"carry_over_cap": "-1"}, "Au moins 0 jour", "carry_over_cap"),
+        ({"bands-0-days": "", "bands-1-days": "", "bands-2-days": ""}, "Remplissez au moins une tranche.", "bands"),
+    ],
+)
 def test_period_form_refuses_bad_input(client, db, coordinator, changes, message, field):
     periods, audit = count(db, QuotaPeriod), count(db, AuditLog)
     response = client.post("/coordination/periodes/nouvelle", data={**PERIOD, **changes, "confirm": "1"})
@@ -87,14 +100,16 @@ def test_overlapping_period_is_refused(client, db, factory, coordinator):
 def test_edit_period_policy(client, db, factory, coordinator):
     period = factory.period(year=2028)
     audit = count(db, AuditLog)
-    response = client.post(f"/coordination/periodes/{period.id}/modifier",
-                           data={**PERIOD, "policy": "proportional", "unit_price": "200"})
+    response = client.post(
+        f"/coordination/periodes/{period.id}/modifier", data={**PERIOD, "policy": "proportional", "unit_price": "200"}
+    )
     assert response.status_code == 303
     assert period.policy == "proportional" and period.unit_price_cents == 20000
     assert count(db, AuditLog) == audit + 1
 
 
 # --- experts -------------------------------------------------------------------------------------
+
 
 def test_create_expert_with_skills_pattern_and_rate(client, db, factory, coordinator):
     dba = factory.role("dba")
@@ -103,10 +118,21 @@ def test_create_expert_with_skills_pattern_and_rate(client, db, factory, coordin
     audit = count(db, AuditLog)
     page = client.get("/coordination/experts/nouveau").get_data(as_text=True)
     assert '<datalist id="skill-suggestions">' in page and 'value="PostgreSQL"' in page
-    response = client.post("/coordination/experts/nouveau", data={
-        "display_name": "Anne Le Gall", "user_id": str(expert_user.id), "roles": [str(dba.id)],
-        "skills-0": "postgresql", "skills-1": "Sauvegardes", "skills-2": "", "week": ["mon-am", "mon-pm", "thu-am"],
-        "bio": "DBA", "day_rate": "650,00", "works_remote": "y"})
+    response = client.post(
+        "/coordination/experts/nouveau",
+        data={
+            "display_name": "Anne Le Gall",
+            "user_id": str(expert_user.id),
+            "roles": [str(dba.id)],
+            "skills-0": "postgresql",
+            "skills-1": "Sauvegardes",
+            "skills-2": "",
+            "week": ["mon-am", "mon-pm", "thu-am"],
+            "bio": "DBA",
+            "day_rate": "650,00",
+            "works_remote": "y",
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     expert = db.session.scalar(select(Expert).where(Expert.display_name == "Anne Le Gall"))
     assert expert.user_id == expert_user.id
@@ -119,12 +145,17 @@ def test_create_expert_with_skills_pattern_and_rate(client, db, factory, coordin
 def test_expert_form_refuses_bad_input(client, db, factory, coordinator):
     factory.role("dba")
     experts, audit = count(db, Expert), count(db, AuditLog)
-    response = client.post("/coordination/experts/nouveau", data={
-        "display_name": "", "day_rate": "-5", "skills-0": "x" * 61})
+    response = client.post(
+        "/coordination/experts/nouveau", data={"display_name": "", "day_rate": "-5", "skills-0": "x" * 61}
+    )
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    for message in ("Indiquez le nom de l'expert.", "Choisissez au moins un rôle.", "60 caractères au plus.",
-                    "Le montant doit être positif"):
+    for message in (
+        "Indiquez le nom de l'expert.",
+        "Choisissez au moins un rôle.",
+        "60 caractères au plus.",
+        "Le montant doit être positif",
+    ):
         assert message in text
     assert count(db, Expert) == experts and count(db, AuditLog) == audit
 
@@ -166,26 +197,40 @@ def test_roles_and_skills_lists(client, db, factory, coordinator):
 
 # --- users ---------------------------------------------------------------------------------------
 
+
 def test_invite_user_good_and_bad(client, db, factory, coordinator):
     member = factory.member()
     users, audit = count(db, User), count(db, AuditLog)
-    response = client.post("/coordination/utilisateurs/inviter", data={
-        "email": "pas-un-email", "name": "", "role": "member", "locale": "fr"})
+    response = client.post(
+        "/coordination/utilisateurs/inviter",
+        data={"email": "pas-un-email", "name": "", "role": "member", "locale": "fr"},
+    )
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "Adresse e-mail invalide." in text and "Un utilisateur membre doit être rattaché" in text
-    response = client.post("/coordination/utilisateurs/inviter", data={
-        "email": "x@example.org", "name": "X", "role": "admin", "locale": "fr"})
+    response = client.post(
+        "/coordination/utilisateurs/inviter",
+        data={"email": "x@example.org", "name": "X", "role": "admin", "locale": "fr"},
+    )
     assert response.status_code == 400  # a coordinator cannot make an administrator
     assert count(db, User) == users and count(db, AuditLog) == audit
-    response = client.post("/coordination/utilisateurs/inviter", data={
-        "email": "Secretaire@Mairie.fr", "name": "Secrétaire", "role": "member", "member_id": str(member.id),
-        "locale": "fr"})
+    response = client.post(
+        "/coordination/utilisateurs/inviter",
+        data={
+            "email": "Secretaire@Mairie.fr",
+            "name": "Secrétaire",
+            "role": "member",
+            "member_id": str(member.id),
+            "locale": "fr",
+        },
+    )
     assert response.status_code == 303
     assert count(db, User) == users + 1 and count(db, AuditLog) == audit + 1
     assert db.session.scalar(select(OutboxMail).where(OutboxMail.recipient == "secretaire@mairie.fr"))
-    response = client.post("/coordination/utilisateurs/inviter", data={
-        "email": "secretaire@mairie.fr", "name": "Bis", "role": "expert", "locale": "fr"})
+    response = client.post(
+        "/coordination/utilisateurs/inviter",
+        data={"email": "secretaire@mairie.fr", "name": "Bis", "role": "expert", "locale": "fr"},
+    )
     assert response.status_code == 400 and "existe déjà" in response.get_data(as_text=True)
 
 
@@ -196,8 +241,9 @@ def test_change_role_deactivate_and_resend(client, db, factory, coordinator):
     response = client.post(f"/coordination/utilisateurs/{user.id}", data={"role": "member"})
     assert response.status_code == 400 and "doit être rattaché" in response.get_data(as_text=True)
     token = user.session_token
-    response = client.post(f"/coordination/utilisateurs/{user.id}", data={"role": "member",
-                                                                       "member_id": str(member.id)})
+    response = client.post(
+        f"/coordination/utilisateurs/{user.id}", data={"role": "member", "member_id": str(member.id)}
+    )
     assert response.status_code == 303
     assert user.role == "member" and user.member_id == member.id and user.session_token != token
     assert client.post(f"/coordination/utilisateurs/{user.id}/reinviter").status_code == 303
@@ -214,6 +260,7 @@ def test_change_role_deactivate_and_resend(client, db, factory, coordinator):
 
 
 # --- audit log -----------------------------------------------------------------------------------
+
 
 def test_audit_log_filters_and_is_read_only(client, app, db, factory, coordinator):
     member = factory.member(name="Trégunc")

@@ -17,8 +17,11 @@ def coordinator(factory, login):
 
 
 def _agenda_urls(expert_id):
-    return [url_for("agenda.week", expert_id=expert_id), url_for("agenda.month", expert_id=expert_id),
-            url_for("agenda.week_pattern_page", expert_id=expert_id)]
+    return [
+        url_for("agenda.week", expert_id=expert_id),
+        url_for("agenda.month", expert_id=expert_id),
+        url_for("agenda.week_pattern_page", expert_id=expert_id),
+    ]
 
 
 def test_experts_list_and_form_link_to_each_experts_agenda(app, client, factory, coordinator):

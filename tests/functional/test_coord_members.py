@@ -69,23 +69,45 @@ def test_list_queries_do_not_grow_with_rows(client, db, factory, coordinator):
 def test_create_member_good_and_bad(client, db, factory, coordinator):
     factory.member(name="Brest", insee_code="29019")
     before, audit = count(db, Member), count(db, AuditLog)
-    response = client.post("/coordination/membres/nouveau", data={
-        "name": "", "kind": "commune", "insee_code": "29019", "siren": "123456789", "population": "-3",
-        "contribution": "douze"})
+    response = client.post(
+        "/coordination/membres/nouveau",
+        data={
+            "name": "",
+            "kind": "commune",
+            "insee_code": "29019",
+            "siren": "123456789",
+            "population": "-3",
+            "contribution": "douze",
+        },
+    )
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    for message in ("Indiquez le nom de la structure.", "SIREN invalide", "La population doit être positive.",
-                    "Indiquez un montant en euros"):
+    for message in (
+        "Indiquez le nom de la structure.",
+        "SIREN invalide",
+        "La population doit être positive.",
+        "Indiquez un montant en euros",
+    ):
         assert message in text
     assert count(db, Member) == before and count(db, AuditLog) == audit
-    response = client.post("/coordination/membres/nouveau", data={
-        "name": "Guipavas", "kind": "commune", "insee_code": "29019", "contribution": "1 000"})
+    response = client.post(
+        "/coordination/membres/nouveau",
+        data={"name": "Guipavas", "kind": "commune", "insee_code": "29019", "contribution": "1 000"},
+    )
     assert response.status_code == 400
     assert "« Brest » a déjà ce code INSEE." in response.get_data(as_text=True)
     assert 'id="insee_code-error"' in response.get_data(as_text=True)
-    response = client.post("/coordination/membres/nouveau", data={
-        "name": "Guipavas", "kind": "commune", "insee_code": "29069", "siren": "212900690",
-        "population": "14 000".replace(" ", ""), "contribution": "1 250,50"})
+    response = client.post(
+        "/coordination/membres/nouveau",
+        data={
+            "name": "Guipavas",
+            "kind": "commune",
+            "insee_code": "29069",
+            "siren": "212900690",
+            "population": "14 000".replace(" ", ""),
+            "contribution": "1 250,50",
+        },
+    )
     assert response.status_code == 303
     member = db.session.scalar(select(Member).where(Member.name == "Guipavas"))
     assert member.contribution_cents == 125050
@@ -95,9 +117,16 @@ def test_create_member_good_and_bad(client, db, factory, coordinator):
 def test_edit_and_deactivate_member(client, db, factory, coordinator):
     member = factory.member(name="Plabennec")
     audit = count(db, AuditLog)
-    response = client.post(f"/coordination/membres/{member.id}/modifier", data={
-        "name": "Plabennec", "kind": "commune", "insee_code": member.insee_code, "population": "8000",
-        "contribution": "0"})
+    response = client.post(
+        f"/coordination/membres/{member.id}/modifier",
+        data={
+            "name": "Plabennec",
+            "kind": "commune",
+            "insee_code": member.insee_code,
+            "population": "8000",
+            "contribution": "0",
+        },
+    )
     assert response.status_code == 303
     assert member.population == 8000
     assert count(db, AuditLog) == audit + 1
@@ -114,27 +143,37 @@ def test_quota_adjustment_needs_a_reason(client, db, factory, coordinator):
     quota = db.session.scalar(select(Quota).where(Quota.member_id == member.id))
     db.session.commit()  # a refused adjustment rolls back: the setup must survive it, as in real life
     audit, adjustments = count(db, AuditLog), count(db, QuotaAdjustment)
-    response = client.post(f"/coordination/membres/{member.id}/ajuster", data={
-        "period_id": period.id, "kind": "own", "delta": "2", "reason": " "})
+    response = client.post(
+        f"/coordination/membres/{member.id}/ajuster",
+        data={"period_id": period.id, "kind": "own", "delta": "2", "reason": " "},
+    )
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "Le motif est obligatoire." in text and 'id="reason-error"' in text
-    response = client.post(f"/coordination/membres/{member.id}/ajuster", data={
-        "period_id": period.id, "kind": "own", "delta": "-6", "reason": "trop"})
+    response = client.post(
+        f"/coordination/membres/{member.id}/ajuster",
+        data={"period_id": period.id, "kind": "own", "delta": "-6", "reason": "trop"},
+    )
     assert response.status_code == 400
     assert "rendrait le droit de tirage négatif" in response.get_data(as_text=True)
-    response = client.post(f"/coordination/membres/{member.id}/ajuster", data={
-        "period_id": period.id, "kind": "own", "delta": "0", "reason": "rien"})
+    response = client.post(
+        f"/coordination/membres/{member.id}/ajuster",
+        data={"period_id": period.id, "kind": "own", "delta": "0", "reason": "rien"},
+    )
     assert response.status_code == 400
     # A blank amount (spaces pass InputRequired) is a clear message, not a crash.
-    response = client.post(f"/coordination/membres/{member.id}/ajuster", data={
-        "period_id": period.id, "kind": "own", "delta": "  ", "reason": "rien"})
+    response = client.post(
+        f"/coordination/membres/{member.id}/ajuster",
+        data={"period_id": period.id, "kind": "own", "delta": "  ", "reason": "rien"},
+    )
     assert response.status_code == 400
     assert "Indiquez un nombre de jours" in response.get_data(as_text=True)
     assert count(db, AuditLog) == audit and count(db, QuotaAdjustment) == adjustments
     assert quota.adjusted_half_days == 0
-    response = client.post(f"/coordination/membres/{member.id}/ajuster", data={
-        "period_id": period.id, "kind": "own", "delta": "1,5", "reason": "Sinistre informatique"})
+    response = client.post(
+        f"/coordination/membres/{member.id}/ajuster",
+        data={"period_id": period.id, "kind": "own", "delta": "1,5", "reason": "Sinistre informatique"},
+    )
     assert response.status_code == 303
     db.session.refresh(quota)
     assert quota.adjusted_half_days == 3
@@ -159,15 +198,20 @@ def test_epci_page_shows_the_roll_up(client, db, factory, coordinator):
 
 # --- CSV import through the pages ----------------------------------------------------------------
 
-CSV = ("Nom;Type;Code INSEE;SIREN;Population;Cotisation;EPCI\r\n"
-       "CC du Pays d'Iroise;EPCI;29900;242900694;48000;12 500,00;\r\n"
-       "Plougonvelin;commune;29190;212901904;4 200;1 250,50;29900\r\n"
-       "Cassée;commune;29191;212901905;100;10;29900\r\n").encode("cp1252")
+CSV = (
+    "Nom;Type;Code INSEE;SIREN;Population;Cotisation;EPCI\r\n"
+    "CC du Pays d'Iroise;EPCI;29900;242900694;48000;12 500,00;\r\n"
+    "Plougonvelin;commune;29190;212901904;4 200;1 250,50;29900\r\n"
+    "Cassée;commune;29191;212901905;100;10;29900\r\n"
+).encode("cp1252")
 
 
 def _upload(client, data=CSV):
-    return client.post("/coordination/membres/import", data={"file": (io.BytesIO(data), "membres.csv")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/coordination/membres/import",
+        data={"file": (io.BytesIO(data), "membres.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def _hidden(text, name):
@@ -207,8 +251,9 @@ def test_import_bad_inputs_write_nothing(client, db, coordinator):
     response = client.post("/coordination/membres/import/confirmer", data={"token": "forged", "digest": "x"})
     assert response.status_code == 303
     text = _upload(client).get_data(as_text=True)
-    response = client.post("/coordination/membres/import/confirmer",
-                           data={"token": _hidden(text, "token"), "digest": "not-what-was-seen"})
+    response = client.post(
+        "/coordination/membres/import/confirmer", data={"token": _hidden(text, "token"), "digest": "not-what-was-seen"}
+    )
     assert response.status_code == 409
     assert count(db, Member) == members
 
@@ -227,8 +272,10 @@ def test_import_is_all_or_nothing(client, db, coordinator, monkeypatch):
         raise IntegrityError("INSERT", {}, Exception("simulated"))
 
     monkeypatch.setattr(member_import, "record", fail_at_the_end)
-    response = client.post("/coordination/membres/import/confirmer",
-                           data={"token": _hidden(text, "token"), "digest": _hidden(text, "digest")},
-                           follow_redirects=True)
+    response = client.post(
+        "/coordination/membres/import/confirmer",
+        data={"token": _hidden(text, "token"), "digest": _hidden(text, "digest")},
+        follow_redirects=True,
+    )
     assert "doublon apparu entre-temps" in response.get_data(as_text=True)
     assert count(db, Member) == members and count(db, AuditLog) == audit

@@ -55,10 +55,17 @@ def test_approve_with_adjusted_days(client, db, factory, coordinator, member):
     assert db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == author.id)) == 1
 
 
-@pytest.mark.parametrize(("days", "message"), [
-    ("0", "Au moins 0,5 jour"), ("-2", "Au moins 0,5 jour"), ("", "Indiquez le nombre de jours accordés."),
-    ("abc", "Indiquez un nombre de jours"), ("1,25", "demi-journées"), ("61", "Au plus 60 jours"),
-])
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        ("0", "Au moins 0,5 jour"),
+        ("-2", "Au moins 0,5 jour"),
+        ("", "Indiquez le nombre de jours accordés."),
+        ("abc", "Indiquez un nombre de jours"),
+        ("1,25", "demi-journées"),
+        ("61", "Au plus 60 jours"),
+    ],
+)
 def test_approve_refuses_bad_days(client, db, factory, coordinator, member, days, message):
     req = factory.request(member=member)
     before = audit_rows(db)

@@ -40,12 +40,15 @@ def test_wrong_password_and_unknown_email_answer_the_same(client, mayor):
     assert strip(wrong.text) == strip(unknown.text)
 
 
-@pytest.mark.parametrize(("email", "password", "message"), [
-    ("", "", "Indiquez votre adresse e-mail."),
-    ("maire@plouzane.fr", "", "Indiquez votre mot de passe."),
-    ("a" * 5000 + "@x.fr", "x", "Adresse trop longue"),
-    ("maire@plouzane.fr", "x" * 100_000, "Mot de passe trop long"),
-])
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("", "", "Indiquez votre adresse e-mail."),
+        ("maire@plouzane.fr", "", "Indiquez votre mot de passe."),
+        ("a" * 5000 + "@x.fr", "x", "Adresse trop longue"),
+        ("maire@plouzane.fr", "x" * 100_000, "Mot de passe trop long"),
+    ],
+)
 def test_bad_login_forms_re_render_in_french(client, email, password, message):
     response = _login_form(client, email, password)
     assert response.status_code == 400
@@ -73,9 +76,14 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, may
     _login_form(client, "maire@plouzane.fr", PASSWORD)
     other = app.test_client()
     _login_form(other, "maire@plouzane.fr", PASSWORD)
-    response = client.post("/compte/profil", data={
-        "password-current": PASSWORD, "password-password": "nouveau mot de passe 2027",
-        "password-confirm": "nouveau mot de passe 2027"})
+    response = client.post(
+        "/compte/profil",
+        data={
+            "password-current": PASSWORD,
+            "password-password": "nouveau mot de passe 2027",
+            "password-confirm": "nouveau mot de passe 2027",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/compte/profil").status_code == 200
     assert other.get("/compte/profil").status_code == 302
@@ -85,8 +93,14 @@ def test_invitation_link_sets_a_password_once(db, client, factory):
     coordinator = factory.user(role=UserRole.COORDINATOR)
     member = factory.member()
     with client.application.test_request_context():
-        user = services.invite_user(email="secretaire@milizac.fr", name="Anne", role=UserRole.MEMBER,
-                                    member_id=member.id, actor=coordinator, now=now_utc())
+        user = services.invite_user(
+            email="secretaire@milizac.fr",
+            name="Anne",
+            role=UserRole.MEMBER,
+            member_id=member.id,
+            actor=coordinator,
+            now=now_utc(),
+        )
     mail = db.session.query(OutboxMail).filter_by(recipient="secretaire@milizac.fr").one()
     link = re.search(r"/compte/invitation/\S+", mail.body).group(0)
     assert client.get(link).status_code == 200
@@ -119,8 +133,7 @@ def test_expired_and_tampered_links_are_refused(app, client, mayor):
 
 def test_password_reset_flow_same_answer_for_unknown_email(db, client, mayor):
     known = client.post("/compte/mot-de-passe-oublie", data={"email": "maire@plouzane.fr"}, follow_redirects=True)
-    unknown = client.post("/compte/mot-de-passe-oublie", data={"email": "inconnu@plouzane.fr"},
-                          follow_redirects=True)
+    unknown = client.post("/compte/mot-de-passe-oublie", data={"email": "inconnu@plouzane.fr"}, follow_redirects=True)
     assert known.status_code == unknown.status_code == 200
     assert "Si un compte existe" in known.text and "Si un compte existe" in unknown.text
     mails = db.session.query(OutboxMail).filter_by(recipient="maire@plouzane.fr").all()

@@ -14,8 +14,14 @@ pytest_plugins = ["member_fixtures"]  # the member_pool and member_clock fixture
 
 def _snapshot(db):
     requests = db.session.execute(
-        select(InterventionRequest.id, InterventionRequest.status, InterventionRequest.title,
-               InterventionRequest.rating, InterventionRequest.version).order_by(InterventionRequest.id)).all()
+        select(
+            InterventionRequest.id,
+            InterventionRequest.status,
+            InterventionRequest.title,
+            InterventionRequest.rating,
+            InterventionRequest.version,
+        ).order_by(InterventionRequest.id)
+    ).all()
     return row_counts(db), [tuple(r) for r in requests]
 
 
@@ -23,10 +29,12 @@ def _walk(client, request_id: int, role_id: int) -> list[int]:
     return [
         client.get(f"/demandes/{request_id}").status_code,
         client.get(f"/demandes/{request_id}/modifier").status_code,
-        client.post(f"/demandes/{request_id}/modifier",
-                    data=request_form(role=str(role_id), title="Piraté", action="save")).status_code,
-        client.post(f"/demandes/{request_id}/modifier",
-                    data=request_form(role=str(role_id), title="Piraté", action="submit")).status_code,
+        client.post(
+            f"/demandes/{request_id}/modifier", data=request_form(role=str(role_id), title="Piraté", action="save")
+        ).status_code,
+        client.post(
+            f"/demandes/{request_id}/modifier", data=request_form(role=str(role_id), title="Piraté", action="submit")
+        ).status_code,
         client.get(f"/demandes/{request_id}/annuler").status_code,
         client.post(f"/demandes/{request_id}/annuler", data={"reason": "x"}).status_code,
         client.post(f"/demandes/{request_id}/evaluer", data={"rating": "1", "comment": "x"}).status_code,
@@ -35,11 +43,17 @@ def _walk(client, request_id: int, role_id: int) -> list[int]:
     ]
 
 
-def test_another_members_requests_answer_404_and_nothing_changes(client, login, db, factory, member_pool,
-                                                                  member_clock):
-    theirs = [factory.request(member=member_pool.other_member, status=status, created_by=member_pool.other_user)
-              for status in (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO,
-                             RequestStatus.APPROVED, RequestStatus.COMPLETED)]
+def test_another_members_requests_answer_404_and_nothing_changes(client, login, db, factory, member_pool, member_clock):
+    theirs = [
+        factory.request(member=member_pool.other_member, status=status, created_by=member_pool.other_user)
+        for status in (
+            RequestStatus.DRAFT,
+            RequestStatus.SUBMITTED,
+            RequestStatus.NEEDS_INFO,
+            RequestStatus.APPROVED,
+            RequestStatus.COMPLETED,
+        )
+    ]
     factory.booking(theirs[3], member_pool.dba, date(2027, 2, 1))
     mine = factory.request(member=member_pool.member, status=RequestStatus.SUBMITTED, created_by=member_pool.user)
     login(member_pool.user)
@@ -71,10 +85,15 @@ def test_epci_follows_its_communes_read_only(client, login, db, factory, member_
     member_pool.member.parent_id = epci.id
     factory.quota(epci, member_pool.period, 40, kind="envelope")
     epci_user = factory.user(member=epci, name="Président EPCI")
-    commune_req = factory.request(member=member_pool.member, status=RequestStatus.SUBMITTED,
-                                  created_by=member_pool.user, title="Demande de la commune")
-    foreign = factory.request(member=member_pool.other_member, status=RequestStatus.SUBMITTED,
-                              created_by=member_pool.other_user)
+    commune_req = factory.request(
+        member=member_pool.member,
+        status=RequestStatus.SUBMITTED,
+        created_by=member_pool.user,
+        title="Demande de la commune",
+    )
+    foreign = factory.request(
+        member=member_pool.other_member, status=RequestStatus.SUBMITTED, created_by=member_pool.other_user
+    )
     db.session.flush()
     login(epci_user)
     detail = client.get(f"/demandes/{commune_req.id}")

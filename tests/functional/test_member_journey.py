@@ -92,13 +92,20 @@ def test_whole_member_journey(client, login, db, factory, member_pool, member_cl
     bookings = db.session.scalars(select(Booking).where(Booking.request_id == req.id)).all()
     assert {b.status for b in bookings} == {BookingStatus.CANCELLED}
     assert {b.sequence for b in bookings} == {1}
-    assert db.session.scalar(select(Notification).where(Notification.user_id == member_pool.dba_user.id,
-                                                        Notification.kind == "booking_cancelled"))
+    assert db.session.scalar(
+        select(Notification).where(
+            Notification.user_id == member_pool.dba_user.id, Notification.kind == "booking_cancelled"
+        )
+    )
     assert "10 jours restants sur 10" in client.get("/mon-espace").text
 
     # A completed intervention is rated 1–5 with a comment.
-    done = factory.request(member=member_pool.member, status=RequestStatus.APPROVED, title="Serveur de fichiers",
-                           created_by=member_pool.user)
+    done = factory.request(
+        member=member_pool.member,
+        status=RequestStatus.APPROVED,
+        title="Serveur de fichiers",
+        created_by=member_pool.user,
+    )
     factory.booking(done, member_pool.dba, date(2027, 1, 12), "am", status=BookingStatus.DELIVERED)
     done.status = RequestStatus.COMPLETED
     done.report = "Serveur remis en état, sauvegarde testée."
@@ -135,8 +142,9 @@ def test_the_live_quota_check_answers_a_fragment(client, login, db, factory, mem
     assert client.get("/demandes/verifier-droit", query_string={"jours": "3"}).status_code == 403
 
 
-def test_information_requested_answered_then_rejected_with_a_reason(client, login, db, factory, member_pool,
-                                                                    member_clock):
+def test_information_requested_answered_then_rejected_with_a_reason(
+    client, login, db, factory, member_pool, member_clock
+):
     from expertpool.coordination.approval import reject_request, request_information
 
     login(member_pool.user)
@@ -161,17 +169,26 @@ def test_information_requested_answered_then_rejected_with_a_reason(client, logi
 
 def test_unserved_reason_and_report_are_shown(client, login, db, factory, member_pool, member_clock):
     login(member_pool.user)
-    req = factory.request(member=member_pool.member, status=RequestStatus.APPROVED, created_by=member_pool.user,
-                          unserved_message="Aucun DBA n'est libre avant votre date limite.")
+    req = factory.request(
+        member=member_pool.member,
+        status=RequestStatus.APPROVED,
+        created_by=member_pool.user,
+        unserved_message="Aucun DBA n'est libre avant votre date limite.",
+    )
     page = client.get(f"/demandes/{req.id}").text
     assert "Aucun DBA n&#39;est libre avant votre date limite." in page
 
 
-def test_cancelling_without_javascript_is_a_confirmation_page_then_a_post(client, login, db, factory, member_pool,
-                                                                          member_clock):
+def test_cancelling_without_javascript_is_a_confirmation_page_then_a_post(
+    client, login, db, factory, member_pool, member_clock
+):
     login(member_pool.user)
-    req = factory.request(member=member_pool.member, status=RequestStatus.SCHEDULED, created_by=member_pool.user,
-                          title="Parc informatique")
+    req = factory.request(
+        member=member_pool.member,
+        status=RequestStatus.SCHEDULED,
+        created_by=member_pool.user,
+        title="Parc informatique",
+    )
     factory.booking(req, member_pool.dba, date(2027, 1, 19), "am")
     detail = client.get(f"/demandes/{req.id}")
     # The request's page links to the confirmation page and to the one-off .ics of its half-days.
@@ -196,8 +213,9 @@ def test_cancelling_without_javascript_is_a_confirmation_page_then_a_post(client
     assert client.get(f"/demandes/{req.id}/annuler").status_code == 404
 
 
-def test_the_marketplace_is_paginated_and_keeps_the_filters(client, login, db, factory, member_pool, member_clock,
-                                                            monkeypatch):
+def test_the_marketplace_is_paginated_and_keeps_the_filters(
+    client, login, db, factory, member_pool, member_clock, monkeypatch
+):
     monkeypatch.setattr("expertpool.catalogue.views.PER_PAGE", 1)
     login(member_pool.user)
     first = client.get("/experts/", query_string={"mode": "remote"})

@@ -21,18 +21,24 @@ def _count(client, db, url: str) -> int:
 
 def _add_experts(factory, member_pool, start: int, stop: int) -> None:
     for n in range(start, stop):
-        expert = factory.expert(f"Expert {n:03d}", roles=("dba", "dsi") if n % 2 else ("dba",),
-                                skills=(f"Compétence {n % 7}", "PostgreSQL"), bio=f"Bio {n}")
+        expert = factory.expert(
+            f"Expert {n:03d}",
+            roles=("dba", "dsi") if n % 2 else ("dba",),
+            skills=(f"Compétence {n % 7}", "PostgreSQL"),
+            bio=f"Bio {n}",
+        )
         factory.unavailability(expert, date(2027, 1, 12) + timedelta(days=n % 5))
-        req = factory.request(member=member_pool.other_member, status=RequestStatus.RATED, rating=1 + n % 5,
-                              title=f"Demande {n}")
+        req = factory.request(
+            member=member_pool.other_member, status=RequestStatus.RATED, rating=1 + n % 5, title=f"Demande {n}"
+        )
         factory.booking(req, expert, date(2027, 1, 4), status=BookingStatus.DELIVERED)
         factory.booking(req, expert, date(2027, 1, 12), "pm")
 
 
 @pytest.mark.parametrize("per_page", [None, 250])
-def test_marketplace_queries_do_not_grow_with_experts(client, login, db, factory, member_pool, member_clock,
-                                                      monkeypatch, per_page):
+def test_marketplace_queries_do_not_grow_with_experts(
+    client, login, db, factory, member_pool, member_clock, monkeypatch, per_page
+):
     if per_page:  # every card on one page, to count with 200 cards really shown
         monkeypatch.setattr("expertpool.catalogue.views.PER_PAGE", per_page)
     login(member_pool.user)
@@ -53,16 +59,22 @@ def test_marketplace_queries_do_not_grow_with_experts(client, login, db, factory
 def _add_requests(factory, member_pool, start: int, stop: int) -> None:
     for n in range(start, stop):
         expert = member_pool.dba if n % 2 else member_pool.dsi
-        req = factory.request(member=member_pool.member, created_by=member_pool.user, title=f"Demande {n}",
-                              status=RequestStatus.SCHEDULED if n % 3 else RequestStatus.SUBMITTED,
-                              preferred_expert_id=expert.id, role="dba" if n % 2 else "dsi")
+        req = factory.request(
+            member=member_pool.member,
+            created_by=member_pool.user,
+            title=f"Demande {n}",
+            status=RequestStatus.SCHEDULED if n % 3 else RequestStatus.SUBMITTED,
+            preferred_expert_id=expert.id,
+            role="dba" if n % 2 else "dsi",
+        )
         if n % 3:
             factory.booking(req, expert, date(2027, 2, 1) + timedelta(days=n), "am" if n % 2 else "pm")
 
 
 @pytest.mark.parametrize("per_page", [None, 250])
-def test_my_requests_queries_do_not_grow_with_requests(client, login, db, factory, member_pool, member_clock,
-                                                        monkeypatch, per_page):
+def test_my_requests_queries_do_not_grow_with_requests(
+    client, login, db, factory, member_pool, member_clock, monkeypatch, per_page
+):
     if per_page:  # every row on one page, to count with 200 rows really shown
         monkeypatch.setattr("expertpool.requests.queries.PER_PAGE", per_page)
     login(member_pool.user)

@@ -93,8 +93,10 @@ def test_move_refuses_an_unavailable_half_day_in_french(client, login, db, facto
     login(pool.coordinator)
     assert client.get(f"/planification/reservations/{booked.id}/deplacer").status_code == 200
     before = table_counts(db.session)
-    response = client.post(f"/planification/reservations/{booked.id}/deplacer",
-                           data={"expert": pool.expert.id, "day": "2027-01-14", "half": "pm"})
+    response = client.post(
+        f"/planification/reservations/{booked.id}/deplacer",
+        data={"expert": pool.expert.id, "day": "2027-01-14", "half": "pm"},
+    )
     assert response.status_code == 400
     assert "L&#39;expert est indisponible sur cette demi-journée." in response.text
     assert 'id="half-error"' in response.text  # next to the field it concerns
@@ -103,18 +105,22 @@ def test_move_refuses_an_unavailable_half_day_in_french(client, login, db, facto
     assert (booked.date, booked.half, booked.sequence) == (date(2027, 1, 13), "am", 0)
 
 
-@pytest.mark.parametrize(("day", "half", "message"), [
-    ("2027-03-29", "am", "Ce jour est férié (Lundi de Pâques)."),
-    ("2027-01-16", "am", "ne travaille pas pour le pool sur cette demi-journée"),
-    ("2027-01-13", "pm", "déjà réservée"),
-    ("2027-01-10", "am", "Choisissez une date à partir de demain."),
-    ("13/01/2027x", "am", "Date invalide"),
-])
+@pytest.mark.parametrize(
+    ("day", "half", "message"),
+    [
+        ("2027-03-29", "am", "Ce jour est férié (Lundi de Pâques)."),
+        ("2027-01-16", "am", "ne travaille pas pour le pool sur cette demi-journée"),
+        ("2027-01-13", "pm", "déjà réservée"),
+        ("2027-01-10", "am", "Choisissez une date à partir de demain."),
+        ("13/01/2027x", "am", "Date invalide"),
+    ],
+)
 def test_move_refuses_what_the_expert_cannot_take(client, login, factory, pool, booked, day, half, message):
     factory.booking(pool.request_b, pool.expert, date(2027, 1, 13), "pm")
     login(pool.coordinator)
-    response = client.post(f"/planification/reservations/{booked.id}/deplacer",
-                           data={"expert": pool.expert.id, "day": day, "half": half})
+    response = client.post(
+        f"/planification/reservations/{booked.id}/deplacer", data={"expert": pool.expert.id, "day": day, "half": half}
+    )
     assert response.status_code == 400
     assert message in response.text.replace("&#39;", "'")
 
@@ -122,15 +128,19 @@ def test_move_refuses_what_the_expert_cannot_take(client, login, factory, pool, 
 def test_move_refuses_an_expert_without_the_skills(client, login, factory, pool, booked):
     other = factory.expert("Paul Sans-Postgres", roles=("dba",))
     login(pool.coordinator)
-    response = client.post(f"/planification/reservations/{booked.id}/deplacer",
-                           data={"expert": other.id, "day": "2027-01-14", "half": "am"})
+    response = client.post(
+        f"/planification/reservations/{booked.id}/deplacer",
+        data={"expert": other.id, "day": "2027-01-14", "half": "am"},
+    )
     assert response.status_code == 400 and "Choisissez un expert de la liste." in response.text
 
 
 def test_move_to_a_free_half_day_is_audited_and_told(client, login, db, factory, pool, booked):
     login(pool.coordinator)
-    response = client.post(f"/planification/reservations/{booked.id}/deplacer",
-                           data={"expert": pool.expert.id, "day": "14/01/2027", "half": "pm"})
+    response = client.post(
+        f"/planification/reservations/{booked.id}/deplacer",
+        data={"expert": pool.expert.id, "day": "14/01/2027", "half": "pm"},
+    )
     assert response.status_code == 302
     db.session.refresh(booked)
     assert (booked.date, booked.half, booked.sequence) == (date(2027, 1, 14), "pm", 1)
@@ -168,8 +178,15 @@ def test_flagged_bookings_are_listed_with_a_move_action(client, login, factory, 
 
 def test_history_is_paginated(client, login, factory, pool):
     for _ in range(30):
-        factory._add(AllocationRun(mode="preview", status="done", horizon_start=date(2027, 1, 12),
-                                   horizon_end=date(2027, 1, 18), started_at=FIXED_NOW))
+        factory._add(
+            AllocationRun(
+                mode="preview",
+                status="done",
+                horizon_start=date(2027, 1, 12),
+                horizon_end=date(2027, 1, 18),
+                started_at=FIXED_NOW,
+            )
+        )
     admin = factory.user(role=UserRole.ADMIN, email="admin@pool.example")
     login(admin)
     first = client.get("/planification/historique")
@@ -187,6 +204,8 @@ def test_move_page_suggests_only_free_half_days(client, login, factory, pool, bo
     assert "13 janvier 2027 matin — Anne Le Gall" not in page.text  # the booking itself holds it
     assert "13 janvier 2027 après-midi — Anne Le Gall" in page.text
     assert "14 janvier 2027" not in page.text and "15 janvier 2027" not in page.text  # away
-    chosen = client.post(f"/planification/reservations/{booked.id}/deplacer",
-                         data={"expert": pool.expert.id, "day": "2027-01-12", "half": "pm"})
+    chosen = client.post(
+        f"/planification/reservations/{booked.id}/deplacer",
+        data={"expert": pool.expert.id, "day": "2027-01-12", "half": "pm"},
+    )
     assert chosen.status_code == 302

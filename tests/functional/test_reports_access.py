@@ -36,8 +36,13 @@ def test_member_cannot_see_another_members_statement(client, pool, member_a, suf
 def test_expert_gets_403_on_every_report(client, factory, pool, login):
     user, _expert = factory.expert_user()
     login(user)
-    for url in ("/rapports/", "/rapports/economies", "/rapports/exports", "/rapports/mon-bilan",
-                f"/rapports/membres/{pool.a.id}/etat"):
+    for url in (
+        "/rapports/",
+        "/rapports/economies",
+        "/rapports/exports",
+        "/rapports/mon-bilan",
+        f"/rapports/membres/{pool.a.id}/etat",
+    ):
         assert client.get(url).status_code == 403, url
 
 
@@ -112,8 +117,9 @@ def test_pages_without_any_period(client, factory, login):
 def test_exports_without_filters_and_with_bad_choices(client, pool, factory, login):
     login(factory.user(role=UserRole.COORDINATOR))
     for dataset in ("membres", "droits", "demandes", "reservations", "evaluations"):
-        response = client.get("/rapports/exports", query_string={"dataset": dataset, "fmt": "xlsx", "period": "",
-                                                                 "member": ""})
+        response = client.get(
+            "/rapports/exports", query_string={"dataset": dataset, "fmt": "xlsx", "period": "", "member": ""}
+        )
         assert response.status_code == 200, dataset
     response = client.get("/rapports/exports?dataset=nope&fmt=pdf")
     assert response.status_code == 400
@@ -122,19 +128,32 @@ def test_exports_without_filters_and_with_bad_choices(client, pool, factory, log
     assert "Le formulaire contient des erreurs" in html
 
 
-HOSTILE = st.one_of(st.text(max_size=30), st.sampled_from(["", "0", "-1", "999999999999", "1e9", "<script>", "\x00",
-                                                           "desc", "asc", "over", "unused", "xlsx", "csv"]))
+HOSTILE = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        ["", "0", "-1", "999999999999", "1e9", "<script>", "\x00", "desc", "asc", "over", "unused", "xlsx", "csv"]
+    ),
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(params=st.fixed_dictionaries({}, optional=dict.fromkeys(
-    ("period", "sort", "dir", "page", "show", "dataset", "fmt", "member"), HOSTILE)))
+@given(
+    params=st.fixed_dictionaries(
+        {}, optional=dict.fromkeys(("period", "sort", "dir", "page", "show", "dataset", "fmt", "member"), HOSTILE)
+    )
+)
 def test_hostile_query_strings_never_break_a_report(client, pool, factory, login, params):
     coordinator = factory.user(role=UserRole.COORDINATOR)
-    for user, paths in ((coordinator, ("/rapports/", "/rapports/economies", "/rapports/exports",
-                                       f"/rapports/membres/{pool.a.id}/etat.csv")),
-                        (factory.user(role=UserRole.MEMBER, member=pool.a),
-                         ("/rapports/mon-bilan", f"/rapports/membres/{pool.a.id}/etat"))):
+    for user, paths in (
+        (
+            coordinator,
+            ("/rapports/", "/rapports/economies", "/rapports/exports", f"/rapports/membres/{pool.a.id}/etat.csv"),
+        ),
+        (
+            factory.user(role=UserRole.MEMBER, member=pool.a),
+            ("/rapports/mon-bilan", f"/rapports/membres/{pool.a.id}/etat"),
+        ),
+    ):
         login(user)
         for path in paths:
             response = client.get(path, query_string=params)

@@ -159,14 +159,21 @@ def test_drawing_rights_csv_and_xlsx_agree_with_the_fixture(client, pool, coordi
     for key, member in (("a", pool.a), ("b", pool.b), ("c", pool.c)):
         e = EXPECTED[key]
         row, cells = body[member.id], xlsx[member.id]
-        for column, half_days in (("Droit de tirage total (jours)", e["total"]), ("Planifié (jours)", e["planned"]),
-                                  ("Réalisé (jours)", e["delivered"]), ("Restant (jours)", e["remaining"]),
-                                  ("Hors droit facturable (jours)", e["billable"])):
+        for column, half_days in (
+            ("Droit de tirage total (jours)", e["total"]),
+            ("Planifié (jours)", e["planned"]),
+            ("Réalisé (jours)", e["delivered"]),
+            ("Restant (jours)", e["remaining"]),
+            ("Hors droit facturable (jours)", e["billable"]),
+        ):
             assert row[column] == f"{half_days / 2:.1f}".replace(".", ","), column
             assert cells[column] == pytest.approx(half_days / 2), column
-        for column, cents in (("Montant hors droit à facturer (€)", e["billed"]), ("Total payé (€)", e["paid"]),
-                              ("Valeur au prix du marché (€)", e["market"]),
-                              ("Économie estimée (€)", e["savings"])):
+        for column, cents in (
+            ("Montant hors droit à facturer (€)", e["billed"]),
+            ("Total payé (€)", e["paid"]),
+            ("Valeur au prix du marché (€)", e["market"]),
+            ("Économie estimée (€)", e["savings"]),
+        ):
             assert row[column] == f"{cents / 100:.2f}".replace(".", ","), column
             assert cells[column] == pytest.approx(cents / 100), column
     p = EXPECTED["pool"]

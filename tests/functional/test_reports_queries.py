@@ -16,8 +16,9 @@ def populate(factory, members: int):
     for k in range(members):
         member = factory.member(f"Membre {k:04d}", contribution_cents=10_000 * k)
         factory.quota(member, period, 4 + k % 5)
-        req = factory.request(member, status=RequestStatus.SCHEDULED, half_days=2, rating=1 + k % 5,
-                              rated_at=factory_time(k))
+        req = factory.request(
+            member, status=RequestStatus.SCHEDULED, half_days=2, rating=1 + k % 5, rated_at=factory_time(k)
+        )
         expert = experts[k % 3]
         slot = day + timedelta(days=7 * (k // 3))
         factory.booking(req, expert, slot, "am", BookingStatus.DELIVERED if k % 2 else BookingStatus.PLANNED)
@@ -47,8 +48,14 @@ def count_queries(db, client, url) -> int:
     return len(statements)
 
 
-@pytest.mark.parametrize("url", ["/rapports/?period={p}", "/rapports/economies?period={p}",
-                                 "/rapports/?period={p}&sort=level&dir=desc&show=all&page=2"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/rapports/?period={p}",
+        "/rapports/economies?period={p}",
+        "/rapports/?period={p}&sort=level&dir=desc&show=all&page=2",
+    ],
+)
 def test_dashboard_query_count_is_bounded(db, client, factory, login, url):
     login(factory.user(role=UserRole.COORDINATOR))
     factory.settings()  # the settings row exists, as in any running pool
@@ -66,5 +73,6 @@ def populate_more(factory, period, members: int):
         member = factory.member(f"Autre {k:04d}")
         factory.quota(member, period, 6)
         req = factory.request(member, status=RequestStatus.APPROVED, half_days=3)
-        factory.booking(req, experts[k % 2], date(2027, 5, 3) + timedelta(days=7 * (k // 2)), "am",
-                        BookingStatus.DELIVERED)
+        factory.booking(
+            req, experts[k % 2], date(2027, 5, 3) + timedelta(days=7 * (k // 2)), "am", BookingStatus.DELIVERED
+        )

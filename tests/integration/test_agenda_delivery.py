@@ -28,13 +28,20 @@ def world(factory):
     req = factory.request(member=member, status=RequestStatus.SCHEDULED, half_days=2, title="Pare-feu")
     first = factory.booking(req, expert, date(2027, 1, 7), "am")
     second = factory.booking(req, expert, date(2027, 1, 8), "pm")
-    return {"user": user, "expert": expert, "member": member, "mayor": mayor, "period": period, "req": req,
-            "first": first, "second": second}
+    return {
+        "user": user,
+        "expert": expert,
+        "member": member,
+        "mayor": mayor,
+        "period": period,
+        "req": req,
+        "first": first,
+        "second": second,
+    }
 
 
 def _mark(world, booking, delivered, note=""):
-    delivery.record_delivery(booking, delivered=delivered, note=note, actor=world["user"], now=FIXED_NOW,
-                             today=TODAY)
+    delivery.record_delivery(booking, delivered=delivered, note=note, actor=world["user"], now=FIXED_NOW, today=TODAY)
 
 
 def test_delivered_moves_consumption_and_starts_the_request(world, db, ctx):
@@ -80,8 +87,7 @@ def test_future_and_cancelled_half_days_cannot_be_marked(world, factory, db, ctx
     future = factory.booking(world["req"], world["expert"], date(2027, 1, 12), "am")
     with pytest.raises(delivery.DeliveryError):
         _mark(world, future, True)
-    cancelled = factory.booking(world["req"], world["expert"], date(2027, 1, 6), "am",
-                                status=BookingStatus.CANCELLED)
+    cancelled = factory.booking(world["req"], world["expert"], date(2027, 1, 6), "am", status=BookingStatus.CANCELLED)
     with pytest.raises(delivery.DeliveryError):
         _mark(world, cancelled, True)
     assert future.status == BookingStatus.PLANNED and cancelled.status == BookingStatus.CANCELLED

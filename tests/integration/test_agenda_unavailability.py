@@ -21,8 +21,9 @@ def ctx(app, db):
 def test_half_day_unavailability_keeps_the_other_half(factory, db, ctx):
     _user, expert = factory.expert_user()
     day = date(2027, 1, 13)
-    unavailability.declare(expert, start=day, end=day, half="am", kind="other_work",
-                           reason="Conseil syndical", actor=None, now=FIXED_NOW)
+    unavailability.declare(
+        expert, start=day, end=day, half="am", kind="other_work", reason="Conseil syndical", actor=None, now=FIXED_NOW
+    )
     db.session.refresh(expert)
     assert working_half_days(expert, day, day, "metropole") == [(day, "pm")]
     cells = grid.build_days(expert, day, day, "metropole")[0].halves
@@ -51,8 +52,16 @@ def test_collision_flags_planned_bookings_and_keeps_everything(factory, db, ctx)
 
     colliding = unavailability.colliding_bookings(expert.id, date(2027, 2, 1), date(2027, 2, 5), None)
     assert {b.id for b in colliding} == {hit_am.id, hit_pm.id}
-    item, flagged = unavailability.declare(expert, start=date(2027, 2, 1), end=date(2027, 2, 5), half=None,
-                                           kind="leave", reason="Congés d'hiver", actor=user, now=FIXED_NOW)
+    item, flagged = unavailability.declare(
+        expert,
+        start=date(2027, 2, 1),
+        end=date(2027, 2, 5),
+        half=None,
+        kind="leave",
+        reason="Congés d'hiver",
+        actor=user,
+        now=FIXED_NOW,
+    )
     db.session.flush()
 
     assert {b.id for b in flagged} == {hit_am.id, hit_pm.id}
@@ -77,8 +86,16 @@ def test_single_half_only_hits_that_half(factory, db, ctx):
     *_rest, user, expert, _member, _period, req = _world(factory)
     am = factory.booking(req, expert, date(2027, 2, 1), "am")
     pm = factory.booking(req, expert, date(2027, 2, 1), "pm")
-    _item, flagged = unavailability.declare(expert, start=date(2027, 2, 1), end=date(2027, 2, 1), half="pm",
-                                            kind="training", reason="", actor=user, now=FIXED_NOW)
+    _item, flagged = unavailability.declare(
+        expert,
+        start=date(2027, 2, 1),
+        end=date(2027, 2, 1),
+        half="pm",
+        kind="training",
+        reason="",
+        actor=user,
+        now=FIXED_NOW,
+    )
     assert flagged == [pm] and not am.to_reschedule
 
 
@@ -86,11 +103,27 @@ def test_update_flags_newly_covered_bookings_and_remove_keeps_flags(factory, db,
     *_rest, user, expert, _member, _period, req = _world(factory)
     first = factory.booking(req, expert, date(2027, 2, 1), "am")
     second = factory.booking(req, expert, date(2027, 2, 4), "am")
-    item, flagged = unavailability.declare(expert, start=date(2027, 2, 1), end=date(2027, 2, 1), half=None,
-                                           kind="leave", reason="", actor=user, now=FIXED_NOW)
+    item, flagged = unavailability.declare(
+        expert,
+        start=date(2027, 2, 1),
+        end=date(2027, 2, 1),
+        half=None,
+        kind="leave",
+        reason="",
+        actor=user,
+        now=FIXED_NOW,
+    )
     assert flagged == [first]
-    flagged = unavailability.update(item, start=date(2027, 2, 1), end=date(2027, 2, 5), half=None,
-                                    kind="leave", reason="prolongé", actor=user, now=FIXED_NOW)
+    flagged = unavailability.update(
+        item,
+        start=date(2027, 2, 1),
+        end=date(2027, 2, 5),
+        half=None,
+        kind="leave",
+        reason="prolongé",
+        actor=user,
+        now=FIXED_NOW,
+    )
     assert flagged == [second]  # the first one was already flagged: no second notification for it
     unavailability.remove(item, actor=user, now=FIXED_NOW)
     db.session.flush()

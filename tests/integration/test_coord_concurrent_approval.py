@@ -46,21 +46,36 @@ def committed(app, database_url, db_kind):
         role = session.scalar(sa.select(Role).where(Role.code == "race-dba")) or Role(code="race-dba", label="DBA")
         session.add_all([member, role])
         session.flush()
-        coordinators = [User(email=f"race-coord-{i}@example.org", name=f"Coordinateur {i}",
-                             role=UserRole.COORDINATOR) for i in range(2)]
+        coordinators = [
+            User(email=f"race-coord-{i}@example.org", name=f"Coordinateur {i}", role=UserRole.COORDINATOR)
+            for i in range(2)
+        ]
         author = User(email="race-member@example.org", name="Maire", role=UserRole.MEMBER, member_id=member.id)
         period = QuotaPeriod(name="race", start_date=date(2031, 1, 1), end_date=date(2031, 12, 31))
         session.add_all([*coordinators, author, period])
         session.flush()
         session.add(Quota(period_id=period.id, member_id=member.id, entitled_half_days=10))
-        req = InterventionRequest(member_id=member.id, role_id=role.id, title="Course", half_days=4,
-                                  earliest=date(2031, 2, 1), deadline=date(2031, 3, 1),
-                                  status=RequestStatus.SUBMITTED, created_by_id=author.id)
+        req = InterventionRequest(
+            member_id=member.id,
+            role_id=role.id,
+            title="Course",
+            half_days=4,
+            earliest=date(2031, 2, 1),
+            deadline=date(2031, 3, 1),
+            status=RequestStatus.SUBMITTED,
+            created_by_id=author.id,
+        )
         session.add(req)
         session.commit()
-        created = {"member": member.id, "role": role.id, "period": period.id, "request": req.id,
-                   "users": [u.id for u in (*coordinators, author)], "settings": not had_settings,
-                   "sessions": [u.get_id() for u in coordinators]}
+        created = {
+            "member": member.id,
+            "role": role.id,
+            "period": period.id,
+            "request": req.id,
+            "users": [u.id for u in (*coordinators, author)],
+            "settings": not had_settings,
+            "sessions": [u.get_id() for u in coordinators],
+        }
     try:
         yield created, engine
     finally:
@@ -107,8 +122,9 @@ def test_two_coordinators_approve_at_once_one_wins(app, committed, monkeypatch):
             session["_user_id"] = created["sessions"][i]
             session["_fresh"] = True
         with app.app_context():
-            responses[i] = client.post(f"/coordination/demandes/{created['request']}/accepter",
-                                       data={"days": "2", "note": f"coordinateur {i}"})
+            responses[i] = client.post(
+                f"/coordination/demandes/{created['request']}/accepter", data={"days": "2", "note": f"coordinateur {i}"}
+            )
 
     threads = [threading.Thread(target=coordinator, args=(i,)) for i in range(2)]
     for thread in threads:
@@ -123,8 +139,12 @@ def test_two_coordinators_approve_at_once_one_wins(app, committed, monkeypatch):
         req = session.get(InterventionRequest, created["request"])
         assert req.status == RequestStatus.APPROVED
         assert req.version == 2
-        approvals = session.scalar(sa.select(sa.func.count(AuditLog.id)).where(
-            AuditLog.request_id == created["request"], AuditLog.action == "request.approve"))
+        approvals = session.scalar(
+            sa.select(sa.func.count(AuditLog.id)).where(
+                AuditLog.request_id == created["request"], AuditLog.action == "request.approve"
+            )
+        )
         assert approvals == 1
-        assert session.scalar(sa.select(sa.func.count(AuditLog.id)).where(
-            AuditLog.request_id == created["request"])) == 1
+        assert (
+            session.scalar(sa.select(sa.func.count(AuditLog.id)).where(AuditLog.request_id == created["request"])) == 1
+        )

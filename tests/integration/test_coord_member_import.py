@@ -37,12 +37,19 @@ def member_count(db):
     return db.session.scalar(select(func.count(Member.id)))
 
 
-@pytest.mark.parametrize(("encoding", "sep", "bom"), [
-    ("utf-8", ";", False), ("utf-8", ";", True), ("cp1252", ";", False), ("utf-8", ",", False),
-])
+@pytest.mark.parametrize(
+    ("encoding", "sep", "bom"),
+    [
+        ("utf-8", ";", False),
+        ("utf-8", ";", True),
+        ("cp1252", ";", False),
+        ("utf-8", ",", False),
+    ],
+)
 def test_reads_what_french_spreadsheets_write(db, encoding, sep, bom):
-    lines = GOOD if sep == ";" else [line.replace("12 500,00", "12500.00").replace("1 250,50", "1250.50")
-                                     for line in GOOD]
+    lines = (
+        GOOD if sep == ";" else [line.replace("12 500,00", "12500.00").replace("1 250,50", "1250.50") for line in GOOD]
+    )
     preview = build_preview(csv_bytes(lines, encoding, sep, bom))
     assert preview.counts == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0}, preview.rows
     commune = preview.rows[1]
@@ -59,7 +66,9 @@ def test_import_writes_all_then_the_same_file_creates_nothing(db):
     assert member_count(db) == before + 3
     epci = db.session.scalar(select(Member).where(Member.insee_code == "29900"))
     assert {c.name for c in db.session.scalars(select(Member).where(Member.parent_id == epci.id))} == {
-        "Plougonvelin", "Le Conquet"}
+        "Plougonvelin",
+        "Le Conquet",
+    }
     again = build_preview(data)
     assert again.counts == {"created": 0, "updated": 0, "unchanged": 3, "rejected": 0}
     apply_import(again, actor=None, now=FIXED_NOW)
@@ -77,19 +86,22 @@ def test_changed_rows_are_updates(db):
     assert db.session.scalar(select(Member.population).where(Member.insee_code == "29190")) == 4300
 
 
-@pytest.mark.parametrize(("line", "reason"), [
-    ("Mauvaise clé;commune;29001;212901905;100;10;", "SIREN invalide"),
-    ("Orpheline;commune;29002;;100;10;99999", "EPCI inconnu"),
-    ("Négative;commune;29003;;-5;10;", "Population négative"),
-    ("Illisible;commune;29004;;beaucoup;10;", "Population illisible"),
-    ("Cotisation;commune;29005;;10;-3;", "Cotisation négative"),
-    ("Drôle;planète;29006;;10;10;", "Type de structure inconnu"),
-    ("Sans code;commune;;;10;10;", "Code INSEE ou SIREN requis"),
-    (";commune;29007;;10;10;", "Nom manquant"),
-    ("Code faux;commune;2A0;;10;10;", "Code INSEE invalide"),
-    ("Doublon;commune;29190;;10;10;", "Code INSEE en double"),
-    ("Trop riche;commune;29009;;10;99 999 999;", "Cotisation invalide"),
-])
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Mauvaise clé;commune;29001;212901905;100;10;", "SIREN invalide"),
+        ("Orpheline;commune;29002;;100;10;99999", "EPCI inconnu"),
+        ("Négative;commune;29003;;-5;10;", "Population négative"),
+        ("Illisible;commune;29004;;beaucoup;10;", "Population illisible"),
+        ("Cotisation;commune;29005;;10;-3;", "Cotisation négative"),
+        ("Drôle;planète;29006;;10;10;", "Type de structure inconnu"),
+        ("Sans code;commune;;;10;10;", "Code INSEE ou SIREN requis"),
+        (";commune;29007;;10;10;", "Nom manquant"),
+        ("Code faux;commune;2A0;;10;10;", "Code INSEE invalide"),
+        ("Doublon;commune;29190;;10;10;", "Code INSEE en double"),
+        ("Trop riche;commune;29009;;10;99 999 999;", "Cotisation invalide"),
+    ],
+)
 def test_each_broken_row_is_rejected_with_a_french_reason(db, line, reason):
     preview = build_preview(csv_bytes([*GOOD, line]))
     row = preview.rows[-1]

@@ -29,8 +29,18 @@ from expertpool.models import (
 )
 from expertpool.timeutil import today_paris
 
-COUNTED = (AuditLog, Booking, Expert, InterventionRequest, Member, Notification, Quota, QuotaPeriod,
-           Unavailability, User)
+COUNTED = (
+    AuditLog,
+    Booking,
+    Expert,
+    InterventionRequest,
+    Member,
+    Notification,
+    Quota,
+    QuotaPeriod,
+    Unavailability,
+    User,
+)
 # A January Monday (bookings reach back into last year) and a summer day (holidays around 14 July).
 NOWS = [FIXED_NOW, datetime(2026, 7, 10, 14, 30, tzinfo=UTC)]
 
@@ -78,8 +88,9 @@ def test_pool_members_and_quotas_look_real(seeded, db):
     assert len([c for c in communes if c.parent_id == envelope_holder.id]) >= 10
     kinds = set(db.session.scalars(select(Member.kind)))
     assert {MemberKind.ASSOCIATION, MemberKind.SCHOOL} <= kinds
-    period = db.session.scalar(select(QuotaPeriod).where(QuotaPeriod.start_date <= today_paris(now),
-                                                         QuotaPeriod.end_date >= today_paris(now)))
+    period = db.session.scalar(
+        select(QuotaPeriod).where(QuotaPeriod.start_date <= today_paris(now), QuotaPeriod.end_date >= today_paris(now))
+    )
     assert period is not None and period.start_date.year == today_paris(now).year
     quotas = db.session.scalars(select(Quota).where(Quota.period_id == period.id)).all()
     assert any(q.kind == QuotaKind.ENVELOPE for q in quotas)
@@ -192,9 +203,13 @@ def test_scheduler_runs_account_for_their_bookings(seeded, db):
     for run in runs:
         assert run.booked_half_days == by_run[run.id] == len(run.plan["assignments"])
         for a in run.plan["assignments"]:
-            booking = db.session.scalar(select(Booking).where(
-                Booking.request_id == int(a["request"].split("-")[1]), Booking.date == date.fromisoformat(a["date"]),
-                Booking.half == a["half"]))
+            booking = db.session.scalar(
+                select(Booking).where(
+                    Booking.request_id == int(a["request"].split("-")[1]),
+                    Booking.date == date.fromisoformat(a["date"]),
+                    Booking.half == a["half"],
+                )
+            )
             assert booking is not None and booking.allocation_run_id == run.id
             assert booking.date >= run.horizon_start and booking.created_at == run.started_at
     assert any(run.plan["unserved"] for run in runs)

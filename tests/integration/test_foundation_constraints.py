@@ -40,13 +40,16 @@ def test_a_cancelled_booking_keeps_its_history_without_blocking_the_slot(db, fac
     _fails(db, lambda: factory.booking(factory.request(), expert, date(2027, 1, 13), "pm"))
 
 
-@pytest.mark.parametrize(("siren", "valid"), [
-    ("732829320", True),    # a real SIREN (check digit valid)
-    ("732829321", False),   # one digit off: Luhn fails
-    ("12345678", False),
-    ("abcdefghi", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    ("siren", "valid"),
+    [
+        ("732829320", True),  # a real SIREN (check digit valid)
+        ("732829321", False),  # one digit off: Luhn fails
+        ("12345678", False),
+        ("abcdefghi", False),
+        ("", False),
+    ],
+)
 def test_siren_check_digit(siren, valid):
     assert is_valid_siren(siren) is valid
 

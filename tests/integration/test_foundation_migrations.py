@@ -45,8 +45,10 @@ def test_upgrade_downgrade_upgrade_matches_the_models(empty_database_url):
         assert diff == [], f"models and migrations differ: {diff}"
         # The expression index autogenerate cannot see is in the migration too.
         with db.engine.begin() as conn:
-            insert = sa.text("INSERT INTO users (email, name, role, locale, active, session_token, created_at) "
-                             "VALUES (:e, 'X', 'admin', 'fr', :t, :s, CURRENT_TIMESTAMP)")
+            insert = sa.text(
+                "INSERT INTO users (email, name, role, locale, active, session_token, created_at) "
+                "VALUES (:e, 'X', 'admin', 'fr', :t, :s, CURRENT_TIMESTAMP)"
+            )
             conn.execute(insert, {"e": "a@b.fr", "t": True, "s": "s1"})
             with pytest.raises(sa.exc.IntegrityError):
                 conn.execute(insert, {"e": "A@B.FR", "t": True, "s": "s2"})

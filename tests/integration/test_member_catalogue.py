@@ -55,8 +55,9 @@ def test_next_free_half_day_skips_holidays_unavailability_bookings_and_pattern(d
 def test_free_before_keeps_experts_free_in_time(db, factory):
     pool = make_pool(factory)
     factory.unavailability(pool.dsi, date(2027, 1, 12), date(2027, 2, 26))
-    cards = queries.expert_cards([pool.dba, pool.dsi], start=date(2027, 1, 12), region="metropole",
-                                 free_before=date(2027, 1, 31))
+    cards = queries.expert_cards(
+        [pool.dba, pool.dsi], start=date(2027, 1, 12), region="metropole", free_before=date(2027, 1, 31)
+    )
     assert [c.expert.display_name for c in cards] == ["Alice Martin"]
 
 

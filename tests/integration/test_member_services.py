@@ -22,17 +22,25 @@ from expertpool.requests import services
 
 
 def _data(pool, **overrides) -> dict:
-    data = {"title": "Sauvegardes", "description": "À vérifier", "role_id": pool.dba.roles[0].id,
-            "preferred_expert_id": pool.dba.id, "skill_ids": [pool.dba.skills[0].id], "half_days": 4,
-            "earliest": date(2027, 1, 18), "deadline": date(2027, 3, 31), "urgency": "normal", "on_site": True,
-            "address": "Mairie"}
+    data = {
+        "title": "Sauvegardes",
+        "description": "À vérifier",
+        "role_id": pool.dba.roles[0].id,
+        "preferred_expert_id": pool.dba.id,
+        "skill_ids": [pool.dba.skills[0].id],
+        "half_days": 4,
+        "earliest": date(2027, 1, 18),
+        "deadline": date(2027, 3, 31),
+        "urgency": "normal",
+        "on_site": True,
+        "address": "Mairie",
+    }
     data.update(overrides)
     return data
 
 
 def _audit(db, req) -> list[str]:
-    return list(db.session.scalars(
-        select(AuditLog.action).where(AuditLog.request_id == req.id).order_by(AuditLog.id)))
+    return list(db.session.scalars(select(AuditLog.action).where(AuditLog.request_id == req.id).order_by(AuditLog.id)))
 
 
 @pytest.fixture
@@ -61,8 +69,9 @@ def test_small_request_within_quota_is_auto_approved_when_the_pool_says_so(db, f
     req = services.create_request(pool.member.id, actor=pool.user, now=FIXED_NOW, data=_data(pool), submit=True)
     assert req.status == RequestStatus.APPROVED and req.approved_half_days == 4
     assert _audit(db, req) == ["request.submit", "request.auto_approve"]
-    big = services.create_request(pool.member.id, actor=pool.user, now=FIXED_NOW, data=_data(pool, half_days=6),
-                                  submit=True)
+    big = services.create_request(
+        pool.member.id, actor=pool.user, now=FIXED_NOW, data=_data(pool, half_days=6), submit=True
+    )
     assert big.status == RequestStatus.SUBMITTED
 
 
@@ -95,11 +104,14 @@ def test_cancel_releases_bookings_restores_the_quota_and_tells_the_expert(db, fa
     factory.booking(other, pool.dba, date(2027, 1, 19), "am")
 
 
-@pytest.mark.parametrize(("day", "status"), [
-    (date(2027, 1, 11), BookingStatus.PLANNED),  # today: the half-day has started
-    (date(2027, 1, 8), BookingStatus.PLANNED),
-    (date(2027, 1, 20), BookingStatus.DELIVERED),
-])
+@pytest.mark.parametrize(
+    ("day", "status"),
+    [
+        (date(2027, 1, 11), BookingStatus.PLANNED),  # today: the half-day has started
+        (date(2027, 1, 8), BookingStatus.PLANNED),
+        (date(2027, 1, 20), BookingStatus.DELIVERED),
+    ],
+)
 def test_cancel_is_refused_once_a_half_day_has_started(db, factory, pool, day, status):
     req = factory.request(member=pool.member, status=RequestStatus.SCHEDULED, earliest=date(2027, 1, 4))
     booking = factory.booking(req, pool.dba, day, "am", status=status)
@@ -151,9 +163,12 @@ def test_quota_preview_within_and_over(db, factory, pool):
 
 def test_a_concurrent_change_makes_the_edit_fail_cleanly(db, factory, pool):
     req = factory.request(member=pool.member, status=RequestStatus.SUBMITTED)
-    db.session.execute(update(InterventionRequest).where(InterventionRequest.id == req.id)
-                       .values(version=InterventionRequest.version + 1)
-                       .execution_options(synchronize_session=False))  # another process did it
+    db.session.execute(
+        update(InterventionRequest)
+        .where(InterventionRequest.id == req.id)
+        .values(version=InterventionRequest.version + 1)
+        .execution_options(synchronize_session=False)
+    )  # another process did it
     with pytest.raises(StaleDataError):
         services.update_request(req, actor=pool.user, now=FIXED_NOW, data=_data(pool))
     db.session.rollback()

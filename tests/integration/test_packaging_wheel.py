@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "babel.cfg", "expertpool", "templates", "static",
-           "migrations")
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "babel.cfg", "expertpool", "templates", "static", "migrations")
 REQUIRED = (
     "expertpool/__init__.py",
     "expertpool/templates/base.html",
@@ -39,7 +38,10 @@ def wheel_names(tmp_path_factory) -> list[str]:
             shutil.copy2(path, source / name)
     result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(work / "dist"), str(source)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     wheels = list((work / "dist").glob("expertpool-*.whl"))

@@ -105,8 +105,9 @@ def test_advisory_lock_held_elsewhere_makes_the_run_give_up(app, committed_db, d
     other = sa.create_engine(database_url)
     try:
         with other.connect() as conn, conn.begin():
-            assert conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"),
-                                {"k": locking.ALLOCATION_LOCK_KEY}).scalar()
+            assert conn.execute(
+                sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": locking.ALLOCATION_LOCK_KEY}
+            ).scalar()
             with pytest.raises(AllocationBusy):
                 run_allocation(actor=None, now=FIXED_NOW, mode="commit")
         session = committed_db()

@@ -12,13 +12,16 @@ from expertpool.planning.problem_builder import envelope_shares, member_key
 from expertpool.planning.service import run_allocation, solve_horizon
 
 
-@pytest.mark.parametrize(("needs", "remaining", "expected"), [
-    ({1: 5, 2: 3}, 3, {1: 2, 2: 1}),
-    ({1: 4, 2: 4}, 6, {1: 3, 2: 3}),
-    ({1: 2, 2: 0}, 8, {1: 8}),
-    ({1: 3}, 0, {}),
-    ({1: 1, 2: 1, 3: 1}, 2, {1: 1, 2: 1, 3: 0}),
-])
+@pytest.mark.parametrize(
+    ("needs", "remaining", "expected"),
+    [
+        ({1: 5, 2: 3}, 3, {1: 2, 2: 1}),
+        ({1: 4, 2: 4}, 6, {1: 3, 2: 3}),
+        ({1: 2, 2: 0}, 8, {1: 8}),
+        ({1: 3}, 0, {}),
+        ({1: 1, 2: 1, 3: 1}, 2, {1: 1, 2: 1, 3: 0}),
+    ],
+)
 def test_envelope_shares_are_whole_proportional_and_never_exceed_the_envelope(needs, remaining, expected):
     shares = envelope_shares(needs, remaining)
     assert shares == expected
@@ -32,8 +35,9 @@ def _epci(factory, period, envelope):
 
 
 def _booked(session, req) -> int:
-    return session.scalar(select(func.count(Booking.id)).where(Booking.request_id == req.id,
-                                                               Booking.status == BookingStatus.PLANNED))
+    return session.scalar(
+        select(func.count(Booking.id)).where(Booking.request_id == req.id, Booking.status == BookingStatus.PLANNED)
+    )
 
 
 def test_commune_with_exhausted_own_quota_is_served_within_its_epci_envelope(db, factory):
@@ -42,8 +46,14 @@ def test_commune_with_exhausted_own_quota_is_served_within_its_epci_envelope(db,
     pool = small_pool(factory, half_days=(10, 10), quotas=(2, 10))
     epci = _epci(factory, pool.period, 8)
     pool.member_a.parent_id = epci.id
-    past = factory.request(pool.member_a, status=RequestStatus.COMPLETED, half_days=2,
-                           earliest=date(2027, 1, 4), deadline=date(2027, 1, 8), skills=("postgresql",))
+    past = factory.request(
+        pool.member_a,
+        status=RequestStatus.COMPLETED,
+        half_days=2,
+        earliest=date(2027, 1, 4),
+        deadline=date(2027, 1, 8),
+        skills=("postgresql",),
+    )
     factory.booking(past, pool.expert, date(2027, 1, 4), "am", status=BookingStatus.DELIVERED)
     factory.booking(past, pool.expert, date(2027, 1, 4), "pm", status=BookingStatus.DELIVERED)
     db.session.flush()

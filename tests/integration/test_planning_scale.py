@@ -37,9 +37,12 @@ def test_regional_pool_is_planned_within_seconds(db):
 
     assert run.booked_half_days == preview.booked_half_days > 1000
     assert db.session.scalar(select(func.count(Booking.id))) == booked_before + run.booked_half_days
-    scheduled = db.session.scalar(select(func.count(InterventionRequest.id))
-                                  .where(InterventionRequest.status == RequestStatus.SCHEDULED))
-    print(f"\nregional: {len(segment.problem.requests)} requests, {run.booked_half_days} half-days booked, "
-          f"{run.unserved_half_days} unserved, {scheduled} requests scheduled; build+solve {solve_seconds:.2f} s, "
-          f"preview {preview_seconds:.2f} s, commit {commit_seconds:.2f} s")
+    scheduled = db.session.scalar(
+        select(func.count(InterventionRequest.id)).where(InterventionRequest.status == RequestStatus.SCHEDULED)
+    )
+    print(
+        f"\nregional: {len(segment.problem.requests)} requests, {run.booked_half_days} half-days booked, "
+        f"{run.unserved_half_days} unserved, {scheduled} requests scheduled; build+solve {solve_seconds:.2f} s, "
+        f"preview {preview_seconds:.2f} s, commit {commit_seconds:.2f} s"
+    )
     assert commit_seconds < 60

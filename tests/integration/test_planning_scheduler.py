@@ -20,9 +20,13 @@ from expertpool.planning.reminders import send_day_before_reminders
 
 
 def _scheduler_threads():
-    return [t for t in threading.enumerate()
-            if "apscheduler" in type(t).__module__.lower() or "apscheduler" in t.name.lower()
-            or "apscheduler" in getattr(getattr(t, "_target", None), "__module__", "").lower()]
+    return [
+        t
+        for t in threading.enumerate()
+        if "apscheduler" in type(t).__module__.lower()
+        or "apscheduler" in t.name.lower()
+        or "apscheduler" in getattr(getattr(t, "_target", None), "__module__", "").lower()
+    ]
 
 
 def test_create_app_under_the_debug_reloader_starts_no_scheduler(app, monkeypatch, database_url):
@@ -128,11 +132,20 @@ def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path, db_kind):
         _db.create_all()
         _db.engine.dispose()
     repo = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "EXPERTPOOL_DATABASE_URL": url, "SECRET_KEY": "test-only", "EXPERTPOOL_ENV": "production",
-           "PYTHONPATH": os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "EXPERTPOOL_DATABASE_URL": url,
+        "SECRET_KEY": "test-only",
+        "EXPERTPOOL_ENV": "production",
+        "PYTHONPATH": os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")])),
+    }
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "flask", "--app", "expertpool", "scheduler"], env=env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "flask", "--app", "expertpool", "scheduler"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         lines = []
@@ -146,19 +159,23 @@ def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path, db_kind):
         if process.poll() is None:
             process.kill()
             process.wait()
+        process.stdout.close()  # an unclosed pipe would fail a later test through filterwarnings = error
     assert process.returncode == 0, output
     assert "scheduler stopped" in output
 
 
-@pytest.mark.parametrize(("cron", "words"), [
-    ("0 6 * * mon-fri", "du lundi au vendredi à 06:00"),
-    ("30 5 * * 1-5", "du lundi au vendredi à 05:30"),
-    ("0 7 * * *", "tous les jours à 07:00"),
-    ("15 6 * * mon,wed,fri", "le lundi, mercredi, vendredi à 06:15"),
-    ("*/5 * * * *", "selon la règle « */5 * * * * »"),
-    ("0 6 1 * *", "selon la règle « 0 6 1 * * »"),
-    ("n'importe quoi", "selon la règle « n'importe quoi »"),
-])
+@pytest.mark.parametrize(
+    ("cron", "words"),
+    [
+        ("0 6 * * mon-fri", "du lundi au vendredi à 06:00"),
+        ("30 5 * * 1-5", "du lundi au vendredi à 05:30"),
+        ("0 7 * * *", "tous les jours à 07:00"),
+        ("15 6 * * mon,wed,fri", "le lundi, mercredi, vendredi à 06:15"),
+        ("*/5 * * * *", "selon la règle « */5 * * * * »"),
+        ("0 6 1 * *", "selon la règle « 0 6 1 * * »"),
+        ("n'importe quoi", "selon la règle « n'importe quoi »"),
+    ],
+)
 def test_the_scheduler_rule_is_put_in_words_for_coordinators(app, cron, words):
     with app.test_request_context():
         assert jobs.describe_cron(cron) == words

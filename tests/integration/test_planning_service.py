@@ -29,7 +29,9 @@ def test_commit_books_what_the_engine_says_and_passes_check(db, factory):
     problem = outcome.segments[0].problem
     assert problem.horizon_start == date(2027, 1, 12) and problem.horizon_end == date(2027, 1, 18)
     assert {m.id: (m.quota, m.used) for m in problem.members} == {
-        f"m-{pool.member_a.id}": (20, 0), f"m-{pool.member_b.id}": (20, 0)}
+        f"m-{pool.member_a.id}": (20, 0),
+        f"m-{pool.member_b.id}": (20, 0),
+    }
 
     run = run_allocation(actor=pool.coordinator, now=FIXED_NOW, mode="commit")
 
@@ -49,8 +51,9 @@ def test_commit_books_what_the_engine_says_and_passes_check(db, factory):
     assert pool.request_a.unserved_reason and pool.request_a.unserved_message
     actions = [a.action for a in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
     assert actions.count("request.schedule") == 2 and actions.count("allocation.run") == 1
-    schedule_audit = db.session.scalar(select(AuditLog).where(
-        AuditLog.action == "request.schedule", AuditLog.request_id == pool.request_a.id))
+    schedule_audit = db.session.scalar(
+        select(AuditLog).where(AuditLog.action == "request.schedule", AuditLog.request_id == pool.request_a.id)
+    )
     assert schedule_audit.before["booked"] == 0 and schedule_audit.after["booked"] == 5
     notes = {n.user_id: n.message for n in db.session.scalars(select(Notification))}
     assert "planifiées" in notes[pool.user_a.id] and "janvier" in notes[pool.user_a.id]
@@ -79,8 +82,15 @@ def test_committed_bookings_are_not_moved_by_a_second_run(db, factory):
     run_allocation(actor=None, now=FIXED_NOW, mode="commit")
     first = held_slots(db.session)
     # A new, critical request arrives: it may only use what is left, never take a committed half-day.
-    urgent = factory.request(pool.member_b, status=RequestStatus.APPROVED, half_days=4, urgency="critical",
-                             earliest=date(2027, 1, 12), deadline=date(2027, 1, 31), skills=("postgresql",))
+    urgent = factory.request(
+        pool.member_b,
+        status=RequestStatus.APPROVED,
+        half_days=4,
+        urgency="critical",
+        earliest=date(2027, 1, 12),
+        deadline=date(2027, 1, 31),
+        skills=("postgresql",),
+    )
     second_run = run_allocation(actor=None, now=FIXED_NOW, mode="commit")
     after = held_slots(db.session)
     assert first <= after  # same ids, same slots, same status
@@ -104,15 +114,29 @@ def test_horizon_across_new_year_is_solved_per_quota_period(db, factory):
     factory.quota(member, p2026, 4)
     factory.quota(member, p2027, 30)
     yann = factory.expert("Yann", roles=("dsi",))
-    old = factory.request(member, role="dsi", status=RequestStatus.COMPLETED, half_days=1,
-                          earliest=date(2026, 3, 1), deadline=date(2026, 3, 31))
+    old = factory.request(
+        member,
+        role="dsi",
+        status=RequestStatus.COMPLETED,
+        half_days=1,
+        earliest=date(2026, 3, 1),
+        deadline=date(2026, 3, 31),
+    )
     factory.booking(old, yann, date(2026, 3, 3), status="delivered")
-    req = factory.request(member, role="dsi", status=RequestStatus.APPROVED, half_days=20,
-                          earliest=date(2026, 12, 22), deadline=date(2027, 1, 8))
+    req = factory.request(
+        member,
+        role="dsi",
+        status=RequestStatus.APPROVED,
+        half_days=20,
+        earliest=date(2026, 12, 22),
+        deadline=date(2027, 1, 8),
+    )
 
     outcome = solve_horizon(now=now)
     assert [(s.start, s.end, s.period.id) for s in outcome.segments] == [
-        (date(2026, 12, 22), date(2026, 12, 31), p2026.id), (date(2027, 1, 1), date(2027, 1, 11), p2027.id)]
+        (date(2026, 12, 22), date(2026, 12, 31), p2026.id),
+        (date(2027, 1, 1), date(2027, 1, 11), p2027.id),
+    ]
     first, second = outcome.segments
     key = f"m-{member.id}"
     assert {m.id: (m.quota, m.used) for m in first.problem.members} == {key: (4, 1)}

@@ -40,19 +40,35 @@ def test_member_figures_and_pool_totals(pool):
     for key, member in (("a", pool.a), ("b", pool.b), ("c", pool.c)):
         f, e = figures[member.id], EXPECTED[key]
         assert (f.balance.total, f.balance.planned, f.balance.delivered, f.balance.remaining) == (
-            e["total"], e["planned"], e["delivered"], e["remaining"])
+            e["total"],
+            e["planned"],
+            e["delivered"],
+            e["remaining"],
+        )
         assert (f.billable_half_days, f.billed_cents, f.paid_cents) == (e["billable"], e["billed"], e["paid"])
         assert (f.market_value_cents, f.savings_cents, f.delivered_value_cents) == (
-            e["market"], e["savings"], e["delivered_value"])
+            e["market"],
+            e["savings"],
+            e["delivered_value"],
+        )
     assert figures[pool.a.id].is_over_quota and not figures[pool.b.id].is_over_quota
     assert figures[pool.c.id].is_unused
     totals = metrics.pool_totals(list(figures.values()))
     p = EXPECTED["pool"]
     assert (totals.entitled, totals.planned, totals.delivered, totals.remaining) == (
-        p["total"], p["planned"], p["delivered"], p["remaining"])
-    assert (totals.billable_half_days, totals.billed_cents, totals.contribution_cents, totals.paid_cents,
-            totals.market_value_cents, totals.savings_cents) == (
-        p["billable"], p["billed"], p["contribution"], p["paid"], p["market"], p["savings"])
+        p["total"],
+        p["planned"],
+        p["delivered"],
+        p["remaining"],
+    )
+    assert (
+        totals.billable_half_days,
+        totals.billed_cents,
+        totals.contribution_cents,
+        totals.paid_cents,
+        totals.market_value_cents,
+        totals.savings_cents,
+    ) == (p["billable"], p["billed"], p["contribution"], p["paid"], p["market"], p["savings"])
 
 
 def test_planned_half_days_beyond_the_right_are_not_billed(factory, pool):
@@ -95,8 +111,12 @@ def test_utilisation_backlog_lead_time_satisfaction(pool):
 def test_statement_lines_in_order(pool):
     st = metrics.statement(pool.a, pool.period)
     assert [(line.day.isoformat(), line.half) for line in st.lines] == [
-        ("2027-01-11", "am"), ("2027-01-11", "pm"), ("2027-01-12", "am"), ("2027-02-01", "am"),
-        ("2027-02-01", "pm")]
+        ("2027-01-11", "am"),
+        ("2027-01-11", "pm"),
+        ("2027-01-12", "am"),
+        ("2027-02-01", "am"),
+        ("2027-02-01", "pm"),
+    ]
     assert st.figures.billable_half_days == 1
 
 

@@ -7,8 +7,13 @@ import pytest
 from expertpool.calendars import public_holidays, working_half_days
 
 # Easter Sundays (Gregorian computus), written out so the test does not trust the code it checks.
-EASTER = {2026: date(2026, 4, 5), 2027: date(2027, 3, 28), 2028: date(2028, 4, 16),
-          2029: date(2029, 4, 1), 2030: date(2030, 4, 21)}
+EASTER = {
+    2026: date(2026, 4, 5),
+    2027: date(2027, 3, 28),
+    2028: date(2028, 4, 16),
+    2029: date(2029, 4, 1),
+    2030: date(2030, 4, 21),
+}
 REGIONS = ("metropole", "alsace-moselle")
 
 
@@ -21,11 +26,19 @@ def _year(region, year):
 def test_common_holidays_in_both_regions(region, year):
     easter = EASTER[year]
     off = _year(region, year)
-    for day in (easter + timedelta(days=1),   # lundi de Pâques
-                easter + timedelta(days=39),  # Ascension
-                easter + timedelta(days=50),  # lundi de Pentecôte
-                date(year, 7, 14), date(year, 1, 1), date(year, 5, 1), date(year, 5, 8),
-                date(year, 8, 15), date(year, 11, 1), date(year, 11, 11), date(year, 12, 25)):
+    for day in (
+        easter + timedelta(days=1),  # lundi de Pâques
+        easter + timedelta(days=39),  # Ascension
+        easter + timedelta(days=50),  # lundi de Pentecôte
+        date(year, 7, 14),
+        date(year, 1, 1),
+        date(year, 5, 1),
+        date(year, 5, 8),
+        date(year, 8, 15),
+        date(year, 11, 1),
+        date(year, 11, 11),
+        date(year, 12, 25),
+    ):
         assert day in off, (region, day)
 
 

@@ -9,17 +9,52 @@ from hypothesis import strategies as st
 from expertpool.requests.forms import days_text, parse_days
 
 
-@pytest.mark.parametrize(("text", "half_days"), [
-    ("0,5", 1), ("0.5", 1), ("1", 2), ("2,5", 5), ("2.5", 5), (" 12,0 ", 24), ("60", 120), ("60,0", 120),
-])
+@pytest.mark.parametrize(
+    ("text", "half_days"),
+    [
+        ("0,5", 1),
+        ("0.5", 1),
+        ("1", 2),
+        ("2,5", 5),
+        ("2.5", 5),
+        (" 12,0 ", 24),
+        ("60", 120),
+        ("60,0", 120),
+    ],
+)
 def test_accepted(text, half_days):
     assert parse_days(text) == half_days
 
 
-@pytest.mark.parametrize("text", [
-    "", " ", "0", "0,0", "0,3", "0.3", "0,25", "-1", "60,5", "61", "1e9", "1E1", "NaN", "nan", "Infinity", "-inf",
-    "deux", "2,5 jours", "1/2", "2,,5", "0x10", "x" * 30, "1" * 25, None,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "0",
+        "0,0",
+        "0,3",
+        "0.3",
+        "0,25",
+        "-1",
+        "60,5",
+        "61",
+        "1e9",
+        "1E1",
+        "NaN",
+        "nan",
+        "Infinity",
+        "-inf",
+        "deux",
+        "2,5 jours",
+        "1/2",
+        "2,,5",
+        "0x10",
+        "x" * 30,
+        "1" * 25,
+        None,
+    ],
+)
 def test_refused(text):
     with pytest.raises(ValueError):  # noqa: PT011 - any refusal is a ValueError by contract
         parse_days(text)

@@ -82,7 +82,5 @@ def test_alloc_fair_plans_pass_all_seven_rules(problem):
 def test_alloc_baseline_plans_pass_rules_one_to_four(problem, method):
     plan = solve(problem, method=method)
     report = check_plan(problem, plan, fairness=False)
-    calendar_rules = [
-        v for v in report.violations if v.split(":")[0] in ("rule 1", "rule 2", "rule 3", "rule 4")
-    ]
+    calendar_rules = [v for v in report.violations if v.split(":")[0] in ("rule 1", "rule 2", "rule 3", "rule 4")]
     assert not calendar_rules
