@@ -14,6 +14,7 @@ SCALES = {
     # members, experts
     "small": (30, 5),
     "regional": (1_500, 60),
+    "interregional": (3_000, 120),  # the largest pools (ADICO-size and beyond), for the speed benchmarks
     "national": (10_000, 400),
 }
 ROLE_SHARE = {"dsi": 0.40, "dba": 0.25, "chef_projet": 0.35}

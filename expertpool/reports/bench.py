@@ -129,15 +129,16 @@ def build_database(url: str, seed: int = 2027, scale: str = "regional") -> dict:
         request_rows, booking_rows = [], []
         for k, r in enumerate(problem.requests, start=1):
             slots = assigned.get(r.id, [])
-            done = bool(slots) and r.id not in unserved and max(a.date for a in slots) < TODAY
-            status = (
-                RequestStatus.COMPLETED
-                if done
-                else RequestStatus.SCHEDULED
-                if slots and r.id not in unserved
-                else RequestStatus.APPROVED
-            )
-            rated = done and rng.random() < 0.6
+            # Past half-days are delivered, 2 % not delivered; future ones are planned.
+            outcomes = [
+                BookingStatus.PLANNED
+                if a.date >= TODAY
+                else BookingStatus.NOT_DELIVERED
+                if rng.random() < 0.02
+                else BookingStatus.DELIVERED
+                for a in slots
+            ]
+            status, rated = _request_status(r.id in unserved, outcomes, rng)
             submitted = r.submitted_at or datetime(2027, 1, 1, 8, tzinfo=UTC)
             request_rows.append(
                 {
@@ -160,24 +161,10 @@ def build_database(url: str, seed: int = 2027, scale: str = "regional") -> dict:
                     else None,
                 }
             )
-            for a in slots:
-                past = a.date < TODAY
-                booking_status = (
-                    BookingStatus.PLANNED
-                    if not past
-                    else BookingStatus.NOT_DELIVERED
-                    if rng.random() < 0.02
-                    else BookingStatus.DELIVERED
-                )
-                booking_rows.append(
-                    {
-                        "request_id": k,
-                        "expert_id": expert_ids[a.expert],
-                        "date": a.date,
-                        "half": a.half,
-                        "status": booking_status,
-                    }
-                )
+            booking_rows += [
+                {"request_id": k, "expert_id": expert_ids[a.expert], "date": a.date, "half": a.half, "status": outcome}
+                for a, outcome in zip(slots, outcomes, strict=True)
+            ]
         session.execute(insert(InterventionRequest), request_rows)
         session.execute(insert(Booking), booking_rows)
         session.add(User(email="coordination@bench.example", name="Coordination", role=UserRole.COORDINATOR))
@@ -194,6 +181,21 @@ def build_database(url: str, seed: int = 2027, scale: str = "regional") -> dict:
         "generate_and_solve_seconds": round(solved, 2),
         "build_seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _request_status(short: bool, outcomes: list[str], rng: random.Random) -> tuple[str, bool]:
+    """The status the app itself would have given this request, and whether it is rated.
+
+    The same rules as `expertpool.invariants`: a half-day not delivered sends the request back to the
+    scheduler (approved, waiting for a replacement); scheduled means fully booked; completed means every
+    half-day delivered; only a completed request can be rated (then its status is rated).
+    """
+    if not outcomes or short or BookingStatus.NOT_DELIVERED in outcomes:
+        return RequestStatus.APPROVED, False
+    if BookingStatus.PLANNED in outcomes:
+        return RequestStatus.SCHEDULED, False
+    rated = rng.random() < 0.6
+    return (RequestStatus.RATED if rated else RequestStatus.COMPLETED), rated
 
 
 def time_dashboard(url: str, repeats: int = 3) -> dict:
