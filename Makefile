@@ -57,9 +57,12 @@ test-sqlite: install
 test-postgresql: install
 	$(BIN)/python -m pytest tests/integration tests/functional tests/trust --db postgresql -q
 
+LOAD_SCALE ?= regional  # `make bench LOAD_SCALE=interregional` for 3,000 members and 122 experts
+
 bench: install
 	$(BIN)/python -m expertpool.allocation bench
 	EXPERTPOOL_ENV=development EXPERTPOOL_DATABASE_URL=sqlite:// $(BIN)/flask bench
+	$(BIN)/python -m expertpool.loadbench --scale $(LOAD_SCALE)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,144 @@
+"""The benchmark pool in a database the harness serves: `reports.bench`'s pool plus the people who read it.
+
+It adds what the pages need to have something to show: a member user (of the member with most
+bookings), an expert user, feed tokens, a queue of waiting requests and an audit trail of submissions.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+QUEUE_SIZE = 170  # waiting requests in the approval queue, as measured on a regional pool
+
+
+@dataclass(frozen=True)
+class BenchPool:
+    url: str
+    member_id: int
+    expert_id: int
+    request_id: int
+    period_id: int
+    member_feed: str
+    expert_feed: str
+    users: dict[str, str]  # role → Flask-Login id ("<user id>:<session token>")
+    figures: dict
+
+
+def fresh_postgres_url(admin_url: str, database: str) -> str | None:
+    """Drop and create `database` on the server of `admin_url`; None when no PostgreSQL answers."""
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+    except sa.exc.OperationalError:
+        return None
+    finally:
+        engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/" + database
+
+
+def build_pool(url: str, *, scale: str, seed: int = 2027) -> BenchPool:
+    from expertpool import create_app
+    from expertpool.extensions import db
+    from expertpool.models import (
+        AuditLog,
+        Booking,
+        Expert,
+        InterventionRequest,
+        Member,
+        QuotaPeriod,
+        RequestStatus,
+        User,
+        UserRole,
+    )
+    from expertpool.reports.bench import build_database
+
+    figures = build_database(url, seed, scale)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        session = db.session
+        by_member = (
+            sa.select(InterventionRequest.member_id, sa.func.count(Booking.id))
+            .join(Booking, Booking.request_id == InterventionRequest.id)
+            .group_by(InterventionRequest.member_id)
+            .order_by(sa.func.count(Booking.id).desc())
+        )
+        member_id = session.execute(by_member).first()[0]
+        by_expert = sa.select(Booking.expert_id).group_by(Booking.expert_id).order_by(sa.func.count().desc())
+        expert_id = session.scalar(by_expert.limit(1))
+        request_id = session.scalar(
+            sa.select(Booking.request_id)
+            .join(InterventionRequest, InterventionRequest.id == Booking.request_id)
+            .where(InterventionRequest.member_id == member_id)
+            .group_by(Booking.request_id)
+            .order_by(sa.func.count().desc())
+            .limit(1)
+        )
+        member_user = User(email="mairie@bench.example", name="Mairie", role=UserRole.MEMBER, member_id=member_id)
+        expert_user = User(email="expert@bench.example", name="Expert", role=UserRole.EXPERT)
+        session.add_all([member_user, expert_user])
+        session.flush()
+        expert = session.get(Expert, expert_id)
+        expert.user_id = expert_user.id
+        expert.feed_token = secrets.token_urlsafe(32)
+        member = session.get(Member, member_id)
+        member.feed_token = secrets.token_urlsafe(32)
+        # The approval queue: requests nothing was booked for go back to waiting for a decision.
+        unbooked = (
+            sa.select(InterventionRequest.id)
+            .where(
+                InterventionRequest.status == RequestStatus.APPROVED,
+                ~sa.exists().where(Booking.request_id == InterventionRequest.id),
+            )
+            .order_by(InterventionRequest.id)
+            .limit(QUEUE_SIZE)
+        )
+        waiting = list(session.scalars(unbooked))
+        session.execute(
+            sa.update(InterventionRequest)
+            .where(InterventionRequest.id.in_(waiting))
+            .values(status=RequestStatus.SUBMITTED, approved_half_days=None)
+        )
+        submissions = session.execute(
+            sa.select(InterventionRequest.id, InterventionRequest.member_id, InterventionRequest.submitted_at)
+        ).all()
+        session.execute(
+            sa.insert(AuditLog),
+            [
+                {
+                    "at": at,
+                    "actor_id": member_user.id,
+                    "action": "request.submit",
+                    "entity_type": "intervention_requests",
+                    "entity_id": rid,
+                    "member_id": mid,
+                    "request_id": rid,
+                    "before": {"status": "draft"},
+                    "after": {"status": "submitted"},
+                }
+                for rid, mid, at in submissions
+            ],
+        )
+        coordinator = session.scalar(sa.select(User).where(User.role == UserRole.COORDINATOR))
+        pool = BenchPool(
+            url=url,
+            member_id=member_id,
+            expert_id=expert_id,
+            request_id=request_id,
+            period_id=session.scalar(sa.select(QuotaPeriod.id)),
+            member_feed=member.feed_token,
+            expert_feed=expert.feed_token,
+            users={
+                "member": member_user.get_id(),
+                "expert": expert_user.get_id(),
+                "coordinator": coordinator.get_id(),
+            },
+            figures={**figures, "waiting_requests": len(waiting), "audit_rows": len(submissions)},
+        )
+        session.commit()
+        db.engine.dispose()
+    return pool
