@@ -12,6 +12,7 @@ from pathlib import Path
 
 from expertpool.loadbench.data import BenchPool, build_pool, fresh_postgres_url
 from expertpool.loadbench.load import Client, Page, measure, summary
+from expertpool.loadbench.outage import run_outage
 from expertpool.loadbench.server import gunicorn, server_environment, session_cookies
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -73,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--cap-seconds", type=float, default=60.0, help="time cap per page and phase")
     parser.add_argument("--only", help="only the pages whose name contains this text")
+    parser.add_argument(
+        "--outage",
+        choices=("after", "only", "no"),
+        default="after",
+        help="on PostgreSQL, cut the database under load after the measures (or instead of them)",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="expertpool-load-") as folder:
@@ -101,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                 base, BARE, None, clients=args.clients, requests_each=args.requests, cap_seconds=args.cap_seconds
             )
             bare = summary(bare_one, bare_eight, 0)
+            if args.outage == "only":
+                return outage_drill(base, pool, cookie_name, cookies, url) if url.startswith("postgresql") else 1
             print(
                 f"gunicorn -w 4, {args.requests} requests by one client then {args.clients}×{args.requests // 2} "
                 f"at once per page; ratio = p50 / bare route p50 ({bare['p50_ms']:.2f} ms)"
@@ -140,7 +149,26 @@ def main(argv: list[str] | None = None) -> int:
             for page in rows:
                 if page.name.endswith("feed") and (not args.only or args.only.lower() in page.name.lower()):
                     print(f"{page.name} refetch with If-None-Match: {conditional_fetch(base, page)}")
+            if args.outage != "no" and url.startswith("postgresql"):
+                return outage_drill(base, pool, cookie_name, cookies, url)
     return 0
+
+
+def outage_drill(base: str, pool: BenchPool, cookie_name: str, cookies: dict[str, str], url: str) -> int:
+    """The database cut for a few seconds under load: only 200s and French 503s may come back."""
+    drill_pages = [
+        (page, f"{cookie_name}={cookies[page.role]}" if page.role else None)
+        for page in pages(pool)
+        if page.name in ("member home", "marketplace", "coordinator home", "agenda week", "expert feed")
+    ]
+    database = url.rsplit("/", 1)[1]
+    report = run_outage(base, drill_pages, admin_url=POSTGRES_ADMIN_URL, database=database)
+    print("database cut under load (4 clients; connections killed and refused for 5 s):")
+    for line in report.lines():
+        print("  " + line)
+    recovered = report.after.get("200", 0) > 0 and set(report.after) == {"200"}
+    print(f"  answers other than 200 or a French 503: {report.failures}; recovered: {'yes' if recovered else 'no'}")
+    return 0 if report.failures == 0 and recovered else 1
 
 
 if __name__ == "__main__":
