@@ -22,7 +22,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 POSTGRES_TEST_DB = os.environ.get("EXPERTPOOL_TEST_POSTGRES_DB", "expertpool_test")
 # Appended to every database the tests create, so that two test runs on one server never share one.
-POSTGRES_DB_SUFFIX = os.environ.get("EXPERTPOOL_TEST_POSTGRES_SUFFIX", "")
+# pytest-xdist workers (gw0, gw1…) each get their own databases too.
+POSTGRES_DB_SUFFIX = os.environ.get("EXPERTPOOL_TEST_POSTGRES_SUFFIX", "") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+)
 
 
 def pytest_addoption(parser):
