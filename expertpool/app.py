@@ -56,9 +56,10 @@ def create_app(config: Mapping | str | None = None) -> Flask:
     for module_name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)
 
-    from expertpool import cli, errors, i18n, navigation, security
+    from expertpool import cli, errors, i18n, navigation, security, unserved_reasons
 
     i18n.init_app(app)
+    unserved_reasons.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -161,7 +161,7 @@ def solve_baseline(problem: Problem, method: str) -> Plan:
             reason = unserved_reason(network, k, over_quota=False)
             if reason in (explain.CAPACITY_SHARED_FAIRLY, explain.CRITICAL_CAPACITY_EXHAUSTED):
                 reason = explain.NOT_SCHEDULED
-            unserved.append(Unserved(request.id, missing, reason, explain.message(reason, request, problem, missing)))
+            unserved.append(Unserved(request.id, missing, reason, explain.reason_params(reason, request, problem)))
     plan = Plan(tuple(assignments), tuple(unserved), {})
     metrics = plan_metrics(problem, plan, network_bounds(network), servable_requests(network))
     metrics["solve_seconds"] = round(solve_seconds, 4)

@@ -162,7 +162,7 @@ def finish_plan(
             continue
         member = network.request_member[k]
         reason = unserved_reason(network, k, over_quota=used[member] + x[member] >= quota[member])
-        unserved.append(Unserved(request.id, missing, reason, explain.message(reason, request, problem, missing)))
+        unserved.append(Unserved(request.id, missing, reason, explain.reason_params(reason, request, problem)))
     return Plan(tuple(assignments), tuple(unserved), {})
 
 

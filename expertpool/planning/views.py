@@ -159,7 +159,7 @@ def run_detail(run_id: int):
             for r in db.session.scalars(
                 select(InterventionRequest)
                 .where(InterventionRequest.id.in_(request_ids))
-                .options(joinedload(InterventionRequest.member))
+                .options(joinedload(InterventionRequest.member), joinedload(InterventionRequest.role))
             )
         }
         if request_ids
