@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import Problem, Request
+from .network import Network
 
 WINDOW_BEYOND_HORIZON = "window_beyond_horizon"
 DEADLINE_PASSED = "deadline_passed"
@@ -46,3 +47,23 @@ def reason_params(reason: str, request: Request, problem: Problem) -> dict[str, 
         "horizon_end": problem.horizon_end.isoformat(),
     }
     return {name: facts[name] for name in REASON_PARAMS[reason]}
+
+
+def unserved_reason(network: Network, k: int, *, over_quota: bool) -> str:
+    """The first reason that explains why request k is not fully served."""
+    problem = network.problem
+    request = problem.requests[k]
+    if request.deadline < problem.horizon_start:
+        return DEADLINE_PASSED
+    if network.eligible_experts[k] == 0:
+        return NO_ELIGIBLE_EXPERT
+    if request.deadline > problem.horizon_end:
+        # What cannot fit now may fit in the next run, which covers the rest of the window.
+        return WINDOW_BEYOND_HORIZON
+    if network.request_span[k] is None:
+        return NO_ELIGIBLE_EXPERT_FREE
+    if request.urgency == "critical":
+        return CRITICAL_CAPACITY_EXHAUSTED
+    if over_quota:
+        return QUOTA_EXHAUSTED
+    return CAPACITY_SHARED_FAIRLY
