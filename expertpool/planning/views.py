@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 
+from expertpool import schedule
 from expertpool.allocation import ProblemError
 from expertpool.extensions import db
 from expertpool.i18n import days_label
-from expertpool.jobs import allocation_trigger, describe_cron
 from expertpool.list_page import requested_page
 from expertpool.models import (
     AllocationRun,
@@ -70,15 +70,15 @@ def _index_page(form: PreviewForm, status: int = 200):
         .limit(100)
     ).all()
     recent = db.session.scalars(_runs().order_by(AllocationRun.id.desc()).limit(5)).all()
-    next_run = allocation_trigger(settings.scheduler_cron).get_next_fire_time(None, now.astimezone(PARIS))
+    plan_schedule = schedule.effective(settings.scheduler_cron)
     return render_template(
         "planning/index.html",
         form=form,
         horizon_start=start,
         horizon_end=end,
         settings=settings,
-        next_run=next_run,
-        cron_text=describe_cron(settings.scheduler_cron),
+        next_run=plan_schedule.next_run(now.astimezone(PARIS)),
+        cron_text=plan_schedule.describe(),
         latest_preview=_latest(RunMode.PREVIEW),
         latest_commit=_latest(RunMode.COMMIT),
         to_reschedule=to_reschedule,
