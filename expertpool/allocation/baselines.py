@@ -102,7 +102,7 @@ def _fair_share(problem: Problem, calendar: _Calendar) -> list[Assignment]:
     while heap:
         _, i = heapq.heappop(heap)
         ks = open_requests[i]
-        got = []
+        got: list[Assignment] = []
         while ks and not got:
             k = ks[0]
             got = calendar.take_earliest(k, requests[k], 1) if left[k] > 0 else []

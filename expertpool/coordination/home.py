@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from expertpool import schedule
+from expertpool.booking_conflicts import needs_moving, overlaps_unavailability
 from expertpool.coordination.approval import DECIDABLE_STATUSES
 from expertpool.coordination.queue import waiting_requests
 from expertpool.extensions import db
@@ -18,7 +19,6 @@ from expertpool.models import (
     MemberKind,
     PoolSettings,
 )
-from expertpool.planning.moves import needs_moving, overlaps_unavailability
 from expertpool.quotas import balances, envelope_balances, period_for
 from expertpool.timeutil import now_utc, today_paris
 

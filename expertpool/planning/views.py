@@ -11,6 +11,7 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 
 from expertpool import schedule
 from expertpool.allocation import ProblemError
+from expertpool.booking_conflicts import needs_moving
 from expertpool.extensions import db
 from expertpool.i18n import days_label
 from expertpool.list_page import requested_page
@@ -28,7 +29,6 @@ from expertpool.models import (
 from expertpool.permissions import staff_required
 from expertpool.planning import moves
 from expertpool.planning.forms import CancelForm, CommitForm, MoveForm, PreviewForm
-from expertpool.planning.moves import needs_moving
 from expertpool.planning.plan_writer import request_ids_in
 from expertpool.planning.problem_builder import db_id, horizon
 from expertpool.planning.service import AllocationBusy, run_allocation
