@@ -11,19 +11,14 @@ from expertpool.models import UserRole
 
 
 @pytest.fixture
-def coordinator(factory, login):
-    user = factory.user(role=UserRole.COORDINATOR)
-    login(user)
-    return user
-
-
-@pytest.fixture
-def frozen(monkeypatch):
+def coordinator_at_fixed_now(factory, login, monkeypatch):
+    """A coordinator logged in, on pages that see FIXED_NOW (Monday 11 January 2027, 10:00 in Paris)."""
     for module in ("expertpool.coordination.home", "expertpool.planning.views"):
         monkeypatch.setattr(f"{module}.now_utc", lambda: FIXED_NOW)
+    login(factory.user(role=UserRole.COORDINATOR))
 
 
-def test_home_shows_the_default_rule_the_scheduler_falls_back_to(app, client, db, factory, coordinator, frozen):
+def test_home_shows_the_default_rule_the_scheduler_falls_back_to(app, client, db, factory, coordinator_at_fixed_now):
     factory.settings(scheduler_cron="tous les matins")
     db.session.commit()
     page = client.get("/coordination/").text
@@ -36,7 +31,7 @@ def test_home_shows_the_default_rule_the_scheduler_falls_back_to(app, client, db
     assert "Passage automatique du lundi au vendredi à 06:00 (heure de Paris)." in page
 
 
-def test_home_and_planning_page_describe_a_readable_rule_alike(client, db, factory, coordinator, frozen):
+def test_home_and_planning_page_describe_a_readable_rule_alike(client, db, factory, coordinator_at_fixed_now):
     factory.settings(scheduler_cron="15 7 * * mon,wed,fri")
     db.session.commit()
     home = client.get("/coordination/").text
