@@ -67,6 +67,8 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy expertpool/allocation
 
 format: install
 	$(BIN)/ruff check --fix .

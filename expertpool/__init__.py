@@ -1,110 +1,18 @@
-"""expertpool: the web platform of a pool of shared IT experts. `create_app` wires everything."""
+"""expertpool: the web platform of a pool of shared IT experts. `create_app` (in `app.py`) wires everything.
 
-import importlib
-import logging
-from collections.abc import Mapping
+Flask is not imported here: `import expertpool.allocation` (the pure engine) must load no web framework,
+no ORM and no models. `create_app` is re-exported lazily so that `from expertpool import create_app`,
+`flask --app expertpool` and `gunicorn 'expertpool:create_app()'` keep working.
+"""
 
-from flask import Flask
+from typing import Any
 
-from expertpool import config as config_module
-from expertpool.extensions import csrf, db, login_manager, migrate
-from expertpool.resources import resource_dir
-
-# Feature blueprints, in navigation order. Each feature package owns its views, forms and services.
-BLUEPRINTS = (
-    "expertpool.auth.views",
-    "expertpool.main.views",
-    "expertpool.catalogue.views",
-    "expertpool.requests.views",
-    "expertpool.agenda.views",
-    "expertpool.feeds.views",
-    "expertpool.coordination.views",
-    "expertpool.planning.views",
-    "expertpool.admin.views",
-    "expertpool.reports.views",
-)
+__all__ = ["create_app"]
 
 
-def create_app(config: Mapping | str | None = None) -> Flask:
-    """Build the app. `config` is a mapping of settings, "testing", or None to read the environment.
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from expertpool.app import create_app
 
-    The scheduler is never started here: it runs in its own process (`flask --app expertpool scheduler`),
-    so web workers and the debug reloader never run jobs twice.
-    """
-    app = Flask(
-        __name__,
-        template_folder=resource_dir("templates"),
-        static_folder=resource_dir("static"),
-        instance_relative_config=True,
-    )
-    app.config.update(config_module.BASE_DEFAULTS)
-    if config == "testing":
-        app.config.update(config_module.TESTING_DEFAULTS)
-    elif isinstance(config, Mapping) and config.get("TESTING"):
-        app.config.update(config_module.TESTING_DEFAULTS)
-        app.config.update(config)
-    else:
-        app.config.update(config_module.from_environment(app.instance_path))
-        if isinstance(config, Mapping):
-            app.config.update(config)
-    try:
-        app.config["MIGRATIONS_DIR"] = resource_dir("migrations")
-    except FileNotFoundError:  # only before `flask db init` has created it
-        app.config["MIGRATIONS_DIR"] = "migrations"
-
-    _init_extensions(app)
-    for module_name in BLUEPRINTS:
-        app.register_blueprint(importlib.import_module(module_name).bp)
-
-    from expertpool import cli, errors, i18n, navigation, security
-
-    i18n.init_app(app)
-    navigation.init_app(app)
-    security.init_app(app)
-    errors.init_app(app)
-    cli.init_app(app)
-    if not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return app
-
-
-def _init_extensions(app: Flask) -> None:
-    from expertpool import auth
-
-    db.init_app(app)
-    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True)
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
-    login_manager.user_loader(auth.load_user)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        _configure_sqlite(app)
-
-
-def _configure_sqlite(app: Flask) -> None:
-    """Make the embedded SQLite file safe for several processes (web + scheduler) and threads.
-
-    Foreign keys on, WAL, a busy timeout, and SQLAlchemy's documented fix for pysqlite's own
-    transaction handling: we emit BEGIN ourselves (IMMEDIATE, so that two writers queue on the
-    busy timeout instead of failing on a lock upgrade), which also makes SAVEPOINTs work.
-    """
-    from sqlalchemy import event
-
-    with app.app_context():
-        engine = db.engine
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return create_app
+    raise AttributeError(f"module 'expertpool' has no attribute {name!r}")

@@ -17,6 +17,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from expertpool import audit
+from expertpool.allocation.exchange import PLAN_FORMAT
+from expertpool.allocation.explain import REASON_PARAMS
 from expertpool.calendars import public_holidays
 from expertpool.extensions import db
 from expertpool.models import (
@@ -1449,6 +1451,20 @@ def _run_for(ctx: _Ctx, decided: datetime, first_day: date) -> AllocationRun | N
     return None
 
 
+def _explain_unserved(req: InterventionRequest, spec, reason: str, half_days: int) -> dict:
+    """The engine's explanation as a run writes it (expertpool-plan/2): a reason code and its facts, stored
+    on the request; pages write the sentence in their reader's language. Returns the plan's entry."""
+    facts = {
+        "role": spec.role,
+        "skills": sorted(s.name for s in req.skills),
+        "earliest": req.earliest.isoformat(),
+        "deadline": req.deadline.isoformat(),
+    }
+    params = {name: facts[name] for name in REASON_PARAMS[reason]}
+    req.unserved_reason, req.unserved_params, req.unserved_message = reason, {**params, "half_days": half_days}, ""
+    return {"half_days": half_days, "reason": reason, "params": params}
+
+
 def _finish_runs(ctx: _Ctx) -> None:
     for run in ctx.runs:
         assignments = ctx.assignments.get(run.id, [])
@@ -1463,7 +1479,7 @@ def _finish_runs(ctx: _Ctx) -> None:
             "duration_s": round((run.finished_at - run.started_at).total_seconds(), 1),
         }
         run.plan = {
-            "format": "expertpool-plan/1",
+            "format": PLAN_FORMAT,
             "assignments": assignments,
             "unserved": unserved,
             "metrics": dict(run.metrics),
@@ -1557,7 +1573,7 @@ def _request(ctx: _Ctx, spec: _Spec, authors: dict[int, User]) -> InterventionRe
     booked = granted if spec.booked is None else spec.booked
     if expert is None or booked == 0:
         if spec.status == S.APPROVED and spec.note and not req.approval_note:
-            req.unserved_reason, req.unserved_message = "capacity_shared_fairly", spec.note
+            _explain_unserved(req, spec, "capacity_shared_fairly", granted)  # nothing booked
         return req
     _deliver(ctx, req, spec, expert, booked, decided, ids)
     return req
@@ -1683,16 +1699,9 @@ def _deliver(ctx, req, spec, expert, booked, decided, ids) -> None:
             for day, half in past + future
         )
     if spec.status == S.APPROVED and spec.note:
-        req.unserved_reason, req.unserved_message = "no_eligible_expert_free_in_window", spec.note
+        entry = _explain_unserved(req, spec, "no_eligible_expert_free_in_window", req.granted_half_days - len(slots))
         if run is not None:
-            ctx.unserved.setdefault(run.id, []).append(
-                {
-                    "request": f"r-{req.id}",
-                    "half_days": req.granted_half_days - len(slots),
-                    "reason": req.unserved_reason,
-                    "message": spec.note,
-                }
-            )
+            ctx.unserved.setdefault(run.id, []).append({"request": f"r-{req.id}", **entry})
     for row, (day, _half) in zip(rows, past + future, strict=True):
         if day < ctx.today:
             at = ctx.now - timedelta(days=(ctx.today - day).days) + timedelta(hours=8)

@@ -81,6 +81,14 @@ def date_long(value: date | None) -> str:
     return format_date(value, format="d MMMM y") if value else ""
 
 
+def day_month(value: date | None) -> str:
+    """'26 février', '1er mars' (French letters write the first of the month so); '1 March' in English."""
+    if not value:
+        return ""
+    text = format_date(value, format="d MMMM")
+    return "1er" + text[1:] if value.day == 1 and locale_code() == "fr" else text
+
+
 def date_short(value: date | None) -> str:
     return format_date(value, format="EEE d MMM") if value else ""
 

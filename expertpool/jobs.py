@@ -15,8 +15,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from flask_babel import gettext
 
+from expertpool import schedule
 from expertpool.extensions import db
 from expertpool.models import PoolSettings
 from expertpool.models.enums import RunMode
@@ -24,9 +24,8 @@ from expertpool.timeutil import PARIS, now_utc
 
 log = logging.getLogger(__name__)
 
-TIMEZONE = "Europe/Paris"
+TIMEZONE = schedule.TIMEZONE
 REMINDER_HOUR = 17  # the day-before reminders leave at 17:00, Paris time
-DEFAULT_CRON = "0 6 * * mon-fri"
 SETTINGS_WATCH_MINUTES = 5
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
 
@@ -104,60 +103,6 @@ def reminder_job(app: Flask) -> None:
             db.session.remove()
 
 
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _weekday_names() -> tuple[str, ...]:
-    return (
-        gettext("lundi"),
-        gettext("mardi"),
-        gettext("mercredi"),
-        gettext("jeudi"),
-        gettext("vendredi"),
-        gettext("samedi"),
-        gettext("dimanche"),
-    )
-
-
-def _weekday_index(token: str) -> int:
-    """ "mon" or "1" (crontab: 0 and 7 are Sunday) to 0 = Monday; ValueError otherwise."""
-    if token in _WEEKDAYS:
-        return _WEEKDAYS.index(token)
-    return (int(token) - 1) % 7
-
-
-def describe_cron(cron: str) -> str:
-    """The scheduler's crontab in words for the coordinator ("du lundi au vendredi à 06:00").
-
-    Only the common forms (fixed minute and hour, every day of the month) are put in words; anything
-    else is shown as the rule itself, which the pool's administrator wrote.
-    """
-    try:
-        minute, hour, day, month, weekdays = cron.split()
-        at = f"{int(hour):02d}:{int(minute):02d}"
-        if day != "*" or month != "*":
-            raise ValueError(cron)
-        names = _weekday_names()
-        if weekdays == "*":
-            return gettext("tous les jours à %(at)s", at=at)
-        if "-" in weekdays and "," not in weekdays:
-            first, last = (_weekday_index(t) for t in weekdays.lower().split("-"))
-            return gettext("du %(first)s au %(last)s à %(at)s", first=names[first], last=names[last], at=at)
-        days = [names[_weekday_index(t)] for t in weekdays.lower().split(",")]
-        return gettext("le %(days)s à %(at)s", days=", ".join(days), at=at)
-    except (ValueError, IndexError):
-        return gettext("selon la règle « %(cron)s »", cron=cron)
-
-
-def allocation_trigger(cron: str) -> CronTrigger:
-    """The pool's crontab (Europe/Paris); a malformed one falls back to the default, loudly."""
-    try:
-        return CronTrigger.from_crontab(cron, timezone=TIMEZONE)
-    except ValueError:
-        log.error("scheduler: invalid scheduler_cron %r, using %r", cron, DEFAULT_CRON)
-        return CronTrigger.from_crontab(DEFAULT_CRON, timezone=TIMEZONE)
-
-
 def _current_cron(app: Flask) -> str:
     with app.app_context():
         try:
@@ -178,7 +123,7 @@ def settings_watch_job(app: Flask, scheduler, state: dict) -> None:
     if cron != state["cron"]:
         log.info("scheduler: allocation cron changed from %r to %r", state["cron"], cron)
         state["cron"] = cron
-        scheduler.reschedule_job("allocation", trigger=allocation_trigger(cron))
+        scheduler.reschedule_job("allocation", trigger=schedule.trigger(cron))
 
 
 def build_scheduler(app: Flask) -> BackgroundScheduler:
@@ -187,7 +132,7 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=TIMEZONE, job_defaults=JOB_DEFAULTS)
     scheduler.add_job(
         allocation_job,
-        allocation_trigger(state["cron"]),
+        schedule.trigger(state["cron"]),
         args=[app],
         id="allocation",
         name="allocation (commit)",

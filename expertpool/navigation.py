@@ -4,7 +4,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from expertpool.models import PoolSettings, RequestStatus, Urgency, UserRole
+from expertpool.models import BookingStatus, PoolSettings, RequestStatus, UnavailabilityKind, Urgency, UserRole
 
 _MEMBER = [
     ("requests.dashboard", _l("Mon espace")),
@@ -54,6 +54,21 @@ URGENCY_LABELS = {
     Urgency.NORMAL: _l("Normale"),
     Urgency.HIGH: _l("Haute"),
     Urgency.CRITICAL: _l("Critique (incident de sécurité)"),
+}
+
+# Shared by the agenda, the exports and the audit log (a feature never imports another feature).
+BOOKING_STATUS_LABELS = {
+    BookingStatus.PLANNED: _l("planifiée"),
+    BookingStatus.DELIVERED: _l("réalisée"),
+    BookingStatus.NOT_DELIVERED: _l("non réalisée"),
+    BookingStatus.CANCELLED: _l("annulée"),
+}
+
+UNAVAILABILITY_KIND_LABELS = {
+    UnavailabilityKind.LEAVE: _l("Congés"),
+    UnavailabilityKind.TRAINING: _l("Formation"),
+    UnavailabilityKind.OTHER_WORK: _l("Autre mission"),
+    UnavailabilityKind.OTHER: _l("Autre"),
 }
 
 

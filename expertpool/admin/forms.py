@@ -1,6 +1,5 @@
 """The pool's settings form."""
 
-from apscheduler.triggers.cron import CronTrigger
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TimeField
@@ -14,16 +13,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from expertpool import schedule
 from expertpool.fields import EurosField, WholeNumberField
 
 
 def _valid_cron(_form, field):
-    try:
-        CronTrigger.from_crontab(field.data or "", timezone="Europe/Paris")
-    except ValueError as exc:
-        raise ValidationError(
-            _l("Expression cron invalide (5 champs : minute heure jour mois jour-de-semaine).")
-        ) from exc
+    if not schedule.is_valid(field.data or ""):
+        raise ValidationError(_l("Expression cron invalide (5 champs : minute heure jour mois jour-de-semaine)."))
 
 
 class SettingsForm(FlaskForm):

@@ -11,17 +11,13 @@ from expertpool.agenda.delivery import MAX_NOTE_LENGTH, MAX_REPORT_LENGTH
 from expertpool.agenda.week_pattern import field_name
 from expertpool.models import UnavailabilityKind
 from expertpool.models.expert import HALVES, WEEKDAYS
+from expertpool.navigation import UNAVAILABILITY_KIND_LABELS
 
 MAX_REASON_LENGTH = 500
 # A longer absence is a contract matter for the coordinator, not an agenda entry.
 MAX_UNAVAILABILITY_DAYS = 366
 
-KIND_LABELS = {
-    UnavailabilityKind.LEAVE: _l("Congés"),
-    UnavailabilityKind.TRAINING: _l("Formation"),
-    UnavailabilityKind.OTHER_WORK: _l("Autre mission"),
-    UnavailabilityKind.OTHER: _l("Autre"),
-}
+KIND_LABELS = UNAVAILABILITY_KIND_LABELS
 WEEKDAY_LABELS = (_l("Lundi"), _l("Mardi"), _l("Mercredi"), _l("Jeudi"), _l("Vendredi"), _l("Samedi"), _l("Dimanche"))
 HALF_LABELS = {"am": _l("Matin"), "pm": _l("Après-midi")}
 

@@ -16,7 +16,7 @@ from . import explain
 from .bounds import network_bounds
 from .metrics import plan_metrics
 from .model import HALVES, Assignment, Plan, Problem, Unserved, can_serve
-from .network import build_network
+from .network import build_network, servable_requests
 
 URGENCY_RANK = {"critical": 0, "high": 1, "normal": 2}
 _NEVER = datetime.max.replace(tzinfo=UTC)
@@ -77,9 +77,12 @@ def _fair_share(problem: Problem, calendar: _Calendar) -> list[Assignment]:
     critical = [k for k, r in enumerate(requests) if r.urgency == "critical"]
     assignments.extend(_sequential(problem, calendar, sorted(critical, key=lambda k: _submitted(requests[k]))))
     member_index = {m.id: i for i, m in enumerate(problem.members)}
+    # Built for this problem on each call: a cache keyed by id(problem) once served a freed problem's
+    # requests to the next problem that reused its address.
+    member_of = {r.id: member_index[r.member] for r in requests}
     x = np.zeros(len(problem.members), dtype=np.int64)
     for a in assignments:
-        x[member_index[requests_by_id(problem)[a.request].member]] += 1
+        x[member_of[a.request]] += 1
     open_requests: dict[int, list[int]] = {}
     for k, r in enumerate(requests):
         if r.urgency != "critical":
@@ -99,7 +102,7 @@ def _fair_share(problem: Problem, calendar: _Calendar) -> list[Assignment]:
     while heap:
         _, i = heapq.heappop(heap)
         ks = open_requests[i]
-        got = []
+        got: list[Assignment] = []
         while ks and not got:
             k = ks[0]
             got = calendar.take_earliest(k, requests[k], 1) if left[k] > 0 else []
@@ -117,25 +120,12 @@ def _fair_share(problem: Problem, calendar: _Calendar) -> list[Assignment]:
     return assignments
 
 
-_REQUESTS_CACHE: dict[int, dict] = {}
-
-
-def requests_by_id(problem: Problem) -> dict:
-    key = id(problem)
-    if key not in _REQUESTS_CACHE:
-        _REQUESTS_CACHE.clear()
-        _REQUESTS_CACHE[key] = {r.id: r for r in problem.requests}
-    return _REQUESTS_CACHE[key]
-
-
 def _submitted(request) -> datetime:
     return request.submitted_at or _NEVER
 
 
 def solve_baseline(problem: Problem, method: str) -> Plan:
     """Run one baseline ("fcfs", "priority" or "fairshare_greedy") and return a valid plan."""
-    from .solver import servable_requests, unserved_reason
-
     started = perf_counter()
     network = build_network(problem)
     calendar = _Calendar(problem, network)
@@ -158,10 +148,10 @@ def solve_baseline(problem: Problem, method: str) -> Plan:
     for k, request in enumerate(requests):
         missing = request.half_days - served.get(request.id, 0)
         if missing > 0:
-            reason = unserved_reason(network, k, over_quota=False)
+            reason = explain.unserved_reason(network, k, over_quota=False)
             if reason in (explain.CAPACITY_SHARED_FAIRLY, explain.CRITICAL_CAPACITY_EXHAUSTED):
                 reason = explain.NOT_SCHEDULED
-            unserved.append(Unserved(request.id, missing, reason, explain.message(reason, request, problem, missing)))
+            unserved.append(Unserved(request.id, missing, reason, explain.reason_params(reason, request, problem)))
     plan = Plan(tuple(assignments), tuple(unserved), {})
     metrics = plan_metrics(problem, plan, network_bounds(network), servable_requests(network))
     metrics["solve_seconds"] = round(solve_seconds, 4)

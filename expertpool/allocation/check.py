@@ -1,4 +1,4 @@
-"""Independent verification of a plan against the seven rules of allocation-instance.md.
+"""Independent verification of a plan against the engine's seven rules, written down in RULES.md.
 
 Readings: in rule 6 a member is "above its drawing right with that half-day" when used + x > quota, x
 counting all its half-days in the plan. Rule 7 is checked at the first level of the max-min: the

@@ -1,6 +1,9 @@
-"""Reading and writing the JSON exchange format (expertpool-problem/1, expertpool-plan/1).
+"""Reading and writing the JSON exchange format, documented in docs/allocation-format.md.
 
-Readers validate everything and raise ProblemError naming the offending entry. Decisions on dates:
+Writers write version 2 (expertpool-problem/2, expertpool-plan/2); readers also accept version 1 (a /1
+plan's unserved `message` text is dropped: version 2 carries a reason code and its parameters, and the
+reader's page writes the sentence). Readers validate everything and raise ProblemError naming the
+offending entry. Decisions on dates:
 - a request window may lie partly or wholly outside the horizon (live requests often do): the
   engine serves only the part inside and explains the rest;
 - unavailability, booked halves and holidays outside the horizon are accepted and ignored;
@@ -14,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from .explain import DATE_PARAMS, REASON_PARAMS
 from .model import (
     HALVES,
     URGENCIES,
@@ -28,8 +32,10 @@ from .model import (
     Unserved,
 )
 
-PROBLEM_FORMAT = "expertpool-problem/1"
-PLAN_FORMAT = "expertpool-plan/1"
+PROBLEM_FORMAT = "expertpool-problem/2"
+PLAN_FORMAT = "expertpool-plan/2"
+PROBLEM_FORMATS = ("expertpool-problem/1", PROBLEM_FORMAT)  # what the readers accept
+PLAN_FORMATS = ("expertpool-plan/1", PLAN_FORMAT)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -99,12 +105,13 @@ def _list(value: Any, where: str, key: str) -> list:
     return value
 
 
-def _check_format(data: Any, expected: str) -> None:
+def _check_format(data: Any, known: tuple[str, ...]) -> str:
     if not isinstance(data, dict):
         raise ProblemError(f"the document must be a JSON object, got {type(data).__name__}")
     found = data.get("format")
-    if found != expected:
-        raise ProblemError(f"unknown format {found!r}: this reader knows {expected!r}")
+    if found not in known:
+        raise ProblemError(f"unknown format {found!r}: this reader knows {', '.join(map(repr, known))}")
+    return found
 
 
 def _entry_id(entry: Any, kind: str, index: int, seen: set[str]) -> str:
@@ -191,7 +198,7 @@ def _read_request(entry: Any, index: int, seen: set[str], members: set[str], exp
 
 def problem_from_dict(data: Any) -> Problem:
     """Read and validate a problem document; raise ProblemError naming the offending entry."""
-    _check_format(data, PROBLEM_FORMAT)
+    _check_format(data, PROBLEM_FORMATS)  # /2 adds nothing to the problem yet: both read alike
     horizon = _field(data, "horizon", "problem")
     start = _date(_field(horizon, "start", "horizon"), "horizon", "start")
     end = _date(_field(horizon, "end", "horizon"), "horizon", "end")
@@ -281,7 +288,7 @@ def problem_to_dict(problem: Problem) -> dict:
 
 def plan_from_dict(data: Any) -> Plan:
     """Read a plan document; its consistency with a problem is checked by check_plan."""
-    _check_format(data, PLAN_FORMAT)
+    version = _check_format(data, PLAN_FORMATS)
     assignments = []
     for k, entry in enumerate(_list(_field(data, "assignments", "plan"), "plan", "assignments")):
         where = f"assignment #{k + 1}"
@@ -296,18 +303,38 @@ def plan_from_dict(data: Any) -> Plan:
     unserved = []
     for k, entry in enumerate(_list(_field(data, "unserved", "plan", default=[]), "plan", "unserved")):
         where = f"unserved #{k + 1}"
-        unserved.append(
-            Unserved(
-                _text(_field(entry, "request", where), where, "request"),
-                _count(_field(entry, "half_days", where), where, "half_days", minimum=1),
-                _text(_field(entry, "reason", where), where, "reason"),
-                str(_field(entry, "message", where, default="")),
-            )
-        )
+        request = _text(_field(entry, "request", where), where, "request")
+        half_days = _count(_field(entry, "half_days", where), where, "half_days", minimum=1)
+        reason = _text(_field(entry, "reason", where), where, "reason")
+        if version == PLAN_FORMAT:
+            unserved.append(Unserved(request, half_days, *_reason(entry, where)))
+        else:  # /1: free reason text and a French message, which no reader's page can translate
+            unserved.append(Unserved(request, half_days, reason))
     metrics = _field(data, "metrics", "plan", default={})
     if not isinstance(metrics, dict):
         raise ProblemError("plan: 'metrics' must be an object")
     return Plan(tuple(assignments), tuple(unserved), dict(metrics))
+
+
+def _reason(entry: dict, where: str) -> tuple[str, dict[str, Any]]:
+    """A /2 unserved entry's reason code and parameters, checked against the codes' table."""
+    reason = _field(entry, "reason", where)
+    if reason not in REASON_PARAMS:
+        raise ProblemError(f"{where}: unknown reason {reason!r} (known: {', '.join(REASON_PARAMS)})")
+    params = _field(entry, "params", where)
+    if not isinstance(params, dict):
+        raise ProblemError(f"{where}: 'params' must be an object")
+    checked: dict[str, Any] = {}
+    for name in REASON_PARAMS[reason]:
+        value = _field(params, name, f"{where} params")
+        if name in DATE_PARAMS:
+            _date(value, f"{where} params", name)
+        elif name == "skills":
+            value = sorted(_strings(value, f"{where} params", name))
+        else:
+            _text(value, f"{where} params", name)
+        checked[name] = value
+    return reason, checked
 
 
 def plan_to_dict(plan: Plan) -> dict:
@@ -319,7 +346,7 @@ def plan_to_dict(plan: Plan) -> dict:
             for a in plan.assignments
         ],
         "unserved": [
-            {"request": u.request, "half_days": u.half_days, "reason": u.reason, "message": u.message}
+            {"request": u.request, "half_days": u.half_days, "reason": u.reason, "params": dict(u.params)}
             for u in plan.unserved
         ],
         "metrics": dict(plan.metrics),

@@ -1,15 +1,16 @@
-"""Why a request is not (fully) served: machine reasons and the French sentences members read."""
+"""Why a request is not (fully) served: reason codes and the parameters each one carries (no text here).
+
+The engine only says *which* reason applies and with *which* facts; the web layer turns a code and its
+parameters into a sentence in the reader's language, written for that reader (the member who asked, or
+the coordinator). Parameters are JSON values: dates as ISO strings, skills as a sorted list.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Any
 
-from .model import ROLE_LABELS, Problem, Request
-
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+from .model import Problem, Request
+from .network import Network
 
 WINDOW_BEYOND_HORIZON = "window_beyond_horizon"
 DEADLINE_PASSED = "deadline_passed"
@@ -20,76 +21,49 @@ QUOTA_EXHAUSTED = "quota_exhausted_capacity_to_within_quota"
 CAPACITY_SHARED_FAIRLY = "capacity_shared_fairly"
 NOT_SCHEDULED = "not_scheduled"  # the baselines' catch-all: they do not analyse why
 
-REASONS = (
-    WINDOW_BEYOND_HORIZON,
-    DEADLINE_PASSED,
-    NO_ELIGIBLE_EXPERT,
-    NO_ELIGIBLE_EXPERT_FREE,
-    CRITICAL_CAPACITY_EXHAUSTED,
-    QUOTA_EXHAUSTED,
-    CAPACITY_SHARED_FAIRLY,
-    NOT_SCHEDULED,
-)
+# Each code and the parameters it carries (the unserved entry's own `half_days` is the missing amount).
+REASON_PARAMS: dict[str, tuple[str, ...]] = {
+    WINDOW_BEYOND_HORIZON: ("horizon_end",),
+    DEADLINE_PASSED: ("deadline", "horizon_start"),
+    NO_ELIGIBLE_EXPERT: ("role", "skills"),
+    NO_ELIGIBLE_EXPERT_FREE: ("role", "skills", "earliest", "deadline"),
+    CRITICAL_CAPACITY_EXHAUSTED: ("role", "skills", "deadline"),
+    QUOTA_EXHAUSTED: ("role", "deadline"),
+    CAPACITY_SHARED_FAIRLY: ("role", "deadline"),
+    NOT_SCHEDULED: ("deadline",),
+}
+REASONS = tuple(REASON_PARAMS)
+DATE_PARAMS = frozenset({"deadline", "earliest", "horizon_start", "horizon_end"})
 
 
-def french_date(day: date) -> str:
-    """'26 février', '1er mars': the way a French letter writes a date."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {MONTHS[day.month - 1]}"
+def reason_params(reason: str, request: Request, problem: Problem) -> dict[str, Any]:
+    """The facts that `reason` names for `request`, as JSON values."""
+    facts: dict[str, Any] = {
+        "role": request.role,
+        "skills": sorted(request.skills),
+        "earliest": request.earliest.isoformat(),
+        "deadline": request.deadline.isoformat(),
+        "horizon_start": problem.horizon_start.isoformat(),
+        "horizon_end": problem.horizon_end.isoformat(),
+    }
+    return {name: facts[name] for name in REASON_PARAMS[reason]}
 
 
-def role_label(role: str) -> str:
-    return ROLE_LABELS.get(role, role)
-
-
-def half_days_label(count: int) -> str:
-    """'1 demi-journée', '3 demi-journées'."""
-    return f"{count} demi-journée" if count == 1 else f"{count} demi-journées"
-
-
-def role_plural(role: str) -> str:
-    return {"chef_projet": "chefs de projet"}.get(role, role_label(role))
-
-
-def message(reason: str, request: Request, problem: Problem, missing: int) -> str:
-    """The French sentence explaining `reason` for the `missing` half-days of `request`."""
-    label = role_label(request.role)
-    deadline = french_date(request.deadline)
-    remaining = half_days_label(missing)
-    skills = ", ".join(sorted(request.skills))
-    with_skills = f" maîtrisant {skills}" if skills else ""
-    if reason == WINDOW_BEYOND_HORIZON:
-        return (
-            f"{remaining.capitalize()} de votre demande tombent après le {french_date(problem.horizon_end)}, "
-            "fin de la période planifiée : elles seront planifiées lors d'un prochain passage."
-        )
-    if reason == DEADLINE_PASSED:
-        return (
-            f"L'échéance du {deadline} est antérieure à la période planifiée "
-            f"(qui commence le {french_date(problem.horizon_start)}) : merci de la mettre à jour."
-        )
-    if reason == NO_ELIGIBLE_EXPERT:
-        return (
-            f"Le pool ne compte aucun {label}{with_skills} : {remaining} ne peuvent pas être planifiées. "
-            "Votre coordinateur peut vous proposer une autre solution."
-        )
-    if reason == NO_ELIGIBLE_EXPERT_FREE:
-        earliest = french_date(request.earliest)
-        return f"Aucun {label}{with_skills} n'est disponible entre le {earliest} et le {deadline}."
-    if reason == CRITICAL_CAPACITY_EXHAUSTED:
-        return (
-            f"Même en urgence critique, aucun {label}{with_skills} n'est plus libre avant le {deadline} : "
-            f"{remaining} restent à planifier. Votre coordinateur est prévenu."
-        )
-    if reason == QUOTA_EXHAUSTED:
-        return (
-            "Votre droit de tirage est épuisé et la capacité du pool est allée aux membres dans leur droit : "
-            f"{remaining} restent hors droit de tirage, sans {label} libre avant le {deadline}."
-        )
-    if reason == CAPACITY_SHARED_FAIRLY:
-        return (
-            f"Le pool est complet : tous les {role_plural(request.role)} disponibles avant le {deadline} "
-            "sont partagés entre les membres au même niveau de leur droit de tirage ; "
-            f"{remaining} restent à planifier."
-        )
-    return f"{remaining.capitalize()} n'ont pas pu être planifiées avant le {deadline}."
+def unserved_reason(network: Network, k: int, *, over_quota: bool) -> str:
+    """The first reason that explains why request k is not fully served."""
+    problem = network.problem
+    request = problem.requests[k]
+    if request.deadline < problem.horizon_start:
+        return DEADLINE_PASSED
+    if network.eligible_experts[k] == 0:
+        return NO_ELIGIBLE_EXPERT
+    if request.deadline > problem.horizon_end:
+        # What cannot fit now may fit in the next run, which covers the rest of the window.
+        return WINDOW_BEYOND_HORIZON
+    if network.request_span[k] is None:
+        return NO_ELIGIBLE_EXPERT_FREE
+    if request.urgency == "critical":
+        return CRITICAL_CAPACITY_EXHAUSTED
+    if over_quota:
+        return QUOTA_EXHAUSTED
+    return CAPACITY_SHARED_FAIRLY

@@ -140,7 +140,7 @@ def generate(
     appetite[rng.random(n_members) < 0.1] *= 3
     appetite /= appetite.sum()
     roles = list(ROLE_SHARE)
-    role_supply = dict.fromkeys(roles, 0)
+    role_supply = dict.fromkeys(roles, 0.0)
     masks = free_masks(skeleton)
     for index, expert in enumerate(experts):
         for role in expert.roles:

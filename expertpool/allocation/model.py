@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 HALVES = ("am", "pm")
 URGENCIES = ("normal", "high", "critical")
-ROLE_LABELS = {"dsi": "DSI", "dba": "DBA", "chef_projet": "chef de projet"}
 
 
 class ProblemError(ValueError):
@@ -86,10 +86,12 @@ class Assignment:
 
 @dataclass(frozen=True, slots=True)
 class Unserved:
+    """Half-days of a request left unserved, with a reason code and its parameters (see explain.py)."""
+
     request: str
     half_days: int
     reason: str
-    message: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

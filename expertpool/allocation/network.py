@@ -277,3 +277,10 @@ def build_network(problem: Problem) -> Network:
         tree_edge=tree_edge,
         leaf_edges=leaf_edges,
     )
+
+
+def servable_requests(network: Network) -> frozenset[str]:
+    """Ids of the requests that have an eligible expert free somewhere in their window."""
+    return frozenset(
+        r.id for r, span in zip(network.problem.requests, network.request_span, strict=True) if span is not None
+    )

@@ -89,8 +89,8 @@ def _place_flow(network: Network, flow: np.ndarray, free: np.ndarray) -> list[As
 
     # Pieces entering each tree node, per signature.
     pieces_at: dict[int, dict[int, list[list[int]]]] = defaultdict(lambda: defaultdict(list))
-    for k, arcs in enumerate(network.request_out):
-        for arc, position in arcs:
+    for k, request_arcs in enumerate(network.request_out):
+        for arc, position in request_arcs:
             amount = int(flow[arc])
             if amount > 0:
                 pieces_at[int(network.request_signature[k])][position].append([k, amount])
@@ -205,7 +205,7 @@ def refine(network: Network, assignments: list[Assignment]) -> list[Assignment]:
         if window is None or network.critical[k]:
             continue
         lo, hi = window
-        counts = defaultdict(int)
+        counts: defaultdict[int, int] = defaultdict(int)
         for e, _, _ in slots:
             counts[e] += 1
         main = max(counts, key=lambda e: (counts[e], -e))

@@ -7,12 +7,13 @@ from time import perf_counter
 import numpy as np
 
 from . import explain
+from .baselines import solve_baseline
 from .bounds import network_bounds
 from .fairness import level_targets, member_capacity
 from .flowengine import FlowEngine
 from .metrics import plan_metrics
 from .model import Plan, Problem, Unserved
-from .network import Network, build_network
+from .network import Network, build_network, servable_requests
 from .placement import place
 
 METHODS = ("fair", "fcfs", "priority", "fairshare_greedy")
@@ -21,8 +22,6 @@ METHODS = ("fair", "fcfs", "priority", "fairshare_greedy")
 def solve(problem: Problem, *, method: str = "fair") -> Plan:
     """Allocate the problem's requests; `method` other than "fair" runs a baseline (for measurement)."""
     if method != "fair":
-        from .baselines import solve_baseline
-
         return solve_baseline(problem, method)
     started = perf_counter()
     network = build_network(problem)
@@ -120,13 +119,6 @@ def solve(problem: Problem, *, method: str = "fair") -> Plan:
     return Plan(plan.assignments, plan.unserved, metrics)
 
 
-def servable_requests(network: Network) -> frozenset[str]:
-    """Ids of the requests that have an eligible expert free somewhere in their window."""
-    return frozenset(
-        r.id for r, span in zip(network.problem.requests, network.request_span, strict=True) if span is not None
-    )
-
-
 def _critical_routing(network: Network, engine: FlowEngine, cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where the critical half-days go, chosen so that the calendar they leave still admits a
     maximum total flow.
@@ -161,26 +153,6 @@ def finish_plan(
         if missing <= 0:
             continue
         member = network.request_member[k]
-        reason = unserved_reason(network, k, over_quota=used[member] + x[member] >= quota[member])
-        unserved.append(Unserved(request.id, missing, reason, explain.message(reason, request, problem, missing)))
+        reason = explain.unserved_reason(network, k, over_quota=used[member] + x[member] >= quota[member])
+        unserved.append(Unserved(request.id, missing, reason, explain.reason_params(reason, request, problem)))
     return Plan(tuple(assignments), tuple(unserved), {})
-
-
-def unserved_reason(network: Network, k: int, *, over_quota: bool) -> str:
-    """The first reason that explains why request k is not fully served."""
-    problem = network.problem
-    request = problem.requests[k]
-    if request.deadline < problem.horizon_start:
-        return explain.DEADLINE_PASSED
-    if network.eligible_experts[k] == 0:
-        return explain.NO_ELIGIBLE_EXPERT
-    if request.deadline > problem.horizon_end:
-        # What cannot fit now may fit in the next run, which covers the rest of the window.
-        return explain.WINDOW_BEYOND_HORIZON
-    if network.request_span[k] is None:
-        return explain.NO_ELIGIBLE_EXPERT_FREE
-    if request.urgency == "critical":
-        return explain.CRITICAL_CAPACITY_EXHAUSTED
-    if over_quota:
-        return explain.QUOTA_EXHAUSTED
-    return explain.CAPACITY_SHARED_FAIRLY

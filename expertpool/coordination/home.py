@@ -1,16 +1,16 @@
 """The coordinator's home page: what needs attention today, in a fixed number of queries."""
 
-from datetime import date, datetime
+from datetime import date
 
-from apscheduler.triggers.cron import CronTrigger
 from flask import render_template
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
+from expertpool import schedule
+from expertpool.booking_conflicts import needs_moving, overlaps_unavailability
 from expertpool.coordination.approval import DECIDABLE_STATUSES
 from expertpool.coordination.queue import waiting_requests
 from expertpool.extensions import db
-from expertpool.jobs import describe_cron
 from expertpool.models import (
     Booking,
     BookingStatus,
@@ -19,20 +19,10 @@ from expertpool.models import (
     MemberKind,
     PoolSettings,
 )
-from expertpool.planning.moves import needs_moving, overlaps_unavailability
 from expertpool.quotas import balances, envelope_balances, period_for
-from expertpool.timeutil import PARIS, now_utc, today_paris
+from expertpool.timeutil import now_utc, today_paris
 
 LIST_LIMIT = 20
-
-
-def next_scheduler_run(cron: str, now: datetime) -> datetime | None:
-    """When the scheduler job fires next (Europe/Paris crontab); None when the setting is unreadable."""
-    try:
-        trigger = CronTrigger.from_crontab(cron, timezone=PARIS)
-    except ValueError:
-        return None
-    return trigger.get_next_fire_time(None, now)
 
 
 def colliding_bookings(today: date, limit: int = LIST_LIMIT) -> list[tuple[Booking, bool]]:
@@ -84,6 +74,8 @@ def home_page():
         )
     )
     over, period = members_over_quota(today)
+    # What the scheduler really follows: the default rule when the stored one is unreadable.
+    run_schedule = schedule.effective(settings.scheduler_cron)
     return render_template(
         "coordination/home.html",
         waiting=waiting_requests(limit=5),
@@ -93,7 +85,6 @@ def home_page():
         over_quota=over[:LIST_LIMIT],
         over_quota_count=len(over),
         period=period,
-        next_run=next_scheduler_run(settings.scheduler_cron, now),
-        cron=settings.scheduler_cron,
-        cron_text=describe_cron(settings.scheduler_cron),
+        next_run=run_schedule.next_run(now),
+        schedule=run_schedule,
     )

@@ -12,7 +12,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from expertpool.agenda.delivery import request_link
 from expertpool.extensions import db
 from expertpool.feeds import ical, tokens
 from expertpool.models import Booking, Expert, InterventionRequest, Member, PoolSettings, UserRole
@@ -52,7 +51,7 @@ def _ics_response(body: bytes, filename: str, *, attachment: bool) -> Response:
 def _render(bookings, *, name: str, for_member: bool) -> bytes:
     def link_for(booking: Booking) -> str:
         if for_member:
-            return absolute(request_link(booking.request))
+            return absolute(url_for("requests.detail", request_id=booking.request_id))
         return absolute(url_for("agenda.report", request_id=booking.request_id))
 
     return ical.build_calendar(

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expertpool.models.base import Base
@@ -56,8 +56,12 @@ class InterventionRequest(Base):
     approval_note: Mapped[str] = mapped_column(Text, default="")
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     cancellation_reason: Mapped[str] = mapped_column(Text, default="")
-    # The engine's explanation for what is still unserved ({"reason": …, "message": …, "half_days": n}).
+    # The engine's explanation for what is still unserved: its reason code, and that code's parameters
+    # (expertpool-plan/2) with `half_days` (the amount unserved), turned into the reader's sentence at
+    # display (expertpool/unserved_reasons.py).
+    # Rows written before carry a French `unserved_message` and no parameters: shown as stored.
     unserved_reason: Mapped[str] = mapped_column(String(60), default="")
+    unserved_params: Mapped[dict | None] = mapped_column(JSON)
     unserved_message: Mapped[str] = mapped_column(Text, default="")
     report: Mapped[str] = mapped_column(Text, default="")  # the expert's intervention report
     report_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 
 from expertpool import audit
 from expertpool.calendars import days, public_holidays
@@ -19,25 +19,6 @@ from expertpool.timeutil import today_paris
 
 HALVES = ("am", "pm")
 _BOOKING_FIELDS = ("expert_id", "date", "half", "status", "to_reschedule")
-
-
-def overlaps_unavailability():
-    """SQL condition: the booking's half-day lies in an unavailability its expert declared."""
-    return (
-        select(Unavailability.id)
-        .where(
-            Unavailability.expert_id == Booking.expert_id,
-            Unavailability.start_date <= Booking.date,
-            Unavailability.end_date >= Booking.date,
-            or_(Unavailability.half.is_(None), Unavailability.half == Booking.half),
-        )
-        .exists()
-    )
-
-
-def needs_moving():
-    """SQL condition: a booking flagged for rescheduling or colliding with its expert's unavailability."""
-    return or_(Booking.to_reschedule.is_(True), overlaps_unavailability())
 
 
 @dataclass

@@ -203,8 +203,8 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
         item = unserved.get(req.id)
         if added == 0 and held_before < req.granted_half_days:
             # An explanation only (no state change): kept current for the member's page.
-            if item is not None and (req.unserved_reason, req.unserved_message) != (item.reason, item.message):
-                req.unserved_reason, req.unserved_message = item.reason, item.message
+            if item is not None and (req.unserved_reason, req.unserved_params) != (item.reason, _stored(item)):
+                req.unserved_reason, req.unserved_params, req.unserved_message = item.reason, _stored(item), ""
             continue
         # New half-days, or a request fully booked by hand (a move) but still "approved".
         _record_schedule(
@@ -241,9 +241,9 @@ def _record_schedule(
     before = {"status": req.status, "booked": held_before}
     if booked >= req.granted_half_days:
         req.status = RequestStatus.SCHEDULED
-        req.unserved_reason, req.unserved_message = "", ""
+        req.unserved_reason, req.unserved_params, req.unserved_message = "", None, ""
     elif unserved is not None:
-        req.unserved_reason, req.unserved_message = unserved.reason, unserved.message
+        req.unserved_reason, req.unserved_params, req.unserved_message = unserved.reason, _stored(unserved), ""
     req.updated_at = now
     audit.record(
         actor,
@@ -255,6 +255,12 @@ def _record_schedule(
         member_id=req.member_id,
         request_id=req.id,
     )
+
+
+def _stored(unserved: Unserved) -> dict:
+    """What a request row keeps of the engine's explanation: the code's facts and the half-days left
+    unserved; its page writes the sentence in its reader's language (expertpool/unserved_reasons.py)."""
+    return {**unserved.params, "half_days": unserved.half_days}
 
 
 def page_link(endpoint: str, fallback: str, **values) -> str:

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 
+from expertpool import schedule
 from expertpool.allocation import ProblemError
+from expertpool.booking_conflicts import needs_moving
 from expertpool.extensions import db
 from expertpool.i18n import days_label
-from expertpool.jobs import allocation_trigger, describe_cron
 from expertpool.list_page import requested_page
 from expertpool.models import (
     AllocationRun,
@@ -28,7 +29,6 @@ from expertpool.models import (
 from expertpool.permissions import staff_required
 from expertpool.planning import moves
 from expertpool.planning.forms import CancelForm, CommitForm, MoveForm, PreviewForm
-from expertpool.planning.moves import needs_moving
 from expertpool.planning.plan_writer import request_ids_in
 from expertpool.planning.problem_builder import db_id, horizon
 from expertpool.planning.service import AllocationBusy, run_allocation
@@ -70,15 +70,15 @@ def _index_page(form: PreviewForm, status: int = 200):
         .limit(100)
     ).all()
     recent = db.session.scalars(_runs().order_by(AllocationRun.id.desc()).limit(5)).all()
-    next_run = allocation_trigger(settings.scheduler_cron).get_next_fire_time(None, now.astimezone(PARIS))
+    plan_schedule = schedule.effective(settings.scheduler_cron)
     return render_template(
         "planning/index.html",
         form=form,
         horizon_start=start,
         horizon_end=end,
         settings=settings,
-        next_run=next_run,
-        cron_text=describe_cron(settings.scheduler_cron),
+        next_run=plan_schedule.next_run(now.astimezone(PARIS)),
+        cron_text=plan_schedule.describe(),
         latest_preview=_latest(RunMode.PREVIEW),
         latest_commit=_latest(RunMode.COMMIT),
         to_reschedule=to_reschedule,
@@ -159,7 +159,7 @@ def run_detail(run_id: int):
             for r in db.session.scalars(
                 select(InterventionRequest)
                 .where(InterventionRequest.id.in_(request_ids))
-                .options(joinedload(InterventionRequest.member))
+                .options(joinedload(InterventionRequest.member), joinedload(InterventionRequest.role))
             )
         }
         if request_ids

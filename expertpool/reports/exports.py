@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from expertpool.extensions import db
 from expertpool.i18n import half_label
 from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, Member, QuotaPeriod, Role
-from expertpool.navigation import STATUS_LABELS, URGENCY_LABELS
+from expertpool.navigation import BOOKING_STATUS_LABELS, STATUS_LABELS, URGENCY_LABELS
 from expertpool.reports.metrics import half_day_value, member_figures, period_bounds_utc
 from expertpool.timeutil import to_paris
 
@@ -318,14 +318,6 @@ def requests(period: QuotaPeriod | None, member_id: int | None) -> Dataset:
         Column(_("Note"), INT),
     ]
     return Dataset(_("Demandes"), columns, rows)
-
-
-BOOKING_STATUS_LABELS = {
-    BookingStatus.PLANNED: _l("planifiée"),
-    BookingStatus.DELIVERED: _l("réalisée"),
-    BookingStatus.NOT_DELIVERED: _l("non réalisée"),
-    BookingStatus.CANCELLED: _l("annulée"),
-}
 
 
 def bookings(period: QuotaPeriod | None, member_id: int | None) -> Dataset:

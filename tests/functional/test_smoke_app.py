@@ -14,3 +14,18 @@ def test_landing_page_is_french(client):
     assert response.status_code == 200
     assert 'lang="fr"' in response.text
     assert "Se connecter" in response.text
+
+
+def test_flask_cli_finds_the_factory_of_the_package(monkeypatch, tmp_path):
+    # `flask --app expertpool` and `gunicorn 'expertpool:create_app()'` find the factory through the
+    # package's lazy re-export (expertpool/__init__.py imports no Flask, for the engine's sake).
+    from flask.cli import ScriptInfo
+
+    import expertpool
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("EXPERTPOOL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    app = ScriptInfo(app_import_path="expertpool").load_app()
+    assert app.name == "expertpool" and "planning.index" in app.view_functions
+    assert expertpool.create_app is create_app
+    assert not hasattr(expertpool, "app_factory_that_does_not_exist")

@@ -6,6 +6,7 @@ import pytest
 from factories import FIXED_NOW
 from sqlalchemy import func, select
 
+from expertpool import schedule
 from expertpool.coordination.approval import (
     DecisionConflict,
     answer_information,
@@ -152,7 +153,7 @@ def test_envelope_is_drawn_after_the_commune_own_quota(db, factory):
 
 
 def test_home_lists_members_beyond_own_quota_and_envelope(db, factory):
-    from expertpool.coordination.home import members_over_quota, next_scheduler_run
+    from expertpool.coordination.home import members_over_quota
 
     epci = factory.member(name="CC", kind="epci", holds_envelope=True)
     covered = factory.member(name="Couverte", parent_id=epci.id)
@@ -170,6 +171,9 @@ def test_home_lists_members_beyond_own_quota_and_envelope(db, factory):
     db.session.flush()
     over, _period = members_over_quota(date(2027, 3, 10))
     assert [(m.name, env) for m, _b, env in over] == [("CC", True), ("Couverte", False), ("Seule", False)]
-    monday = next_scheduler_run("0 6 * * mon-fri", FIXED_NOW)
+    monday = schedule.effective("0 6 * * mon-fri").next_run(FIXED_NOW)
     assert monday.isoformat() == "2027-01-12T06:00:00+01:00"
-    assert next_scheduler_run("not a cron", FIXED_NOW) is None
+    # An unreadable rule: the next run is the one of the rule the scheduler really follows.
+    fallback = schedule.effective("not a cron")
+    assert fallback.fallback and fallback.cron == schedule.DEFAULT_CRON
+    assert fallback.next_run(FIXED_NOW) == monday

@@ -13,7 +13,7 @@ from factories import FIXED_NOW
 from planning_helpers import small_pool
 from sqlalchemy import func, select
 
-from expertpool import create_app, jobs
+from expertpool import create_app, jobs, schedule
 from expertpool.extensions import db as _db
 from expertpool.models import AllocationRun, Booking, BookingStatus, JobRun, Notification
 from expertpool.planning.reminders import send_day_before_reminders
@@ -178,4 +178,4 @@ def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path, db_kind):
 )
 def test_the_scheduler_rule_is_put_in_words_for_coordinators(app, cron, words):
     with app.test_request_context():
-        assert jobs.describe_cron(cron) == words
+        assert schedule.describe(cron) == words

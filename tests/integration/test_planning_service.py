@@ -48,7 +48,10 @@ def test_commit_books_what_the_engine_says_and_passes_check(db, factory):
     # Partly served: still approved, with the engine's reason for the member to read.
     db.session.refresh(pool.request_a)
     assert pool.request_a.status == RequestStatus.APPROVED
-    assert pool.request_a.unserved_reason and pool.request_a.unserved_message
+    # The reason's code and facts, no text: the page writes the sentence in its reader's language.
+    assert pool.request_a.unserved_reason == "window_beyond_horizon"
+    assert pool.request_a.unserved_params == {"horizon_end": run.horizon_end.isoformat(), "half_days": 3}
+    assert pool.request_a.unserved_message == ""
     actions = [a.action for a in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
     assert actions.count("request.schedule") == 2 and actions.count("allocation.run") == 1
     schedule_audit = db.session.scalar(
@@ -67,12 +70,17 @@ def test_commit_books_what_the_engine_says_and_passes_check(db, factory):
 def test_fully_booked_request_becomes_scheduled_and_reason_cleared(db, factory):
     pool = small_pool(factory, half_days=(2, 2), weeks=2)
     pool.request_a.unserved_reason, pool.request_a.unserved_message = "x", "ancienne raison"
+    pool.request_a.unserved_params = {"half_days": 2}
     db.session.flush()
     run = run_allocation(actor=None, now=FIXED_NOW, mode="commit")
     assert run.booked_half_days == 4 and run.unserved_half_days == 0
     db.session.refresh(pool.request_a)
     assert pool.request_a.status == RequestStatus.SCHEDULED
-    assert (pool.request_a.unserved_reason, pool.request_a.unserved_message) == ("", "")
+    assert (pool.request_a.unserved_reason, pool.request_a.unserved_params, pool.request_a.unserved_message) == (
+        "",
+        None,
+        "",
+    )
     audit_row = db.session.scalar(select(AuditLog).where(AuditLog.action == "allocation.run"))
     assert audit_row.actor_id is None and audit_row.after["booked_half_days"] == 4
 
@@ -96,7 +104,7 @@ def test_committed_bookings_are_not_moved_by_a_second_run(db, factory):
     assert first <= after  # same ids, same slots, same status
     assert second_run.booked_half_days == 0  # the week was full: nothing free to give
     db.session.refresh(urgent)
-    assert urgent.status == RequestStatus.APPROVED and urgent.unserved_message
+    assert urgent.status == RequestStatus.APPROVED and urgent.unserved_reason == "window_beyond_horizon"
     # A later horizon gives the critical request free half-days, still without touching the first ones.
     third = run_allocation(actor=None, now=FIXED_NOW, mode="commit", weeks=2)
     assert first <= held_slots(db.session)
@@ -165,7 +173,7 @@ def test_preview_writes_only_the_run_row(db, factory):
     assert after_counts == {**before_counts, "allocation_runs": before_counts["allocation_runs"] + 1}
     assert request_states(db.session) == before_states
     assert run.mode == "preview" and run.booked_half_days == 10
-    assert len(run.plan["assignments"]) == 10 and run.plan["format"] == "expertpool-plan/1"
+    assert len(run.plan["assignments"]) == 10 and run.plan["format"] == "expertpool-plan/2"
 
 
 def test_a_run_killed_between_writes_leaves_the_database_as_before(db, factory, monkeypatch):

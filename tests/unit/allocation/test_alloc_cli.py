@@ -10,7 +10,7 @@ def test_alloc_cli_generate_allocate_check(tmp_path, capsys):
     assert main(["generate", "--scale", "small", "--seed", "4", "--out", str(problem_path)]) == 0
     assert main(["allocate", str(problem_path), "--out", str(plan_path)]) == 0
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
-    assert plan["format"] == "expertpool-plan/1" and plan["assignments"]
+    assert plan["format"] == "expertpool-plan/2" and plan["assignments"]
     capsys.readouterr()
     assert main(["check", str(problem_path), str(plan_path)]) == 0
     assert "OK" in capsys.readouterr().out
@@ -41,7 +41,7 @@ def test_alloc_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
 def test_alloc_cli_generate_to_stdout(capsys):
     assert main(["generate", "--scale", "small", "--seed", "2", "--weeks", "2", "--alsace-moselle"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert document["format"] == "expertpool-problem/1"
+    assert document["format"] == "expertpool-problem/2"
 
 
 def test_alloc_cli_bench_quick_small(capsys):

@@ -85,7 +85,7 @@ def _broken(path, value):
 
 
 CASES = [
-    (("format",), "expertpool-problem/2", "unknown format"),
+    (("format",), "expertpool-problem/3", "unknown format"),
     (("horizon", "end"), "2026-12-01", "horizon: end 2026-12-01 is before start"),
     (
         ("requests", 0, "deadline"),
@@ -162,3 +162,73 @@ def test_alloc_malformed_plan_is_refused():
     }
     with pytest.raises(ProblemError, match="assignment #1"):
         plan_from_dict(bad_half)
+
+
+PLAN_V1 = {
+    "format": "expertpool-plan/1",
+    "assignments": [{"request": "r-17", "expert": "e-anne", "date": "2027-01-07", "half": "am"}],
+    "unserved": [
+        {
+            "request": "r-22",
+            "half_days": 2,
+            "reason": "no_eligible_expert_free_in_window",
+            "message": "Aucun DBA n'est disponible avant votre échéance du 26 février.",
+        }
+    ],
+    "metrics": {"served_half_days": 1},
+}
+
+
+def test_alloc_readers_still_accept_version_1():
+    v1_problem = problem_from_dict(DOCUMENT)
+    assert problem_from_dict({**DOCUMENT, "format": "expertpool-problem/2"}) == v1_problem
+    plan = plan_from_dict(PLAN_V1)
+    (unserved,) = plan.unserved
+    # The French text of a /1 plan is not carried over: /2 has no text, only a code and its facts.
+    assert (unserved.request, unserved.half_days, unserved.reason, unserved.params) == (
+        "r-22",
+        2,
+        "no_eligible_expert_free_in_window",
+        {},
+    )
+    assert plan_to_dict(plan)["format"] == "expertpool-plan/2"
+    assert problem_to_dict(v1_problem)["format"] == "expertpool-problem/2"
+
+
+def test_alloc_plan_version_2_carries_reason_codes_and_params_and_no_text():
+    problem = generate("small", seed=7)
+    plan = solve(problem)
+    document = plan_to_dict(plan)
+    assert document["format"] == "expertpool-plan/2"
+    assert document["unserved"], "the generated problem must leave something unserved"
+    for entry in document["unserved"]:
+        assert set(entry) == {"request", "half_days", "reason", "params"}
+    assert plan_from_dict(json.loads(json.dumps(document))).unserved == plan.unserved
+
+
+V2_UNSERVED = {
+    "request": "r-22",
+    "half_days": 2,
+    "reason": "no_eligible_expert_free_in_window",
+    "params": {"role": "dba", "skills": ["postgresql"], "earliest": "2027-01-04", "deadline": "2027-02-26"},
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"reason": "pas de chance"}, "unknown reason 'pas de chance'"),
+        ({"params": "DBA"}, "'params' must be an object"),
+        ({"params": {"role": "dba", "skills": [], "earliest": "2027-01-04"}}, "missing field 'deadline'"),
+        (
+            {"params": {"role": "dba", "skills": [], "earliest": "2027-01-04", "deadline": "26/02"}},
+            "'deadline' is not a valid date",
+        ),
+        ({"params": {**V2_UNSERVED["params"], "skills": "postgresql"}}, "'skills' must be a list"),
+    ],
+)
+def test_alloc_plan_version_2_refuses_unknown_codes_and_bad_params(change, message):
+    document = {"format": "expertpool-plan/2", "assignments": [], "unserved": [{**V2_UNSERVED, **change}]}
+    with pytest.raises(ProblemError, match="unserved #1") as raised:
+        plan_from_dict(document)
+    assert message in str(raised.value)
