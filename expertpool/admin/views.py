@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from expertpool import mail as mail_service
 from expertpool.admin import services
 from expertpool.admin.forms import SettingsForm
 from expertpool.extensions import db
-from expertpool.models import OutboxMail, PoolSettings
+from expertpool.models import MailStatus, OutboxMail, PoolSettings
 from expertpool.permissions import admin_required
 from expertpool.timeutil import now_utc
 
@@ -42,4 +43,18 @@ def outbox():
     page = db.paginate(
         select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()), per_page=25, error_out=False
     )
-    return render_template("admin/outbox.html", page=page)
+    return render_template("admin/outbox.html", page=page, mail_status_labels=mail_service.STATUS_LABELS)
+
+
+@bp.route("/courriels/<int:mail_id>/renvoyer", methods=["POST"])
+@admin_required
+def outbox_resend(mail_id: int):
+    """Give a mail whose every delivery attempt failed a new round of attempts."""
+    mail = db.get_or_404(OutboxMail, mail_id)
+    if mail.status != MailStatus.FAILED:
+        flash(_("Seul un courriel en échec peut être renvoyé."), "warning")
+        return redirect(url_for("admin.outbox"))
+    mail_service.resend(mail, actor=current_user, now=now_utc())
+    db.session.commit()
+    flash(_("Le courriel à %(recipient)s sera renvoyé dans quelques secondes.", recipient=mail.recipient), "success")
+    return redirect(url_for("admin.outbox"))
