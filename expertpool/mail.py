@@ -11,7 +11,7 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -57,7 +57,8 @@ def send_mail(recipient: str, subject: str, body: str, *, now: datetime, kind: s
 def render_mail(kind: str, **params) -> tuple[str, str]:
     """(subject, body) of templates/mail/<kind>.txt in the current locale: its first line is the subject,
     the body follows the blank line after it."""
-    text = render_template(f"mail/{kind}.txt", **params)
+    # The bare template, without the pages' context processors: a mail leaves from requests, jobs and the CLI.
+    text = current_app.jinja_env.get_template(f"mail/{kind}.txt").render(**params)
     subject, _, body = text.lstrip("\n").partition("\n\n")
     return subject.strip(), body.strip("\n") + "\n"
 
