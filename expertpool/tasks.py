@@ -104,18 +104,20 @@ def _claim(*, now: datetime, limit: int) -> list[int]:
                 .values(status=TaskStatus.RUNNING, attempts=Task.attempts + 1, run_after=now + LEASE)
             )
     else:
-        ids = []
-        for task_id in list(db.session.scalars(query)):
-            # Whoever changes the row first wins; the other drainer's UPDATE matches no row.
-            won = db.session.execute(
-                update(Task)
-                .where(Task.id == task_id, _due(now))
-                .values(status=TaskStatus.RUNNING, attempts=Task.attempts + 1, run_after=now + LEASE)
-            ).rowcount
-            if won:
-                ids.append(task_id)
+        ids = [task_id for task_id in list(db.session.scalars(query)) if _take(db.session, task_id, now=now)]
     db.session.commit()
     return ids
+
+
+def _take(session, task_id: int, *, now: datetime) -> bool:
+    """Claim one task by a conditional UPDATE: whoever changes the row first wins, the other drainer's
+    UPDATE matches no row (it read the task as due, but it is not any more)."""
+    won = session.execute(
+        update(Task)
+        .where(Task.id == task_id, _due(now))
+        .values(status=TaskStatus.RUNNING, attempts=Task.attempts + 1, run_after=now + LEASE)
+    ).rowcount
+    return won == 1
 
 
 def _run_one(task_id: int, *, now: datetime) -> None:
