@@ -9,12 +9,12 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from factories import FIXED_NOW
 from sqlalchemy import select
 
 from expertpool import tasks
 from expertpool.auth.services import invite_user, send_password_reset
 from expertpool.models import AuditLog, MailStatus, OutboxMail, Task, TaskStatus, UserRole
-from factories import FIXED_NOW
 
 
 class Relay:
