@@ -19,6 +19,7 @@ from expertpool import audit
 from expertpool.extensions import db
 from expertpool.models import MailStatus, OutboxMail, User
 from expertpool.tasks import enqueue, task_handler
+from expertpool.timeutil import now_utc
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,11 @@ STATUS_LABELS = {
 SMTP_TIMEOUT_SECONDS = 20
 
 
-def send_mail(recipient: str, subject: str, body: str, *, now: datetime, kind: str = "") -> OutboxMail:
-    """Keep the mail in the outbox and, when SMTP is configured, enqueue its delivery (same transaction)."""
+def send_mail(recipient: str, subject: str, body: str, *, now: datetime | None = None, kind: str = "") -> OutboxMail:
+    """Keep the mail in the outbox and, when SMTP is configured, enqueue its delivery (same transaction).
+
+    Prefer `send_template_mail`: it writes the mail in the recipient's language."""
+    now = now or now_utc()
     queued = bool(current_app.config.get("MAIL_SERVER"))
     mail = OutboxMail(
         recipient=recipient,
