@@ -22,10 +22,29 @@ from expertpool.models import Notification, User, UserRole
 MAX_SLOTS_IN_MESSAGE = 12
 
 
+def N_(msgid: str) -> str:
+    """Mark a msgid for extraction (babel's default keyword); it is translated when the notification is read."""
+    return msgid
+
+
 @dataclass(frozen=True)
 class Kind:
-    text: Callable[[dict], str]  # params -> the sentence, in the current locale
+    sentence: str | Callable[[dict], str]  # a French msgid, or params -> the sentence in the current locale
     mail_subject: object = None  # a lazy msgid: the kind is also mailed
+
+    def text(self, params: dict) -> str:
+        if callable(self.sentence):
+            return self.sentence(params)
+        return gettext(self.sentence, **{name: _formatted(name, value) for name, value in params.items()})
+
+
+def _formatted(name: str, value):
+    """Parameters are stored raw (JSON): half-days and dates are written in the reader's locale."""
+    if name == "slots":
+        return slots_text(value)
+    if name in ("days", "over"):
+        return days_label(value)
+    return value
 
 
 def slot_params(bookings: Iterable) -> list[list[str]]:
@@ -71,91 +90,40 @@ _REMINDER = _l("Rappel : intervention demain")
 
 KINDS: dict[str, Kind] = {
     # to the coordinators and administrators (in-app only)
-    "request_submitted": Kind(
-        lambda p: gettext("%(member)s a envoyé la demande « %(title)s ».", member=p["member"], title=p["title"])
-    ),
-    "request_cancelled": Kind(
-        lambda p: gettext("%(member)s a annulé la demande « %(title)s ».", member=p["member"], title=p["title"])
-    ),
-    "request_message": Kind(
-        lambda p: gettext(
-            "%(member)s a écrit au sujet de la demande « %(title)s ».", member=p["member"], title=p["title"]
-        )
-    ),
-    "request_answered": Kind(
-        lambda p: gettext("%(member)s a répondu sur la demande « %(title)s ».", member=p["member"], title=p["title"])
-    ),
+    "request_submitted": Kind(N_("%(member)s a envoyé la demande « %(title)s ».")),
+    "request_cancelled": Kind(N_("%(member)s a annulé la demande « %(title)s ».")),
+    "request_message": Kind(N_("%(member)s a écrit au sujet de la demande « %(title)s ».")),
+    "request_answered": Kind(N_("%(member)s a répondu sur la demande « %(title)s ».")),
     "booking.to_reschedule": Kind(_to_reschedule),
     # to a member's users (mailed)
     "request_approved": Kind(_approved, _l("Demande acceptée")),
-    "request_rejected": Kind(
-        lambda p: gettext("Votre demande « %(title)s » est refusée : %(reason)s", title=p["title"], reason=p["reason"]),
-        _l("Demande refusée"),
-    ),
+    "request_rejected": Kind(N_("Votre demande « %(title)s » est refusée : %(reason)s"), _l("Demande refusée")),
     "request_needs_info": Kind(
-        lambda p: gettext(
-            "Le coordinateur demande des précisions sur votre demande « %(title)s » : %(message)s",
-            title=p["title"],
-            message=p["message"],
-        ),
+        N_("Le coordinateur demande des précisions sur votre demande « %(title)s » : %(message)s"),
         _l("Précisions demandées"),
     ),
     "request.scheduled": Kind(
-        lambda p: gettext(
-            "Vos demi-journées sont planifiées pour « %(title)s » : %(slots)s.",
-            title=p["title"],
-            slots=slots_text(p["slots"]),
-        ),
+        N_("Vos demi-journées sont planifiées pour « %(title)s » : %(slots)s."),
         _l("Vos demi-journées sont planifiées"),
     ),
-    "booking.reminder": Kind(
-        lambda p: gettext(
-            "Rappel : %(expert)s intervient demain pour « %(title)s » (%(slots)s).",
-            expert=p["expert"],
-            title=p["title"],
-            slots=slots_text(p["slots"]),
-        ),
-        _REMINDER,
-    ),
+    "booking.reminder": Kind(N_("Rappel : %(expert)s intervient demain pour « %(title)s » (%(slots)s)."), _REMINDER),
     "request.rate": Kind(
-        lambda p: gettext("L'intervention « %(title)s » est terminée : donnez votre avis.", title=p["title"]),
+        N_("L'intervention « %(title)s » est terminée : donnez votre avis."),
         _l("Intervention terminée : votre avis compte"),
     ),
     # to the member's users and the experts concerned (mailed)
-    "booking.moved": Kind(
-        lambda p: gettext(
-            "La demi-journée « %(title)s » est déplacée au %(slots)s.", title=p["title"], slots=slots_text(p["slots"])
-        ),
-        _PLANNING_CHANGE,
-    ),
-    "booking.cancelled": Kind(
-        lambda p: gettext(
-            "La demi-journée « %(title)s » du %(slots)s est annulée.", title=p["title"], slots=slots_text(p["slots"])
-        ),
-        _PLANNING_CHANGE,
-    ),
+    "booking.moved": Kind(N_("La demi-journée « %(title)s » est déplacée au %(slots)s."), _PLANNING_CHANGE),
+    "booking.cancelled": Kind(N_("La demi-journée « %(title)s » du %(slots)s est annulée."), _PLANNING_CHANGE),
     # to experts (mailed)
     "booking.assigned": Kind(
-        lambda p: gettext(
-            "De nouvelles demi-journées sont inscrites à votre agenda : %(slots)s.", slots=slots_text(p["slots"])
-        ),
+        N_("De nouvelles demi-journées sont inscrites à votre agenda : %(slots)s."),
         _l("Nouvelles interventions planifiées"),
     ),
     "booking_cancelled": Kind(
-        lambda p: gettext(
-            "%(member)s a annulé l'intervention « %(title)s » : vos demi-journées sont libérées (%(slots)s).",
-            member=p["member"],
-            title=p["title"],
-            slots=slots_text(p["slots"]),
-        ),
+        N_("%(member)s a annulé l'intervention « %(title)s » : vos demi-journées sont libérées (%(slots)s)."),
         _l("Intervention annulée"),
     ),
-    "booking.reminder_expert": Kind(
-        lambda p: gettext(
-            "Rappel : demain, %(slots)s chez %(members)s.", slots=slots_text(p["slots"]), members=p["members"]
-        ),
-        _REMINDER,
-    ),
+    "booking.reminder_expert": Kind(N_("Rappel : demain, %(slots)s chez %(members)s."), _REMINDER),
 }
 
 

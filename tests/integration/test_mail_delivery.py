@@ -106,15 +106,7 @@ def test_a_rolled_back_action_sends_nothing(app, db, factory, relay):
     relay.start()
     admin = factory.user(UserRole.ADMIN, member=None)
     savepoint = db.session.begin_nested()
-    with app.test_request_context():
-        invite_user(
-            email="nouveau@example.org",
-            name="Nouveau",
-            role=UserRole.EXPERT,
-            member_id=None,
-            actor=admin,
-            now=FIXED_NOW,
-        )
+    _invite_expert(app, admin)
     savepoint.rollback()
     assert _mails(db) == [] and db.session.scalars(select(Task)).all() == []
     assert tasks.drain(now=FIXED_NOW + timedelta(hours=1)) == 0
@@ -125,15 +117,7 @@ def test_a_failing_relay_marks_the_mail_failed_with_its_error_and_an_admin_resen
     relay.start()
     relay.refuse = True
     admin = factory.user(UserRole.ADMIN, member=None, email="admin@example.org")
-    with app.test_request_context():
-        invite_user(
-            email="expert@example.org",
-            name="Yann Expert",
-            role=UserRole.EXPERT,
-            member_id=None,
-            actor=admin,
-            now=FIXED_NOW,
-        )
+    _invite_expert(app, admin)
     now = FIXED_NOW
     for _ in range(tasks.MAX_ATTEMPTS):
         assert tasks.drain(now=now) == 1
@@ -182,6 +166,18 @@ def test_a_web_request_never_waits_on_smtp(client, db, factory, relay):
     mail = db.session.scalar(select(OutboxMail))
     assert (mail.status, mail.attempts) == (MailStatus.PENDING, 0)
     assert db.session.scalar(select(Task.status)) == TaskStatus.PENDING
+
+
+def _invite_expert(app, admin) -> None:
+    with app.test_request_context():  # the invitation link is built with url_for
+        invite_user(
+            email="expert@example.org",
+            name="Yann Expert",
+            role=UserRole.EXPERT,
+            member_id=None,
+            actor=admin,
+            now=FIXED_NOW,
+        )
 
 
 def _csrf(client) -> str:
