@@ -7,6 +7,7 @@ Without an SMTP server (development, tests) the mail is only kept here, for the 
 """
 
 import logging
+import re
 import smtplib
 from datetime import datetime
 from email.message import EmailMessage
@@ -72,6 +73,14 @@ def send_template_mail(user: User, kind: str, *, now: datetime, **params) -> Out
     with force_locale(user.locale or "fr"):
         subject, body = render_mail(kind, name=user.name, **params)
     return send_mail(user.email, subject, body, now=now, kind=kind)
+
+
+_ACCOUNT_LINK = re.compile(r"(/compte/(?:invitation|reinitialiser)/)\S+")
+
+
+def masked_body(body: str) -> str:
+    """The body with the secret part of invitation and reset links hidden (the outbox page in production)."""
+    return _ACCOUNT_LINK.sub(r"\1…", body)
 
 
 def resend(mail: OutboxMail, *, actor: User, now: datetime) -> None:

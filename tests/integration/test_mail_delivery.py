@@ -3,6 +3,7 @@ and comes back loses nothing and sends nothing twice, a rolled-back action sends
 keeps refusing leaves the mail failed with its error, and an admin can resend it."""
 
 import html
+import re
 import socket
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -181,8 +182,17 @@ def _invite_expert(app, admin) -> None:
 
 
 def _csrf(client) -> str:
-    import re
-
     page = client.get("/admin/courriels").get_data(as_text=True)
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     return match.group(1) if match else ""
+
+
+def test_in_production_the_outbox_shows_statuses_but_masks_account_links(app, db, factory, login, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPERTPOOL_ENV", "production")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    admin = factory.user(UserRole.ADMIN, member=None)
+    _invite_expert(app, admin)
+    page = html.unescape(login(admin).get("/admin/courriels").get_data(as_text=True))
+    assert "En attente d'envoi" in page and "expert@example.org" in page
+    assert "http://localhost/compte/invitation/…\n" in page
+    assert re.search(r"/compte/invitation/[A-Za-z0-9]", page) is None
