@@ -137,7 +137,8 @@ def _run_one(task_id: int, *, now: datetime) -> None:
 
 def _record_failure(task_id: int, handler: _Handler | None, error: str, *, now: datetime) -> None:
     task = db.session.get(Task, task_id)
-    final = task.attempts >= MAX_ATTEMPTS or handler is None
+    # An unknown kind is retried too: a scheduler process older than the web workers may not know it yet.
+    final = task.attempts >= MAX_ATTEMPTS
     task.last_error = error
     if final:
         task.status, task.finished_at = TaskStatus.FAILED, now
@@ -150,7 +151,7 @@ def _record_failure(task_id: int, handler: _Handler | None, error: str, *, now: 
     db.session.commit()
 
 
-# Modules that register handlers: imported before draining so that every kind is known.
+# Modules that register handlers: imported before draining so that every kind is known (add yours).
 HANDLER_MODULES = ["expertpool.mail"]
 
 
