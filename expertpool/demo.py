@@ -50,6 +50,7 @@ from expertpool.models import (
     is_valid_siren,
 )
 from expertpool.models.expert import HALVES, week_bit
+from expertpool.notifications import slot_params
 from expertpool.timeutil import monday_of, today_paris
 
 DEMO_PASSWORD = "demo-expertpool"  # noqa: S105 - the published demo password, printed by seed-demo
@@ -1768,94 +1769,41 @@ def _notifications(ctx: _Ctx) -> None:
         )
     )
     by_status = {r.status: r for r in mine}
-    soizic = ctx.experts[SOIZIC]
-    notes = []
+    notes = []  # (user, kind, parameters, request, days ago, read days ago): see notifications.KINDS
     scheduled = by_status.get(S.SCHEDULED)
     if scheduled is not None:
-        first = min((b.date for b in scheduled.bookings), default=ctx.today)
-        notes.append(
-            (
-                mayor,
-                "request.scheduled",
-                f"Votre demande « {scheduled.title} » est planifiée : "
-                f"{soizic.display_name} viendra à partir du {first.strftime('%d/%m/%Y')}.",
-                scheduled,
-                5,
-                None,
-            )
-        )
+        slots = slot_params(scheduled.bookings)
+        notes.append((mayor, "request.scheduled", {"title": scheduled.title, "slots": slots}, scheduled, 5, None))
     asked = by_status.get(S.NEEDS_INFO)
     if asked is not None:
-        notes.append(
-            (
-                mayor,
-                "request.needs_info",
-                f"Le coordinateur demande des précisions sur « {asked.title} ».",
-                asked,
-                1,
-                None,
-            )
-        )
+        question = asked.messages[-1].body if asked.messages else ""
+        notes.append((mayor, "request_needs_info", {"title": asked.title, "message": question}, asked, 1, None))
     done = by_status.get(S.COMPLETED)
     if done is not None:
-        notes.append(
-            (
-                mayor,
-                "request.completed",
-                f"Le rapport d'intervention de « {done.title} » est disponible. Pensez à évaluer l'intervention.",
-                done,
-                3,
-                None,
-            )
-        )
+        notes.append((mayor, "request.rate", {"title": done.title}, done, 3, None))
     rated = by_status.get(S.RATED)
     if rated is not None:
-        notes.append(
-            (
-                mayor,
-                "request.completed",
-                f"Le rapport d'intervention de « {rated.title} » est disponible.",
-                rated,
-                60,
-                58,
-            )
-        )
+        notes.append((mayor, "request.rate", {"title": rated.title}, rated, 60, 58))
     cancelled = by_status.get(S.CANCELLED)
     if cancelled is not None:
-        notes.append((mayor, "request.cancelled", f"Votre demande « {cancelled.title} » est annulée.", cancelled, 2, 2))
+        params = {"member": MAYOR_COMMUNE, "title": cancelled.title}
+        notes.append((mayor, "request_cancelled", params, cancelled, 2, 2))
     submitted = by_status.get(S.SUBMITTED)
     if submitted is not None:
-        notes.append(
-            (
-                ctx.coordinator,
-                "request.submitted",
-                f"Nouvelle demande de {MAYOR_COMMUNE} : « {submitted.title} ».",
-                submitted,
-                4,
-                None,
-            )
-        )
+        params = {"member": MAYOR_COMMUNE, "title": submitted.title}
+        notes.append((ctx.coordinator, "request_submitted", params, submitted, 4, None))
     expert_user = ctx.users[EXPERT_EMAIL]
     if scheduled is not None:
-        notes.append(
-            (
-                expert_user,
-                "booking.planned",
-                f"Nouvelle intervention planifiée : « {scheduled.title} » ({MAYOR_COMMUNE}).",
-                scheduled,
-                5,
-                None,
-            )
-        )
+        notes.append((expert_user, "booking.assigned", {"slots": slot_params(scheduled.bookings)}, scheduled, 5, None))
     rows = []
-    for user, kind, message, req, days_ago, read_days_ago in notes:
+    for user, kind, params, req, days_ago, read_days_ago in notes:
         at = _ago(ctx, days_ago, hour=7)
         link = _link("requests.detail", request_id=req.id) or _link("requests.show", request_id=req.id)
         rows.append(
             Notification(
                 user_id=user.id,
                 kind=kind,
-                message=message,
+                params=params,
                 link=link,
                 created_at=at,
                 read_at=None if read_days_ago is None else _ago(ctx, read_days_ago, 10),

@@ -20,6 +20,7 @@ from expertpool import schedule
 from expertpool.extensions import db
 from expertpool.models import PoolSettings
 from expertpool.models.enums import RunMode
+from expertpool.tasks import DRAIN_SECONDS
 from expertpool.timeutil import PARIS, now_utc
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,22 @@ def reminder_job(app: Flask) -> None:
             db.session.remove()
 
 
+def task_queue_job(app: Flask) -> None:
+    """Drain the task queue (mail and other background work); each task commits on its own."""
+    from expertpool.tasks import drain
+
+    with app.app_context():
+        try:
+            ran = drain(now=now_utc())
+            if ran:
+                log.info("tasks: %s run", ran)
+        except Exception:
+            db.session.rollback()
+            log.exception("task queue job failed")
+        finally:
+            db.session.remove()
+
+
 def _current_cron(app: Flask) -> str:
     with app.app_context():
         try:
@@ -144,6 +161,15 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
         args=[app],
         id="reminders",
         name="day-before reminders",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        task_queue_job,
+        "interval",
+        seconds=DRAIN_SECONDS,
+        args=[app],
+        id="tasks",
+        name="task queue (mail delivery)",
         replace_existing=True,
     )
     scheduler.add_job(

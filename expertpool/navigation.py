@@ -85,12 +85,13 @@ def nav_items() -> list[dict]:
 
 def init_app(app) -> None:
     from expertpool.extensions import db
-    from expertpool.notifications import unread_count
+    from expertpool.notifications import notification_text, unread_count
     from expertpool.permissions import init_template_globals
 
     init_template_globals(app)
     # Globals too, not only context: macros imported without context (status_badge…) read them.
     app.jinja_env.globals.update(status_labels=STATUS_LABELS, urgency_labels=URGENCY_LABELS)
+    app.jinja_env.filters["notification_text"] = notification_text
 
     @app.context_processor
     def _shared_context():

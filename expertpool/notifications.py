@@ -1,43 +1,169 @@
-"""In-app notifications, with the same text mailed when the event matters enough to interrupt."""
+"""In-app notifications stored as a kind and its parameters, put in words in the reader's language when
+shown, and mailed (in the recipient's language) when the event matters enough to interrupt.
 
-from datetime import datetime
+Every kind is listed in `KINDS` with the function that writes its sentence (French msgids through
+gettext, so the catalogue translates them) and, for the kinds that are mailed, the mail's subject.
+"""
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import force_locale, format_date, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from expertpool.extensions import db
-from expertpool.i18n import translate_for
-from expertpool.mail import send_mail
+from expertpool.i18n import days_label, half_label
+from expertpool.mail import render_mail, send_mail
 from expertpool.models import Notification, User, UserRole
 
+MAX_SLOTS_IN_MESSAGE = 12
 
-def notify(
-    user: User, kind: str, message: str, *, now: datetime, link: str = "", mail_subject: str | None = None
-) -> Notification:
-    """Add a notification for `user` (and mail it when `mail_subject` is given).
 
-    `message` and `mail_subject` should already be in the user's language (see `translate_for`).
-    """
-    note = Notification(user_id=user.id, kind=kind, message=message, link=link, created_at=now)
+def N_(msgid: str) -> str:
+    """Mark a msgid for extraction (babel's default keyword); it is translated when the notification is read."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Kind:
+    sentence: str | Callable[[dict], str]  # a French msgid, or params -> the sentence in the current locale
+    mail_subject: object = None  # a lazy msgid: the kind is also mailed
+
+    def text(self, params: dict) -> str:
+        if callable(self.sentence):
+            return self.sentence(params)
+        return gettext(self.sentence, **{name: _formatted(name, value) for name, value in params.items()})
+
+
+def _formatted(name: str, value):
+    """Parameters are stored raw (JSON): half-days and dates are written in the reader's locale."""
+    if name == "slots":
+        return slots_text(value)
+    if name in ("days", "over"):
+        return days_label(value)
+    return value
+
+
+def slot_params(bookings: Iterable) -> list[list[str]]:
+    """Half-days as JSON-safe parameters: [["2027-01-18", "am"], …] in date order."""
+    return [[b.date.isoformat(), b.half] for b in sorted(bookings, key=lambda b: (b.date, b.half))]
+
+
+def slots_text(slots: list[list[str]]) -> str:
+    """'lundi 18 janvier 2027 matin, mardi 19 janvier 2027 après-midi…' in the current locale."""
+    parts = [
+        f"{format_date(date.fromisoformat(day), format='EEEE d MMMM y')} {half_label(half)}"
+        for day, half in slots[:MAX_SLOTS_IN_MESSAGE]
+    ]
+    if len(slots) > MAX_SLOTS_IN_MESSAGE:
+        parts.append("…")
+    return ", ".join(parts)
+
+
+def _approved(p: dict) -> str:
+    if p.get("over"):
+        return gettext(
+            "Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage.",
+            title=p["title"],
+            days=days_label(p["days"]),
+            over=days_label(p["over"]),
+        )
+    return gettext(
+        "Votre demande « %(title)s » est acceptée pour %(days)s.", title=p["title"], days=days_label(p["days"])
+    )
+
+
+def _to_reschedule(p: dict) -> str:
+    return ngettext(
+        "%(expert)s est indisponible : %(num)d demi-journée planifiée est à replanifier.",
+        "%(expert)s est indisponible : %(num)d demi-journées planifiées sont à replanifier.",
+        p["count"],
+        expert=p["expert"],
+    )
+
+
+_PLANNING_CHANGE = _l("Changement dans le planning")
+_REMINDER = _l("Rappel : intervention demain")
+
+KINDS: dict[str, Kind] = {
+    # to the coordinators and administrators (in-app only)
+    "request_submitted": Kind(N_("%(member)s a envoyé la demande « %(title)s ».")),
+    "request_cancelled": Kind(N_("%(member)s a annulé la demande « %(title)s ».")),
+    "request_message": Kind(N_("%(member)s a écrit au sujet de la demande « %(title)s ».")),
+    "request_answered": Kind(N_("%(member)s a répondu sur la demande « %(title)s ».")),
+    "booking.to_reschedule": Kind(_to_reschedule),
+    # to a member's users (mailed)
+    "request_approved": Kind(_approved, _l("Demande acceptée")),
+    "request_rejected": Kind(N_("Votre demande « %(title)s » est refusée : %(reason)s"), _l("Demande refusée")),
+    "request_needs_info": Kind(
+        N_("Le coordinateur demande des précisions sur votre demande « %(title)s » : %(message)s"),
+        _l("Précisions demandées"),
+    ),
+    "request.scheduled": Kind(
+        N_("Vos demi-journées sont planifiées pour « %(title)s » : %(slots)s."),
+        _l("Vos demi-journées sont planifiées"),
+    ),
+    "booking.reminder": Kind(N_("Rappel : %(expert)s intervient demain pour « %(title)s » (%(slots)s)."), _REMINDER),
+    "request.rate": Kind(
+        N_("L'intervention « %(title)s » est terminée : donnez votre avis."),
+        _l("Intervention terminée : votre avis compte"),
+    ),
+    # to the member's users and the experts concerned (mailed)
+    "booking.moved": Kind(N_("La demi-journée « %(title)s » est déplacée au %(slots)s."), _PLANNING_CHANGE),
+    "booking.cancelled": Kind(N_("La demi-journée « %(title)s » du %(slots)s est annulée."), _PLANNING_CHANGE),
+    # to experts (mailed)
+    "booking.assigned": Kind(
+        N_("De nouvelles demi-journées sont inscrites à votre agenda : %(slots)s."),
+        _l("Nouvelles interventions planifiées"),
+    ),
+    "booking_cancelled": Kind(
+        N_("%(member)s a annulé l'intervention « %(title)s » : vos demi-journées sont libérées (%(slots)s)."),
+        _l("Intervention annulée"),
+    ),
+    "booking.reminder_expert": Kind(N_("Rappel : demain, %(slots)s chez %(members)s."), _REMINDER),
+}
+
+
+def notification_text(note: Notification) -> str:
+    """The notification in the current locale; rows written before kinds had parameters keep their text."""
+    kind = KINDS.get(note.kind)
+    if note.params is None or kind is None:
+        return note.message or ""
+    return kind.text(note.params)
+
+
+def notify(user: User, kind: str, params: dict, *, now: datetime, link: str = "") -> Notification:
+    """Add a notification of `kind` for `user`, and mail it (in the user's language) when the kind is mailed."""
+    spec = KINDS[kind]  # an unknown kind is a programming error: fail in the tests, not in front of a user
+    note = Notification(user_id=user.id, kind=kind, params=dict(params), link=link, created_at=now)
     db.session.add(note)
-    if mail_subject and user.active:
-        body = message + (f"\n\n{absolute(link)}" if link else "")
-        send_mail(user.email, mail_subject, body)
+    if spec.mail_subject is not None and user.active:
+        with force_locale(user.locale or "fr"):
+            subject, body = render_mail(
+                "notification",
+                name=user.name,
+                subject=str(spec.mail_subject),
+                message=spec.text(note.params),
+                link=absolute(link),
+            )
+        send_mail(user.email, subject, body, now=now, kind=kind)
     return note
 
 
 def absolute(link: str) -> str:
-    from flask import current_app
-
     return current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/") + link if link.startswith("/") else link
 
 
-def notify_staff(kind: str, message_fr: str, *, now: datetime, link: str = "", **params) -> None:
+def notify_staff(kind: str, params: dict, *, now: datetime, link: str = "") -> None:
     """Tell every active coordinator and administrator (in-app only: they see it on their home page)."""
     staff = db.session.scalars(
         select(User).where(User.role.in_((UserRole.COORDINATOR, UserRole.ADMIN)), User.active.is_(True))
     )
     for user in staff:
-        notify(user, kind, translate_for(user, message_fr, **params), now=now, link=link)
+        notify(user, kind, params, now=now, link=link)
 
 
 def unread_count(user: User) -> int:

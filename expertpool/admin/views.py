@@ -1,14 +1,15 @@
 """The administrator's pages: the pool's settings and, in development, the mail outbox."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from expertpool import mail as mail_service
 from expertpool.admin import services
 from expertpool.admin.forms import SettingsForm
 from expertpool.extensions import db
-from expertpool.models import OutboxMail, PoolSettings
+from expertpool.models import MailStatus, OutboxMail, PoolSettings
 from expertpool.permissions import admin_required
 from expertpool.timeutil import now_utc
 
@@ -36,10 +37,29 @@ def settings():
 @bp.route("/courriels")
 @admin_required
 def outbox():
-    """Mails the app wrote: the way to read invitations and resets when no SMTP server is configured."""
-    if current_app.config.get("MAIL_SERVER") and current_app.config.get("EXPERTPOOL_ENV") == "production":
-        abort(404)
+    """Mails the app wrote and their delivery status; outside development the account links are masked
+    (they would let whoever reads this page into the accounts they open)."""
     page = db.paginate(
         select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()), per_page=25, error_out=False
     )
-    return render_template("admin/outbox.html", page=page)
+    reveal = current_app.config.get("EXPERTPOOL_ENV") != "production"
+    return render_template(
+        "admin/outbox.html",
+        page=page,
+        mail_status_labels=mail_service.STATUS_LABELS,
+        body_of=lambda mail: mail.body if reveal else mail_service.masked_body(mail.body),
+    )
+
+
+@bp.route("/courriels/<int:mail_id>/renvoyer", methods=["POST"])
+@admin_required
+def outbox_resend(mail_id: int):
+    """Give a mail whose every delivery attempt failed a new round of attempts."""
+    mail = db.get_or_404(OutboxMail, mail_id)
+    if mail.status != MailStatus.FAILED:
+        flash(_("Seul un courriel en échec peut être renvoyé."), "warning")
+        return redirect(url_for("admin.outbox"))
+    mail_service.resend(mail, actor=current_user, now=now_utc())
+    db.session.commit()
+    flash(_("Le courriel à %(recipient)s sera renvoyé dans quelques secondes.", recipient=mail.recipient), "success")
+    return redirect(url_for("admin.outbox"))

@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
-from expertpool.i18n import translate_for
 from expertpool.models import Booking, BookingStatus, InterventionRequest, RequestStatus, User, UserRole
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES
 from expertpool.notifications import notify
@@ -97,9 +96,7 @@ def _ask_for_rating(req: InterventionRequest, *, now: datetime) -> None:
         User.member_id == req.member_id, User.role == UserRole.MEMBER, User.active.is_(True)
     )
     for user in users:
-        message = translate_for(user, "L'intervention « %(title)s » est terminée : donnez votre avis.", title=req.title)
-        subject = translate_for(user, "Intervention terminée : votre avis compte")
-        notify(user, "request.rate", message, now=now, link=link, mail_subject=subject)
+        notify(user, "request.rate", {"title": req.title}, now=now, link=link)
 
 
 def request_link(req: InterventionRequest) -> str:

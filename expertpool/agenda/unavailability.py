@@ -116,11 +116,9 @@ def _flag_collisions(expert: Expert, item: Unavailability, *, actor, now: dateti
     if newly_flagged:
         notify_staff(
             "booking.to_reschedule",
-            "%(expert)s est indisponible : %(count)s demi-journée(s) planifiée(s) à replanifier.",
+            {"expert": expert.display_name, "count": len(newly_flagged)},
             now=now,
             link=url_for("agenda.week", expert_id=expert.id, day=item.start_date.isoformat()),
-            expert=expert.display_name,
-            count=len(newly_flagged),
         )
     db.session.flush()
     return newly_flagged

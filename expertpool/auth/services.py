@@ -185,22 +185,11 @@ def update_profile(user: User, *, name: str, locale: str, now: datetime) -> None
 def send_invitation(user: User, *, now: datetime) -> None:
     from flask import url_for
 
-    from expertpool.i18n import translate_for
-    from expertpool.mail import send_mail
+    from expertpool.mail import send_template_mail
 
     link = url_for("auth.accept_invitation", token=make_link_token(user, "invite"), _external=False)
     base = current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/")
-    pool = _pool_name()
-    subject = translate_for(user, "Votre accès à %(pool)s", pool=pool)
-    body = translate_for(
-        user,
-        "Bonjour %(name)s,\n\nVous êtes invité(e) à utiliser %(pool)s. Choisissez votre mot de passe "
-        "en suivant ce lien (valable 7 jours) :\n%(link)s\n",
-        name=user.name,
-        pool=pool,
-        link=base + link,
-    )
-    send_mail(user.email, subject, body)
+    send_template_mail(user, "invitation", now=now, pool=_pool_name(), link=base + link)
     user.invited_at = now
 
 
@@ -224,44 +213,32 @@ def invite_user(
 
 
 RESET_MAILS_PER_WINDOW = 3
+RESET_MAIL = "password_reset"  # the mail template, and the outbox kind the throttle counts
 
 
 def reset_mail_allowed(user: User, now: datetime) -> bool:
     """At most a few reset mails per address per throttling window, so that the (anonymous) form
     cannot flood someone's mailbox; the page answers the same either way."""
-    from expertpool.i18n import translate_for
     from expertpool.models import OutboxMail
 
     since = now - current_app.config["LOGIN_FAILURE_WINDOW"]
-    subject = translate_for(user, "Réinitialisation de votre mot de passe")
     sent = db.session.scalar(
         select(func.count(OutboxMail.id)).where(
-            OutboxMail.recipient == user.email, OutboxMail.subject == subject, OutboxMail.created_at >= since
+            OutboxMail.recipient == user.email, OutboxMail.kind == RESET_MAIL, OutboxMail.created_at >= since
         )
     )
     return sent < RESET_MAILS_PER_WINDOW
 
 
-def send_password_reset(user: User) -> None:
+def send_password_reset(user: User, *, now: datetime) -> None:
     from flask import url_for
 
-    from expertpool.i18n import translate_for
-    from expertpool.mail import send_mail
+    from expertpool.mail import send_template_mail
 
     link = current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/") + url_for(
         "auth.reset_password", token=make_link_token(user, "reset")
     )
-    send_mail(
-        user.email,
-        translate_for(user, "Réinitialisation de votre mot de passe"),
-        translate_for(
-            user,
-            "Bonjour %(name)s,\n\nPour choisir un nouveau mot de passe, suivez ce lien "
-            "(valable 2 heures) :\n%(link)s\n\nSi vous n'avez rien demandé, ignorez ce message.\n",
-            name=user.name,
-            link=link,
-        ),
-    )
+    send_template_mail(user, RESET_MAIL, now=now, link=link)
 
 
 def _pool_name() -> str:

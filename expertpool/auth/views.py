@@ -66,9 +66,9 @@ def logout():
 def forgot_password():
     form = forms.PasswordResetRequestForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active and services.reset_mail_allowed(user, now_utc()):
-            services.send_password_reset(user)
+        user, now = services.find_user_by_email(form.email.data), now_utc()
+        if user is not None and user.active and services.reset_mail_allowed(user, now):
+            services.send_password_reset(user, now=now)
             db.session.commit()
         # Same answer for known and unknown addresses.
         flash(_("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'y être envoyé."), "info")

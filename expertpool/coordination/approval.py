@@ -10,13 +10,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app, url_for
-from flask_babel import force_locale, gettext
 from sqlalchemy import and_, func, select
 from werkzeug.routing import BuildError
 
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
-from expertpool.i18n import days_label
 from expertpool.models import (
     Booking,
     InterventionRequest,
@@ -197,13 +195,7 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     req.over_quota_half_days = position["over_quota_half_days"]
     req.approval_note = (note or "").strip()
     _record_decision(req, actor=actor, now=now, action=action, before=before)
-    over = position["over_quota_half_days"]
-    message = (
-        "Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage."
-        if over
-        else "Votre demande « %(title)s » est acceptée pour %(days)s."
-    )
-    _notify_member(req, now, "request_approved", message, "Demande acceptée", days=granted, over=over)
+    _notify_member(req, now, "request_approved", days=granted, over=position["over_quota_half_days"])
 
 
 def _lock_drawing_rights(req: InterventionRequest) -> None:
@@ -247,14 +239,7 @@ def reject_request(req: InterventionRequest, *, actor: User, now: datetime, reas
     req.status = RequestStatus.REJECTED
     req.rejection_reason = reason
     _record_decision(req, actor=actor, now=now, action="request.reject", before=before)
-    _notify_member(
-        req,
-        now,
-        "request_rejected",
-        "Votre demande « %(title)s » est refusée : %(reason)s",
-        "Demande refusée",
-        reason=reason,
-    )
+    _notify_member(req, now, "request_rejected", reason=reason)
 
 
 def _post_to_thread(
@@ -288,14 +273,7 @@ def request_information(req: InterventionRequest, *, actor: User, now: datetime,
     note = _post_to_thread(
         req, actor=actor, now=now, body=message, status=RequestStatus.NEEDS_INFO, action="request.ask_information"
     )
-    _notify_member(
-        req,
-        now,
-        "request_needs_info",
-        "Le coordinateur demande des précisions sur votre demande « %(title)s » : %(message)s",
-        "Précisions demandées",
-        message=message,
-    )
+    _notify_member(req, now, "request_needs_info", message=message)
     return note
 
 
@@ -309,14 +287,7 @@ def answer_information(req: InterventionRequest, *, actor: User, now: datetime, 
     answer = _post_to_thread(
         req, actor=actor, now=now, body=body, status=RequestStatus.SUBMITTED, action="request.answer_information"
     )
-    notify_staff(
-        "request_answered",
-        "%(member)s a répondu sur la demande « %(title)s ».",
-        now=now,
-        link=_staff_link(req),
-        member=req.member.name,
-        title=req.title,
-    )
+    notify_staff("request_answered", {"member": req.member.name, "title": req.title}, now=now, link=_staff_link(req))
     return answer
 
 
@@ -344,19 +315,10 @@ def _recipients(req: InterventionRequest) -> list[User]:
     )
 
 
-def _notify_member(req, now, kind: str, message_fr: str, subject_fr: str, *, days=None, over=None, **params) -> None:
+def _notify_member(req, now, kind: str, **params) -> None:
     link = _member_link(req)
     for user in _recipients(req):
-        # Quantities are formatted inside the recipient's locale, like the sentence around them.
-        with force_locale(user.locale or "fr"):
-            values = dict(params, title=req.title)
-            if days is not None:
-                values["days"] = days_label(days)
-            if over is not None:
-                values["over"] = days_label(over)
-            message = gettext(message_fr, **values)
-            subject = gettext(subject_fr)
-        notify(user, kind, message, now=now, link=link, mail_subject=subject)
+        notify(user, kind, {"title": req.title, **params}, now=now, link=link)
 
 
 def _first_url(candidates: list[tuple[str, dict]]) -> str:

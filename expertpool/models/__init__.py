@@ -5,12 +5,14 @@ from expertpool.models.booking import Booking
 from expertpool.models.enums import (
     BookingStatus,
     Half,
+    MailStatus,
     MemberKind,
     PeriodStatus,
     QuotaKind,
     QuotaPolicy,
     RequestStatus,
     RunMode,
+    TaskStatus,
     UnavailabilityKind,
     Urgency,
     UserRole,
@@ -25,6 +27,7 @@ from expertpool.models.operations import (
     LoginFailure,
     Notification,
     OutboxMail,
+    Task,
 )
 from expertpool.models.quota import Quota, QuotaAdjustment, QuotaPeriod
 from expertpool.models.request import InterventionRequest, RequestMessage
@@ -40,6 +43,7 @@ __all__ = [
     "BookingStatus",
     "Expert",
     "Half",
+    "MailStatus",
     "InterventionRequest",
     "JobRun",
     "LoginFailure",
@@ -59,6 +63,8 @@ __all__ = [
     "Role",
     "RunMode",
     "Skill",
+    "Task",
+    "TaskStatus",
     "Unavailability",
     "UnavailabilityKind",
     "Urgency",

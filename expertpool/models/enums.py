@@ -98,6 +98,20 @@ class RunMode(StrEnum):
     COMMIT = "commit"
 
 
+class TaskStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class MailStatus(StrEnum):
+    PENDING = "pending"  # a `mail.send` task will hand it to SMTP
+    SENT = "sent"
+    FAILED = "failed"  # every attempt failed: an admin can resend it
+    LOCAL = "local"  # no SMTP server configured: the outbox page is where it is read
+
+
 def sql_in(values) -> str:
     """A SQL IN list of enum values, for partial-index and check-constraint text."""
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"

@@ -2,11 +2,11 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, event
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expertpool.models.base import Base
-from expertpool.models.enums import RunMode, sql_in
+from expertpool.models.enums import MailStatus, RunMode, TaskStatus, sql_in
 from expertpool.timeutil import now_utc
 
 
@@ -66,30 +66,60 @@ def _refuse_audit_change(_mapper, _connection, target):
 
 
 class Notification(Base):
+    """A kind and its parameters, put in words when read (in the reader's language of the moment)."""
+
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
-    message: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict | None] = mapped_column(JSON)
+    # The French sentence of rows written before kinds had parameters; shown as is when `params` is None.
+    message: Mapped[str | None] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     read_at: Mapped[datetime | None]
 
 
 class OutboxMail(Base):
-    """Every mail the app sends, kept so that development and tests can read it (and admins see it)."""
+    """Every mail the app sends, with its delivery status (a `mail.send` task hands it to SMTP)."""
 
     __tablename__ = "outbox_mails"
+    __table_args__ = (CheckConstraint(f"status IN {sql_in(MailStatus)}", name="status_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254), index=True)
+    kind: Mapped[str] = mapped_column(String(40), default="")  # the template it was written from
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
-    sent: Mapped[bool] = mapped_column(Boolean, default=False)  # True once handed to SMTP
-    error: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=MailStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str] = mapped_column(Text, default="")  # the last delivery error
+
+
+class Task(Base):
+    """The one task queue: written in the caller's transaction, drained by the scheduler process."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(f"status IN {sql_in(TaskStatus)}", name="status_known"),
+        Index("ix_tasks_status_run_after", "status", "run_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default=TaskStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # When a pending task is due; while running, the end of the drainer's lease (a drainer that died
+    # leaves the task running, and another drainer takes it again once the lease is over).
+    run_after: Mapped[datetime] = mapped_column(default=now_utc)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    finished_at: Mapped[datetime | None]
 
 
 class JobRun(Base):

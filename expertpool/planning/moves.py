@@ -10,11 +10,10 @@ from sqlalchemy import exists, select
 from expertpool import audit
 from expertpool.calendars import days, public_holidays
 from expertpool.extensions import db
-from expertpool.i18n import translate_for
 from expertpool.models import Booking, Expert, PoolSettings, RequestStatus, Unavailability, User, UserRole
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus
-from expertpool.notifications import notify
-from expertpool.planning.plan_writer import page_link, slots_text
+from expertpool.notifications import notify, slot_params
+from expertpool.planning.plan_writer import page_link
 from expertpool.timeutil import today_paris
 
 HALVES = ("am", "pm")
@@ -161,18 +160,7 @@ def move_booking(booking: Booking, *, expert: Expert, day: date, half: str, acto
         expert_id=expert.id,
         request_id=booking.request_id,
     )
-    _tell(
-        booking,
-        "booking.moved",
-        lambda user: translate_for(
-            user,
-            "La demi-journée « %(title)s » est déplacée au %(slots)s.",
-            title=booking.request.title,
-            slots=slots_text(user, [booking]),
-        ),
-        experts=(old_expert, expert),
-        now=now,
-    )
+    _tell(booking, "booking.moved", experts=(old_expert, expert), now=now)
     return booking
 
 
@@ -203,24 +191,14 @@ def cancel_booking(booking: Booking, *, reason: str, actor, now: datetime) -> Bo
         expert_id=booking.expert_id,
         request_id=req.id,
     )
-    _tell(
-        booking,
-        "booking.cancelled",
-        lambda user: translate_for(
-            user,
-            "La demi-journée « %(title)s » du %(slots)s est annulée.",
-            title=req.title,
-            slots=slots_text(user, [booking]),
-        ),
-        experts=(booking.expert,),
-        now=now,
-    )
+    _tell(booking, "booking.cancelled", experts=(booking.expert,), now=now)
     return booking
 
 
-def _tell(booking: Booking, kind: str, message_for, *, experts, now: datetime) -> None:
-    """Tell the member's users and the experts concerned; `message_for(user)` is in the user's language."""
+def _tell(booking: Booking, kind: str, *, experts, now: datetime) -> None:
+    """Tell the member's users and the experts concerned (each reads it in their own language)."""
     req = booking.request
+    params = {"title": req.title, "slots": slot_params([booking])}
     users = list(
         db.session.scalars(
             select(User).where(User.member_id == req.member_id, User.role == UserRole.MEMBER, User.active.is_(True))
@@ -233,11 +211,4 @@ def _tell(booking: Booking, kind: str, message_for, *, experts, now: datetime) -
             if user.role == UserRole.MEMBER
             else page_link("agenda.assignments", "agenda.index")
         )
-        notify(
-            user,
-            kind,
-            message_for(user),
-            now=now,
-            link=link,
-            mail_subject=translate_for(user, "Changement dans le planning"),
-        )
+        notify(user, kind, params, now=now, link=link)

@@ -4,7 +4,6 @@ rows and notifications, all in the caller's transaction (flushed, never committe
 from collections import Counter, defaultdict
 from datetime import date, datetime
 
-from babel.dates import format_date
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 from werkzeug.routing import BuildError
@@ -12,14 +11,12 @@ from werkzeug.routing import BuildError
 from expertpool import audit
 from expertpool.allocation import Assignment, Plan, Unserved, free_half_days, plan_to_dict
 from expertpool.extensions import db
-from expertpool.i18n import translate_for
 from expertpool.models import AllocationRun, Booking, InterventionRequest, RequestStatus, User, UserRole
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus, RunMode
-from expertpool.notifications import notify
+from expertpool.notifications import notify, slot_params
 from expertpool.planning.problem_builder import Segment, Snapshot, db_id, request_key
 
 FLUSH_EVERY = 200  # bookings per flush: bounded memory, and a failure surfaces near its cause
-MAX_SLOTS_IN_MESSAGE = 12
 
 
 def plain(value):
@@ -278,20 +275,6 @@ def page_link(endpoint: str, fallback: str, **values) -> str:
     return ""
 
 
-def slots_text(user: User, bookings) -> str:
-    """'lundi 18 janvier matin, mardi 19 janvier après-midi…' in the recipient's language."""
-    locale = getattr(user, "locale", None) or "fr"
-    ordered = sorted(bookings, key=lambda b: (b.date, b.half))
-    parts = [
-        f"{format_date(b.date, format='EEEE d MMMM y', locale=locale)} "
-        f"{translate_for(user, 'matin' if b.half == 'am' else 'après-midi')}"
-        for b in ordered[:MAX_SLOTS_IN_MESSAGE]
-    ]
-    if len(ordered) > MAX_SLOTS_IN_MESSAGE:
-        parts.append("…")
-    return ", ".join(parts)
-
-
 def _notify(new_bookings: dict[int, list[Booking]], snapshot: Snapshot, *, now: datetime) -> None:
     if not new_bookings:
         return
@@ -306,19 +289,7 @@ def _notify(new_bookings: dict[int, list[Booking]], snapshot: Snapshot, *, now: 
         req = requests[request_id]
         link = page_link("requests.detail", "requests.index", request_id=req.id)
         for user in users_by_member.get(req.member_id, ()):
-            notify(
-                user,
-                "request.scheduled",
-                translate_for(
-                    user,
-                    "Vos demi-journées sont planifiées pour « %(title)s » : %(slots)s.",
-                    title=req.title,
-                    slots=slots_text(user, bookings),
-                ),
-                now=now,
-                link=link,
-                mail_subject=translate_for(user, "Vos demi-journées sont planifiées"),
-            )
+            notify(user, "request.scheduled", {"title": req.title, "slots": slot_params(bookings)}, now=now, link=link)
     experts = {e.id: e for e in snapshot.experts}
     by_expert: dict[int, list[Booking]] = defaultdict(list)
     for bookings in new_bookings.values():
@@ -329,18 +300,7 @@ def _notify(new_bookings: dict[int, list[Booking]], snapshot: Snapshot, *, now: 
         user = experts[expert_id].user if expert_id in experts else None
         if user is None or not user.active:
             continue
-        notify(
-            user,
-            "booking.assigned",
-            translate_for(
-                user,
-                "De nouvelles demi-journées sont inscrites à votre agenda : %(slots)s.",
-                slots=slots_text(user, bookings),
-            ),
-            now=now,
-            link=link,
-            mail_subject=translate_for(user, "Nouvelles interventions planifiées"),
-        )
+        notify(user, "booking.assigned", {"slots": slot_params(bookings)}, now=now, link=link)
 
 
 def request_ids_in(run: AllocationRun) -> set[int]:

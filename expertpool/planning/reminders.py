@@ -7,11 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from expertpool.extensions import db
-from expertpool.i18n import translate_for
 from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, User, UserRole
-from expertpool.notifications import notify
+from expertpool.notifications import notify, slot_params
 from expertpool.planning.locking import finish, try_claim
-from expertpool.planning.plan_writer import page_link, slots_text
+from expertpool.planning.plan_writer import page_link
 from expertpool.timeutil import today_paris
 
 JOB = "reminders"
@@ -60,21 +59,8 @@ def send_day_before_reminders(*, now: datetime) -> int | None:
         link = page_link("requests.detail", "requests.index", request_id=req.id)
         experts = ", ".join(dict.fromkeys(b.expert.display_name for b in request_bookings))
         for user in users_by_member.get(req.member_id, ()):
-            text = translate_for(
-                user,
-                "Rappel : %(expert)s intervient demain pour « %(title)s » (%(slots)s).",
-                expert=experts,
-                title=req.title,
-                slots=slots_text(user, request_bookings),
-            )
-            notify(
-                user,
-                "booking.reminder",
-                text,
-                now=now,
-                link=link,
-                mail_subject=translate_for(user, "Rappel : intervention demain"),
-            )
+            params = {"expert": experts, "title": req.title, "slots": slot_params(request_bookings)}
+            notify(user, "booking.reminder", params, now=now, link=link)
             sent += 1
     link = page_link("agenda.assignments", "agenda.index")
     for expert_bookings in by_expert.values():
@@ -82,19 +68,12 @@ def send_day_before_reminders(*, now: datetime) -> int | None:
         if user is None or not user.active:
             continue
         places = ", ".join(dict.fromkeys(b.request.member.name for b in expert_bookings))
-        text = translate_for(
-            user,
-            "Rappel : demain, %(slots)s chez %(members)s.",
-            slots=slots_text(user, expert_bookings),
-            members=places,
-        )
         notify(
             user,
-            "booking.reminder",
-            text,
+            "booking.reminder_expert",
+            {"slots": slot_params(expert_bookings), "members": places},
             now=now,
             link=link,
-            mail_subject=translate_for(user, "Rappel : intervention demain"),
         )
         sent += 1
     finish(claim, now=now, detail=f"{len(bookings)} bookings, {sent} notifications")

@@ -7,7 +7,6 @@ whoever must know, flushes and never commits (the view commits once).
 from datetime import datetime
 
 from flask import current_app, url_for
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from expertpool.audit import record, snapshot
@@ -18,7 +17,6 @@ from expertpool.coordination.approval import (
     quota_position,
 )
 from expertpool.extensions import db
-from expertpool.i18n import date_long, half_label, translate_for
 from expertpool.models import (
     BookingStatus,
     InterventionRequest,
@@ -27,7 +25,7 @@ from expertpool.models import (
     Skill,
     User,
 )
-from expertpool.notifications import notify, notify_staff
+from expertpool.notifications import notify, notify_staff, slot_params
 from expertpool.permissions import can_cancel_request, can_edit_request, can_rate_request
 from expertpool.timeutil import today_paris
 
@@ -149,14 +147,7 @@ def _mark_submitted(req: InterventionRequest, now: datetime) -> None:
 def _after_submit(req: InterventionRequest, now: datetime) -> bool:
     if auto_approve_if_eligible(req, now=now):
         return True
-    notify_staff(
-        "request_submitted",
-        "%(member)s a envoyé la demande « %(title)s ».",
-        now=now,
-        link=_staff_link(req),
-        member=req.member.name,
-        title=req.title,
-    )
+    notify_staff("request_submitted", {"member": req.member.name, "title": req.title}, now=now, link=_staff_link(req))
     return False
 
 
@@ -187,14 +178,7 @@ def cancel_request(req: InterventionRequest, *, actor: User, now: datetime, reas
         request_id=req.id,
     )
     _tell_experts_of_cancellation(req, released, now)
-    notify_staff(
-        "request_cancelled",
-        "%(member)s a annulé la demande « %(title)s ».",
-        now=now,
-        link=_staff_link(req),
-        member=req.member.name,
-        title=req.title,
-    )
+    notify_staff("request_cancelled", {"member": req.member.name, "title": req.title}, now=now, link=_staff_link(req))
     return released
 
 
@@ -207,23 +191,8 @@ def _tell_experts_of_cancellation(req, released, now) -> None:
         user = bookings[0].expert.user
         if user is None or not user.active:
             continue
-        with force_locale(user.locale or "fr"):
-            slots = ", ".join(f"{date_long(b.date)} ({half_label(b.half)})" for b in bookings)
-        message = translate_for(
-            user,
-            "%(member)s a annulé l'intervention « %(title)s » : vos demi-journées sont libérées (%(slots)s).",
-            member=req.member.name,
-            title=req.title,
-            slots=slots,
-        )
-        notify(
-            user,
-            "booking_cancelled",
-            message,
-            now=now,
-            link=link,
-            mail_subject=translate_for(user, "Intervention annulée"),
-        )
+        params = {"member": req.member.name, "title": req.title, "slots": slot_params(bookings)}
+        notify(user, "booking_cancelled", params, now=now, link=link)
 
 
 def rate_request(req: InterventionRequest, *, actor: User, now: datetime, rating: int, comment: str = "") -> None:
@@ -262,14 +231,7 @@ def post_message(req: InterventionRequest, *, actor: User, now: datetime, body: 
     db.session.add(message)
     db.session.flush()
     record(actor, "request.message", message, now=now, after={"body": body}, member_id=req.member_id, request_id=req.id)
-    notify_staff(
-        "request_message",
-        "%(member)s a écrit au sujet de la demande « %(title)s ».",
-        now=now,
-        link=_staff_link(req),
-        member=req.member.name,
-        title=req.title,
-    )
+    notify_staff("request_message", {"member": req.member.name, "title": req.title}, now=now, link=_staff_link(req))
     return message
 
 

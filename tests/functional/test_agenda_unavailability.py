@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from factories import FIXED_NOW
+from notes import note_text
 from sqlalchemy import func, select
 
 from expertpool.models import (
@@ -72,7 +73,7 @@ def test_collision_asks_first_then_flags_on_confirmation(world, factory, login, 
     assert balance(member.id, period) == before
     staff_id = world["coordinator"].id
     note = db.session.scalars(select(Notification).where(Notification.user_id == staff_id)).one()
-    assert "Denis DSI" in note.message
+    assert "Denis DSI" in note_text(note)
     created = select(func.count(AuditLog.id)).where(AuditLog.action == "unavailability.create")
     assert db.session.scalar(created) == 1
     followed = client.get(confirmed.headers["Location"])

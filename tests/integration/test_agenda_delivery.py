@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from factories import FIXED_NOW
+from notes import note_text
 from sqlalchemy import select
 
 from expertpool.agenda import delivery
@@ -76,7 +77,7 @@ def test_last_half_day_completes_and_asks_the_member_for_a_rating(world, db, ctx
     assert req.status == RequestStatus.COMPLETED and req.completed_at == FIXED_NOW
     notes = db.session.scalars(select(Notification).where(Notification.kind == "request.rate")).all()
     assert [n.user_id for n in notes] == [world["mayor"].id]
-    assert "Pare-feu" in notes[0].message and "avis" in notes[0].message
+    assert "Pare-feu" in note_text(notes[0]) and "avis" in note_text(notes[0])
     mails = select(OutboxMail).where(OutboxMail.recipient == "maire@kerlouan.example")
     assert db.session.scalars(mails).all()
     actions = db.session.scalars(select(AuditLog.action).where(AuditLog.request_id == req.id)).all()

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from factories import FIXED_NOW
+from notes import note_text
 from sqlalchemy import func, select
 
 from expertpool.agenda import grid, unavailability
@@ -73,7 +74,7 @@ def test_collision_flags_planned_bookings_and_keeps_everything(factory, db, ctx)
     assert balance(member.id, period) == before  # the member's drawing right did not move
     notes = db.session.scalars(select(Notification).where(Notification.kind == "booking.to_reschedule")).all()
     assert {n.user_id for n in notes} == {coordinator.id, admin.id}
-    assert "Claire DBA" in notes[0].message and "2" in notes[0].message
+    assert "Claire DBA" in note_text(notes[0]) and "2" in note_text(notes[0])
     audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "unavailability.create")).one()
     assert audit.actor_id == user.id and audit.entity_id == item.id
     assert sorted(audit.after["flagged_booking_ids"]) == sorted([hit_am.id, hit_pm.id])

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from factories import FIXED_NOW
+from notes import note_text
 from sqlalchemy import func, select
 
 from expertpool import schedule
@@ -82,7 +83,7 @@ def test_notification_in_recipient_language(db, factory, setup):
     req = factory.request(member=member, half_days=3, created_by=english)
     approve_request(req, actor=coordinator, now=FIXED_NOW)
     note = db.session.scalar(select(Notification).where(Notification.user_id == english.id))
-    assert "1.5" in note.message
+    assert note_text(note, "en") == "Your request “Migration PostgreSQL” has been approved for 1.5 days."
 
 
 def test_decisions_refuse_a_request_already_decided(db, factory, setup):

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from factories import FIXED_NOW
+from notes import note_text
 from sqlalchemy import func, select
 
 from expertpool import demo
@@ -167,6 +168,8 @@ def test_history_is_audited_and_the_mayor_has_notifications(seeded, db):
     notes = db.session.scalars(select(Notification).where(Notification.user_id == mayor.id)).all()
     assert len(notes) >= 3 and any(n.read_at is None for n in notes)
     assert all(n.link.startswith("/") for n in notes)
+    # Stored as kinds with parameters: the demo's English reader reads them in English.
+    assert all(n.params is not None and note_text(n, "en") != note_text(n, "fr") for n in notes)
 
 
 def test_demo_logins_share_one_password_hash(seeded, db):

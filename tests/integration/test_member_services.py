@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from factories import FIXED_NOW
 from member_support import make_pool
+from notes import note_text
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -59,7 +60,7 @@ def test_draft_then_submit_audits_each_change_once_and_tells_the_coordinators(db
     assert req.status == RequestStatus.SUBMITTED and req.submitted_at == FIXED_NOW
     assert _audit(db, req) == ["request.create_draft", "request.update", "request.submit"]
     note = db.session.scalar(select(Notification).where(Notification.user_id == pool.coordinator.id))
-    assert "Saint-Malo-de-Phily" in note.message and note.kind == "request_submitted"
+    assert "Saint-Malo-de-Phily" in note_text(note) and note.kind == "request_submitted"
     with pytest.raises(services.RequestStateError):
         services.submit_request(req, actor=pool.user, now=FIXED_NOW)
 
@@ -97,7 +98,7 @@ def test_cancel_releases_bookings_restores_the_quota_and_tells_the_expert(db, fa
     assert quotas.balance(pool.member.id, period).remaining == 20
     assert _audit(db, req) == ["request.cancel"]
     note = db.session.scalar(select(Notification).where(Notification.user_id == pool.dba_user.id))
-    assert note.kind == "booking_cancelled" and "19 janvier 2027" in note.message
+    assert note.kind == "booking_cancelled" and "19 janvier 2027" in note_text(note)
     assert db.session.scalar(select(func.count(OutboxMail.id))) == mails_before + 1
     # The half-days can be booked again (the unique index only covers planned and delivered).
     other = factory.request(member=pool.other_member, status=RequestStatus.SCHEDULED)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from factories import FIXED_NOW
+from notes import note_text
 from planning_helpers import small_pool
 from sqlalchemy import func, select
 
@@ -96,11 +97,13 @@ def test_day_before_reminders_are_sent_once_per_booking_per_day(db, factory):
     factory.booking(pool.request_b, pool.expert, tomorrow + timedelta(days=2), "am", status=BookingStatus.CANCELLED)
 
     assert send_day_before_reminders(now=FIXED_NOW) == 2  # the member's user and the expert
-    notes = db.session.scalars(select(Notification).where(Notification.kind == "booking.reminder")).all()
+    notes = db.session.scalars(
+        select(Notification).where(Notification.kind.in_(("booking.reminder", "booking.reminder_expert")))
+    ).all()
     assert sorted(n.user_id for n in notes) == sorted([pool.user_a.id, pool.expert_user.id])
     member_note = next(n for n in notes if n.user_id == pool.user_a.id)
-    assert "demain" in member_note.message and "Anne Le Gall" in member_note.message
-    assert "matin" in member_note.message and "après-midi" in member_note.message
+    assert "demain" in note_text(member_note) and "Anne Le Gall" in note_text(member_note)
+    assert "matin" in note_text(member_note) and "après-midi" in note_text(member_note)
 
     # Later the same day (or a second scheduler process): nothing sent twice.
     assert send_day_before_reminders(now=FIXED_NOW + timedelta(hours=8)) is None

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from factories import FIXED_NOW
+from notes import note_text
 from planning_helpers import held_slots, request_states, small_pool, table_counts
 from sqlalchemy import select
 
@@ -58,7 +59,7 @@ def test_commit_books_what_the_engine_says_and_passes_check(db, factory):
         select(AuditLog).where(AuditLog.action == "request.schedule", AuditLog.request_id == pool.request_a.id)
     )
     assert schedule_audit.before["booked"] == 0 and schedule_audit.after["booked"] == 5
-    notes = {n.user_id: n.message for n in db.session.scalars(select(Notification))}
+    notes = {n.user_id: note_text(n) for n in db.session.scalars(select(Notification))}
     assert "planifiées" in notes[pool.user_a.id] and "janvier" in notes[pool.user_a.id]
     assert pool.expert_user.id in notes
     assert run.mode == "commit" and run.finished_at is not None and run.triggered_by_id == pool.coordinator.id

@@ -161,4 +161,5 @@ MATRIX: dict[str, Access] = {
     # administration
     "admin.settings": Access(get=ADMIN),
     "admin.outbox": Access(get=ADMIN),
+    "admin.outbox_resend": Access(post=ADMIN, args={"mail_id": "failed_mail"}),
 }

@@ -16,7 +16,9 @@ from expertpool.models import (
     AllocationRun,
     BookingStatus,
     JobRun,
+    MailStatus,
     Notification,
+    OutboxMail,
     QuotaAdjustment,
     RequestMessage,
     RequestStatus,
@@ -146,7 +148,17 @@ def build_world(factory) -> World:
     job = JobRun(run_key="allocate:2027-01-11", job="allocate", started_at=FIXED_NOW)
     quota = next(q for q in period.quotas if q.member_id == member_a.id)
     adjustment = QuotaAdjustment(quota_id=quota.id, delta_half_days=2, reason="Geste")
-    session.add_all([message, notification, run, job, adjustment])
+    failed_mail = OutboxMail(
+        recipient="maire@example.org",
+        kind="invitation",
+        subject="Votre accès",
+        body="Bonjour",
+        created_at=FIXED_NOW,
+        status=MailStatus.FAILED,
+        attempts=6,
+        error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    session.add_all([message, notification, run, job, adjustment, failed_mail])
     session.flush()
     booking.allocation_run_id = run.id
     session.flush()
@@ -174,6 +186,7 @@ def build_world(factory) -> World:
             "due_booking": due.id,
             "message": message.id,
             "notification": notification.id,
+            "failed_mail": failed_mail.id,
             "run": run.id,
             "job": job.id,
             "period": period.id,

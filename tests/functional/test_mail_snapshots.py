@@ -1,0 +1,129 @@
+"""Every mail and every notification, whole, in French and in English (one snapshot per kind per locale
+in tests/snapshots/messages/). `EXPERTPOOL_UPDATE_SNAPSHOTS=1` rewrites the files: read the diff."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from factories import FIXED_NOW
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from expertpool.auth.services import send_invitation, send_password_reset
+from expertpool.models import Notification, OutboxMail, UserRole
+from expertpool.notifications import KINDS, notification_text, notify
+
+SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / "messages"
+UPDATE = os.environ.get("EXPERTPOOL_UPDATE_SNAPSHOTS") == "1"
+SLOTS = [["2027-01-18", "am"], ["2027-01-19", "pm"]]
+
+# One example of the parameters of every kind (the variant with "over" has its own snapshot).
+EXAMPLES = {
+    "request_submitted": {"member": "Plouzané", "title": "Migration PostgreSQL"},
+    "request_cancelled": {"member": "Plouzané", "title": "Migration PostgreSQL"},
+    "request_message": {"member": "Plouzané", "title": "Migration PostgreSQL"},
+    "request_answered": {"member": "Plouzané", "title": "Migration PostgreSQL"},
+    "booking.to_reschedule": {"expert": "Claire DBA", "count": 3},
+    "request_approved": {"title": "Migration PostgreSQL", "days": 6, "over": 0},
+    "request_rejected": {"title": "Migration PostgreSQL", "reason": "Hors du périmètre du pool."},
+    "request_needs_info": {"title": "Migration PostgreSQL", "message": "Quelle version utilisez-vous ?"},
+    "request.scheduled": {"title": "Migration PostgreSQL", "slots": SLOTS},
+    "booking.reminder": {"expert": "Claire DBA", "title": "Migration PostgreSQL", "slots": SLOTS},
+    "request.rate": {"title": "Migration PostgreSQL"},
+    "booking.moved": {"title": "Migration PostgreSQL", "slots": SLOTS[:1]},
+    "booking.cancelled": {"title": "Migration PostgreSQL", "slots": SLOTS[:1]},
+    "booking.assigned": {"slots": SLOTS},
+    "booking_cancelled": {"member": "Plouzané", "title": "Migration PostgreSQL", "slots": SLOTS},
+    "booking.reminder_expert": {"slots": SLOTS, "members": "Plouzané, Milizac"},
+}
+VARIANTS = {
+    "request_approved.over": ("request_approved", {"title": "Migration PostgreSQL", "days": 6, "over": 3}),
+    "booking.to_reschedule.one": ("booking.to_reschedule", {"expert": "Claire DBA", "count": 1}),
+}
+CASES = {**{kind: (kind, params) for kind, params in EXAMPLES.items()}, **VARIANTS}
+LINK = "/demandes/12"
+
+
+def test_every_kind_has_an_example():
+    assert set(EXAMPLES) == set(KINDS)
+
+
+def _check(name: str, text: str) -> None:
+    path = SNAPSHOTS / f"{name}.txt"
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path.name}: run with EXPERTPOOL_UPDATE_SNAPSHOTS=1 and read it"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def _whole_mail(mail: OutboxMail) -> str:
+    return f"To: {mail.recipient}\nSubject: {mail.subject}\n\n{mail.body}"
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_notification_and_its_mail_whole(db, factory, case, locale):
+    kind, params = CASES[case]
+    user = factory.user(UserRole.MEMBER, email="anne@plouzane.fr", name="Anne Le Gall", locale=locale)
+    note = notify(user, kind, params, now=FIXED_NOW, link=LINK)
+    db.session.flush()
+    with force_locale(locale):
+        text = f"Notification: {notification_text(note)}\n"
+    mail = db.session.scalar(select(OutboxMail))
+    if KINDS[kind].mail_subject is None:
+        assert mail is None  # staff notifications stay in the app
+    else:
+        text += "\n" + _whole_mail(mail)
+    _check(f"{case}.{locale}", text)
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_invitation_and_reset_mails_whole(app, db, factory, locale):
+    factory.settings(name="Pool numérique du Finistère")
+    user = factory.user(UserRole.MEMBER, email="anne@plouzane.fr", name="Anne Le Gall", locale=locale)
+    with app.test_request_context():
+        send_invitation(user, now=FIXED_NOW)
+        send_password_reset(user, now=FIXED_NOW)
+    invitation, reset = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
+    for name, mail in (("invitation", invitation), ("password_reset", reset)):
+        # The signed token changes with time: the snapshot keeps its place, not its value.
+        _check(f"{name}.{locale}", re.sub(r"/(invitation|reinitialiser)/\S+", r"/\1/<token>", _whole_mail(mail)))
+
+
+def test_an_english_user_reads_every_kind_in_english(db, factory):
+    """Nothing French reaches an English reader: each sentence and subject differs from the French one."""
+    for case, (kind, params) in CASES.items():
+        with force_locale("fr"):
+            french = KINDS[kind].text(params)
+        with force_locale("en"):
+            english = KINDS[kind].text(params)
+        assert english != french and "« " not in english, case
+        if KINDS[kind].mail_subject is not None:
+            with force_locale("fr"):
+                subject_fr = str(KINDS[kind].mail_subject)
+            with force_locale("en"):
+                assert str(KINDS[kind].mail_subject) != subject_fr, case
+
+
+def test_a_notification_reads_in_english_once_its_user_switches(client, db, factory, login):
+    user = factory.user(UserRole.MEMBER, locale="fr")
+    notify(user, "request_rejected", EXAMPLES["request_rejected"], now=FIXED_NOW, link=LINK)
+    login(user)
+    french = client.get("/notifications").get_data(as_text=True)
+    assert "Votre demande « Migration PostgreSQL » est refusée : Hors du périmètre du pool." in french
+    user.locale = "en"
+    db.session.flush()
+    english = client.get("/notifications").get_data(as_text=True)
+    assert "Your request “Migration PostgreSQL” has been rejected: Hors du périmètre du pool." in english
+
+
+def test_an_old_notification_without_parameters_still_shows_its_text(client, db, factory, login):
+    user = factory.user(UserRole.MEMBER)
+    db.session.add(
+        Notification(user_id=user.id, kind="request_approved", message="Texte d'avant", created_at=FIXED_NOW)
+    )
+    db.session.flush()
+    page = login(user).get("/notifications").get_data(as_text=True)
+    assert "Texte d&#39;avant" in page
