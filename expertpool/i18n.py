@@ -7,6 +7,7 @@ money is stored in euro cents and shown as "1 250,50 €".
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel.dates import format_interval
 from babel.numbers import format_currency, format_decimal, parse_decimal
 from flask import Flask, current_app, request, session
 from flask_babel import force_locale, format_date, get_locale, gettext, ngettext
@@ -87,6 +88,11 @@ def day_month(value: date | None) -> str:
         return ""
     text = format_date(value, format="d MMMM")
     return "1er" + text[1:] if value.day == 1 and locale_code() == "fr" else text
+
+
+def date_range(first: date, last: date) -> str:
+    """'8–11 déc. 2027', '29 nov. – 2 déc. 2027', '8 déc. 2027' (CLDR's intervals, in the reader's language)."""
+    return format_interval(first, last, "yMMMMd", locale=locale_code())
 
 
 def date_short(value: date | None) -> str:

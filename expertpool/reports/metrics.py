@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import case, func, or_, select
 
-from expertpool.calendars import days, working_half_days
+from expertpool.calendars import days, public_holidays, working_half_days
 from expertpool.extensions import db
+from expertpool.interventions import Intervention, group_interventions, pattern_half_days
 from expertpool.models import (
     Booking,
     BookingStatus,
@@ -528,11 +529,19 @@ class StatementLine:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementIntervention:
+    run: Intervention
+    expert: str
+    request_title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Statement:
     member: Member
     period: QuotaPeriod
     figures: MemberFigures
-    lines: list[StatementLine]
+    lines: list[StatementLine]  # every delivered half-day (the CSV)
+    interventions: list[StatementIntervention]  # the same half-days as the statement reads them
 
     @property
     def unit_price_cents(self) -> int:
@@ -550,6 +559,8 @@ def statement(member: Member, period: QuotaPeriod) -> Statement:
             InterventionRequest.id,
             InterventionRequest.title,
             Expert.day_rate_cents,
+            Booking.expert_id,
+            Expert.week_mask,
         )
         .join(InterventionRequest, InterventionRequest.id == Booking.request_id)
         .join(Expert, Expert.id == Booking.expert_id)
@@ -561,7 +572,30 @@ def statement(member: Member, period: QuotaPeriod) -> Statement:
         )
         .order_by(Booking.date, case((Booking.half == "am", 0), else_=1), Booking.id)
     ).all()
-    return Statement(member, period, figures, [StatementLine(*row) for row in rows])
+    lines = [StatementLine(*row[:6]) for row in rows]
+    region = PoolSettings.load(db.session).holidays_region
+    works = pattern_half_days(
+        {row.expert_id: row.week_mask for row in rows},
+        public_holidays(region, period.start_date, period.end_date),
+        week_bit,
+    )
+    slots = [_DeliveredHalfDay(row.id, row.expert_id, row.date, row.half, row.display_name, row.title) for row in rows]
+    described = {(s.request_id, s.expert_id): s for s in slots}
+    interventions = []
+    for run in group_interventions(slots, works):
+        about = described[(run.request_id, run.expert_id)]
+        interventions.append(StatementIntervention(run, about.expert, about.request_title))
+    return Statement(member, period, figures, lines, interventions)
+
+
+@dataclass(frozen=True, slots=True)
+class _DeliveredHalfDay:
+    request_id: int
+    expert_id: int
+    date: date
+    half: str
+    expert: str
+    request_title: str
 
 
 def member_history(member_id: int, periods: list[QuotaPeriod]) -> list[tuple[QuotaPeriod, MemberFigures]]:
