@@ -89,7 +89,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     for name in ("allocate", "check", "generate"):
         app.cli.add_command(_engine_command(name))
-    for module_name in ("expertpool.jobs", "expertpool.planning.commands", "expertpool.backup", "expertpool.bench"):
+    for module_name in (
+        "expertpool.jobs",
+        "expertpool.planning.commands",
+        "expertpool.backup",
+        "expertpool.bench",
+        "expertpool.privacy.commands",
+    ):
         _register_module_commands(app, module_name)
 
 

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 TIMEZONE = "Europe/Paris"
 REMINDER_HOUR = 17  # the day-before reminders leave at 17:00, Paris time
+RETENTION_HOUR = 3  # the nightly RGPD retention purge, Paris time (a quiet hour)
 DEFAULT_CRON = "0 6 * * mon-fri"
 SETTINGS_WATCH_MINUTES = 5
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
@@ -100,6 +101,35 @@ def reminder_job(app: Flask) -> None:
         except Exception:
             db.session.rollback()
             log.exception("reminder job failed")
+        finally:
+            db.session.remove()
+
+
+def retention_job(app: Flask) -> None:
+    """The daily RGPD retention purge, once per day (claimed by a job-run row in the same transaction).
+
+    At merge with the task queue (expertpool.tasks), this wrapper only enqueues a `retention.purge`
+    task and the handler calls `privacy.retention.purge_expired`: the lead wires it.
+    """
+    from expertpool.planning.locking import finish, try_claim
+    from expertpool.privacy.retention import purge_expired
+    from expertpool.timeutil import today_paris
+
+    with app.app_context():
+        now = now_utc()
+        try:
+            claim = try_claim(f"retention:{today_paris(now).isoformat()}", "retention", now=now)
+            if claim is None:
+                db.session.commit()
+                log.info("retention: today's purge ran already")
+                return
+            counts = purge_expired(now=now)
+            finish(claim, now=now, detail=", ".join(f"{k}={v}" for k, v in counts.items()))
+            db.session.commit()
+            log.info("retention purge: %s", counts)
+        except Exception:
+            db.session.rollback()
+            log.exception("retention job failed")
         finally:
             db.session.remove()
 
@@ -202,6 +232,14 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
         replace_existing=True,
     )
     scheduler.add_job(
+        retention_job,
+        CronTrigger(hour=RETENTION_HOUR, minute=30, timezone=TIMEZONE),
+        args=[app],
+        id="retention",
+        name="RGPD retention purge",
+        replace_existing=True,
+    )
+    scheduler.add_job(
         settings_watch_job,
         "interval",
         minutes=SETTINGS_WATCH_MINUTES,
@@ -216,7 +254,8 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
-    """Run the scheduler process (allocation on the pool's cron, reminders at 17:00) until SIGTERM."""
+    """Run the scheduler process (allocation on the pool's cron, reminders at 17:00, retention purge at 03:30)
+    until SIGTERM."""
     app = current_app._get_current_object()
     scheduler = build_scheduler(app)
     stop_requested = threading.Event()

@@ -3,7 +3,7 @@
 from apscheduler.triggers.cron import CronTrigger
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TimeField
+from wtforms import EmailField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -14,7 +14,38 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from expertpool.fields import EurosField, WholeNumberField
+from expertpool.compliance import RETENTION_MONTHS_MAX, RETENTION_PERIODS
+from expertpool.fields import EurosField, FrenchDateField, WholeNumberField
+
+LEGAL_TEXT_MAX = 2000
+
+
+def _retention_field(name: str) -> WholeNumberField:
+    return WholeNumberField(
+        RETENTION_PERIODS[name],
+        validators=[
+            InputRequired(_l("Indiquez une durée en mois.")),
+            NumberRange(min=1, max=RETENTION_MONTHS_MAX, message=_l("Entre 1 et 240 mois.")),
+        ],
+    )
+
+
+def _legal_text(label) -> TextAreaField:
+    return TextAreaField(
+        label, validators=[Length(max=LEGAL_TEXT_MAX, message=_l("2000 caractères au plus."))], render_kw={"rows": 3}
+    )
+
+
+def _security_contact(_form, field):
+    value = (field.data or "").strip()
+    if value and not (value.startswith(("mailto:", "https://")) or ("@" in value and " " not in value)):
+        raise ValidationError(_l("Indiquez une adresse e-mail, ou une adresse commençant par mailto: ou https://."))
+
+
+def _https_url(_form, field):
+    value = (field.data or "").strip()
+    if value and (not value.startswith(("https://", "http://")) or " " in value):
+        raise ValidationError(_l("Indiquez une adresse web complète, commençant par https://."))
 
 
 def _valid_cron(_form, field):
@@ -76,6 +107,52 @@ class SettingsForm(FlaskForm):
         _l("Planification automatique (cron, heure de Paris)"),
         validators=[DataRequired(_l("Indiquez une expression cron.")), Length(max=100), _valid_cron],
     )
+
+    retention_sign_in_months = _retention_field("retention_sign_in_months")
+    retention_notifications_months = _retention_field("retention_notifications_months")
+    retention_outbox_months = _retention_field("retention_outbox_months")
+    retention_closed_requests_months = _retention_field("retention_closed_requests_months")
+    retention_audit_months = _retention_field("retention_audit_months")
+
+    publisher = _legal_text(_l("Éditeur du site (nom de l'organisme, adresse, SIREN)"))
+    publication_director = StringField(
+        _l("Directeur ou directrice de la publication"),
+        validators=[Length(max=200, message=_l("200 caractères au plus."))],
+    )
+    host = _legal_text(_l("Hébergeur (nom, adresse, téléphone)"))
+    dpo_contact = _legal_text(_l("Délégué à la protection des données (nom ou service, adresse e-mail)"))
+    security_contact = StringField(
+        _l("Contact sécurité (security.txt)"),
+        validators=[Length(max=254, message=_l("254 caractères au plus.")), _security_contact],
+    )
+
+    accessibility_rate = WholeNumberField(
+        _l("Taux de conformité RGAA de l'audit (%)"),
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("Entre 0 et 100 %%."))],
+    )
+    accessibility_audit_date = FrenchDateField(
+        _l("Date de l'audit"), render_kw={"type": "date"}, validators=[Optional()]
+    )
+    accessibility_audit_method = _legal_text(_l("Méthode et périmètre de l'audit (auditeur, outils, pages)"))
+    accessibility_exceptions = _legal_text(_l("Contenus non accessibles et dérogations"))
+    accessibility_contact = EmailField(
+        _l("Contact accessibilité"),
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email(message=_l("Adresse e-mail invalide."), check_deliverability=False),
+        ],
+    )
+    accessibility_plan_url = StringField(
+        _l("Adresse du schéma pluriannuel d'accessibilité"),
+        validators=[Length(max=500, message=_l("500 caractères au plus.")), _https_url],
+    )
+
+    def validate_accessibility_audit_date(self, field):
+        if self.accessibility_rate.data is not None and field.data is None:
+            raise ValidationError(_l("Indiquez la date de l'audit qui a donné ce taux."))
+        if field.data is not None and self.accessibility_rate.data is None:
+            raise ValidationError(_l("Indiquez aussi le taux de conformité de cet audit."))
 
     def validate_am_end(self, field):
         if self.am_start.data and field.data and field.data <= self.am_start.data:
