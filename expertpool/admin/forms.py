@@ -148,11 +148,17 @@ class SettingsForm(FlaskForm):
         validators=[Length(max=500, message=_l("500 caractères au plus.")), _https_url],
     )
 
-    def validate_accessibility_audit_date(self, field):
-        if self.accessibility_rate.data is not None and field.data is None:
-            raise ValidationError(_l("Indiquez la date de l'audit qui a donné ce taux."))
-        if field.data is not None and self.accessibility_rate.data is None:
-            raise ValidationError(_l("Indiquez aussi le taux de conformité de cet audit."))
+    def validate(self, extra_validators=None):
+        # A rate and its audit's date go together (the Optional fields skip inline validators when empty).
+        valid = super().validate(extra_validators)
+        rate, audit_date = self.accessibility_rate, self.accessibility_audit_date
+        if rate.data is not None and audit_date.data is None and not audit_date.errors:
+            audit_date.errors.append(_l("Indiquez la date de l'audit qui a donné ce taux."))
+            valid = False
+        if audit_date.data is not None and rate.data is None and not rate.errors:
+            rate.errors.append(_l("Indiquez aussi le taux de conformité de cet audit."))
+            valid = False
+        return valid
 
     def validate_am_end(self, field):
         if self.am_start.data and field.data and field.data <= self.am_start.data:
