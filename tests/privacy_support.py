@@ -85,7 +85,9 @@ def build_people(factory) -> People:
     for day in (date(2026, 3, 3), date(2026, 3, 4), date(2026, 3, 5)):
         factory.booking(done, soizic_expert, day, "am", status=BookingStatus.DELIVERED)
     factory.booking(done, soizic_expert, date(2026, 3, 5), "pm", status=BookingStatus.DELIVERED)
-    factory.booking(done, soizic_expert, date(2026, 3, 6), "am", status=BookingStatus.DELIVERED, note="Clés au secrétariat")
+    factory.booking(
+        done, soizic_expert, date(2026, 3, 6), "am", status=BookingStatus.DELIVERED, note="Clés au secrétariat"
+    )
     # Yannick's request, served by the other expert.
     yann_request = factory.request(member, title="Pare-feu", description=YANN_TEXTS[0], created_by=yann)
     factory.booking(yann_request, other_expert, date(2026, 4, 7), "am", status=BookingStatus.DELIVERED)
@@ -116,7 +118,9 @@ def build_people(factory) -> People:
     factory.unavailability(soizic_expert, date(2027, 2, 1), date(2027, 2, 5), reason=SOIZIC_TEXTS[1])
     factory.unavailability(other_expert, date(2027, 2, 1), reason="Formation")
     quota = past_period.quotas[0]
-    session.add(QuotaAdjustment(quota_id=quota.id, delta_half_days=1, reason="Geste commercial", created_by_id=admin.id))
+    session.add(
+        QuotaAdjustment(quota_id=quota.id, delta_half_days=1, reason="Geste commercial", created_by_id=admin.id)
+    )
     session.flush()
     # The audit trail quotes them in its snapshots.
     audit.record(admin, "user.create", gwen, now=FIXED_NOW, after=audit.snapshot(gwen, "email", "name", "role"))

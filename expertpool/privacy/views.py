@@ -50,8 +50,7 @@ def my_erasure():
         return render_template("privacy/my_data.html", export_form=ExportForm(), erasure_form=form, obstacles=None), 400
     try:
         erasure.anonymise(person, actor=person, now=now_utc())
-    except erasure.ErasureRefused as refused:
-        db.session.rollback()
+    except erasure.ErasureRefused as refused:  # raised before anything is written
         return render_template(
             "privacy/my_data.html", export_form=ExportForm(), erasure_form=form, obstacles=refused
         ), 409
@@ -103,8 +102,7 @@ def user_erasure(user_id: int):
         return _user_page(person, form, 400)
     try:
         erasure.anonymise(person, actor=current_user, now=now_utc())
-    except erasure.ErasureRefused as refused:
-        db.session.rollback()
+    except erasure.ErasureRefused as refused:  # raised before anything is written
         return _user_page(person, form, 409, refused)
     db.session.commit()
     flash(_("Les données personnelles de l'utilisateur n°%(id)d sont effacées.", id=person.id), "success")

@@ -48,7 +48,9 @@ def test_a_member_users_export_holds_all_their_rows_and_nothing_else(db, people)
         return sorted(row["id"] for row in data[key])
 
     # Checked against the database with queries written here, not read from the register.
-    assert exported("requests") == _ids(db, select(InterventionRequest.id).where(InterventionRequest.created_by_id == gwen.id))
+    assert exported("requests") == _ids(
+        db, select(InterventionRequest.id).where(InterventionRequest.created_by_id == gwen.id)
+    )
     assert exported("ratings") == [people.requests["done"].id]
     assert exported("messages") == _ids(db, select(RequestMessage.id).where(RequestMessage.author_id == gwen.id))
     assert exported("notifications") == _ids(db, select(Notification.id).where(Notification.user_id == gwen.id))

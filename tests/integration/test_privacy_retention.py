@@ -73,12 +73,8 @@ def build_aged(factory) -> Aged:
         status=RequestStatus.CANCELLED, description="Annulée en 2023", cancelled_at=at(2023, 1, 2)
     )
     open_request = factory.request(status=RequestStatus.SUBMITTED, description="Toujours ouverte")
-    old_run = AllocationRun(
-        horizon_start=date(2016, 1, 4), horizon_end=date(2016, 3, 1), started_at=at(2016, 1, 1)
-    )
-    kept_run = AllocationRun(
-        horizon_start=date(2016, 12, 1), horizon_end=date(2017, 3, 1), started_at=at(2016, 12, 1)
-    )
+    old_run = AllocationRun(horizon_start=date(2016, 1, 4), horizon_end=date(2016, 3, 1), started_at=at(2016, 1, 1))
+    kept_run = AllocationRun(horizon_start=date(2016, 12, 1), horizon_end=date(2017, 3, 1), started_at=at(2016, 12, 1))
     s.add_all([old_run, kept_run])
     s.flush()
     factory.booking(old, expert, date(2016, 5, 2), status=BookingStatus.DELIVERED, allocation_run_id=old_run.id)
