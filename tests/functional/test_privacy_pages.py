@@ -10,7 +10,7 @@ import pytest
 from privacy_support import GWEN_EMAIL, GWEN_NAME, build_people
 from sqlalchemy import select
 
-from expertpool.models import AuditLog, User, UserRole
+from expertpool.models import AuditLog, User
 from expertpool.timeutil import today_paris
 
 
