@@ -84,3 +84,19 @@ def test_coordinator_cannot_change_settings(client, factory, login):
     login(factory.user(role=UserRole.COORDINATOR))
     assert client.get("/admin/parametres").status_code == 403
     assert client.post("/admin/parametres", data=GOOD).status_code == 403
+
+
+def test_the_admin_fills_the_legal_settings_and_the_pages_show_them(client, db, admin):
+    data = {
+        **GOOD,
+        "publication_director": "Marie Le Goff, présidente",
+        "host": "OVH SAS, 2 rue Kellermann, 59100 Roubaix",
+        "accessibility_rate": "100",
+        "accessibility_audit_date": "2027-01-04",
+        "security_contact": "mailto:securite@finistere-numerique.bzh",
+    }
+    assert client.post("/admin/parametres", data=data).status_code == 302
+    assert db.session.query(AuditLog).filter_by(action="settings.update").count() == 1
+    assert "Marie Le Goff" in client.get("/mentions-legales").text
+    assert "Accessibilité : totalement conforme" in client.get("/accessibilite").text
+    assert "Contact: mailto:securite@finistere-numerique.bzh" in client.get("/.well-known/security.txt").text
