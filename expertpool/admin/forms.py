@@ -20,6 +20,17 @@ from expertpool.fields import EurosField, FrenchDateField, WholeNumberField
 LEGAL_TEXT_MAX = 2000
 
 
+def _optional_email(label) -> EmailField:
+    return EmailField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email(message=_l("Adresse e-mail invalide."), check_deliverability=False),
+        ],
+    )
+
+
 def _retention_field(name: str) -> WholeNumberField:
     return WholeNumberField(
         RETENTION_PERIODS[name],
@@ -65,14 +76,7 @@ class SettingsForm(FlaskForm):
             Length(max=200, message=_l("200 caractères au plus.")),
         ],
     )
-    contact_email = EmailField(
-        _l("Adresse de contact"),
-        validators=[
-            Optional(),
-            Length(max=254),
-            Email(message=_l("Adresse e-mail invalide."), check_deliverability=False),
-        ],
-    )
+    contact_email = _optional_email(_l("Adresse de contact"))
     unit_price = EurosField(
         _l("Prix d'une demi-journée (€ HT)"),
         max_cents=10_000_000,
@@ -135,14 +139,7 @@ class SettingsForm(FlaskForm):
     )
     accessibility_audit_method = _legal_text(_l("Méthode et périmètre de l'audit (auditeur, outils, pages)"))
     accessibility_exceptions = _legal_text(_l("Contenus non accessibles et dérogations"))
-    accessibility_contact = EmailField(
-        _l("Contact accessibilité"),
-        validators=[
-            Optional(),
-            Length(max=254),
-            Email(message=_l("Adresse e-mail invalide."), check_deliverability=False),
-        ],
-    )
+    accessibility_contact = _optional_email(_l("Contact accessibilité"))
     accessibility_plan_url = StringField(
         _l("Adresse du schéma pluriannuel d'accessibilité"),
         validators=[Length(max=500, message=_l("500 caractères au plus.")), _https_url],

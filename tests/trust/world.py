@@ -161,6 +161,7 @@ def build_world(factory) -> World:
             "expert": expert_x.id,
             "expert_y": expert_y.id,
             "user": world.users["member_a"].id,
+            "expert_user": user_x.id,
             "request": submitted.id,
             "draft": draft.id,
             "approved": approved.id,
