@@ -5,8 +5,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from expertpool.compliance import Conformity, conformity
-
 LEGAL = {
     "publisher": "Syndicat mixte Finistère Numérique\n3 rue de Brest, 29000 Quimper\nSIREN 200 012 345",
     "publication_director": "Marie Le Goff, présidente",
@@ -15,21 +13,6 @@ LEGAL = {
     "contact_email": "contact@finistere-numerique.bzh",
 }
 PAGES = ("/mentions-legales", "/confidentialite", "/accessibilite")
-
-
-@pytest.mark.parametrize(
-    ("rate", "status"),
-    [
-        (None, Conformity.NONE),
-        (0, Conformity.NONE),
-        (49, Conformity.NONE),
-        (50, Conformity.PARTIAL),
-        (99, Conformity.PARTIAL),
-        (100, Conformity.FULL),
-    ],
-)
-def test_the_conformity_rule(rate, status):
-    assert conformity(rate) == status
 
 
 def test_the_legal_notice_shows_the_settings(client, factory):

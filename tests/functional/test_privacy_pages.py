@@ -90,3 +90,11 @@ def test_a_coordinator_cannot_erase_an_admin_nor_staff_themselves(client, login,
     assert "Vous ne pouvez pas effacer ce compte" in client.get(url).text
     own = f"/coordination/utilisateurs/{people.coordinator.id}/donnees/anonymiser"
     assert client.post(own, data={"confirm": "y"}).status_code == 403
+
+
+def test_an_anonymised_account_cannot_be_reactivated(client, db, login, people):
+    login(people.coordinator)
+    client.post(f"/coordination/utilisateurs/{people.gwen.id}/donnees/anonymiser", data={"confirm": "y"})
+    response = client.post(f"/coordination/utilisateurs/{people.gwen.id}/reactiver", follow_redirects=True)
+    assert "il ne peut pas être réactivé" in response.text
+    assert db.session.get(User, people.gwen.id).active is False

@@ -9,7 +9,6 @@ from factories import FIXED_NOW
 from sqlalchemy import func, select
 
 from expertpool import jobs
-from expertpool.compliance import months_before
 from expertpool.models import (
     AllocationRun,
     AuditLog,
@@ -128,12 +127,6 @@ def ids(db, model) -> list[int]:
 @pytest.fixture
 def aged(factory):
     return build_aged(factory)
-
-
-def test_months_before_clamps_to_the_end_of_the_month():
-    assert months_before(at(2027, 3, 31), 1) == at(2027, 2, 28)
-    assert months_before(at(2027, 1, 11), 6) == at(2026, 7, 11)
-    assert months_before(at(2027, 1, 11), 120) == at(2017, 1, 11)
 
 
 def test_dry_run_counts_and_changes_nothing(db, aged):
