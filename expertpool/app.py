@@ -22,6 +22,8 @@ BLUEPRINTS = (
     "expertpool.planning.views",
     "expertpool.admin.views",
     "expertpool.reports.views",
+    "expertpool.privacy.views",
+    "expertpool.legal.views",
 )
 
 

@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
         "expertpool.planning.commands",
         "expertpool.backup",
         "expertpool.bench",
+        "expertpool.privacy.commands",
     ):
         _register_module_commands(app, module_name)
 

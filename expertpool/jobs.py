@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 TIMEZONE = schedule.TIMEZONE
 REMINDER_HOUR = 17  # the day-before reminders leave at 17:00, Paris time
+RETENTION_HOUR = 3  # the nightly RGPD retention purge, Paris time (a quiet hour)
 SETTINGS_WATCH_MINUTES = 5
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
 
@@ -104,6 +105,32 @@ def reminder_job(app: Flask) -> None:
             db.session.remove()
 
 
+def retention_job(app: Flask) -> None:
+    """The daily RGPD retention purge: claim the day (a job-run row), then queue the `retention.purge`
+    task in the same transaction; the task queue runs it (`privacy.retention`), with its retries."""
+    from expertpool.planning.locking import finish, try_claim
+    from expertpool.tasks import enqueue
+    from expertpool.timeutil import today_paris
+
+    with app.app_context():
+        now = now_utc()
+        try:
+            claim = try_claim(f"retention:{today_paris(now).isoformat()}", "retention", now=now)
+            if claim is None:
+                db.session.commit()
+                log.info("retention: today's purge ran already")
+                return
+            enqueue("retention.purge", {}, now=now)
+            finish(claim, now=now, detail="queued")
+            db.session.commit()
+            log.info("retention purge queued")
+        except Exception:
+            db.session.rollback()
+            log.exception("retention job failed")
+        finally:
+            db.session.remove()
+
+
 def task_queue_job(app: Flask) -> None:
     """Drain the task queue (mail and other background work); each task commits on its own."""
     from expertpool.tasks import drain
@@ -173,6 +200,14 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
         replace_existing=True,
     )
     scheduler.add_job(
+        retention_job,
+        CronTrigger(hour=RETENTION_HOUR, minute=30, timezone=TIMEZONE),
+        args=[app],
+        id="retention",
+        name="RGPD retention purge",
+        replace_existing=True,
+    )
+    scheduler.add_job(
         settings_watch_job,
         "interval",
         minutes=SETTINGS_WATCH_MINUTES,
@@ -187,7 +222,8 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
-    """Run the scheduler process (allocation on the pool's cron, reminders at 17:00) until SIGTERM."""
+    """Run the scheduler process (allocation on the pool's cron, reminders at 17:00, retention purge at 03:30)
+    until SIGTERM."""
     app = current_app._get_current_object()
     scheduler = build_scheduler(app)
     stop_requested = threading.Event()

@@ -4,6 +4,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from expertpool.compliance import CONFORMITY_LABELS, conformity
 from expertpool.models import BookingStatus, PoolSettings, RequestStatus, UnavailabilityKind, Urgency, UserRole
 
 _MEMBER = [
@@ -96,8 +97,11 @@ def init_app(app) -> None:
     @app.context_processor
     def _shared_context():
         authenticated = current_user.is_authenticated
+        settings = PoolSettings.load(db.session)
         return {
-            "pool_name": PoolSettings.load(db.session).name,
+            "pool_name": settings.name,
+            # The footer says what the accessibility statement says, never more.
+            "accessibility_status": CONFORMITY_LABELS[conformity(settings.accessibility_rate)],
             "nav_items": nav_items(),
             "unread_notifications": unread_count(current_user) if authenticated else 0,
             "status_labels": STATUS_LABELS,

@@ -116,6 +116,18 @@ def can_view_statement(user, member) -> bool:
     return is_staff(user) or member.id in member_ids_visible_to(user)
 
 
+def can_export_user_data(user, person) -> bool:
+    """RGPD access: a person downloads their own data; the staff produce it for a person who asks."""
+    return user.id == person.id or is_staff(user)
+
+
+def can_erase_user(user, person) -> bool:
+    """RGPD erasure: member users erase themselves; the staff erase others (only an admin an admin)."""
+    if user.id == person.id:
+        return user.role == UserRole.MEMBER
+    return is_staff(user) and (person.role != UserRole.ADMIN or user.role == UserRole.ADMIN)
+
+
 def init_template_globals(app) -> None:
     app.jinja_env.globals.update({name: obj for name, obj in globals().items() if name.startswith("can_")})
     app.jinja_env.globals["is_staff"] = is_staff

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from expertpool import audit
+from expertpool.compliance import RETENTION_PERIODS
 from expertpool.extensions import db
 from expertpool.models import PoolSettings
 
@@ -18,6 +19,18 @@ SETTING_FIELDS = (
     "auto_approve_max_half_days",
     "horizon_weeks",
     "scheduler_cron",
+    *RETENTION_PERIODS,
+    "publisher",
+    "publication_director",
+    "host",
+    "dpo_contact",
+    "security_contact",
+    "accessibility_rate",
+    "accessibility_audit_date",
+    "accessibility_audit_method",
+    "accessibility_exceptions",
+    "accessibility_contact",
+    "accessibility_plan_url",
 )
 
 

@@ -26,7 +26,7 @@ def settings():
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.SETTING_FIELDS if hasattr(form, name)}
         values["unit_price_cents"] = form.unit_price.data
-        values["name"] = values["name"].strip()
+        values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
         if services.update_settings(pool, values, actor=current_user, now=now_utc()):
             db.session.commit()
             flash(_("Paramètres enregistrés."), "success")

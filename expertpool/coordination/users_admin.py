@@ -90,6 +90,8 @@ def change_role(user: User, *, role: str, member_id: int | None, actor: User, no
 def set_user_active(user: User, active: bool, *, actor: User, now: datetime) -> bool:
     if not can_manage_user(actor, user):
         raise UserAdminError("active", _("Vous ne pouvez pas modifier ce compte."))
+    if active and user.anonymised_at is not None:
+        raise UserAdminError("active", _("Ce compte a été anonymisé : il ne peut pas être réactivé."))
     if user.active == active:
         return False
     user.active = active

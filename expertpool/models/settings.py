@@ -1,8 +1,8 @@
 """The pool's own settings: one row, edited by the administrator."""
 
-from datetime import time
+from datetime import date, time
 
-from sqlalchemy import CheckConstraint, String, Time
+from sqlalchemy import CheckConstraint, Date, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expertpool.models.base import Base
@@ -16,6 +16,15 @@ class PoolSettings(Base):
         CheckConstraint("auto_approve_max_half_days >= 0", name="auto_approve_not_negative"),
         CheckConstraint("horizon_weeks BETWEEN 1 AND 60", name="horizon_weeks_range"),
         CheckConstraint("holidays_region IN ('metropole', 'alsace-moselle')", name="holidays_region_known"),
+        CheckConstraint(
+            "retention_sign_in_months BETWEEN 1 AND 240 AND retention_notifications_months BETWEEN 1 AND 240 "
+            "AND retention_outbox_months BETWEEN 1 AND 240 AND retention_closed_requests_months BETWEEN 1 AND 240 "
+            "AND retention_audit_months BETWEEN 1 AND 240",
+            name="retention_months_range",
+        ),
+        CheckConstraint(
+            "accessibility_rate IS NULL OR accessibility_rate BETWEEN 0 AND 100", name="accessibility_rate_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -34,6 +43,29 @@ class PoolSettings(Base):
     horizon_weeks: Mapped[int] = mapped_column(default=12)
     # Crontab fields (minute hour day month day_of_week), Europe/Paris.
     scheduler_cron: Mapped[str] = mapped_column(String(100), default="0 6 * * mon-fri")
+
+    # RGPD retention periods, in months (the French defaults, stated on the privacy page).
+    retention_sign_in_months: Mapped[int] = mapped_column(default=6)
+    retention_notifications_months: Mapped[int] = mapped_column(default=12)
+    retention_outbox_months: Mapped[int] = mapped_column(default=12)
+    retention_closed_requests_months: Mapped[int] = mapped_column(default=60)
+    retention_audit_months: Mapped[int] = mapped_column(default=120)
+
+    # Legal notice (mentions légales) and privacy policy: who publishes, who hosts, whom to ask.
+    publisher: Mapped[str] = mapped_column(Text, default="")  # name, address, SIREN of the publishing body
+    publication_director: Mapped[str] = mapped_column(String(200), default="")
+    host: Mapped[str] = mapped_column(Text, default="")  # name, address and phone of the host
+    dpo_contact: Mapped[str] = mapped_column(Text, default="")
+    # RFC 9116 contact (mailto: or https:) published in /.well-known/security.txt.
+    security_contact: Mapped[str] = mapped_column(String(254), default="")
+
+    # Accessibility statement (RGAA): no rate until an audit is entered, hence "non conforme".
+    accessibility_rate: Mapped[int | None]
+    accessibility_audit_date: Mapped[date | None] = mapped_column(Date)
+    accessibility_audit_method: Mapped[str] = mapped_column(Text, default="")  # who audited, how, which pages
+    accessibility_exceptions: Mapped[str] = mapped_column(Text, default="")  # non-accessible content, derogations
+    accessibility_contact: Mapped[str] = mapped_column(String(254), default="")
+    accessibility_plan_url: Mapped[str] = mapped_column(String(500), default="")
 
     @classmethod
     def load(cls, session) -> "PoolSettings":

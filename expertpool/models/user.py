@@ -40,6 +40,8 @@ class User(UserMixin, Base):
     invited_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # Set when the person's data was erased (RGPD art. 17): the row stays for the records that point to it.
+    anonymised_at: Mapped[datetime | None]
 
     member: Mapped["Member | None"] = relationship(back_populates="users")  # noqa: F821
     expert: Mapped["Expert | None"] = relationship(back_populates="user", uselist=False)  # noqa: F821

@@ -18,6 +18,11 @@ GOOD = {
     "auto_approve_max_half_days": "4",
     "horizon_weeks": "12",
     "scheduler_cron": "0 6 * * mon-fri",
+    "retention_sign_in_months": "6",
+    "retention_notifications_months": "12",
+    "retention_outbox_months": "12",
+    "retention_closed_requests_months": "60",
+    "retention_audit_months": "120",
 }
 
 
@@ -56,6 +61,14 @@ def test_admin_saves_settings_with_one_audit_row(client, db, admin):
         ("scheduler_cron", "every morning", "Expression cron invalide"),
         ("am_end", "08:00", "La fin du matin doit suivre son début."),
         ("name", "x" * 300, "200 caractères au plus."),
+        ("retention_notifications_months", "0", "Entre 1 et 240 mois."),
+        ("retention_audit_months", "", "Indiquez une durée en mois."),
+        ("accessibility_rate", "101", "Entre 0 et 100 %."),
+        ("accessibility_rate", "80", "Indiquez la date de l'audit qui a donné ce taux."),
+        ("accessibility_audit_date", "2027-02-30", "Date invalide"),
+        ("security_contact", "sécurité", "Indiquez une adresse e-mail, ou une adresse commençant par mailto:"),
+        ("accessibility_plan_url", "javascript:alert(1)", "Indiquez une adresse web complète"),
+        ("publisher", "x" * 2001, "2000 caractères au plus."),
     ],
 )
 def test_bad_settings_are_refused_and_nothing_changes(client, db, admin, field, value, message):
@@ -71,3 +84,19 @@ def test_coordinator_cannot_change_settings(client, factory, login):
     login(factory.user(role=UserRole.COORDINATOR))
     assert client.get("/admin/parametres").status_code == 403
     assert client.post("/admin/parametres", data=GOOD).status_code == 403
+
+
+def test_the_admin_fills_the_legal_settings_and_the_pages_show_them(client, db, admin):
+    data = {
+        **GOOD,
+        "publication_director": "Marie Le Goff, présidente",
+        "host": "OVH SAS, 2 rue Kellermann, 59100 Roubaix",
+        "accessibility_rate": "100",
+        "accessibility_audit_date": "2027-01-04",
+        "security_contact": "mailto:securite@finistere-numerique.bzh",
+    }
+    assert client.post("/admin/parametres", data=data).status_code == 302
+    assert db.session.query(AuditLog).filter_by(action="settings.update").count() == 1
+    assert "Marie Le Goff" in client.get("/mentions-legales").text
+    assert "Accessibilité : totalement conforme" in client.get("/accessibilite").text
+    assert "Contact: mailto:securite@finistere-numerique.bzh" in client.get("/.well-known/security.txt").text

@@ -162,4 +162,17 @@ MATRIX: dict[str, Access] = {
     "admin.settings": Access(get=ADMIN),
     "admin.outbox": Access(get=ADMIN),
     "admin.outbox_resend": Access(post=ADMIN, args={"mail_id": "failed_mail"}),
+    # personal data (RGPD): one's own; a person's, for the staff (member A's user in the world)
+    "privacy.my_data": Access(get=LOGGED_IN),
+    "privacy.my_export": Access(post=LOGGED_IN),
+    # only member users erase themselves; the others leave through a coordinator
+    "privacy.my_erasure": Access(post=MEMBERS),
+    "privacy.user_data": Access(get=STAFF),
+    "privacy.user_export": Access(post=STAFF),
+    "privacy.user_erasure": Access(post=STAFF),
+    # legal pages and the security contact: everyone, logged in or not
+    "legal.notice": Access(get=PUBLIC),
+    "legal.privacy": Access(get=PUBLIC),
+    "legal.accessibility": Access(get=PUBLIC),
+    "legal.security_txt": Access(get=PUBLIC),
 }

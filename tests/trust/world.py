@@ -54,7 +54,7 @@ def _last_working_day() -> date:
 def build_world(factory) -> World:
     session = factory.session
     world = World()
-    factory.settings()
+    factory.settings(security_contact="mailto:securite@example.org")
     member_a = factory.member("Commune A", insee_code="29001")
     member_b = factory.member("Commune B", insee_code="29002")
     period = factory.period(2027, members=(member_a, member_b), half_days=20)
@@ -173,6 +173,7 @@ def build_world(factory) -> World:
             "expert": expert_x.id,
             "expert_y": expert_y.id,
             "user": world.users["member_a"].id,
+            "expert_user": user_x.id,
             "request": submitted.id,
             "draft": draft.id,
             "approved": approved.id,
