@@ -116,6 +116,36 @@ def can_view_statement(user, member) -> bool:
     return is_staff(user) or member.id in member_ids_visible_to(user)
 
 
+# --- user accounts ---------------------------------------------------------------------------------
+
+# The accounts a coordinator looks after; the staff's own accounts (and so the staff roles) are the admin's.
+COORDINATOR_MANAGED_ROLES = (UserRole.MEMBER, UserRole.EXPERT)
+ALL_ROLES = (UserRole.MEMBER, UserRole.EXPERT, UserRole.COORDINATOR, UserRole.ADMIN)
+
+
+def grantable_roles(actor) -> tuple[str, ...]:
+    """The roles `actor` may give (invite with, change to): only an admin grants coordinator and admin."""
+    if actor.role == UserRole.ADMIN:
+        return ALL_ROLES
+    if actor.role == UserRole.COORDINATOR:
+        return COORDINATOR_MANAGED_ROLES
+    return ()
+
+
+def can_grant_role(actor, role: str) -> bool:
+    return role in grantable_roles(actor)
+
+
+def can_manage_user(actor, user) -> bool:
+    """Edit, deactivate, reactivate, re-invite: nobody their own account (no lock-out); a coordinator only
+    members' and experts' accounts, so that removing a staff role is the admin's too."""
+    if actor.id == user.id:
+        return False
+    if actor.role == UserRole.ADMIN:
+        return True
+    return actor.role == UserRole.COORDINATOR and user.role in COORDINATOR_MANAGED_ROLES
+
+
 def init_template_globals(app) -> None:
     app.jinja_env.globals.update({name: obj for name, obj in globals().items() if name.startswith("can_")})
     app.jinja_env.globals["is_staff"] = is_staff
