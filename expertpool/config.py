@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 HOLIDAY_REGIONS = ("metropole", "alsace-moselle")
+MIN_SECRET_KEY_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -38,6 +39,12 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         if not development:
             raise ConfigError("SECRET_KEY must be set (or EXPERTPOOL_ENV=development for the local default key).")
         secret_key = _dev_secret_key(instance_path)
+    if not development and len(secret_key.encode("utf-8")) < MIN_SECRET_KEY_BYTES:
+        # A short key can be brute-forced offline from one session cookie, then sign any session.
+        raise ConfigError(
+            f"SECRET_KEY is too short ({len(secret_key.encode('utf-8'))} bytes): use {MIN_SECRET_KEY_BYTES} bytes "
+            'at least, e.g. python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
     region = env.get("EXPERTPOOL_HOLIDAYS_REGION", "metropole")
     if region not in HOLIDAY_REGIONS:
         raise ConfigError(f"EXPERTPOOL_HOLIDAYS_REGION must be one of {', '.join(HOLIDAY_REGIONS)}")

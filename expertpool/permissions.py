@@ -62,7 +62,8 @@ def can_view_request(user, req) -> bool:
     if user.role == UserRole.MEMBER:
         return req.member_id in member_ids_visible_to(user)
     if user.role == UserRole.EXPERT and user.expert is not None:
-        return any(b.expert_id == user.expert.id for b in req.bookings)
+        # A cancelled half-day no longer ties the expert to the request (its report, its messages).
+        return any(b.expert_id == user.expert.id and b.status != BookingStatus.CANCELLED for b in req.bookings)
     return False
 
 

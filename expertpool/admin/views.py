@@ -1,5 +1,7 @@
 """The administrator's pages: the pool's settings and, in development, the mail outbox."""
 
+import re
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -43,3 +45,17 @@ def outbox():
         select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()), per_page=25, error_out=False
     )
     return render_template("admin/outbox.html", page=page)
+
+
+@bp.app_template_filter("outbox_body")
+def outbox_body(body: str) -> str:
+    """A mail as the outbox shows it: outside development, invitation and reset links are masked, since
+    whoever reads them (an admin, a shoulder, a screenshot) could take over the account."""
+    if current_app.config.get("EXPERTPOOL_ENV") == "development":
+        return body
+    masked = _("[lien masqué]")
+    placeholder = "0"
+    for endpoint in ("auth.accept_invitation", "auth.reset_password"):
+        prefix = url_for(endpoint, token=placeholder).removesuffix(placeholder)
+        body = re.sub(re.escape(prefix) + r"\S+", lambda _match, prefix=prefix: prefix + masked, body)
+    return body

@@ -17,11 +17,26 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 # Verified against when the email is unknown, so both answers take the same time.
 _DUMMY_HASH = _hasher.hash("expertpool-timing-equaliser")
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
+# zxcvbn's score (0-4): 3 is "safely unguessable" against an online attack that is throttled.
+MIN_PASSWORD_SCORE = 3
+# French words zxcvbn's English dictionaries miss, and the app's own name: guessed first by an attacker.
+_LOCAL_WORDS = ("motdepasse", "azerty", "azertyuiop", "soleil", "bonjour", "doudou", "loulou", "chouchou", "expertpool")
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def is_weak_password(password: str, *, user_inputs: tuple[str, ...] = ()) -> bool:
+    """Too short, or easy to guess (zxcvbn: repeats, sequences, keyboard rows, dictionary words, dates)."""
+    from zxcvbn import zxcvbn
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return True
+    # zxcvbn refuses more than 72 characters; a longer password is judged by its start.
+    score = zxcvbn(password[:72], user_inputs=[*_LOCAL_WORDS, *user_inputs])["score"]
+    return score < MIN_PASSWORD_SCORE
 
 
 def verify_password(user: User | None, password: str) -> bool:

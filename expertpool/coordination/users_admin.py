@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from expertpool import feed_tokens
 from expertpool.audit import record, snapshot
 from expertpool.auth.services import find_user_by_email, invite_user, send_invitation
 from expertpool.extensions import db
@@ -84,6 +85,7 @@ def set_user_active(user: User, active: bool, *, actor: User, now: datetime) -> 
     user.active = active
     if not active:
         user.rotate_session_token()  # ends every open session of the account at once
+        feed_tokens.after_deactivation(user, actor=actor, now=now)
     db.session.flush()
     record(
         actor,
