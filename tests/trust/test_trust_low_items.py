@@ -187,3 +187,11 @@ def test_a_short_secret_key_is_refused_in_production(tmp_path):
     assert from_environment(str(tmp_path), env={"SECRET_KEY": "s" * 32})["SECRET_KEY"] == "s" * 32
     # Development keeps its generated key (long) and whatever a developer sets.
     assert from_environment(str(tmp_path), env={"EXPERTPOOL_ENV": "development", "SECRET_KEY": "x"})
+
+
+def test_the_command_line_refuses_a_guessable_password_too(app, db):
+    runner = app.test_cli_runner()
+    args = ["create-user", "--email", "admin2@example.org", "--name", "Admin", "--role", "admin", "--password"]
+    weak = runner.invoke(args=[*args, "abababab12"])
+    assert weak.exit_code != 0 and "password too weak: 12 characters at least" in weak.output
+    assert db.session.query(User).filter_by(email="admin2@example.org").count() == 0

@@ -324,7 +324,8 @@ def test_forwarded_headers_are_ignored_unless_proxies_are_trusted(address_limit,
     assert from_environment(str(tmp_path), env={"SECRET_KEY": "s" * 40})["TRUSTED_PROXIES"] == 0
     settings = from_environment(str(tmp_path), env={"SECRET_KEY": "s" * 40, "EXPERTPOOL_TRUSTED_PROXIES": "1"})
     assert settings["TRUSTED_PROXIES"] == 1
-    assert isinstance(create_app({**settings, "TESTING": True}).wsgi_app, ProxyFix)
+    proxied = create_app({**settings, "TESTING": True}).wsgi_app
+    assert isinstance(proxied, ProxyFix) and (proxied.x_for, proxied.x_proto, proxied.x_host) == (1, 1, 0)
     with pytest.raises(ConfigError, match="EXPERTPOOL_TRUSTED_PROXIES"):
         from_environment(str(tmp_path), env={"SECRET_KEY": "s" * 40, "EXPERTPOOL_TRUSTED_PROXIES": "oui"})
     # Off (the default): a made-up X-Forwarded-For does not give a guesser fresh addresses.
