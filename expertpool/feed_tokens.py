@@ -46,12 +46,18 @@ def revoke(owner: Expert | Member, *, actor, now: datetime) -> bool:
 
 
 def after_deactivation(user, *, actor, now: datetime) -> None:
-    """A deactivated account takes its feeds with it: the expert's feed dies; a member structure's shared
-    feed is rotated (its other users find the new address on their calendar page)."""
+    """A deactivated account takes its feeds with it: the expert's feed dies; its structure's shared feed
+    is rotated."""
     if user.expert is not None:
         revoke(user.expert, actor=actor, now=now)
-    if user.member is not None and user.member.feed_token is not None:
-        regenerate(user.member, actor=actor, now=now)
+    rotate_shared_feed(user.member, actor=actor, now=now)
+
+
+def rotate_shared_feed(member: Member | None, *, actor, now: datetime) -> None:
+    """A member structure's feed is shared by its users: when one leaves (deactivated, moved elsewhere), the
+    address changes, and the others find the new one on their calendar page."""
+    if member is not None and member.feed_token is not None:
+        regenerate(member, actor=actor, now=now)
 
 
 def feed_owner_is_active(owner: Expert | Member) -> bool:

@@ -60,6 +60,8 @@ def change_role(user: User, *, role: str, member_id: int | None, actor: User, no
     before = snapshot(user, "role", "member_id")
     if before == {"role": role, "member_id": member_id}:
         return False
+    if user.member is not None and user.member_id != member_id:
+        feed_tokens.rotate_shared_feed(user.member, actor=actor, now=now)  # leaving the structure
     user.role = role
     user.member_id = member_id
     # A new role must not keep the powers of the old one in an open session.

@@ -195,3 +195,13 @@ def test_the_command_line_refuses_a_guessable_password_too(app, db):
     weak = runner.invoke(args=[*args, "abababab12"])
     assert weak.exit_code != 0 and "password too weak: 12 characters at least" in weak.output
     assert db.session.query(User).filter_by(email="admin2@example.org").count() == 0
+
+
+def test_a_user_moved_out_of_a_structure_no_longer_holds_its_feed(app, db, world):
+    coordinator = client_as(app, world, "coordinator")
+    user_id = world.ids["user_ids"]["member_a"]
+    response = coordinator.post(f"/coordination/utilisateurs/{user_id}", data={"role": "expert", "member_id": ""})
+    assert response.status_code == 303
+    assert app.test_client().get(f"/feeds/membres/{world.ids['member_feed_token']}.ics").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Member, world.ids["member"]).feed_token not in (None, world.ids["member_feed_token"])
