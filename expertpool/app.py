@@ -54,6 +54,7 @@ def create_app(config: Mapping | str | None = None) -> Flask:
     except FileNotFoundError:  # only before `flask db init` has created it
         app.config["MIGRATIONS_DIR"] = "migrations"
 
+    trust_proxies(app)
     _init_extensions(app)
     for module_name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)
@@ -69,6 +70,16 @@ def create_app(config: Mapping | str | None = None) -> Flask:
     if not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind EXPERTPOOL_TRUSTED_PROXIES reverse proxies, the client's address and scheme are the ones they
+    forward (X-Forwarded-For, -Proto). Off by default: believed blindly, the header lets anyone pick an address."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _init_extensions(app: Flask) -> None:

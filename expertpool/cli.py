@@ -35,6 +35,10 @@ def create_user_command(email, name, role, member_insee, password):
             raise click.ClickException("a member user needs --member-insee naming an existing member")
         member_id = member.id
     now = now_utc()
+    if password and services.is_weak_password(password, user_inputs=(email, name)):
+        raise click.ClickException(
+            f"password too weak: {services.MIN_PASSWORD_LENGTH} characters at least, and hard to guess"
+        )
     if password:
         user = User(email=email, name=name, role=role, member_id=member_id, created_at=now)
         db.session.add(user)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 HOLIDAY_REGIONS = ("metropole", "alsace-moselle")
+MIN_SECRET_KEY_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -38,6 +39,12 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         if not development:
             raise ConfigError("SECRET_KEY must be set (or EXPERTPOOL_ENV=development for the local default key).")
         secret_key = _dev_secret_key(instance_path)
+    if not development and len(secret_key.encode("utf-8")) < MIN_SECRET_KEY_BYTES:
+        # A short key can be brute-forced offline from one session cookie, then sign any session.
+        raise ConfigError(
+            f"SECRET_KEY is too short ({len(secret_key.encode('utf-8'))} bytes): use {MIN_SECRET_KEY_BYTES} bytes "
+            'at least, e.g. python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
     region = env.get("EXPERTPOOL_HOLIDAYS_REGION", "metropole")
     if region not in HOLIDAY_REGIONS:
         raise ConfigError(f"EXPERTPOOL_HOLIDAYS_REGION must be one of {', '.join(HOLIDAY_REGIONS)}")
@@ -45,6 +52,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "sqlite:///" + str(Path(instance_path) / "expertpool.sqlite3")
     )
     https = _bool(env.get("EXPERTPOOL_HTTPS"), default=not development)
+    proxies = env.get("EXPERTPOOL_TRUSTED_PROXIES", "0").strip() or "0"
+    if not proxies.isdigit() or int(proxies) > 5:
+        raise ConfigError("EXPERTPOOL_TRUSTED_PROXIES must be the number of reverse proxies in front (0 to 5).")
     return {
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
@@ -62,6 +72,7 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "MAIL_USE_TLS": _bool(env.get("EXPERTPOOL_MAIL_USE_TLS"), default=True),
         "MAIL_SENDER": env.get("EXPERTPOOL_MAIL_SENDER", "expertpool <no-reply@expertpool.local>"),
         "RATELIMIT_STORAGE_URL": env.get("EXPERTPOOL_RATELIMIT_STORAGE_URL", ""),
+        "TRUSTED_PROXIES": int(proxies),
     }
 
 
@@ -88,7 +99,10 @@ BASE_DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "INVITATION_MAX_AGE": timedelta(days=7),
     "RESET_MAX_AGE": timedelta(hours=2),
-    "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_MAX_FAILURES": 10,  # per (account, source address)
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,  # any accounts from one address (an office behind one NAT)
+    "LOGIN_FAILURES_NOTIFIED": 10,  # failures on an account, from anywhere, that its owner is mailed about
+    "TRUSTED_PROXIES": 0,  # reverse proxies whose X-Forwarded-For / -Proto are believed (ProxyFix)
     "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
 }
 

@@ -53,7 +53,7 @@ from expertpool.models.expert import HALVES, week_bit
 from expertpool.notifications import slot_params
 from expertpool.timeutil import monday_of, today_paris
 
-DEMO_PASSWORD = "demo-expertpool"  # noqa: S105 - the published demo password, printed by seed-demo
+DEMO_PASSWORD = "demo-pool-bretagne-2027"  # noqa: S105 - the published demo password, printed by seed-demo
 DEMO_DOMAIN = "demo.expertpool.fr"
 POOL_NAME = "Finistère Numérique Partagé"
 UNIT_PRICE_CENTS = 18_000  # 180 € HT per half-day

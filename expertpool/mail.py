@@ -13,7 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from expertpool import audit
@@ -80,7 +80,8 @@ _ACCOUNT_LINK = re.compile(r"(/compte/(?:invitation|reinitialiser)/)\S+")
 
 def masked_body(body: str) -> str:
     """The body with the secret part of invitation and reset links hidden (the outbox page in production)."""
-    return _ACCOUNT_LINK.sub(r"\1…", body)
+    masked = gettext("[lien masqué]")
+    return _ACCOUNT_LINK.sub(lambda match: match.group(1) + masked, body)
 
 
 def resend(mail: OutboxMail, *, actor: User, now: datetime) -> None:

@@ -62,7 +62,8 @@ def can_view_request(user, req) -> bool:
     if user.role == UserRole.MEMBER:
         return req.member_id in member_ids_visible_to(user)
     if user.role == UserRole.EXPERT and user.expert is not None:
-        return any(b.expert_id == user.expert.id for b in req.bookings)
+        # A cancelled half-day no longer ties the expert to the request (its report, its messages).
+        return any(b.expert_id == user.expert.id and b.status != BookingStatus.CANCELLED for b in req.bookings)
     return False
 
 
@@ -126,6 +127,36 @@ def can_erase_user(user, person) -> bool:
     if user.id == person.id:
         return user.role == UserRole.MEMBER
     return is_staff(user) and (person.role != UserRole.ADMIN or user.role == UserRole.ADMIN)
+
+
+# --- user accounts ---------------------------------------------------------------------------------
+
+# The accounts a coordinator looks after; the staff's own accounts (and so the staff roles) are the admin's.
+COORDINATOR_MANAGED_ROLES = (UserRole.MEMBER, UserRole.EXPERT)
+ALL_ROLES = (UserRole.MEMBER, UserRole.EXPERT, UserRole.COORDINATOR, UserRole.ADMIN)
+
+
+def grantable_roles(actor) -> tuple[str, ...]:
+    """The roles `actor` may give (invite with, change to): only an admin grants coordinator and admin."""
+    if actor.role == UserRole.ADMIN:
+        return ALL_ROLES
+    if actor.role == UserRole.COORDINATOR:
+        return COORDINATOR_MANAGED_ROLES
+    return ()
+
+
+def can_grant_role(actor, role: str) -> bool:
+    return role in grantable_roles(actor)
+
+
+def can_manage_user(actor, user) -> bool:
+    """Edit, deactivate, reactivate, re-invite: nobody their own account (no lock-out); a coordinator only
+    members' and experts' accounts, so that removing a staff role is the admin's too."""
+    if actor.id == user.id:
+        return False
+    if actor.role == UserRole.ADMIN:
+        return True
+    return actor.role == UserRole.COORDINATOR and user.role in COORDINATOR_MANAGED_ROLES
 
 
 def init_template_globals(app) -> None:

@@ -42,7 +42,9 @@ def outbox():
     page = db.paginate(
         select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()), per_page=25, error_out=False
     )
-    reveal = current_app.config.get("EXPERTPOOL_ENV") != "production"
+    # Whoever reads an invitation or reset link (an admin, a shoulder, a screenshot) could take over the
+    # account: the links show only in development.
+    reveal = current_app.config.get("EXPERTPOOL_ENV") == "development"
     return render_template(
         "admin/outbox.html",
         page=page,

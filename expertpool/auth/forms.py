@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from expertpool.auth.services import MIN_PASSWORD_LENGTH
+from expertpool.auth.services import MIN_PASSWORD_LENGTH, is_weak_password
 
 
 class LoginForm(FlaskForm):
@@ -39,8 +39,10 @@ class PasswordResetRequestForm(FlaskForm):
 
 def _strong_enough(_form, field):
     value = field.data or ""
-    if value.strip() == "" or len(set(value)) < 4:
-        raise ValidationError(_l("Choisissez un mot de passe moins prévisible."))
+    if len(value) >= MIN_PASSWORD_LENGTH and (value.strip() == "" or is_weak_password(value)):
+        raise ValidationError(
+            _l("Mot de passe trop facile à deviner : ajoutez des mots ou évitez les suites et les répétitions.")
+        )
 
 
 class SetPasswordForm(FlaskForm):

@@ -1,5 +1,6 @@
 """Password hashing (argon2id), signed expiring links, login throttling and account changes."""
 
+import secrets
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -11,16 +12,32 @@ from sqlalchemy import delete, func, select
 from expertpool import audit
 from expertpool.extensions import db
 from expertpool.models import LoginFailure, User
+from expertpool.timeutil import now_utc
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the email is unknown, so both answers take the same time.
 _DUMMY_HASH = _hasher.hash("expertpool-timing-equaliser")
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
+# zxcvbn's score (0-4): 3 is "safely unguessable" against an online attack that is throttled.
+MIN_PASSWORD_SCORE = 3
+# French words zxcvbn's English dictionaries miss, and the app's own name: guessed first by an attacker.
+_LOCAL_WORDS = ("motdepasse", "azerty", "azertyuiop", "soleil", "bonjour", "doudou", "loulou", "chouchou", "expertpool")
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def is_weak_password(password: str, *, user_inputs: tuple[str, ...] = ()) -> bool:
+    """Too short, or easy to guess (zxcvbn: repeats, sequences, keyboard rows, dictionary words, dates)."""
+    from zxcvbn import zxcvbn
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return True
+    # zxcvbn refuses more than 72 characters; a longer password is judged by its start.
+    score = zxcvbn(password[:72], user_inputs=[*_LOCAL_WORDS, *user_inputs])["score"]
+    return score < MIN_PASSWORD_SCORE
 
 
 def verify_password(user: User | None, password: str) -> bool:
@@ -51,8 +68,11 @@ def find_user_by_email(email: str) -> User | None:
 
 
 class LoginThrottle:
-    """Counts failed logins per account and per address over a sliding window.
+    """Counts failed logins per source address and per (account, source address) pair over a sliding window.
 
+    Never per account alone: failures from elsewhere must not lock the owner out of their own account
+    (they are told by mail instead, see `failures_to_notify`). Behind a reverse proxy the source address
+    is the client's only if EXPERTPOOL_TRUSTED_PROXIES says how many proxies to believe (ProxyFix).
     Stored in Redis when EXPERTPOOL_RATELIMIT_STORAGE_URL is set, otherwise in the database: both are
     shared by every web process, unlike memory.
     """
@@ -61,6 +81,8 @@ class LoginThrottle:
         self.app = app or current_app
         self.window: timedelta = self.app.config["LOGIN_FAILURE_WINDOW"]
         self.limit: int = self.app.config["LOGIN_MAX_FAILURES"]
+        self.address_limit: int = self.app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+        self.failures_to_notify: int = self.app.config["LOGIN_FAILURES_NOTIFIED"]
         url = self.app.config.get("RATELIMIT_STORAGE_URL")
         self.redis = None
         if url:
@@ -68,46 +90,79 @@ class LoginThrottle:
 
             self.redis = redis.Redis.from_url(url, socket_timeout=2)
 
-    def _keys(self, email: str, ip: str) -> list[str]:
-        return [f"expertpool:login:email:{email.strip().lower()}", f"expertpool:login:ip:{ip}"]
+    @staticmethod
+    def _keys(email: str, ip: str) -> dict[str, str]:
+        email = email.strip().lower()
+        return {
+            "pair": f"expertpool:login:pair:{ip}:{email}",
+            "ip": f"expertpool:login:ip:{ip}",
+            "account": f"expertpool:login:email:{email}",  # counted for the owner's mail, never blocks
+        }
+
+    def _redis_counts(self, email: str, ip: str, now: datetime) -> dict[str, int]:
+        cutoff = (now - self.window).timestamp()
+        keys = self._keys(email, ip)
+        pipe = self.redis.pipeline()
+        for key in keys.values():
+            pipe.zremrangebyscore(key, 0, cutoff)
+            pipe.zcard(key)
+        return dict(zip(keys, pipe.execute()[1::2], strict=True))
+
+    def _db_counts(self, email: str, ip: str, now: datetime) -> dict[str, int]:
+        email, since = email.strip().lower(), now - self.window
+
+        def count(*conditions) -> int:
+            return db.session.scalar(select(func.count(LoginFailure.id)).where(LoginFailure.at >= since, *conditions))
+
+        return {
+            "pair": count(LoginFailure.email == email, LoginFailure.ip == ip),
+            "ip": count(LoginFailure.ip == ip),
+            "account": count(LoginFailure.email == email),
+        }
+
+    def counts(self, email: str, ip: str, now: datetime) -> dict[str, int]:
+        """Failures in the window: of this pair, of this address, of this account from everywhere."""
+        return self._redis_counts(email, ip, now) if self.redis is not None else self._db_counts(email, ip, now)
 
     def is_blocked(self, email: str, ip: str, now: datetime) -> bool:
-        if self.redis is not None:
-            cutoff = (now - self.window).timestamp()
-            pipe = self.redis.pipeline()
-            for key in self._keys(email, ip):
-                pipe.zremrangebyscore(key, 0, cutoff)
-                pipe.zcard(key)
-            counts = pipe.execute()[1::2]
-            return any(count >= self.limit for count in counts)
-        since = now - self.window
-        by_email = db.session.scalar(
-            select(func.count(LoginFailure.id)).where(
-                LoginFailure.email == email.strip().lower(), LoginFailure.at >= since
-            )
-        )
-        by_ip = db.session.scalar(
-            select(func.count(LoginFailure.id)).where(LoginFailure.ip == ip, LoginFailure.at >= since)
-        )
-        return by_email >= self.limit or by_ip >= self.limit
+        counts = self.counts(email, ip, now)
+        return counts["pair"] >= self.limit or counts["ip"] >= self.address_limit
 
-    def record_failure(self, email: str, ip: str, now: datetime) -> None:
+    def record_failure(self, email: str, ip: str, now: datetime) -> bool:
+        """Count a failure; True when the account has just reached the number of failures its owner is told of."""
         if self.redis is not None:
             pipe = self.redis.pipeline()
-            for key in self._keys(email, ip):
-                pipe.zadd(key, {f"{now.timestamp()}:{id(pipe)}": now.timestamp()})
+            for key in self._keys(email, ip).values():
+                pipe.zadd(key, {f"{now.timestamp()}:{secrets.token_hex(8)}": now.timestamp()})
                 pipe.expire(key, int(self.window.total_seconds()) + 60)
             pipe.execute()
-            return
-        db.session.add(LoginFailure(email=email.strip().lower()[:254], ip=ip[:64], at=now))
-        # Old rows are useless once outside the window; keep the table small.
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - self.window * 4))
+        else:
+            db.session.add(LoginFailure(email=email.strip().lower()[:254], ip=ip[:64], at=now))
+            # Old rows are useless once outside the window; keep the table small.
+            db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - self.window * 4))
+            db.session.flush()
+        return self.counts(email, ip, now)["account"] == self.failures_to_notify
 
     def clear(self, email: str, ip: str) -> None:
+        """A successful login forgets this pair's failures (not those from other addresses)."""
         if self.redis is not None:
-            self.redis.delete(self._keys(email, ip)[0])
+            self.redis.delete(self._keys(email, ip)["pair"])
             return
-        db.session.execute(delete(LoginFailure).where(LoginFailure.email == email.strip().lower()))
+        db.session.execute(
+            delete(LoginFailure).where(LoginFailure.email == email.strip().lower(), LoginFailure.ip == ip)
+        )
+
+
+def send_failed_logins_warning(user: User, failures: int, window: timedelta) -> None:
+    """Tell the owner that someone keeps trying their password (their own logins still work)."""
+    from flask import url_for
+
+    from expertpool.mail import send_template_mail
+
+    link = current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/") + url_for("auth.forgot_password")
+    send_template_mail(
+        user, "failed_logins", now=now_utc(), count=failures, minutes=int(window.total_seconds() // 60), link=link
+    )
 
 
 # --- signed links -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ bp = Blueprint("auth", __name__, url_prefix="/compte")
 
 
 def _client_ip() -> str:
+    # The client's address: ProxyFix (EXPERTPOOL_TRUSTED_PROXIES) has put it here from X-Forwarded-For.
     return request.remote_addr or "unknown"
 
 
@@ -36,7 +37,8 @@ def login():
         return render_template("auth/login.html", form=form), 429
     user = services.find_user_by_email(email)
     if not services.verify_password(user, form.password.data) or not user.active:
-        throttle.record_failure(email, ip, now)
+        if throttle.record_failure(email, ip, now) and user is not None and user.active:
+            services.send_failed_logins_warning(user, throttle.failures_to_notify, throttle.window)
         db.session.commit()
         # One message whether the email is unknown or the password wrong: accounts cannot be probed.
         form.password.errors = [_("Adresse e-mail ou mot de passe incorrect.")]

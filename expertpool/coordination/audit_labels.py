@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "expert.week_pattern": _l("Semaine type modifiée"),
     "feed_token.create": _l("Lien d'agenda créé"),
     "feed_token.regenerate": _l("Lien d'agenda renouvelé"),
+    "feed_token.revoke": _l("Lien d'agenda révoqué"),
     "member.create": _l("Structure créée"),
     "member.deactivate": _l("Structure désactivée"),
     "member.import": _l("Import CSV de structures"),

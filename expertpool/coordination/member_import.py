@@ -25,9 +25,12 @@ from expertpool.audit import record
 from expertpool.extensions import db
 from expertpool.i18n import parse_french_decimal
 from expertpool.models import Member, MemberKind, is_valid_siren
+from expertpool.spreadsheet_safety import csv_writer
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
+# A member file has a dozen columns; a line of a million empty ones would keep a worker busy for minutes.
+MAX_COLUMNS = 100
 # The column is a 32-bit integer on PostgreSQL: 20 million euros is far beyond any pool's contribution.
 MAX_CONTRIBUTION_CENTS = 2_000_000_000
 TOKEN_MAX_AGE = timedelta(hours=2)
@@ -157,6 +160,7 @@ def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict, list[str]]]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
+        _check_width(header)
         columns = [_COLUMN_BY_ALIAS.get(_plain(h)) for h in header]
         if "name" not in columns:
             raise ImportFileError(_("Colonne « nom » introuvable dans la première ligne du fichier."))
@@ -164,6 +168,7 @@ def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict, list[str]]]
             raise ImportFileError(_("Il faut une colonne « code INSEE » ou « SIREN »."))
         rows = []
         for values in reader:
+            _check_width(values)
             if not any(v.strip() for v in values):
                 continue
             if len(rows) >= MAX_ROWS:
@@ -173,6 +178,11 @@ def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict, list[str]]]
     except csv.Error as exc:
         raise ImportFileError(_("Fichier CSV illisible : %(error)s", error=str(exc))) from exc
     return header, rows, delimiter, encoding
+
+
+def _check_width(values: list[str]) -> None:
+    if len(values) > MAX_COLUMNS:
+        raise ImportFileError(_("Trop de colonnes (%(n)d au plus) : vérifiez le séparateur du fichier.", n=MAX_COLUMNS))
 
 
 # --- validating the rows --------------------------------------------------------------------------
@@ -407,17 +417,10 @@ def read_token(token: str) -> bytes:
 def rejected_csv(preview: ImportPreview) -> str:
     """The rejected rows as the coordinator sent them, plus the line and the reason, to correct and re-import."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow([_("ligne"), *preview.headers, _("motif du rejet")])
     width = len(preview.headers)
     for row in preview.rejected:
         cells = (row.cells + [""] * width)[:width]
-        writer.writerow([row.line, *map(_inert, cells), _inert(" ; ".join(row.reasons))])
+        writer.writerow([row.line, *cells, " ; ".join(row.reasons)])
     return "\ufeff" + out.getvalue()
-
-
-def _inert(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection), numbers such as -4 left as they are."""
-    if cell[:1] in ("=", "+", "@", "\t", "\r") or (cell[:1] == "-" and not cell[1:2].isdigit()):
-        return "'" + cell
-    return cell

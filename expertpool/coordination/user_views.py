@@ -10,6 +10,7 @@ from expertpool.coordination.forms import ROLE_LABELS, ChangeRoleForm, InviteFor
 from expertpool.extensions import db
 from expertpool.list_page import requested_page
 from expertpool.models import Member, User
+from expertpool.permissions import can_manage_user, grantable_roles
 from expertpool.timeutil import now_utc
 
 PER_PAGE = 30
@@ -21,7 +22,7 @@ def _member_choices():
 
 
 def _role_choices():
-    return [(r, ROLE_LABELS[r]) for r in users_admin.assignable_roles(current_user)]
+    return [(r, ROLE_LABELS[r]) for r in grantable_roles(current_user)]
 
 
 def users_list():
@@ -40,7 +41,6 @@ def users_list():
         page=page,
         role_labels=ROLE_LABELS,
         link_args=link_args,
-        can_manage=users_admin.can_manage_user,
     ), (200 if valid else 400)
 
 
@@ -70,7 +70,7 @@ def user_invite():
 
 def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
-    if not users_admin.can_manage_user(current_user, user):
+    if not can_manage_user(current_user, user):
         abort(403)
     form = ChangeRoleForm(obj=user, role_choices=_role_choices(), member_choices=_member_choices())
     if form.validate_on_submit():
@@ -92,6 +92,8 @@ def user_edit(user_id: int):
 
 def _account_action(user_id: int, action, message: str):
     user = db.get_or_404(User, user_id)
+    if not can_manage_user(current_user, user):
+        abort(403)
     try:
         done = action(user)
     except users_admin.UserAdminError as exc:

@@ -1,7 +1,7 @@
 """Managing user accounts: invite, change role, deactivate/reactivate, resend the invitation.
 
-Coordinators manage members', experts' and coordinators' accounts; granting or removing the
-administrator role is the administrator's (the design gives users' roles to the admin).
+Who may act on which account and grant which role is decided in `expertpool/permissions.py`
+(coordinators: members' and experts' accounts; admins: every account and the staff roles).
 """
 
 from datetime import datetime
@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from expertpool import feed_tokens
 from expertpool.audit import record, snapshot
 from expertpool.auth.services import find_user_by_email, invite_user, send_invitation
 from expertpool.extensions import db
 from expertpool.models import User, UserRole
+from expertpool.permissions import can_grant_role, can_manage_user
 
 
 class UserAdminError(ValueError):
@@ -23,18 +25,6 @@ class UserAdminError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def assignable_roles(actor: User) -> list[str]:
-    roles = [UserRole.MEMBER, UserRole.EXPERT, UserRole.COORDINATOR]
-    if actor.role == UserRole.ADMIN:
-        roles.append(UserRole.ADMIN)
-    return roles
-
-
-def can_manage_user(actor: User, user: User) -> bool:
-    """Nobody changes their own account here (no lock-out); only an admin touches an admin."""
-    return actor.id != user.id and (user.role != UserRole.ADMIN or actor.role == UserRole.ADMIN)
 
 
 def search_users(q: str = "", role: str = "") -> Select:
@@ -48,7 +38,7 @@ def search_users(q: str = "", role: str = "") -> Select:
 
 
 def invite(*, email: str, name: str, role: str, member_id: int | None, locale: str, actor: User, now: datetime) -> User:
-    if role not in assignable_roles(actor):
+    if not can_grant_role(actor, role):
         raise UserAdminError("role", _("Vous ne pouvez pas attribuer ce rôle."))
     if find_user_by_email(email) is not None:
         raise UserAdminError("email", _("Un compte existe déjà avec cette adresse."))
@@ -64,12 +54,14 @@ def invite(*, email: str, name: str, role: str, member_id: int | None, locale: s
 
 
 def change_role(user: User, *, role: str, member_id: int | None, actor: User, now: datetime) -> bool:
-    if not can_manage_user(actor, user) or role not in assignable_roles(actor):
+    if not can_manage_user(actor, user) or not can_grant_role(actor, role):
         raise UserAdminError("role", _("Vous ne pouvez pas attribuer ce rôle à ce compte."))
     member_id = member_id if role == UserRole.MEMBER else None
     before = snapshot(user, "role", "member_id")
     if before == {"role": role, "member_id": member_id}:
         return False
+    if user.member is not None and user.member_id != member_id:
+        feed_tokens.rotate_shared_feed(user.member, actor=actor, now=now)  # leaving the structure
     user.role = role
     user.member_id = member_id
     # A new role must not keep the powers of the old one in an open session.
@@ -97,6 +89,7 @@ def set_user_active(user: User, active: bool, *, actor: User, now: datetime) -> 
     user.active = active
     if not active:
         user.rotate_session_token()  # ends every open session of the account at once
+        feed_tokens.after_deactivation(user, actor=actor, now=now)
     db.session.flush()
     record(
         actor,
@@ -111,6 +104,8 @@ def set_user_active(user: User, active: bool, *, actor: User, now: datetime) -> 
 
 
 def resend_invitation(user: User, *, actor: User, now: datetime) -> None:
+    if not can_manage_user(actor, user):
+        raise UserAdminError("invite", _("Vous ne pouvez pas modifier ce compte."))
     if user.has_password or not user.active:
         raise UserAdminError("invite", _("Ce compte a déjà choisi son mot de passe ou est désactivé."))
     before = snapshot(user, "invited_at")

@@ -6,7 +6,16 @@ gate, so no coordinator page or action can be reached by a member, an expert or 
 
 from flask import Blueprint
 
-from expertpool.coordination import audit_view, expert_views, home, member_views, queue, quota_views, user_views
+from expertpool.coordination import (
+    audit_view,
+    expert_views,
+    feed_views,
+    home,
+    member_views,
+    queue,
+    quota_views,
+    user_views,
+)
 from expertpool.permissions import staff_required
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
@@ -30,6 +39,7 @@ ROUTES = [
     ("/membres/<int:member_id>/desactiver", "member_deactivate", member_views.member_deactivate, POST),
     ("/membres/<int:member_id>/reactiver", "member_reactivate", member_views.member_reactivate, POST),
     ("/membres/<int:member_id>/ajuster", "member_adjust", member_views.member_adjust, POST),
+    ("/membres/<int:member_id>/calendrier/revoquer", "member_feed_revoke", feed_views.member_feed_revoke, POST),
     ("/membres/import", "member_import", member_views.import_upload, BOTH),
     ("/membres/import/confirmer", "member_import_confirm", member_views.member_import_confirm, POST),
     ("/membres/import/rejets.csv", "member_import_rejected", member_views.member_import_rejected, POST),
@@ -43,6 +53,7 @@ ROUTES = [
     ("/experts/<int:expert_id>/modifier", "expert_edit", expert_views.expert_form, BOTH),
     ("/experts/<int:expert_id>/desactiver", "expert_deactivate", expert_views.expert_deactivate, POST),
     ("/experts/<int:expert_id>/reactiver", "expert_reactivate", expert_views.expert_reactivate, POST),
+    ("/experts/<int:expert_id>/calendrier/revoquer", "expert_feed_revoke", feed_views.expert_feed_revoke, POST),
     ("/roles-competences", "roles_skills", expert_views.roles_skills, GET),
     ("/roles", "role_create", expert_views.role_save, POST),
     ("/roles/<int:role_id>", "role_update", expert_views.role_save, POST),

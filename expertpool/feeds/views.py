@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from expertpool import feed_tokens as tokens
 from expertpool.extensions import db
-from expertpool.feeds import ical, tokens
+from expertpool.feeds import ical
 from expertpool.models import Booking, Expert, InterventionRequest, Member, PoolSettings, UserRole
 from expertpool.notifications import absolute
 from expertpool.permissions import can_view_agenda, can_view_request, roles_required
@@ -98,7 +99,7 @@ def _by_token(model, token: str):
     if not tokens.is_plausible(token):
         abort(404)
     owner = db.session.scalar(select(model).where(model.feed_token == token))
-    if owner is None or not owner.active:
+    if owner is None or not tokens.feed_owner_is_active(owner):
         abort(404)
     return owner
 

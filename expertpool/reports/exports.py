@@ -6,7 +6,6 @@ decides how they look, so the CSV and the XLSX of a dataset always hold the same
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +22,7 @@ from expertpool.i18n import half_label
 from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, Member, QuotaPeriod, Role
 from expertpool.navigation import BOOKING_STATUS_LABELS, STATUS_LABELS, URGENCY_LABELS
 from expertpool.reports.metrics import half_day_value, member_figures, period_bounds_utc
+from expertpool.spreadsheet_safety import append_row, csv_writer
 from expertpool.timeutil import to_paris
 
 # Column kinds: how a raw value is turned into text (CSV) or a typed cell (XLSX).
@@ -105,7 +105,7 @@ def xlsx_value(value, kind: str):
 
 def to_csv(dataset: Dataset) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(buffer)
     writer.writerow([c.title for c in dataset.columns])
     for row in dataset.rows:
         writer.writerow([csv_text(v, c.kind) for v, c in zip(row, dataset.columns, strict=True)])
@@ -117,11 +117,11 @@ def to_xlsx(dataset: Dataset) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = dataset.name[:31]
-    sheet.append([c.title for c in dataset.columns])
+    append_row(sheet, [c.title for c in dataset.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in dataset.rows:
-        sheet.append([xlsx_value(v, c.kind) for v, c in zip(row, dataset.columns, strict=True)])
+        append_row(sheet, [xlsx_value(v, c.kind) for v, c in zip(row, dataset.columns, strict=True)])
     for index, column in enumerate(dataset.columns, start=1):
         number_format = XLSX_FORMATS.get(column.kind)
         if number_format:

@@ -3,7 +3,6 @@ rule and its CSV, shared by the HTML page and the PDF so that they print the sam
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from flask_babel import ngettext
 from expertpool.i18n import days_label, half_label, money
 from expertpool.reports.exports import DATE, DAYS, MONEY, csv_text
 from expertpool.reports.metrics import Statement
+from expertpool.spreadsheet_safety import csv_writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +142,7 @@ def summary(st: Statement) -> list[SummaryItem]:
 def to_csv(st: Statement) -> bytes:
     """The statement as CSV for French Excel: the delivered half-days, then the summary."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(buffer)
     writer.writerow([_("État annuel des recours"), st.member.name, st.period.name])
     writer.writerow([])
     writer.writerow(

@@ -105,7 +105,7 @@ def test_invitation_link_sets_a_password_once(db, client, factory):
     link = re.search(r"/compte/invitation/\S+", mail.body).group(0)
     assert client.get(link).status_code == 200
     short = client.post(link, data={"password": "court", "confirm": "court"})
-    assert short.status_code == 400 and "10 à 200 caractères" in short.text
+    assert short.status_code == 400 and "12 à 200 caractères" in short.text
     response = client.post(link, data={"password": PASSWORD, "confirm": PASSWORD})
     assert response.status_code == 302
     assert db.session.get(User, user.id).has_password

@@ -3,6 +3,7 @@ in tests/snapshots/messages/). `EXPERTPOOL_UPDATE_SNAPSHOTS=1` rewrites the file
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from factories import FIXED_NOW
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from expertpool.auth.services import send_invitation, send_password_reset
+from expertpool.auth.services import send_failed_logins_warning, send_invitation, send_password_reset
 from expertpool.models import Notification, OutboxMail, UserRole
 from expertpool.notifications import KINDS, notification_text, notify
 
@@ -90,6 +91,13 @@ def test_invitation_and_reset_mails_whole(app, db, factory, locale):
     for name, mail in (("invitation", invitation), ("password_reset", reset)):
         # The signed token changes with time: the snapshot keeps its place, not its value.
         _check(f"{name}.{locale}", re.sub(r"/(invitation|reinitialiser)/\S+", r"/\1/<token>", _whole_mail(mail)))
+
+
+def test_failed_sign_ins_warning_mail_whole(app, db, factory, locale):
+    user = factory.user(UserRole.MEMBER, email="anne@plouzane.fr", name="Anne Le Gall", locale=locale)
+    with app.test_request_context():
+        send_failed_logins_warning(user, 10, timedelta(minutes=15))
+    _check(f"failed_logins.{locale}", _whole_mail(db.session.scalars(select(OutboxMail)).one()))
 
 
 def test_an_english_user_reads_every_kind_in_english(db, factory):

@@ -34,7 +34,7 @@ def test_create_app_under_the_debug_reloader_starts_no_scheduler(app, monkeypatc
     # What `flask --app expertpool run --debug` does in its reloaded child process.
     monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
     monkeypatch.setenv("EXPERTPOOL_ENV", "development")
-    monkeypatch.setenv("SECRET_KEY", "test-only")
+    monkeypatch.setenv("SECRET_KEY", "test-only-secret-key-at-least-32-bytes-long")
     monkeypatch.setenv("EXPERTPOOL_DATABASE_URL", database_url)
     before = set(threading.enumerate())
     debug_app = create_app({"DEBUG": True})
@@ -138,7 +138,7 @@ def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path, db_kind):
     env = {
         **os.environ,
         "EXPERTPOOL_DATABASE_URL": url,
-        "SECRET_KEY": "test-only",
+        "SECRET_KEY": "test-only-secret-key-at-least-32-bytes-long",
         "EXPERTPOOL_ENV": "production",
         "PYTHONPATH": os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")])),
     }

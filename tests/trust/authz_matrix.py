@@ -115,6 +115,7 @@ MATRIX: dict[str, Access] = {
     "coordination.member_detail": Access(get=STAFF),
     "coordination.member_edit": Access(get=STAFF),
     "coordination.member_adjust": Access(post=STAFF),
+    "coordination.member_feed_revoke": Access(post=STAFF),
     "coordination.member_deactivate": Access(post=STAFF),
     "coordination.member_reactivate": Access(post=STAFF),
     "coordination.member_import": Access(get=STAFF),
@@ -128,6 +129,7 @@ MATRIX: dict[str, Access] = {
     "coordination.expert_edit": Access(get=STAFF),
     "coordination.expert_deactivate": Access(post=STAFF),
     "coordination.expert_reactivate": Access(post=STAFF),
+    "coordination.expert_feed_revoke": Access(post=STAFF),
     "coordination.roles_skills": Access(get=STAFF),
     "coordination.role_create": Access(post=STAFF),
     "coordination.role_update": Access(post=STAFF),
@@ -176,3 +178,55 @@ MATRIX: dict[str, Access] = {
     "legal.accessibility": Access(get=PUBLIC),
     "legal.security_txt": Access(get=PUBLIC),
 }
+
+
+# --- role granting -----------------------------------------------------------------------------------
+# Who may act on which account and hand out which role: coordinators act on members' and experts'
+# accounts only and grant only those two roles; admins act on every account (but their own) and alone
+# grant or remove the coordinator and admin roles. `target` is a user of the world ("other_coordinator"
+# is made by the test), or None for an invitation; `expected` is the status: a refusal changes nothing.
+
+
+@dataclass(frozen=True)
+class Grant:
+    actor: str
+    action: str  # "edit", "invite", "deactivate", "reactivate", "resend"
+    target: str | None
+    role: str | None = None
+    expected: int = 303
+
+    @property
+    def label(self) -> str:
+        return f"{self.actor} {self.action} {self.target or 'new'}{' as ' + self.role if self.role else ''}"
+
+
+ROLE_GRANTING = [
+    # a coordinator cannot make anyone staff…
+    Grant("coordinator", "edit", "member_a", "coordinator", 400),
+    Grant("coordinator", "edit", "member_a", "admin", 400),
+    Grant("coordinator", "edit", "expert_x", "coordinator", 400),
+    Grant("coordinator", "invite", None, "coordinator", 400),
+    Grant("coordinator", "invite", None, "admin", 400),
+    # …nor touch a staff account (edit, deactivate, re-invite an admin who has no password yet)…
+    Grant("coordinator", "edit", "admin", "member", 403),
+    Grant("coordinator", "edit", "other_coordinator", "member", 403),
+    Grant("coordinator", "edit", "other_coordinator", "coordinator", 403),
+    Grant("coordinator", "deactivate", "admin", None, 403),
+    Grant("coordinator", "deactivate", "other_coordinator", None, 403),
+    Grant("coordinator", "resend", "admin", None, 403),
+    Grant("coordinator", "resend", "other_coordinator", None, 403),
+    Grant("coordinator", "edit", "coordinator", "member", 403),
+    # …but looks after members and experts
+    Grant("coordinator", "edit", "member_a", "expert"),
+    Grant("coordinator", "invite", None, "expert"),
+    Grant("coordinator", "deactivate", "member_b"),
+    Grant("coordinator", "resend", "invited_user"),
+    # the admin grants and removes the staff roles
+    Grant("admin", "edit", "member_a", "coordinator"),
+    Grant("admin", "edit", "other_coordinator", "expert"),
+    Grant("admin", "edit", "coordinator", "admin"),
+    Grant("admin", "invite", None, "coordinator"),
+    Grant("admin", "deactivate", "other_coordinator"),
+    Grant("admin", "resend", "other_coordinator"),
+    Grant("admin", "edit", "admin", "member", 403),  # never one's own account
+]

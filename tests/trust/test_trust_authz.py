@@ -4,7 +4,7 @@ answers what tests/trust/authz_matrix.py says; and every answer carries the secu
 import re
 
 import pytest
-from trust.authz_matrix import MATRIX
+from trust.authz_matrix import MATRIX, ROLE_GRANTING
 from trust.routes import app_routes, build_url, client_as, outcome
 from trust.world import ROLES
 
@@ -143,3 +143,56 @@ def test_an_epci_follows_its_communes_but_communes_do_not_see_each_other(app, db
     member_a, member_b = client_as(app, world, "member_a"), client_as(app, world, "member_b")
     assert member_a.get(f"/demandes/{epci_request.id}").status_code == 404
     assert member_b.get(f"/demandes/{a_request}").status_code == 404
+
+
+# --- role granting (the rows of ROLE_GRANTING in the matrix) ------------------------------------------
+
+
+def _accounts(db):
+    from expertpool.models import User
+
+    db.session.expire_all()
+    return sorted((u.id, u.email, u.role, u.member_id, u.active, u.invited_at) for u in db.session.query(User))
+
+
+@pytest.mark.parametrize("grant", ROLE_GRANTING, ids=lambda g: g.label)
+def test_role_granting_is_the_admins_and_coordinators_keep_to_members_and_experts(grant, app, db, factory, world):
+    from expertpool.models import UserRole
+
+    other = factory.user(UserRole.COORDINATOR, email="coord2@example.org", name="Autre coordinatrice")
+    db.session.commit()
+    user_ids = {**world.ids["user_ids"], "other_coordinator": other.id, "invited_user": world.ids["invited_user"]}
+    target = user_ids.get(grant.target)
+    client = client_as(app, world, grant.actor)
+    data = {"role": grant.role or "", "member_id": str(world.ids["member"]) if grant.role == "member" else ""}
+    path = {
+        "edit": f"/coordination/utilisateurs/{target}",
+        "invite": "/coordination/utilisateurs/inviter",
+        "deactivate": f"/coordination/utilisateurs/{target}/desactiver",
+        "reactivate": f"/coordination/utilisateurs/{target}/reactiver",
+        "resend": f"/coordination/utilisateurs/{target}/reinviter",
+    }[grant.action]
+    if grant.action == "invite":
+        data.update(email="nouveau@example.org", name="Nouveau", locale="fr")
+    before = _accounts(db)
+    response = client.post(path, data=data)
+    assert response.status_code == grant.expected, response.get_data(as_text=True)[:2000]
+    after = _accounts(db)
+    if grant.expected >= 400:
+        assert after == before, "a refused change wrote to the accounts"
+    else:
+        assert after != before
+    if grant.action == "edit" and grant.expected < 400:
+        assert {a[0]: a[2] for a in after}[target] == grant.role
+
+
+def test_the_coordinators_forms_offer_only_member_and_expert(app, world):
+    coordinator = client_as(app, world, "coordinator")
+    for path in ("/coordination/utilisateurs/inviter", f"/coordination/utilisateurs/{world.ids['user']}"):
+        html = coordinator.get(path).get_data(as_text=True)
+        assert 'value="member"' in html and 'value="expert"' in html
+        assert 'value="coordinator"' not in html and 'value="admin"' not in html, path
+    admin_html = client_as(app, world, "admin").get("/coordination/utilisateurs/inviter").get_data(as_text=True)
+    assert 'value="coordinator"' in admin_html and 'value="admin"' in admin_html
+    listing = coordinator.get("/coordination/utilisateurs").get_data(as_text=True)
+    assert f"/coordination/utilisateurs/{world.ids['user_ids']['admin']}/desactiver" not in listing

@@ -1,7 +1,7 @@
 """Bad input everywhere: every POST form of every page, filled by hypothesis with hostile values (huge
 numbers, NaN, negatives, reversed and impossible dates, 10 kB strings, NUL bytes, right-to-left and
-zero-width characters, HTML/JS), never gets a 500, never writes when it is refused, and never shows a
-payload unescaped.
+zero-width characters, HTML/JS, spreadsheet formulas), never gets a 500, never writes when it is refused,
+and never shows a payload unescaped; and no text that reaches an export runs as a formula in it.
 
 Forms are discovered from the rendered pages, so a new form is fuzzed without touching this file.
 EXPERTPOOL_FUZZ_EXAMPLES sets the examples per form (default 8: CI has two cores).
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from trust.authz_matrix import MATRIX
 from trust.forms import Field, local_path, page_forms, post_forms, row_counts
 from trust.routes import OK, app_routes, build_url, client_as
+from trust.spreadsheets import FORMULA_PAYLOADS, assert_csv_inert, assert_xlsx_inert, csv_field
 
 import expertpool
 from expertpool import create_app
@@ -58,6 +59,7 @@ NASTY_TEXT = [
     "-1",
     "1e308",
     *HTML_PAYLOADS,
+    *FORMULA_PAYLOADS,
 ]
 NASTY_NUMBERS = [
     "NaN",
@@ -306,3 +308,118 @@ def test_query_strings_of_the_page_survive_hostile_input(page, app, db, world, i
 
     get_hostile()
     print(f"{page.endpoint}: {count} hostile queries")
+
+
+# --- formula injection in every export ---------------------------------------------------------------
+
+EXPORT_DATASETS = ("membres", "droits", "demandes", "reservations", "evaluations")
+
+
+def _client_for(app, user):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+    return client
+
+
+def _pool_with_formulas(factory, payload):
+    """Every text field that reaches an export holds the payload: names of members (and of their EPCI),
+    of the period, of the expert and of the role, titles of requests, rating comments."""
+    from datetime import date
+
+    from factories import FIXED_NOW
+
+    from expertpool.models import BookingStatus, MemberKind, RequestStatus, UserRole
+
+    texts = {
+        "epci": payload + " (EPCI)",
+        "member": payload + " (commune)",
+        "period": payload + " (période)",
+        "expert": payload + " (expert)",
+        "role": payload + " (rôle)",
+        "title": payload + " (demande)",
+        "epci_title": payload + " (demande de l'EPCI)",
+        "comment": payload + " (commentaire)",
+    }
+    factory.settings()
+    epci = factory.member(texts["epci"], kind=MemberKind.EPCI, holds_envelope=True, insee_code=None, siren="242900694")
+    member = factory.member(texts["member"], parent_id=epci.id)
+    period = factory.period(2027, members=(member, epci))
+    period.name = texts["period"]
+    role = factory.role("formula", label=texts["role"])
+    expert = factory.expert(texts["expert"], roles=(role.code,), day_rate_cents=60_000)
+    done = {"status": RequestStatus.COMPLETED, "approved_half_days": 1, "half_days": 1, "completed_at": FIXED_NOW}
+    rated = factory.request(
+        member,
+        role=role.code,
+        title=texts["title"],
+        rating=2,
+        rating_comment=texts["comment"],
+        rated_at=FIXED_NOW,
+        **done,
+    )
+    epci_request = factory.request(epci, role=role.code, title=texts["epci_title"], **done)
+    factory.booking(rated, expert, date(2027, 1, 5), "am", status=BookingStatus.DELIVERED)
+    factory.booking(epci_request, expert, date(2027, 1, 6), "pm", status=BookingStatus.DELIVERED)
+    staff = factory.user(UserRole.COORDINATOR, email="coord.formules@example.org")
+    epci_user = factory.user(UserRole.MEMBER, member=epci, email="cc.formules@example.org")
+    return texts, staff, epci_user, member, epci, period
+
+
+# The texts each export shows (the statement of a member shows its own requests only).
+EXPORT_TEXTS = {
+    "membres": ("epci", "member"),
+    "droits": ("epci", "member", "period"),
+    "demandes": ("member", "title", "role", "epci_title"),
+    "reservations": ("expert", "member", "title", "epci_title"),
+    "evaluations": ("member", "title", "comment"),
+}
+
+
+@pytest.mark.parametrize("payload", FORMULA_PAYLOADS)
+def test_no_export_runs_a_formula_typed_into_the_app(payload, app, db, factory):
+    texts, staff, epci_user, member, epci, period = _pool_with_formulas(factory, payload)
+    db.session.commit()
+    coordinator = _client_for(app, staff)
+    for dataset in EXPORT_DATASETS:
+        stored = [texts[key] for key in EXPORT_TEXTS[dataset]]
+        for fmt in ("csv", "xlsx"):
+            response = coordinator.get(
+                "/rapports/exports", query_string={"dataset": dataset, "period": period.id, "fmt": fmt}
+            )
+            where = f"{dataset}.{fmt} with {payload!r}"
+            assert response.status_code == 200, where
+            check = assert_csv_inert if fmt == "csv" else assert_xlsx_inert
+            check(response.data, stored, where)
+    statements = [
+        (coordinator, member, [texts["member"], texts["period"], texts["expert"], texts["title"]]),
+        (_client_for(app, epci_user), epci, [texts["epci"], texts["period"], texts["expert"], texts["epci_title"]]),
+    ]
+    for client, owner, stored in statements:
+        response = client.get(f"/rapports/membres/{owner.id}/etat.csv", query_string={"period": period.id})
+        assert response.status_code == 200
+        assert_csv_inert(response.data, stored, f"statement of {owner.id} with {payload!r}")
+
+
+@pytest.mark.parametrize("payload", FORMULA_PAYLOADS)
+def test_the_member_import_keeps_formulas_inert(payload, app, db, factory):
+    """Names come in through the CSV import: the rejected-rows file and the members export stay inert."""
+    from expertpool.coordination.member_import import apply_import, build_preview, rejected_csv
+    from expertpool.models import UserRole
+
+    staff = factory.user(UserRole.COORDINATOR, email="coord.import@example.org")
+    name = payload + " (importée)"
+    bad = payload + " (rejetée)"
+    lines = ["Nom;Type;Code INSEE;Population", f"{csv_field(name)};commune;29019;100", f"{csv_field(bad)};x;2A0;-4"]
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    with app.test_request_context():
+        preview = build_preview(data)
+        assert [r.status for r in preview.rows] == ["created", "rejected"]
+        body = rejected_csv(preview).encode("utf-8")
+        assert_csv_inert(body, [bad], f"rejected rows with {payload!r}")
+        assert b";-4;" in body  # a number stays a number
+        apply_import(preview, actor=staff, now=staff.created_at)
+    db.session.commit()
+    response = _client_for(app, staff).get("/rapports/exports", query_string={"dataset": "membres", "fmt": "xlsx"})
+    # The import trims names, so a leading tab or CR is gone; what remains must still be inert.
+    assert_xlsx_inert(response.data, [name.strip()], f"imported members with {payload!r}")

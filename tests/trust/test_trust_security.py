@@ -10,7 +10,8 @@ from trust.authz_matrix import MATRIX
 from trust.routes import LOGIN_PATH, app_routes, build_url, client_as
 
 from expertpool import create_app
-from expertpool.config import from_environment
+from expertpool.auth.services import LoginThrottle
+from expertpool.config import ConfigError, from_environment
 from expertpool.extensions import db as _db
 from expertpool.models import LoginFailure, UserRole
 from expertpool.security import is_safe_next
@@ -227,32 +228,111 @@ def _fail(client, email, ip):
     )
 
 
-def test_eleventh_failure_for_one_account_is_refused_even_from_new_addresses(client, factory):
-    factory.user(UserRole.MEMBER, email="cible@example.org", password=KNOWN_PASSWORD)
-    for n in range(10):
+def _login(client, email, ip, password=KNOWN_PASSWORD, **headers):
+    return client.post(
+        "/compte/connexion",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+        headers=headers,
+    )
+
+
+def test_failures_from_elsewhere_never_lock_the_owner_out_and_the_owner_is_mailed(client, db, factory):
+    """Ten wrong passwords from ten addresses: the owner still logs in from theirs, and is told once."""
+    from expertpool.models import OutboxMail
+
+    factory.user(UserRole.MEMBER, email="cible@example.org", name="Maire Cible", password=KNOWN_PASSWORD)
+    for n in range(12):
         assert _fail(client, "cible@example.org", f"10.0.0.{n}").status_code == 400
-    response = client.post(
-        "/compte/connexion",
-        data={"email": "cible@example.org", "password": KNOWN_PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.0.1.1"},
-    )
-    assert response.status_code == 429
-    assert "Trop de tentatives de connexion" in response.get_data(as_text=True)
-    # Another account from another address is not affected.
-    assert _fail(client, "autre@example.org", "10.0.2.1").status_code == 400
-
-
-def test_eleventh_failure_from_one_address_is_refused_for_any_account(client, factory):
-    factory.user(UserRole.MEMBER, email="victime@example.org", password=KNOWN_PASSWORD)
+    assert _login(client, "cible@example.org", "10.0.1.1").status_code == 302
+    mails = db.session.query(OutboxMail).filter_by(recipient="cible@example.org").all()
+    assert [(m.subject, m.body) for m in mails] == [
+        (
+            "Tentatives de connexion à votre compte",
+            "Bonjour Maire Cible,\n\n10 tentatives de connexion à votre compte ont échoué ces 15 dernières minutes. "
+            "Si ce n'était pas vous, quelqu'un essaie peut-être de deviner votre mot de passe : vous pouvez "
+            "toujours vous connecter, et le changer ici :\nhttp://localhost/compte/mot-de-passe-oublie\n",
+        )
+    ]
+    # Made-up accounts are counted too, but nobody is mailed.
     for n in range(10):
+        _fail(client, "personne@example.org", f"10.0.2.{n}")
+    assert db.session.query(OutboxMail).count() == 1
+
+
+def test_eleventh_failure_of_one_account_from_one_address_is_refused_there_only(client, factory):
+    factory.user(UserRole.MEMBER, email="paire@example.org", password=KNOWN_PASSWORD)
+    for _ in range(10):
+        assert _fail(client, "paire@example.org", "10.0.3.1").status_code == 400
+    response = _login(client, "paire@example.org", "10.0.3.1")
+    assert response.status_code == 429
+    assert "Trop de tentatives de connexion. Réessayez dans 15 minutes." in response.get_data(as_text=True)
+    assert _login(client, "paire@example.org", "10.0.3.2").status_code == 302
+
+
+def test_too_many_failures_from_one_address_are_refused_for_any_account(client, address_limit, factory):
+    factory.user(UserRole.MEMBER, email="victime@example.org", password=KNOWN_PASSWORD)
+    for n in range(address_limit):
         assert _fail(client, f"essai{n}@example.org", "192.0.2.7").status_code == 400
-    response = client.post(
-        "/compte/connexion",
-        data={"email": "victime@example.org", "password": KNOWN_PASSWORD},
-        environ_base={"REMOTE_ADDR": "192.0.2.7"},
-    )
+    response = _login(client, "victime@example.org", "192.0.2.7")
     assert response.status_code == 429
     assert "Réessayez dans 15 minutes" in response.get_data(as_text=True)
+    assert _login(client, "victime@example.org", "192.0.2.8").status_code == 302
+
+
+@pytest.fixture
+def address_limit(app, monkeypatch):
+    """A smaller limit per address than production's, to keep the (argon2) failures few."""
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ADDRESS", 12)
+    return 12
+
+
+@pytest.fixture
+def behind_one_proxy(app, monkeypatch):
+    """The session's app as configured with EXPERTPOOL_TRUSTED_PROXIES=1 (undone after the test)."""
+    import expertpool
+
+    monkeypatch.setitem(app.config, "TRUSTED_PROXIES", 1)
+    monkeypatch.setattr(app, "wsgi_app", app.wsgi_app)
+    expertpool.trust_proxies(app)
+    return app
+
+
+def test_behind_the_proxy_one_guesser_does_not_lock_out_everyone(behind_one_proxy, address_limit, client, factory):
+    """Every request comes from the proxy's address: the client's one is in X-Forwarded-For."""
+    factory.user(UserRole.MEMBER, email="voisin@example.org", password=KNOWN_PASSWORD)
+    proxy = "127.0.0.1"
+    for n in range(address_limit):
+        response = _login(client, f"invente{n}@example.org", proxy, "mauvais", **{"X-Forwarded-For": "203.0.113.5"})
+        assert response.status_code == 400
+    assert (
+        _login(client, f"invente{n}@example.org", proxy, "mauvais", **{"X-Forwarded-For": "203.0.113.5"}).status_code
+        == 429
+    )
+    response = _login(
+        client, "voisin@example.org", proxy, **{"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}
+    )
+    assert response.status_code == 302
+    # Only the last hop is believed: a client cannot add addresses of its own in front.
+    spoofed = {"X-Forwarded-For": "198.51.100.99, 203.0.113.5"}
+    assert _login(behind_one_proxy.test_client(), "voisin@example.org", proxy, **spoofed).status_code == 429
+
+
+def test_forwarded_headers_are_ignored_unless_proxies_are_trusted(address_limit, client, factory, tmp_path):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    assert from_environment(str(tmp_path), env={"SECRET_KEY": "s" * 40})["TRUSTED_PROXIES"] == 0
+    settings = from_environment(str(tmp_path), env={"SECRET_KEY": "s" * 40, "EXPERTPOOL_TRUSTED_PROXIES": "1"})
+    assert settings["TRUSTED_PROXIES"] == 1
+    proxied = create_app({**settings, "TESTING": True}).wsgi_app
+    assert isinstance(proxied, ProxyFix) and (proxied.x_for, proxied.x_proto, proxied.x_host) == (1, 1, 0)
+    with pytest.raises(ConfigError, match="EXPERTPOOL_TRUSTED_PROXIES"):
+        from_environment(str(tmp_path), env={"SECRET_KEY": "s" * 40, "EXPERTPOOL_TRUSTED_PROXIES": "oui"})
+    # Off (the default): a made-up X-Forwarded-For does not give a guesser fresh addresses.
+    for n in range(address_limit):
+        _fail_headers = {"X-Forwarded-For": f"198.51.100.{n}"}
+        _login(client, f"essai{n}@example.org", "192.0.2.9", "mauvais", **_fail_headers)
+    assert _login(client, "x@example.org", "192.0.2.9", **{"X-Forwarded-For": "198.51.100.200"}).status_code == 429
 
 
 def test_failures_older_than_the_window_no_longer_count(client, db, factory):
@@ -303,7 +383,7 @@ def test_redis_throttle_is_shared_by_two_processes(app, db, factory, redis_url, 
         for _ in range(2)
     ]
     for n in range(10):
-        assert _fail(workers[n % 2].test_client(), "partage@example.org", f"203.0.113.{n}").status_code == 400
+        assert _fail(workers[n % 2].test_client(), "partage@example.org", "203.0.113.1").status_code == 400
     assert db.session.query(LoginFailure).filter_by(email="partage@example.org").count() == 0  # in Redis
     response = (
         workers[0]
@@ -311,11 +391,13 @@ def test_redis_throttle_is_shared_by_two_processes(app, db, factory, redis_url, 
         .post(
             "/compte/connexion",
             data={"email": "partage@example.org", "password": KNOWN_PASSWORD},
-            environ_base={"REMOTE_ADDR": "203.0.113.99"},
+            environ_base={"REMOTE_ADDR": "203.0.113.1"},
         )
     )
     assert response.status_code == 429
     assert "Trop de tentatives de connexion" in response.get_data(as_text=True)
+    with workers[1].app_context():  # the owner, from elsewhere, is not blocked
+        assert not LoginThrottle(workers[1]).is_blocked("partage@example.org", "203.0.113.2", now_utc())
     for worker in workers:
         with worker.app_context():
             _db.engine.dispose()
