@@ -93,6 +93,7 @@ def test_invitation_and_reset_mails_whole(app, db, factory, locale):
         _check(f"{name}.{locale}", re.sub(r"/(invitation|reinitialiser)/\S+", r"/\1/<token>", _whole_mail(mail)))
 
 
+@pytest.mark.parametrize("locale", ["fr", "en"])
 def test_failed_sign_ins_warning_mail_whole(app, db, factory, locale):
     user = factory.user(UserRole.MEMBER, email="anne@plouzane.fr", name="Anne Le Gall", locale=locale)
     with app.test_request_context():
