@@ -37,19 +37,47 @@ def record(
     request_id: int | None = None,
 ) -> AuditLog:
     """Add the audit row for `action` on `entity` (a model instance, flushed so it has an id)."""
-    if getattr(entity, "id", None) is None:
-        db.session.flush()
     row = AuditLog(
-        at=now,
-        actor_id=getattr(actor, "id", None),
-        action=action,
-        entity_type=type(entity).__tablename__,
-        entity_id=entity.id,
-        member_id=member_id,
-        expert_id=expert_id,
-        request_id=request_id,
-        before=_json_safe(before) if before is not None else None,
-        after=_json_safe(after) if after is not None else None,
+        **values(
+            actor,
+            action,
+            entity,
+            now=now,
+            before=before,
+            after=after,
+            member_id=member_id,
+            expert_id=expert_id,
+            request_id=request_id,
+        )
     )
     db.session.add(row)
     return row
+
+
+def values(
+    actor,
+    action: str,
+    entity,
+    *,
+    now: datetime,
+    before: dict | None = None,
+    after: dict | None = None,
+    member_id: int | None = None,
+    expert_id: int | None = None,
+    request_id: int | None = None,
+) -> dict:
+    """The column values of an audit row, for writers that insert many rows in one statement."""
+    if getattr(entity, "id", None) is None:
+        db.session.flush()
+    return {
+        "at": now,
+        "actor_id": getattr(actor, "id", None),
+        "action": action,
+        "entity_type": type(entity).__tablename__,
+        "entity_id": entity.id,
+        "member_id": member_id,
+        "expert_id": expert_id,
+        "request_id": request_id,
+        "before": _json_safe(before) if before is not None else None,
+        "after": _json_safe(after) if after is not None else None,
+    }

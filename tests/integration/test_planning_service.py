@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from factories import FIXED_NOW
 from planning_helpers import held_slots, request_states, small_pool, table_counts
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from expertpool.allocation import check_plan, plan_from_dict
 from expertpool.models import AllocationRun, AuditLog, Booking, JobRun, Notification, RequestStatus
@@ -172,25 +172,21 @@ def test_a_run_killed_between_writes_leaves_the_database_as_before(db, factory, 
     small_pool(factory)
     db.session.commit()
     before = (table_counts(db.session), request_states(db.session), held_slots(db.session))
-    original = plan_writer._add_booking
-    written = []
+    original = plan_writer._update_requests
 
-    def crash_half_way(run, assignment, now):
-        booking = original(run, assignment, now)
-        db.session.flush()  # really inserted
-        written.append(booking)
-        if len(written) == 5:
-            raise RuntimeError("killed")
-        return booking
+    def crash_half_way(changes):
+        # The bookings are really inserted when the request states are about to be written.
+        assert db.session.scalar(select(func.count(Booking.id))) == 10
+        raise RuntimeError("killed")
 
-    monkeypatch.setattr(plan_writer, "_add_booking", crash_half_way)
+    monkeypatch.setattr(plan_writer, "_update_requests", crash_half_way)
     with pytest.raises(RuntimeError, match="killed"):
         run_allocation(actor=None, now=FIXED_NOW, mode="commit")
     db.session.expire_all()
     assert (table_counts(db.session), request_states(db.session), held_slots(db.session)) == before
     assert db.session.scalars(select(AllocationRun)).first() is None
     # Nothing is left locked: the next run works.
-    monkeypatch.setattr(plan_writer, "_add_booking", original)
+    monkeypatch.setattr(plan_writer, "_update_requests", original)
     assert run_allocation(actor=None, now=FIXED_NOW, mode="commit").booked_half_days == 10
 
 
