@@ -1,7 +1,6 @@
 """expertpool: the web platform of a pool of shared IT experts. `create_app` wires everything."""
 
 import importlib
-import logging
 from collections.abc import Mapping
 
 from flask import Flask
@@ -22,6 +21,7 @@ BLUEPRINTS = (
     "expertpool.planning.views",
     "expertpool.admin.views",
     "expertpool.reports.views",
+    "expertpool.health.views",
 )
 
 
@@ -56,15 +56,17 @@ def create_app(config: Mapping | str | None = None) -> Flask:
     for module_name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)
 
-    from expertpool import cli, errors, i18n, navigation, security
+    from expertpool import cli, error_reporting, errors, i18n, navigation, request_log, security
 
+    request_log.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     if not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        request_log.configure_logging(app.config.get("LOG_FORMAT", "text"))
+    error_reporting.init_sentry(app)
     return app
 
 
