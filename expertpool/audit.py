@@ -24,32 +24,10 @@ def _json_safe(value):
     return value
 
 
-def record(
-    actor,
-    action: str,
-    entity,
-    *,
-    now: datetime,
-    before: dict | None = None,
-    after: dict | None = None,
-    member_id: int | None = None,
-    expert_id: int | None = None,
-    request_id: int | None = None,
-) -> AuditLog:
-    """Add the audit row for `action` on `entity` (a model instance, flushed so it has an id)."""
-    row = AuditLog(
-        **values(
-            actor,
-            action,
-            entity,
-            now=now,
-            before=before,
-            after=after,
-            member_id=member_id,
-            expert_id=expert_id,
-            request_id=request_id,
-        )
-    )
+def record(actor, action: str, entity, **fields) -> AuditLog:
+    """Add the audit row for `action` on `entity` (a model instance, flushed so it has an id); `fields`
+    are those of `values` (now, before, after, member_id, expert_id, request_id)."""
+    row = AuditLog(**values(actor, action, entity, **fields))
     db.session.add(row)
     return row
 
