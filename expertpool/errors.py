@@ -72,6 +72,19 @@ def unavailable_response():
 
 
 def init_app(app: Flask) -> None:
+    @app.teardown_appcontext
+    def _close_the_session_even_without_the_database(_error):
+        # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order). A connection cut
+        # after the response was built (a database restart) fails the session's closing rollback: the
+        # answer is already right, so forget the session instead of turning it into a bare 500.
+        try:
+            db.session.remove()
+        except Exception as exc:
+            if not is_database_lost(exc):
+                raise
+            log.warning("database connection lost while closing the session: %s", type(exc).__name__)
+            db.session.registry.clear()
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         return error_page(400, csrf=True), 400

@@ -6,7 +6,17 @@ The outage is real: the app's database refuses connections and its sessions are 
 PostgreSQL server (what a restart does to them); a second app points at a closed port.
 """
 
+import json
+import os
 import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
 
 import pytest
 import sqlalchemy as sa
@@ -122,3 +132,89 @@ def test_an_unreachable_database_server_gives_503_not_a_bare_500(db_kind):
     assert_unavailable_page(response, FRENCH)
     with app.app_context():
         _db.engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+            return response.status, response.read().decode(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), dict(error.headers)
+
+
+def test_under_gunicorn_a_database_outage_gives_french_503_pages_only(outage_app, tmp_path):
+    """Two gunicorn workers, a bounded loop of requests on loopback; the database goes away for two
+    seconds in the middle and comes back."""
+    url = outage_app.config["SQLALCHEMY_DATABASE_URI"]
+    port = _free_port()
+    env = {
+        **os.environ,
+        "EXPERTPOOL_DATABASE_URL": url,
+        "SECRET_KEY": "an-outage-drill-secret-key-of-more-than-32-bytes",
+        "EXPERTPOOL_HTTPS": "0",
+        "EXPERTPOOL_LOG_FORMAT": "json",
+    }
+    log_path = tmp_path / "gunicorn.log"
+    with open(log_path, "w") as log_file:
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "expertpool:create_app()"],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if _get(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        answers = []
+        stop = threading.Event()
+
+        def client():
+            while not stop.is_set() and len(answers) < 2000:
+                started = time.monotonic()
+                status, body, headers = _get(base + "/")
+                answers.append(((started, time.monotonic()), status, body, headers))
+                time.sleep(0.02)
+
+        threads = [threading.Thread(target=client) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1)
+        went_down = time.monotonic()
+        outage_app.config["SET_DOWN"](True)
+        time.sleep(2)
+        outage_app.config["SET_DOWN"](False)
+        came_back = time.monotonic()
+        time.sleep(2)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    statuses = Counter(status for _at, status, _body, _headers in answers)
+    assert set(statuses) <= {200, 503}, statuses
+    assert statuses[503] > 0 and statuses[200] > 0
+    for _at, status, body, headers in answers:
+        if status == 503:
+            assert "<title>Service momentanément indisponible</title>" in body
+            assert headers["Retry-After"] == "30"
+            assert f"Référence de l'erreur : {headers['X-Request-ID']}" in body
+    # Answered before the outage, or asked a second after its end: every page is served.
+    assert all(s == 200 for (asked, answered), s, _b, _h in answers if answered < went_down or asked > came_back + 1)
+    # The workers logged the outage as JSON lines carrying the request id shown on the page.
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    logged_ids = {line.get("request_id") for line in lines if line.get("logger") == "expertpool.errors"}
+    shown_ids = {headers["X-Request-ID"] for _at, status, _b, headers in answers if status == 503}
+    assert shown_ids and shown_ids <= logged_ids
