@@ -320,7 +320,7 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
             },
         )
     )
-    db.session.execute(insert(AuditLog), audit_rows)
+    insert_rows(AuditLog, audit_rows)
     db.session.flush()
     _notify(new_bookings, snapshot, now=now)
 
@@ -343,8 +343,14 @@ def _insert_bookings(new_bookings: dict[int, list[NewBooking]], run: AllocationR
         for bookings in new_bookings.values()
         for b in bookings
     ]
+    insert_rows(Booking, rows)
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """One executemany of `rows` (dicts with the same keys) into `model`'s table. Core, not the ORM's
+    bulk insert: nothing needs the new ids, and a multi-row VALUES costs more to compile than it saves."""
     if rows:
-        db.session.execute(insert(Booking), rows)
+        db.session.execute(insert(model.__table__), rows)
 
 
 def _schedule(
