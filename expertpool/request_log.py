@@ -40,8 +40,9 @@ def user_id() -> int | None:
     user = g.get("_login_user")
     if user is not None:
         return getattr(user, "id", None)
-    value = session.get("_user_id") if session else None
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    value = session.get("_user_id") if session else None  # "<id>:<session token>", signed
+    head = value.split(":", 1)[0] if isinstance(value, str) else ""
+    return int(head) if head.isdigit() else None
 
 
 def route() -> str:

@@ -190,3 +190,13 @@ def test_before_send_strips_personal_data(app):
     assert cleaned["request"] == {"method": "POST", "url": "/compte/connexion"}
     assert cleaned["tags"]["request_id"] == "req-12345678"
     assert cleaned["exception"]["values"][0]["stacktrace"]["frames"] == [{"function": "f"}]
+
+
+def test_the_user_id_is_read_from_the_session_without_the_database(app):
+    with app.test_request_context("/"):
+        from flask import session
+
+        session["_user_id"] = "12:a-session-token"
+        assert request_log.user_id() == 12  # no user loaded, no query
+        session["_user_id"] = "not-an-id"
+        assert request_log.user_id() is None
