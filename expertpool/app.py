@@ -1,7 +1,6 @@
 """The Flask application factory: `create_app` wires extensions, blueprints, languages and commands."""
 
 import importlib
-import logging
 from collections.abc import Mapping
 
 from flask import Flask
@@ -24,6 +23,7 @@ BLUEPRINTS = (
     "expertpool.reports.views",
     "expertpool.privacy.views",
     "expertpool.legal.views",
+    "expertpool.health.views",
 )
 
 
@@ -59,8 +59,9 @@ def create_app(config: Mapping | str | None = None) -> Flask:
     for module_name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)
 
-    from expertpool import cli, errors, i18n, navigation, security, unserved_reasons
+    from expertpool import cli, error_reporting, errors, i18n, navigation, request_log, security, unserved_reasons
 
+    request_log.init_app(app)
     i18n.init_app(app)
     unserved_reasons.init_app(app)
     navigation.init_app(app)
@@ -68,7 +69,8 @@ def create_app(config: Mapping | str | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     if not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        request_log.configure_logging(app.config.get("LOG_FORMAT", "text"))
+    error_reporting.init_sentry(app)
     return app
 
 

@@ -24,7 +24,15 @@ def _json_safe(value):
     return value
 
 
-def record(
+def record(actor, action: str, entity, **fields) -> AuditLog:
+    """Add the audit row for `action` on `entity` (a model instance, flushed so it has an id); `fields`
+    are those of `values` (now, before, after, member_id, expert_id, request_id)."""
+    row = AuditLog(**values(actor, action, entity, **fields))
+    db.session.add(row)
+    return row
+
+
+def values(
     actor,
     action: str,
     entity,
@@ -35,21 +43,19 @@ def record(
     member_id: int | None = None,
     expert_id: int | None = None,
     request_id: int | None = None,
-) -> AuditLog:
-    """Add the audit row for `action` on `entity` (a model instance, flushed so it has an id)."""
+) -> dict:
+    """The column values of an audit row, for writers that insert many rows in one statement."""
     if getattr(entity, "id", None) is None:
         db.session.flush()
-    row = AuditLog(
-        at=now,
-        actor_id=getattr(actor, "id", None),
-        action=action,
-        entity_type=type(entity).__tablename__,
-        entity_id=entity.id,
-        member_id=member_id,
-        expert_id=expert_id,
-        request_id=request_id,
-        before=_json_safe(before) if before is not None else None,
-        after=_json_safe(after) if after is not None else None,
-    )
-    db.session.add(row)
-    return row
+    return {
+        "at": now,
+        "actor_id": getattr(actor, "id", None),
+        "action": action,
+        "entity_type": type(entity).__tablename__,
+        "entity_id": entity.id,
+        "member_id": member_id,
+        "expert_id": expert_id,
+        "request_id": request_id,
+        "before": _json_safe(before) if before is not None else None,
+        "after": _json_safe(after) if after is not None else None,
+    }

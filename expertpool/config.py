@@ -73,6 +73,10 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "MAIL_SENDER": env.get("EXPERTPOOL_MAIL_SENDER", "expertpool <no-reply@expertpool.local>"),
         "RATELIMIT_STORAGE_URL": env.get("EXPERTPOOL_RATELIMIT_STORAGE_URL", ""),
         "TRUSTED_PROXIES": int(proxies),
+        # Observability: `json` logs one JSON line per record (request id, user id, route).
+        "LOG_FORMAT": env.get("EXPERTPOOL_LOG_FORMAT", "text").strip().lower(),
+        # Error reporting to Sentry when set (needs the `sentry` extra); no personal data is sent.
+        "SENTRY_DSN": env.get("EXPERTPOOL_SENTRY_DSN", ""),
     }
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from babel.dates import format_interval
 from babel.numbers import format_currency, format_decimal, parse_decimal
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import force_locale, format_date, get_locale, gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -20,13 +20,17 @@ from expertpool.timeutil import to_paris
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")  # the language link in the menu, for this session
     if chosen in languages:
         return chosen
+    if g.get("database_unavailable"):
+        # The user's language is in the database, which is down: the browser's, French first.
+        return request.accept_languages.best_match(languages, default=default) or default
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     # French first: a visitor sees French unless they chose English.
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default
 
 
 def translate_for(user, message: str, **params) -> str:

@@ -20,6 +20,7 @@ from expertpool import schedule
 from expertpool.extensions import db
 from expertpool.models import PoolSettings
 from expertpool.models.enums import RunMode
+from expertpool.request_log import logged_job
 from expertpool.tasks import DRAIN_SECONDS
 from expertpool.timeutil import PARIS, now_utc
 
@@ -42,7 +43,7 @@ def allocation_job(app: Flask) -> None:
     from expertpool.planning.problem_builder import next_working_day
     from expertpool.planning.service import AllocationBusy, run_allocation
 
-    with app.app_context():
+    with app.app_context(), logged_job("allocation") as figures:
         now = now_utc()
         try:
             settings = PoolSettings.load(db.session)
@@ -50,12 +51,14 @@ def allocation_job(app: Flask) -> None:
             claim = locking.try_claim(allocation_run_key(RunMode.COMMIT, start, now), "allocate", now=now)
             db.session.commit()
             if claim is None:
+                figures["outcome"] = "ran already"
                 log.info("allocation: this occurrence ran already")
                 return
             claim_id = claim.id
             try:
                 run = run_allocation(actor=None, now=now, mode=RunMode.COMMIT, horizon_start=start)
             except AllocationBusy as exc:
+                figures["outcome"] = "skipped"
                 _finish_claim(claim_id, "skipped", str(exc))
                 log.info("allocation skipped: %s", exc)
                 return
@@ -66,6 +69,13 @@ def allocation_job(app: Flask) -> None:
             _finish_claim(
                 claim_id, "done", f"run {run.id}: {run.booked_half_days} booked, {run.unserved_half_days} unserved"
             )
+            figures.update(
+                outcome="done",
+                run_id=run.id,
+                booked_half_days=run.booked_half_days,
+                unserved_half_days=run.unserved_half_days,
+                left_out=(run.metrics or {}).get("left_out", {}),
+            )
             log.info(
                 "allocation run %s: %s half-days booked, %s unserved",
                 run.id,
@@ -73,6 +83,7 @@ def allocation_job(app: Flask) -> None:
                 run.unserved_half_days,
             )
         except Exception:
+            figures["outcome"] = "failed"
             db.session.rollback()
             log.exception("allocation job failed")
         finally:
@@ -93,12 +104,14 @@ def reminder_job(app: Flask) -> None:
     """Tomorrow's reminders, sent once per day (the service claims the day's job-run row)."""
     from expertpool.planning.reminders import send_day_before_reminders
 
-    with app.app_context():
+    with app.app_context(), logged_job("reminders") as figures:
         try:
             sent = send_day_before_reminders(now=now_utc())
             db.session.commit()
+            figures.update(outcome="ran already" if sent is None else "done", notifications=sent or 0)
             log.info("reminders: %s", "sent already" if sent is None else f"{sent} notifications")
         except Exception:
+            figures["outcome"] = "failed"
             db.session.rollback()
             log.exception("reminder job failed")
         finally:

@@ -1,7 +1,8 @@
 """Declaring, editing and removing unavailability; colliding planned bookings are flagged, never deleted.
 
 A flagged booking keeps its `planned` status, so the member's consumption does not move until a
-coordinator reschedules or cancels it.
+coordinator reschedules or cancels it. Saving locks the expert's row first, as the plan writer does for
+the experts it books: a leave saved during a scheduler commit waits for it and flags its new bookings.
 """
 
 from datetime import date, datetime
@@ -38,10 +39,18 @@ def colliding_bookings(expert_id: int, start: date, end: date, half: str | None)
     return list(db.session.scalars(query).unique())
 
 
+def lock_expert(expert_id: int) -> None:
+    """Lock the expert's row until commit (PostgreSQL: SELECT … FOR UPDATE; SQLite's write transaction
+    already excludes every other writer): whichever of this and a plan commit comes second sees the
+    first, so a leave never lands silently under bookings written at the same time."""
+    db.session.execute(select(Expert.id).where(Expert.id == expert_id).with_for_update())
+
+
 def declare(
     expert: Expert, *, start: date, end: date, half: str | None, kind: str, reason: str, actor, now: datetime
 ) -> tuple[Unavailability, list[Booking]]:
     """Save a new unavailability and flag the planned bookings it covers (the caller has confirmed them)."""
+    lock_expert(expert.id)
     item = Unavailability(
         expert_id=expert.id,
         start_date=start,
@@ -69,6 +78,7 @@ def declare(
 def update(
     item: Unavailability, *, start: date, end: date, half: str | None, kind: str, reason: str, actor, now: datetime
 ) -> list[Booking]:
+    lock_expert(item.expert_id)
     before = snapshot(item, *FIELDS)
     item.start_date, item.end_date, item.half, item.kind, item.reason = start, end, half, kind, reason
     db.session.flush()

@@ -1,25 +1,34 @@
-"""Run guards: a job-run row claimed before the work, and a PostgreSQL advisory lock inside it.
+"""Run guards: a job-run row claimed before the work, whose holder is known to be alive, and a
+PostgreSQL advisory lock inside the writing transaction.
 
-Two layers, because each alone has a hole. The `job_runs` row (a unique run key, committed before the
-work starts) is seen by every process on SQLite and PostgreSQL alike, and carries a staleness timeout
-so that a process killed with the row held does not block the scheduler forever. The transaction-level
-advisory lock (PostgreSQL only) is released by the server itself when the writing transaction ends or
-its connection dies, so it also covers a stale row taken over while its first owner was still alive.
+The `job_runs` row (a unique run key, committed before the work starts) is seen by every process on
+SQLite and PostgreSQL alike and names its holder (host and pid). A holder killed with the row held is
+recognised within seconds, not after a timeout: on PostgreSQL the holder also keeps a session-level
+advisory lock on a connection of its own, which the server drops with that connection when the process
+dies; on SQLite (one machine by nature) a holder whose pid no longer exists on this host is dead. The
+staleness timeout stays as the last resort (a holder on another host, a reused pid). The
+transaction-level advisory lock (PostgreSQL only) is released by the server itself when the writing
+transaction ends or its connection dies.
 """
 
 import hashlib
+import os
+import socket
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import has_request_context
 from flask_babel import gettext
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from expertpool.extensions import db
 from expertpool.models import JobRun
 
-# A commit run takes seconds; a row older than this belongs to a process that died.
+# A commit run takes seconds; a row older than this belongs to a process that died (last resort only:
+# a dead holder is normally recognised at once, see `holder_is_alive`).
 STALE_AFTER = timedelta(minutes=15)
+HOLDER_PREFIX = "holder="
 
 
 def message(msgid: str, **params) -> str:
@@ -46,6 +55,67 @@ def advisory_key(name: str) -> int:
 
 
 ALLOCATION_LOCK_KEY = advisory_key("expertpool:allocation")
+# Held for the whole run on a connection of its own: it dies with the holder's process.
+HOLDER_LOCK_KEY = advisory_key("expertpool:allocation:holder")
+
+
+@dataclass
+class Claim:
+    """What `release_single_flight` needs: the row's timestamp and, on PostgreSQL, the lock connection."""
+
+    started_at: datetime
+    lock_connection: Connection | None = None
+
+
+def holder_name() -> str:
+    return f"{HOLDER_PREFIX}{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_is_alive(detail: str | None, started_at: datetime, *, now: datetime, stale_after: timedelta) -> bool:
+    """Whether the process named in a row's detail still runs; a row without a holder on this host is
+    judged by its age."""
+    if detail and detail.startswith(HOLDER_PREFIX):
+        host, _, pid = detail[len(HOLDER_PREFIX) :].rpartition(":")
+        if host == socket.gethostname() and pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                return False
+            except PermissionError:  # exists, owned by someone else
+                return True
+            return True
+    return started_at > now - stale_after
+
+
+def _hold_session_lock() -> Connection | None:
+    """On PostgreSQL, take the holder lock on a dedicated connection (None elsewhere); AllocationBusy
+    when a live process holds it."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    connection = db.engine.connect()
+    try:
+        acquired = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": HOLDER_LOCK_KEY}).scalar()
+        connection.commit()
+    except BaseException:
+        connection.close()
+        raise
+    if not acquired:
+        connection.close()
+        raise AllocationBusy()
+    return connection
+
+
+def _drop_session_lock(connection: Connection | None) -> None:
+    if connection is None:
+        return
+    try:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": HOLDER_LOCK_KEY})
+        connection.commit()
+    finally:
+        # Closing returns it to the pool; if the unlock failed, invalidate it so the server drops the lock.
+        if connection.in_transaction() or connection.invalidated:
+            connection.invalidate()
+        connection.close()
 
 
 def try_claim(run_key: str, job: str, *, now: datetime, detail: str = "") -> JobRun | None:
@@ -71,44 +141,62 @@ def finish(row: JobRun, *, now: datetime, status: str = "done", detail: str | No
     db.session.flush()
 
 
-def acquire_single_flight(run_key: str, job: str, *, now: datetime, stale_after: timedelta = STALE_AFTER) -> datetime:
+def acquire_single_flight(run_key: str, job: str, *, now: datetime, stale_after: timedelta = STALE_AFTER) -> Claim:
     """Claim the single-flight row and COMMIT it, so that every other process sees it at once.
 
-    Returns the claim's timestamp (the token `release_single_flight` needs). Raises AllocationBusy when
-    a live run holds the row; a row older than `stale_after` is taken over (compare-and-set on its
-    timestamp, so two processes taking over the same stale row cannot both win).
+    Returns the claim (what `release_single_flight` needs). Raises AllocationBusy when a live run holds
+    it; a row whose holder is dead (see the module docstring) is taken over (compare-and-set on its
+    timestamp, so two processes taking over the same row cannot both win).
     """
-    if try_claim(run_key, job, now=now) is not None:
+    lock_connection = _hold_session_lock()
+    try:
+        _claim_row(run_key, job, now=now, stale_after=stale_after, sole_live_holder=lock_connection is not None)
+    except BaseException:
+        _drop_session_lock(lock_connection)
+        raise
+    return Claim(now, lock_connection)
+
+
+def _claim_row(run_key: str, job: str, *, now: datetime, stale_after: timedelta, sole_live_holder: bool) -> None:
+    holder = holder_name()
+    if try_claim(run_key, job, now=now, detail=holder) is not None:
         db.session.commit()
-        return now
-    held = db.session.execute(select(JobRun.id, JobRun.started_at).where(JobRun.run_key == run_key)).first()
+        return
+    held = db.session.execute(
+        select(JobRun.id, JobRun.started_at, JobRun.detail).where(JobRun.run_key == run_key)
+    ).first()
     if held is None:  # released between our insert and this read: one more try, no loop
-        if try_claim(run_key, job, now=now) is not None:
+        if try_claim(run_key, job, now=now, detail=holder) is not None:
             db.session.commit()
-            return now
+            return
         raise AllocationBusy()
-    if held.started_at > now - stale_after:
+    # With the PostgreSQL holder lock in hand, no live process holds the row: every live holder keeps
+    # that lock for as long as it holds the row.
+    if not sole_live_holder and holder_is_alive(held.detail, held.started_at, now=now, stale_after=stale_after):
         raise AllocationBusy()
     taken = db.session.execute(
         update(JobRun)
         .where(JobRun.id == held.id, JobRun.started_at == held.started_at)
-        .values(started_at=now, status="running", finished_at=None, detail="taken over a stale run")
+        .values(started_at=now, status="running", finished_at=None, detail=holder)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     if taken != 1:
         raise AllocationBusy()
-    return now
 
 
-def release_single_flight(run_key: str, token: datetime) -> None:
-    """Delete our single-flight row (only ours: a stale takeover changed its timestamp) and commit."""
-    db.session.execute(
-        delete(JobRun)
-        .where(JobRun.run_key == run_key, JobRun.started_at == token)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+def release_single_flight(run_key: str, claim: Claim) -> None:
+    """Delete our single-flight row (only ours: a takeover changed its timestamp), commit, and drop the
+    PostgreSQL holder lock."""
+    try:
+        db.session.execute(
+            delete(JobRun)
+            .where(JobRun.run_key == run_key, JobRun.started_at == claim.started_at)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    finally:
+        _drop_session_lock(claim.lock_connection)
 
 
 def take_advisory_lock(key: int = ALLOCATION_LOCK_KEY) -> None:

@@ -1,22 +1,50 @@
 """Writes a solved plan: the allocation-run row, and for a commit the bookings, request states, audit
-rows and notifications, all in the caller's transaction (flushed, never committed here)."""
+rows and notifications, all in the caller's transaction (flushed, never committed here).
+
+Before a commit writes, `lock_experts` and `leave_out_changes` make it see what other transactions
+committed meanwhile: the experts' rows are locked (the leave declaration locks its expert's row too, so
+the two serialise), and requests that changed or half-days declared unavailable are left out. The
+bookings, request states and audit rows are then written in bulk: the statements of a run do not grow
+with the number of half-days it books.
+"""
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from expertpool import audit
 from expertpool.allocation import Assignment, Plan, Unserved, free_half_days, plan_to_dict
 from expertpool.extensions import db
-from expertpool.models import AllocationRun, Booking, InterventionRequest, RequestStatus, User, UserRole
+from expertpool.models import (
+    AllocationRun,
+    AuditLog,
+    Booking,
+    Expert,
+    InterventionRequest,
+    RequestStatus,
+    Unavailability,
+    User,
+    UserRole,
+)
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus, RunMode
 from expertpool.notifications import notify, slot_params
 from expertpool.planning.problem_builder import Segment, Snapshot, db_id, request_key
 
-FLUSH_EVERY = 200  # bookings per flush: bounded memory, and a failure surfaces near its cause
+
+@dataclass(frozen=True, slots=True)
+class NewBooking:
+    """A booking written in bulk: what the notifications need of it."""
+
+    request_id: int
+    expert_id: int
+    date: date
+    half: str
 
 
 def plain(value):
@@ -39,6 +67,8 @@ class Outcome:
         self.start, self.end, self.segments, self.snapshot = start, end, segments, snapshot
         self.plan = _combined_plan(segments, self.engine_metrics())
         self.requests = {request_key(r.id): r for r in snapshot.requests}
+        self.changed_requests: set[int] = set()  # db ids of requests changed under the run: left alone
+        self.left_out: dict = {}
 
     @property
     def booked_half_days(self) -> int:
@@ -105,11 +135,36 @@ class Outcome:
         }
 
     def metrics(self, duration_s: float) -> dict:
-        return {
+        figures = {
             **self.engine_metrics(),
             "booked_half_days": self.booked_half_days,
             "unserved_half_days": self.unserved_half_days,
             "duration_s": round(duration_s, 3),
+        }
+        if self.left_out:
+            figures["left_out"] = self.left_out
+        return figures
+
+    def leave_out(self, unavailable: set[Assignment], changed_requests: set[int]) -> None:
+        """Drop the half-days an expert became unavailable on, and everything of the requests that
+        changed under the run; `left_out` says what was dropped (shown with the run)."""
+        keys = {request_key(r) for r in changed_requests}
+        unavailable = {a for a in unavailable if a.request not in keys}
+        if not unavailable and not keys:
+            return
+        dropped_for_requests = sum(1 for a in self.plan.assignments if a.request in keys)
+        for seg in self.segments:
+            seg.plan = replace(
+                seg.plan,
+                assignments=tuple(a for a in seg.plan.assignments if a not in unavailable and a.request not in keys),
+                unserved=tuple(u for u in seg.plan.unserved if u.request not in keys),
+            )
+        self.plan = _combined_plan(self.segments, self.plan.metrics)
+        self.changed_requests |= changed_requests
+        self.left_out = {
+            "changed_requests": sorted(self.changed_requests),
+            "changed_requests_half_days": dropped_for_requests,
+            "unavailable_half_days": len(unavailable),
         }
 
 
@@ -143,6 +198,47 @@ def conflicting_slots(outcome: Outcome) -> set[tuple[int, date, str]]:
     return wanted & {tuple(row) for row in held}
 
 
+def lock_experts(outcome: Outcome) -> None:
+    """Lock the rows of the experts the plan books (PostgreSQL: SELECT … FOR UPDATE, in id order so that
+    two lockers never deadlock; SQLite: the run's transaction already holds the write lock). A leave
+    declared meanwhile waits for our commit and then sees the new bookings; one committed before is
+    seen by `leave_out_changes`."""
+    expert_ids = sorted({db_id(a.expert) for a in outcome.plan.assignments})
+    if expert_ids:
+        db.session.execute(select(Expert.id).where(Expert.id.in_(expert_ids)).order_by(Expert.id).with_for_update())
+
+
+def leave_out_changes(outcome: Outcome) -> None:
+    """Read again, under the locks, what the plan relies on: the requests (locked and refreshed, so the
+    writes below cannot meet a stale version) and the experts' unavailability; leave out what changed."""
+    seen = {r.id: (r.status, r.version, r.granted_half_days) for r in outcome.snapshot.requests}
+    current = {}
+    if seen:
+        for req in db.session.scalars(
+            select(InterventionRequest)
+            .where(InterventionRequest.id.in_(seen))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ):
+            current[req.id] = (req.status, req.version, req.granted_half_days)
+    changed = {request_id for request_id, state in seen.items() if current.get(request_id) != state}
+    wanted = outcome.plan.assignments
+    away: dict[int, list[Unavailability]] = defaultdict(list)
+    if wanted:
+        for item in db.session.scalars(
+            select(Unavailability)
+            .where(
+                Unavailability.expert_id.in_({db_id(a.expert) for a in wanted}),
+                Unavailability.start_date <= outcome.end,
+                Unavailability.end_date >= outcome.start,
+            )
+            .execution_options(populate_existing=True)
+        ):
+            away[item.expert_id].append(item)
+    unavailable = {a for a in wanted if any(u.covers(a.date, a.half) for u in away.get(db_id(a.expert), ()))}
+    outcome.leave_out(unavailable, changed)
+
+
 def write_run(
     outcome: Outcome, *, mode: str, actor, now: datetime, finished_at: datetime, duration_s: float
 ) -> AllocationRun:
@@ -166,65 +262,96 @@ def write_run(
     return run
 
 
-def _add_booking(run: AllocationRun, assignment: Assignment, now: datetime) -> Booking:
-    booking = Booking(
-        request_id=db_id(assignment.request),
-        expert_id=db_id(assignment.expert),
-        date=assignment.date,
-        half=assignment.half,
-        status=BookingStatus.PLANNED,
-        allocation_run_id=run.id,
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(booking)
-    return booking
-
-
 def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) -> None:
-    """Bookings, request states, one audit row per scheduled request and one for the run, notifications."""
-    new_bookings: dict[int, list[Booking]] = defaultdict(list)  # request db id -> its new bookings
-    ordered = sorted(outcome.plan.assignments, key=lambda a: (a.date, a.half, a.expert))
-    for k, assignment in enumerate(ordered, start=1):
-        booking = _add_booking(run, assignment, now)
+    """Bookings, request states, one audit row per scheduled request and one for the run, notifications.
+
+    Written in bulk (one executemany per table), after `leave_out_changes` refreshed the requests."""
+    new_bookings: dict[int, list[NewBooking]] = defaultdict(list)  # request db id -> its new bookings
+    for a in sorted(outcome.plan.assignments, key=lambda a: (a.date, a.half, a.expert)):
+        booking = NewBooking(db_id(a.request), db_id(a.expert), a.date, a.half)
         new_bookings[booking.request_id].append(booking)
-        if k % FLUSH_EVERY == 0:
-            db.session.flush()
-    db.session.flush()
+    _insert_bookings(new_bookings, run, now)
 
     unserved = {db_id(u.request): u for u in outcome.plan.unserved}
     snapshot = outcome.snapshot
+    changes: list[tuple[InterventionRequest, dict]] = []
+    audit_rows: list[dict] = []
     for req in snapshot.requests:
+        if req.id in outcome.changed_requests:
+            continue  # changed under the run (cancelled, edited): left as the other writer put it
         added = len(new_bookings.get(req.id, ()))
         held_before = snapshot.held_per_request[req.id]
         item = unserved.get(req.id)
         if added == 0 and held_before < req.granted_half_days:
             # An explanation only (no state change): kept current for the member's page.
             if item is not None and (req.unserved_reason, req.unserved_params) != (item.reason, _stored(item)):
-                req.unserved_reason, req.unserved_params, req.unserved_message = item.reason, _stored(item), ""
+                changes.append(
+                    (req, {"unserved_reason": item.reason, "unserved_params": _stored(item), "unserved_message": ""})
+                )
             continue
         # New half-days, or a request fully booked by hand (a move) but still "approved".
-        _record_schedule(
-            req, held_before=held_before, booked=held_before + added, unserved=item, run=run, actor=actor, now=now
+        changes.append(
+            _schedule(
+                req,
+                held_before=held_before,
+                booked=held_before + added,
+                unserved=item,
+                run=run,
+                actor=actor,
+                now=now,
+                audit_rows=audit_rows,
+            )
         )
-    audit.record(
-        actor,
-        "allocation.run",
-        run,
-        now=now,
-        after={
-            "mode": RunMode.COMMIT,
-            "horizon_start": run.horizon_start,
-            "horizon_end": run.horizon_end,
-            "booked_half_days": run.booked_half_days,
-            "unserved_half_days": run.unserved_half_days,
-        },
+    _update_requests(changes)
+    audit_rows.append(
+        audit.values(
+            actor,
+            "allocation.run",
+            run,
+            now=now,
+            after={
+                "mode": RunMode.COMMIT,
+                "horizon_start": run.horizon_start,
+                "horizon_end": run.horizon_end,
+                "booked_half_days": run.booked_half_days,
+                "unserved_half_days": run.unserved_half_days,
+            },
+        )
     )
+    insert_rows(AuditLog, audit_rows)
     db.session.flush()
     _notify(new_bookings, snapshot, now=now)
 
 
-def _record_schedule(
+def _insert_bookings(new_bookings: dict[int, list[NewBooking]], run: AllocationRun, now: datetime) -> None:
+    rows = [
+        {
+            "request_id": b.request_id,
+            "expert_id": b.expert_id,
+            "date": b.date,
+            "half": b.half,
+            "status": BookingStatus.PLANNED,
+            "to_reschedule": False,
+            "note": "",
+            "allocation_run_id": run.id,
+            "sequence": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for bookings in new_bookings.values()
+        for b in bookings
+    ]
+    insert_rows(Booking, rows)
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """One executemany of `rows` (dicts with the same keys) into `model`'s table. Core, not the ORM's
+    bulk insert: nothing needs the new ids, and a multi-row VALUES costs more to compile than it saves."""
+    if rows:
+        db.session.execute(insert(model.__table__), rows)
+
+
+def _schedule(
     req: InterventionRequest,
     *,
     held_before: int,
@@ -233,25 +360,54 @@ def _record_schedule(
     run: AllocationRun,
     actor,
     now: datetime,
-) -> None:
-    """The request's new state (scheduled when fully booked, else approved with the engine's reason)."""
+    audit_rows: list[dict],
+) -> tuple[InterventionRequest, dict]:
+    """The request's new state (scheduled when fully booked, else approved with the engine's reason)
+    and its audit row."""
     before = {"status": req.status, "booked": held_before}
+    values = {"status": req.status, "updated_at": now}
     if booked >= req.granted_half_days:
-        req.status = RequestStatus.SCHEDULED
-        req.unserved_reason, req.unserved_params, req.unserved_message = "", None, ""
+        values.update(status=RequestStatus.SCHEDULED, unserved_reason="", unserved_params=None, unserved_message="")
     elif unserved is not None:
-        req.unserved_reason, req.unserved_params, req.unserved_message = unserved.reason, _stored(unserved), ""
-    req.updated_at = now
-    audit.record(
-        actor,
-        "request.schedule",
-        req,
-        now=now,
-        before=before,
-        after={"status": req.status, "booked": booked, "allocation_run_id": run.id},
-        member_id=req.member_id,
-        request_id=req.id,
+        values.update(unserved_reason=unserved.reason, unserved_params=_stored(unserved), unserved_message="")
+    audit_rows.append(
+        audit.values(
+            actor,
+            "request.schedule",
+            req,
+            now=now,
+            before=before,
+            after={"status": values["status"], "booked": booked, "allocation_run_id": run.id},
+            member_id=req.member_id,
+            request_id=req.id,
+        )
     )
+    return req, values
+
+
+def _update_requests(changes: list[tuple[InterventionRequest, dict]]) -> None:
+    """One executemany per set of changed columns, each row guarded by its version like the ORM would;
+    the loaded objects then take the new values without a further statement."""
+    groups: dict[tuple[str, ...], list[tuple[InterventionRequest, dict]]] = defaultdict(list)
+    for req, values in changes:
+        groups[tuple(sorted(values))].append((req, values))
+    table = InterventionRequest.__table__
+    for columns, items in groups.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+            .values({**{column: bindparam(column) for column in columns}, "version": bindparam("_new_version")})
+        )
+        params = [
+            {**values, "_id": req.id, "_version": req.version, "_new_version": req.version + 1} for req, values in items
+        ]
+        matched = db.session.execute(statement, params).rowcount
+        if matched != len(items):
+            raise StaleDataError(f"{len(items) - matched} request(s) changed during the allocation run")
+        for req, values in items:
+            for column, value in values.items():
+                set_committed_value(req, column, value)
+            set_committed_value(req, "version", req.version + 1)
 
 
 def _stored(unserved: Unserved) -> dict:
@@ -275,7 +431,7 @@ def page_link(endpoint: str, fallback: str, **values) -> str:
     return ""
 
 
-def _notify(new_bookings: dict[int, list[Booking]], snapshot: Snapshot, *, now: datetime) -> None:
+def _notify(new_bookings: dict[int, list[NewBooking]], snapshot: Snapshot, *, now: datetime) -> None:
     if not new_bookings:
         return
     requests = {r.id: r for r in snapshot.requests if r.id in new_bookings}
@@ -291,7 +447,7 @@ def _notify(new_bookings: dict[int, list[Booking]], snapshot: Snapshot, *, now: 
         for user in users_by_member.get(req.member_id, ()):
             notify(user, "request.scheduled", {"title": req.title, "slots": slot_params(bookings)}, now=now, link=link)
     experts = {e.id: e for e in snapshot.experts}
-    by_expert: dict[int, list[Booking]] = defaultdict(list)
+    by_expert: dict[int, list[NewBooking]] = defaultdict(list)
     for bookings in new_bookings.values():
         for booking in bookings:
             by_expert[booking.expert_id].append(booking)

@@ -10,6 +10,7 @@ import time
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from expertpool.allocation import solve
 from expertpool.extensions import db
@@ -59,10 +60,27 @@ def run_allocation(
             db.session.rollback()
             raise
         return run
-    token = locking.acquire_single_flight(COMMIT_LOCK_KEY, "allocate", now=now)
+    claim = locking.acquire_single_flight(COMMIT_LOCK_KEY, "allocate", now=now)
+    try:
+        try:
+            return _commit(actor=actor, now=now, horizon_start=horizon_start, weeks=weeks)
+        except StaleDataError:
+            # A row changed between our refreshed read and our write (should not happen under the
+            # locks, but never a 500): read everything again once.
+            log.warning("allocation: data changed during the commit, running it again")
+        try:
+            return _commit(actor=actor, now=now, horizon_start=horizon_start, weeks=weeks)
+        except StaleDataError as exc:
+            raise AllocationBusy(_("Le planning a changé pendant le calcul : relancez la planification.")) from exc
+    finally:
+        _release(claim)
+
+
+def _commit(*, actor, now: datetime, horizon_start: date | None, weeks: int | None) -> AllocationRun:
+    """One commit attempt in one transaction: all of it written, or nothing."""
     try:
         locking.take_advisory_lock()
-        run = _run(actor=actor, now=now, mode=mode, horizon_start=horizon_start, weeks=weeks)
+        run = _run(actor=actor, now=now, mode=RunMode.COMMIT, horizon_start=horizon_start, weeks=weeks)
         db.session.commit()
     except IntegrityError as exc:
         # The partial unique index caught a half-day booked behind our back: nothing was written.
@@ -71,27 +89,36 @@ def run_allocation(
     except BaseException:
         db.session.rollback()
         raise
-    finally:
-        _release(token)
     return run
 
 
-def _release(token: datetime) -> None:
+def _release(claim: locking.Claim) -> None:
     try:
-        locking.release_single_flight(COMMIT_LOCK_KEY, token)
+        locking.release_single_flight(COMMIT_LOCK_KEY, claim)
     except Exception:  # the staleness timeout frees the row if the database is gone right now
         db.session.rollback()
         log.exception("could not release the allocation lock")
 
 
+def _settle(outcome: Outcome, *, now: datetime, horizon_start: date | None, weeks: int | None) -> Outcome:
+    """Lock the plan's experts, then make the plan agree with what was committed during the solve."""
+    plan_writer.lock_experts(outcome)
+    if plan_writer.conflicting_slots(outcome):
+        # A half-day was booked between our read and now (a manual move): read again and solve again.
+        outcome = solve_horizon(now=now, horizon_start=horizon_start, weeks=weeks)
+        plan_writer.lock_experts(outcome)
+        if plan_writer.conflicting_slots(outcome):
+            raise AllocationBusy(_("Le planning a changé pendant le calcul : relancez la planification."))
+    # A leave declared or a request cancelled during the solve: those half-days are left out.
+    plan_writer.leave_out_changes(outcome)
+    return outcome
+
+
 def _run(*, actor, now: datetime, mode: str, horizon_start: date | None, weeks: int | None) -> AllocationRun:
     clock = time.perf_counter()
     outcome = solve_horizon(now=now, horizon_start=horizon_start, weeks=weeks)
-    if mode == RunMode.COMMIT and plan_writer.conflicting_slots(outcome):
-        # A half-day was booked between our read and now (a manual move): read again and solve again.
-        outcome = solve_horizon(now=now, horizon_start=horizon_start, weeks=weeks)
-        if plan_writer.conflicting_slots(outcome):
-            raise AllocationBusy(_("Le planning a changé pendant le calcul : relancez la planification."))
+    if mode == RunMode.COMMIT:
+        outcome = _settle(outcome, now=now, horizon_start=horizon_start, weeks=weeks)
     duration = time.perf_counter() - clock
     run = plan_writer.write_run(
         outcome, mode=mode, actor=actor, now=now, finished_at=now + timedelta(seconds=duration), duration_s=duration

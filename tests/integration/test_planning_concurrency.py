@@ -1,6 +1,9 @@
-"""Two allocation runs at once commit one plan; a stale lock does not block forever; an advisory lock
-held elsewhere makes a run give up cleanly."""
+"""Two allocation runs at once commit one plan; a dead holder's lock is taken over at once; an advisory
+lock held elsewhere makes a run give up cleanly."""
 
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -119,18 +122,50 @@ def test_advisory_lock_held_elsewhere_makes_the_run_give_up(app, committed_db, d
         other.dispose()
 
 
-def test_a_live_lock_refuses_and_a_stale_lock_is_taken_over(db, factory):
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_live_holder_refuses_and_a_dead_one_is_taken_over_at_once(db, factory, db_kind, database_url):
+    small_pool(factory)
+    lock = factory._add(
+        JobRun(run_key=COMMIT_LOCK_KEY, job="allocate", started_at=FIXED_NOW, detail=locking.holder_name())
+    )
+    db.session.commit()
+    other = sa.create_engine(database_url)
+    try:
+        with other.connect() as conn:
+            if db_kind == "postgresql":  # the live holder keeps the session lock on its own connection
+                assert conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": locking.HOLDER_LOCK_KEY}).scalar()
+            with pytest.raises(AllocationBusy, match="déjà en cours"):  # this very process: alive
+                run_allocation(actor=None, now=FIXED_NOW, mode="commit")
+            assert db.session.scalar(select(func.count(Booking.id))) == 0
+            if db_kind == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": locking.HOLDER_LOCK_KEY})
+    finally:
+        other.dispose()
+    # The holder is gone (its pid no longer exists; on PostgreSQL its lock went with its connection):
+    # taken over one second later, not after the 15-minute timeout.
+    lock.detail = f"holder={socket.gethostname()}:{_dead_pid()}"
+    db.session.commit()
+    run = run_allocation(actor=None, now=FIXED_NOW + timedelta(seconds=1), mode="commit")
+    assert run.booked_half_days == 10
+    assert db.session.scalar(select(JobRun).where(JobRun.run_key == COMMIT_LOCK_KEY)) is None
+
+
+def test_a_row_without_a_known_holder_waits_for_the_staleness_timeout(db, factory, db_kind):
+    if db_kind == "postgresql":
+        pytest.skip("on PostgreSQL the holder's session lock decides, whatever the row says")
     small_pool(factory)
     lock = factory._add(JobRun(run_key=COMMIT_LOCK_KEY, job="allocate", started_at=FIXED_NOW - timedelta(minutes=2)))
     db.session.commit()
     with pytest.raises(AllocationBusy, match="déjà en cours"):
         run_allocation(actor=None, now=FIXED_NOW, mode="commit")
-    assert db.session.scalar(select(func.count(Booking.id))) == 0
     lock.started_at = FIXED_NOW - locking.STALE_AFTER - timedelta(minutes=1)
     db.session.commit()
-    run = run_allocation(actor=None, now=FIXED_NOW, mode="commit")
-    assert run.booked_half_days == 10
-    assert db.session.scalar(select(JobRun).where(JobRun.run_key == COMMIT_LOCK_KEY)) is None
+    assert run_allocation(actor=None, now=FIXED_NOW, mode="commit").booked_half_days == 10
 
 
 def _take_first_slot(factory, pool, outcome):
@@ -181,3 +216,107 @@ def test_the_unique_index_is_the_last_guard_and_nothing_is_half_written(db, fact
         run_allocation(actor=None, now=FIXED_NOW, mode="commit")
     db.session.expire_all()
     assert (table_counts(db.session), request_states(db.session), held_slots(db.session)) == before
+
+
+def _declare_leave_in_another_session(app, session_factory, expert_id: int, day) -> list[int]:
+    """An expert saves a day of leave through the service, in its own session and transaction."""
+    from expertpool.agenda import unavailability
+    from expertpool.models import Expert, UnavailabilityKind
+
+    with app.app_context(), app.test_request_context():
+        session = session_factory()
+        try:
+            expert = session.get(Expert, expert_id)
+            _item, flagged = unavailability.declare(
+                expert,
+                start=day,
+                end=day,
+                half=None,
+                kind=UnavailabilityKind.LEAVE,
+                reason="",
+                actor=None,
+                now=FIXED_NOW,
+            )
+            session.commit()
+            return [b.id for b in flagged]
+        finally:
+            session_factory.remove()
+
+
+def _leave_race(app, committed_db, monkeypatch, *, when: str):
+    """Run a commit while the expert declares a day of the plan as leave, `when` = "solve" (before the
+    plan writer locks) or "write" (after it locked, before it writes); return the run and the flags."""
+    from expertpool.planning import service
+
+    pool = small_pool(Factory(committed_db()))
+    committed_db.commit()
+    expert_id = pool.expert.id
+    committed_db.remove()
+    leave = {}
+
+    def start_leave(outcome):
+        day = min(a.date for a in outcome.plan.assignments)
+        leave["day"] = day
+        thread = threading.Thread(
+            target=lambda: leave.setdefault(
+                "flagged", _declare_leave_in_another_session(app, committed_db, expert_id, day)
+            )
+        )
+        thread.start()
+        return thread
+
+    if when == "solve":
+        original_solve = service.solve_horizon
+
+        def solve_then_leave(**kwargs):
+            outcome = original_solve(**kwargs)
+            if "day" not in leave:
+                start_leave(outcome).join(timeout=30)  # saved and committed before the writer locks
+            return outcome
+
+        monkeypatch.setattr(service, "solve_horizon", solve_then_leave)
+    else:
+        original_write = plan_writer.write_commit
+
+        def leave_during_write(outcome, run, **kwargs):
+            leave["thread"] = start_leave(outcome)
+            time.sleep(1)  # the leave is now waiting on the expert's row
+            return original_write(outcome, run, **kwargs)
+
+        monkeypatch.setattr(plan_writer, "write_commit", leave_during_write)
+    with app.app_context():
+        run = run_allocation(actor=None, now=FIXED_NOW, mode="commit")
+        run_id, metrics, booked = run.id, run.metrics, run.booked_half_days
+        committed_db.remove()
+    if "thread" in leave:
+        leave["thread"].join(timeout=30)
+    return run_id, metrics, booked, leave
+
+
+def test_a_leave_saved_during_the_solve_is_left_out_of_the_plan(app, committed_db, monkeypatch):
+    from expertpool.invariants import check_invariants
+
+    _run_id, metrics, booked, leave = _leave_race(app, committed_db, monkeypatch, when="solve")
+    assert leave["flagged"] == []  # nothing was booked yet
+    assert booked == 8  # the day of leave (two half-days) is left out
+    assert metrics["left_out"] == {"changed_requests": [], "changed_requests_half_days": 0, "unavailable_half_days": 2}
+    with app.app_context():
+        session = committed_db()
+        assert session.scalars(select(Booking).where(Booking.date == leave["day"])).all() == []
+        assert check_invariants(session) == []
+        committed_db.remove()
+
+
+def test_a_leave_saved_during_the_write_waits_and_flags_the_new_bookings(app, committed_db, monkeypatch):
+    from expertpool.invariants import check_invariants
+
+    run_id, _metrics, booked, leave = _leave_race(app, committed_db, monkeypatch, when="write")
+    assert booked == 10
+    with app.app_context():
+        session = committed_db()
+        on_leave = session.scalars(select(Booking).where(Booking.date == leave["day"])).all()
+        assert len(on_leave) == 2 and {b.allocation_run_id for b in on_leave} == {run_id}
+        assert sorted(leave["flagged"]) == sorted(b.id for b in on_leave)
+        assert all(b.to_reschedule for b in on_leave)  # "à replanifier" for the coordinator
+        assert check_invariants(session) == []
+        committed_db.remove()

@@ -2,13 +2,15 @@
 into the database, previewed and committed; the times are printed (`-s`) and bounded loosely."""
 
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 from planning_helpers import load_generated_problem
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from expertpool.allocation import check_plan, generate
+from expertpool.extensions import db as _db
 from expertpool.models import Booking, InterventionRequest, RequestStatus
 from expertpool.planning.service import run_allocation, solve_horizon
 
@@ -31,9 +33,18 @@ def test_regional_pool_is_planned_within_seconds(db):
     clock = time.perf_counter()
     preview = run_allocation(actor=None, now=NOW, mode="preview")
     preview_seconds = time.perf_counter() - clock
+    statements: Counter = Counter()
+
+    def count(_conn, _cursor, statement, *_args):
+        statements[statement.split(None, 1)[0].upper()] += 1
+
+    event.listen(_db.engine, "before_cursor_execute", count)
     clock = time.perf_counter()
-    run = run_allocation(actor=None, now=NOW, mode="commit")
-    commit_seconds = time.perf_counter() - clock
+    try:
+        run = run_allocation(actor=None, now=NOW, mode="commit")
+    finally:
+        commit_seconds = time.perf_counter() - clock
+        event.remove(_db.engine, "before_cursor_execute", count)
 
     assert run.booked_half_days == preview.booked_half_days > 1000
     assert db.session.scalar(select(func.count(Booking.id))) == booked_before + run.booked_half_days
@@ -43,6 +54,7 @@ def test_regional_pool_is_planned_within_seconds(db):
     print(
         f"\nregional: {len(segment.problem.requests)} requests, {run.booked_half_days} half-days booked, "
         f"{run.unserved_half_days} unserved, {scheduled} requests scheduled; build+solve {solve_seconds:.2f} s, "
-        f"preview {preview_seconds:.2f} s, commit {commit_seconds:.2f} s"
+        f"preview {preview_seconds:.2f} s, commit {commit_seconds:.2f} s "
+        f"({sum(statements.values())} SQL statements: {dict(statements)})"
     )
     assert commit_seconds < 60

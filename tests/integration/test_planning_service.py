@@ -1,12 +1,13 @@
 """The allocation service on a small database: what it books, what it leaves alone, what it writes."""
 
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
 from factories import FIXED_NOW
 from notes import note_text
 from planning_helpers import held_slots, request_states, small_pool, table_counts
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from expertpool.allocation import check_plan, plan_from_dict
 from expertpool.models import AllocationRun, AuditLog, Booking, JobRun, Notification, RequestStatus
@@ -181,25 +182,21 @@ def test_a_run_killed_between_writes_leaves_the_database_as_before(db, factory, 
     small_pool(factory)
     db.session.commit()
     before = (table_counts(db.session), request_states(db.session), held_slots(db.session))
-    original = plan_writer._add_booking
-    written = []
+    original = plan_writer._update_requests
 
-    def crash_half_way(run, assignment, now):
-        booking = original(run, assignment, now)
-        db.session.flush()  # really inserted
-        written.append(booking)
-        if len(written) == 5:
-            raise RuntimeError("killed")
-        return booking
+    def crash_half_way(changes):
+        # The bookings are really inserted when the request states are about to be written.
+        assert db.session.scalar(select(func.count(Booking.id))) == 10
+        raise RuntimeError("killed")
 
-    monkeypatch.setattr(plan_writer, "_add_booking", crash_half_way)
+    monkeypatch.setattr(plan_writer, "_update_requests", crash_half_way)
     with pytest.raises(RuntimeError, match="killed"):
         run_allocation(actor=None, now=FIXED_NOW, mode="commit")
     db.session.expire_all()
     assert (table_counts(db.session), request_states(db.session), held_slots(db.session)) == before
     assert db.session.scalars(select(AllocationRun)).first() is None
     # Nothing is left locked: the next run works.
-    monkeypatch.setattr(plan_writer, "_add_booking", original)
+    monkeypatch.setattr(plan_writer, "_update_requests", original)
     assert run_allocation(actor=None, now=FIXED_NOW, mode="commit").booked_half_days == 10
 
 
@@ -221,3 +218,65 @@ def test_schedule_command_prints_the_metrics(app, db, factory):
     assert "(preview)" in result.output and "half-days booked" in result.output
     assert db.session.scalar(select(Booking)) is None
     assert app.test_cli_runner().invoke(args=["schedule", "--weeks", "0"]).exit_code != 0
+
+
+def _member_cancels_during_the_solve(monkeypatch, request_id: int) -> dict:
+    """While the run solves, another worker commits the member's cancellation (status and version)."""
+    from sqlalchemy import update
+
+    from expertpool.extensions import db as _db
+    from expertpool.models import InterventionRequest
+    from expertpool.planning import service
+
+    original = service.solve_horizon
+    seen = {}
+
+    def solve_then_cancel(**kwargs):
+        outcome = original(**kwargs)
+        if not seen:
+            seen["planned"] = Counter(db_id(a.request) for a in outcome.plan.assignments)
+            _db.session.execute(
+                update(InterventionRequest)
+                .where(InterventionRequest.id == request_id)
+                .values(status=RequestStatus.CANCELLED, version=InterventionRequest.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+        return outcome
+
+    monkeypatch.setattr(service, "solve_horizon", solve_then_cancel)
+    return seen
+
+
+def test_a_request_cancelled_during_the_commit_is_left_out_and_the_run_says_so(db, factory, monkeypatch):
+    from expertpool.invariants import check_invariants
+
+    pool = small_pool(factory)
+    db.session.commit()
+    seen = _member_cancels_during_the_solve(monkeypatch, pool.request_a.id)
+    run = run_allocation(actor=None, now=FIXED_NOW, mode="commit")  # no StaleDataError
+    assert seen["planned"][pool.request_a.id] > 0
+    assert run.booked_half_days == seen["planned"][pool.request_b.id]
+    assert run.metrics["left_out"] == {
+        "changed_requests": [pool.request_a.id],
+        "changed_requests_half_days": seen["planned"][pool.request_a.id],
+        "unavailable_half_days": 0,
+    }
+    db.session.expire_all()
+    assert db.session.get(type(pool.request_a), pool.request_a.id).status == RequestStatus.CANCELLED
+    assert {b.request_id for b in db.session.scalars(select(Booking))} == {pool.request_b.id}
+    assert check_invariants(db.session) == []
+
+
+def test_the_coordinator_sees_the_cancellation_left_out_instead_of_a_500(db, factory, login, monkeypatch):
+    pool = small_pool(factory)
+    db.session.commit()
+    _member_cancels_during_the_solve(monkeypatch, pool.request_a.id)
+    client = login(pool.coordinator)
+    response = client.post("/planification/valider", data={}, follow_redirects=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Plan validé n°" in page
+    assert (
+        "Pendant le calcul, 1 demande a changé (annulée ou modifiée) : elle a été laissée de côté et sera "
+        "reprise au prochain passage." in page
+    )

@@ -51,6 +51,9 @@ TOKEN = PUBLIC
 
 MATRIX: dict[str, Access] = {
     "static": Access(get=PUBLIC),
+    # probes: no login, whoever asks (a supervisor, a load balancer)
+    "health.healthz": Access(get=PUBLIC),
+    "health.readyz": Access(get=PUBLIC),
     # accounts
     "auth.login": Access(get=PUBLIC),
     # logging out ends on the login page, whoever asks

@@ -1,0 +1,1 @@
+"""Liveness and readiness probes for the process supervisor and the load balancer."""

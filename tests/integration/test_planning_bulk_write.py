@@ -1,0 +1,61 @@
+"""The plan writer writes in bulk: the SQL statements of a commit run do not grow with the number of
+half-days it books (issue 13), and the run still passes the invariants."""
+
+from collections import Counter
+from datetime import date
+
+from factories import FIXED_NOW
+from planning_helpers import small_pool
+from sqlalchemy import event, func, select
+
+from expertpool.extensions import db as _db
+from expertpool.invariants import check_invariants
+from expertpool.models import AuditLog, Booking, InterventionRequest, RequestStatus
+from expertpool.planning.service import run_allocation
+
+
+def _counted_commit(**kwargs) -> tuple[int, Counter]:
+    kinds: Counter = Counter()
+
+    def count(_conn, _cursor, statement, _params, _context, _executemany):
+        kinds[statement.split(None, 1)[0].upper()] += 1
+
+    event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        run = run_allocation(actor=None, now=FIXED_NOW, mode="commit", **kwargs)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", count)
+    return run.booked_half_days, kinds
+
+
+def test_statements_per_run_do_not_grow_with_the_half_days(db, factory):
+    pool = small_pool(factory, half_days=(4, 4), quotas=(40, 40), weeks=1)
+    db.session.commit()
+    booked, small = _counted_commit()
+    assert booked == 8
+    # Two more requests of the same members, four times the half-days, in February.
+    for member in (pool.member_a, pool.member_b):
+        factory.request(
+            member,
+            status=RequestStatus.APPROVED,
+            half_days=16,
+            earliest=date(2027, 2, 1),
+            deadline=date(2027, 3, 31),
+            skills=("postgresql",),
+            title="Audit de sécurité",
+        )
+    db.session.commit()
+    booked_large, large = _counted_commit(horizon_start=date(2027, 2, 1), weeks=4)
+    assert booked_large == 32
+    print(f"\n8 half-days: {sum(small.values())} statements {dict(small)}")
+    print(f"32 half-days: {sum(large.values())} statements {dict(large)}")
+    # Three times more half-days, at most 0.1 statement more for each of them.
+    assert sum(large.values()) - sum(small.values()) <= 0.1 * (booked_large - booked)
+    assert large["INSERT"] == small["INSERT"]
+    # Everything was written all the same: bookings, request states, one audit row per request and run.
+    assert db.session.scalar(select(func.count(Booking.id))) == 40
+    states = db.session.scalars(select(InterventionRequest.status)).all()
+    assert sorted(states) == [RequestStatus.SCHEDULED] * 4
+    actions = Counter(db.session.scalars(select(AuditLog.action)))
+    assert actions["request.schedule"] == 4 and actions["allocation.run"] == 2
+    assert check_invariants(db.session) == []
