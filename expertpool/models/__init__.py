@@ -5,6 +5,7 @@ from expertpool.models.booking import Booking
 from expertpool.models.enums import (
     BookingStatus,
     Half,
+    JoinRequestStatus,
     MemberKind,
     PeriodStatus,
     QuotaKind,
@@ -16,6 +17,7 @@ from expertpool.models.enums import (
     UserRole,
 )
 from expertpool.models.expert import Expert, Role, Skill, Unavailability
+from expertpool.models.identity import JoinRequest, ProviderIdentity
 from expertpool.models.member import Member, is_valid_siren
 from expertpool.models.operations import (
     AllocationRun,
@@ -42,6 +44,8 @@ __all__ = [
     "Half",
     "InterventionRequest",
     "JobRun",
+    "JoinRequest",
+    "JoinRequestStatus",
     "LoginFailure",
     "Member",
     "MemberKind",
@@ -49,6 +53,7 @@ __all__ = [
     "OutboxMail",
     "PeriodStatus",
     "PoolSettings",
+    "ProviderIdentity",
     "Quota",
     "QuotaAdjustment",
     "QuotaKind",

@@ -98,6 +98,12 @@ class RunMode(StrEnum):
     COMMIT = "commit"
 
 
+class JoinRequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
 def sql_in(values) -> str:
     """A SQL IN list of enum values, for partial-index and check-constraint text."""
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
