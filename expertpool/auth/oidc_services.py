@@ -3,14 +3,17 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from expertpool import audit
 from expertpool.auth.oidc import ProviderClaims
 from expertpool.auth.services import find_user_by_email
 from expertpool.extensions import db
+from expertpool.i18n import translate_for
+from expertpool.mail import send_mail
 from expertpool.models import JoinRequest, JoinRequestStatus, Member, ProviderIdentity, User, UserRole, is_valid_siren
+from expertpool.notifications import absolute, notify, notify_staff
 
 # What happened at a provider sign-in; the view says it to the person.
 SIGNED_IN = "signed_in"
@@ -135,9 +138,6 @@ def pending_join_request(issuer: str, subject: str) -> JoinRequest | None:
 
 def request_to_join(claims: ProviderClaims, member: Member, *, now: datetime) -> JoinRequest:
     """Ask to join `member`: its users (or the coordinators, when it has none) are told."""
-    from expertpool.i18n import translate_for
-    from expertpool.notifications import notify, notify_staff
-
     join = JoinRequest(
         member_id=member.id,
         issuer=claims.issuer,
@@ -158,8 +158,6 @@ def request_to_join(claims: ProviderClaims, member: Member, *, now: datetime) ->
         after=audit.snapshot(join, "member_id", "email", "name", "siret", "issuer", "subject"),
         member_id=member.id,
     )
-    from flask import url_for
-
     link = url_for("oidc.join_requests")
     message = "%(name)s (%(email)s) demande à rejoindre %(member)s."
     params = {"name": join.name, "email": join.email, "member": member.name}
@@ -191,9 +189,6 @@ class JoinConflict(Exception):
 
 def approve_join(join: JoinRequest, *, actor: User, now: datetime) -> User:
     """Create the member user, linked to the identity, and tell them they may sign in."""
-    from expertpool.i18n import translate_for
-    from expertpool.mail import send_mail
-
     if find_user_by_email(join.email) is not None or find_identity(join.issuer, join.subject) is not None:
         raise JoinConflict(join.email)
     user = User(
@@ -218,9 +213,6 @@ def approve_join(join: JoinRequest, *, actor: User, now: datetime) -> User:
         after={**audit.snapshot(join, "status", "user_id"), "identity_id": identity.id},
         member_id=join.member_id,
     )
-    base = current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/")
-    from flask import url_for
-
     send_mail(
         user.email,
         translate_for(user, "Votre accès est ouvert"),
@@ -230,7 +222,7 @@ def approve_join(join: JoinRequest, *, actor: User, now: datetime) -> User:
             "avec le même compte qu'à votre demande :\n%(link)s\n",
             name=user.name,
             member=join.member.name,
-            link=base + url_for("auth.login"),
+            link=absolute(url_for("auth.login")),
         ),
     )
     return user

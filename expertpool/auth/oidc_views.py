@@ -8,6 +8,7 @@ from sqlalchemy import select
 from expertpool.auth import oidc, oidc_services, services
 from expertpool.extensions import db
 from expertpool.models import JoinRequest, JoinRequestStatus, Member, ProviderIdentity, User, UserRole
+from expertpool.notifications import absolute  # the public address, as registered at the provider
 from expertpool.permissions import can_decide_join_request, roles_required, staff_required
 from expertpool.security import is_safe_next
 from expertpool.timeutil import now_utc
@@ -68,7 +69,7 @@ def start():
     target = request.args.get("next", "")
     session[NEXT_KEY] = target if is_safe_next(target) else ""
     try:
-        return oidc.authorize_redirect(url_for("oidc.callback", _external=True))
+        return oidc.authorize_redirect(absolute(url_for("oidc.callback")))
     except oidc.ProviderUnavailable:
         current_app.logger.warning("OpenID provider unreachable at %s", current_app.config["OIDC_ISSUER"])
         return _provider_down()
@@ -141,7 +142,7 @@ def provider_logout_url() -> str | None:
     id_token = session.get(ID_TOKEN_KEY)
     if not id_token or not oidc.configured():
         return None
-    return oidc.logout_url(id_token, url_for("auth.login", _external=True))
+    return oidc.logout_url(id_token, absolute(url_for("auth.login")))
 
 
 # --- joining a member ---------------------------------------------------------------------------
