@@ -1,5 +1,7 @@
 """Sign-in through an OpenID provider (ProConnect): the redirect, the callback, join requests, unlinking."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
@@ -10,7 +12,7 @@ from expertpool.extensions import db
 from expertpool.models import JoinRequest, JoinRequestStatus, Member, ProviderIdentity, User, UserRole
 from expertpool.notifications import absolute  # the public address, as registered at the provider
 from expertpool.permissions import can_decide_join_request, roles_required, staff_required
-from expertpool.security import is_safe_next
+from expertpool.security import CONTENT_SECURITY_POLICY, is_safe_next
 from expertpool.timeutil import now_utc
 
 bp = Blueprint("oidc", __name__, url_prefix="/compte/oidc")
@@ -36,6 +38,19 @@ def _provider_globals():
         "oidc_label": oidc.button_label,
         "linked_identities": linked_identities,
     }
+
+
+@bp.after_app_request
+def _allow_logout_at_provider(response):
+    """The logout form's answer redirects to the provider, which the CSP's form-action must allow (browsers
+    apply it to a form's redirects too)."""
+    if oidc.configured() and response.mimetype == "text/html":
+        parts = urlsplit(current_app.config["OIDC_ISSUER"])
+        csp = response.headers.get("Content-Security-Policy") or CONTENT_SECURITY_POLICY
+        response.headers["Content-Security-Policy"] = csp.replace(
+            "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}", 1
+        )
+    return response
 
 
 def _client_ip() -> str:

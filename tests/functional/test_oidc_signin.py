@@ -392,6 +392,9 @@ def test_logout_ends_the_session_at_the_provider_too(provider, configure_oidc, c
     configure_oidc(provider)
     browser = browser_for()
     browser.sign_in("agent")
+    # The logout form's redirect leaves the site: the page's CSP lets forms go to the provider.
+    csp = client.get("/compte/profil").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.issuer};" in csp and "script-src 'self';" in csp
     response = client.post("/compte/deconnexion")
     assert response.status_code == 302
     url = urlsplit(response.headers["Location"])
