@@ -96,28 +96,18 @@ def link_identity(user: User, claims: ProviderClaims, *, actor: User, now: datet
     )
     db.session.add(identity)
     db.session.flush()
-    audit.record(
-        actor,
-        "user.link_identity",
-        identity,
-        now=now,
-        after=audit.snapshot(identity, "issuer", "subject", "user_id", "email"),
-        member_id=user.member_id,
-    )
+    audit.record(actor, "user.link_identity", identity, now=now, after=_picture(identity), member_id=user.member_id)
     return identity
+
+
+def _picture(identity: ProviderIdentity) -> dict:
+    return audit.snapshot(identity, "issuer", "subject", "user_id", "email")
 
 
 def unlink_identity(identity: ProviderIdentity, *, actor: User, now: datetime) -> None:
     """Remove a link; the user's sessions end, since one may have been opened through it."""
     user = identity.user
-    audit.record(
-        actor,
-        "user.unlink_identity",
-        identity,
-        now=now,
-        before=audit.snapshot(identity, "issuer", "subject", "user_id", "email"),
-        member_id=user.member_id,
-    )
+    audit.record(actor, "user.unlink_identity", identity, now=now, before=_picture(identity), member_id=user.member_id)
     user.rotate_session_token()
     db.session.delete(identity)
     db.session.flush()

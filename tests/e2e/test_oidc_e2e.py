@@ -7,7 +7,6 @@ import pytest
 from factories import KNOWN_PASSWORD, Factory
 from oidc_support import oidc_settings
 
-from expertpool import create_app
 from expertpool.auth.services import hash_password
 from expertpool.extensions import db as _db
 
@@ -16,29 +15,19 @@ pytest_plugins = ["oidc_fixtures"]
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory, oidc_provider):
-    """This module's app signs in through the test provider (CSRF on, as in production)."""
-    path = tmp_path_factory.mktemp("e2e-oidc") / "expertpool-e2e-oidc.sqlite3"
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-            "WTF_CSRF_ENABLED": True,
-            "PROPAGATE_UNEXPECTED": False,
-            **oidc_settings(oidc_provider),
-        }
-    )
-    with app.app_context():
-        _db.create_all()
+def live_app_settings(oidc_provider):
+    """This module's app signs in through the test provider."""
+    return oidc_settings(oidc_provider)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def agent(live_app):
+    with live_app.app_context():
         factory = Factory(_db.session)
         factory.settings()
         factory.user(email="agent.e2e@commune.fr", name="Agathe Mairie", password_hash=hash_password(KNOWN_PASSWORD))
         _db.session.commit()
         _db.session.remove()
-    yield app
-    with app.app_context():
-        _db.session.remove()
-        _db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
