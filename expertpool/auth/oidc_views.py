@@ -54,7 +54,10 @@ def _allow_logout_at_provider(response):
 
 
 def _client_ip() -> str:
-    return request.remote_addr or "unknown"
+    """The same source as the password form's, for the shared throttle."""
+    from expertpool.auth import views  # imported late: auth.views imports this module
+
+    return views._client_ip()
 
 
 def _count_failure(email: str, now) -> None:

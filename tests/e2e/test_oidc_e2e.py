@@ -71,7 +71,7 @@ def test_sign_in_with_the_provider_button_on_a_phone_and_log_out(new_page, live_
 
 
 def test_a_provider_that_is_down_shows_a_french_page_and_the_password_still_works(
-    new_page, live_app, live_server, provider, monkeypatch
+    new_page, live_app, live_server, provider, monkeypatch, axe
 ):
     monkeypatch.setitem(live_app.config, "OIDC_ISSUER", "http://127.0.0.1:9")  # nothing listens there
     live_app.extensions.pop("expertpool_oidc", None)
@@ -80,6 +80,7 @@ def test_a_provider_that_is_down_shows_a_french_page_and_the_password_still_work
         page.goto("/compte/connexion")
         page.get_by_role("link", name="S'identifier avec ProConnect").click()
         assert "Le service d'identification ne répond pas pour le moment" in page.inner_text("main")
+        assert axe(page) == []
         page.get_by_role("link", name="Se connecter avec un mot de passe").click()
         page.get_by_label("Adresse e-mail").fill("agent.e2e@commune.fr")
         page.get_by_label("Mot de passe").fill(KNOWN_PASSWORD)

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from factories import KNOWN_PASSWORD
-from oidc_support import JSON_USERINFO_CLIENT, ProviderBrowser
+from oidc_support import JSON_USERINFO_CLIENT, ProviderBrowser, start_provider, stop_provider
 from sqlalchemy import func, select
 
 from expertpool.auth.services import LinkError, make_link_token, user_from_link_token
@@ -104,6 +104,20 @@ def test_the_authorization_request_uses_pkce_state_and_nonce(provider, configure
     assert params["state"] and params["nonce"]
     assert params["scope"] == "openid email given_name usual_name siret uid"
     assert params["redirect_uri"] == "http://localhost/compte/oidc/retour"
+
+
+def test_discovery_is_fetched_when_first_needed_and_kept(configure_oidc, client, app):
+    own = start_provider()  # a provider of this test's own, stopped halfway
+    try:
+        configure_oidc(own)
+        assert client.get("/compte/connexion").status_code == 200
+        assert "expertpool_oidc" not in app.extensions  # the login page never asks the provider
+        assert client.get("/compte/oidc/connexion").status_code == 302
+    finally:
+        stop_provider(own)
+    # The provider is gone, the document is kept: the redirect is still built (no new request).
+    again = client.get("/compte/oidc/connexion")
+    assert again.status_code == 302 and again.headers["Location"].startswith(own.issuer + "/auth?")
 
 
 # --- linking ------------------------------------------------------------------------------------
