@@ -466,3 +466,18 @@ def test_a_coordinator_unlinks_an_identity(provider, configure_oidc, client, age
     # Next time, the verified email links it again (and says so).
     browser_for().sign_in("agent")
     assert "désormais lié" in client.get("/", follow_redirects=True).get_data(as_text=True)
+
+
+def test_a_sign_in_cancelled_at_the_provider_is_refused_in_french(provider, configure_oidc, client, agent, db):
+    configure_oidc(provider)
+    start = client.get("/compte/oidc/connexion")
+    state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
+    before, failed = table_counts(db), failures(db)
+    response = client.get(f"/compte/oidc/retour?error=access_denied&state={state}")
+    _assert_refused(response, db, before, failed, "Le fournisseur d&#39;identité a refusé la connexion.")
+
+
+def test_next_leads_only_to_this_site(provider, configure_oidc, client, agent, browser_for):
+    configure_oidc(provider)
+    response = browser_for().sign_in("agent", next_url="https://pirate.example/")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
