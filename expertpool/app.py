@@ -12,6 +12,7 @@ from expertpool.resources import resource_dir
 # Feature blueprints, in navigation order. Each feature package owns its views, forms and services.
 BLUEPRINTS = (
     "expertpool.auth.views",
+    "expertpool.auth.oidc_views",
     "expertpool.main.views",
     "expertpool.catalogue.views",
     "expertpool.requests.views",

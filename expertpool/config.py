@@ -77,6 +77,28 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LOG_FORMAT": env.get("EXPERTPOOL_LOG_FORMAT", "text").strip().lower(),
         # Error reporting to Sentry when set (needs the `sentry` extra); no personal data is sent.
         "SENTRY_DSN": env.get("EXPERTPOOL_SENTRY_DSN", ""),
+        **oidc_from_environment(env),
+    }
+
+
+# ProConnect (production and integration): they vouch for the emails they send without `email_verified`.
+PROCONNECT_ISSUERS = ("https://auth.proconnect.gouv.fr/api/v2", "https://fca.integ01.dev-agentconnect.fr/api/v2")
+PROCONNECT_SCOPES = "openid email given_name usual_name siret uid"
+
+
+def oidc_from_environment(env: dict[str, str]) -> dict:
+    """OpenID Connect sign-in (ProConnect by default); no issuer means no provider button."""
+    trusted = env.get("EXPERTPOOL_OIDC_TRUSTED_EMAIL_ISSUERS")
+    return {
+        "OIDC_ISSUER": env.get("EXPERTPOOL_OIDC_ISSUER", "").strip().rstrip("/"),
+        "OIDC_CLIENT_ID": env.get("EXPERTPOOL_OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": env.get("EXPERTPOOL_OIDC_CLIENT_SECRET", ""),
+        "OIDC_SCOPES": env.get("EXPERTPOOL_OIDC_SCOPES") or PROCONNECT_SCOPES,
+        "OIDC_LABEL": env.get("EXPERTPOOL_OIDC_LABEL", ""),
+        "OIDC_TRUSTED_EMAIL_ISSUERS": tuple(
+            item.rstrip("/")
+            for item in (trusted.replace(",", " ").split() if trusted is not None else PROCONNECT_ISSUERS)
+        ),
     }
 
 
@@ -108,6 +130,8 @@ BASE_DEFAULTS = {
     "LOGIN_FAILURES_NOTIFIED": 10,  # failures on an account, from anywhere, that its owner is mailed about
     "TRUSTED_PROXIES": 0,  # reverse proxies whose X-Forwarded-For / -Proto are believed (ProxyFix)
     "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+    "OIDC_TIMEOUT": 10,  # seconds for each call to the provider: a slow provider must not hang a worker
+    "OIDC_LEEWAY": 60,  # seconds of clock difference tolerated on the ID token's times
 }
 
 TESTING_DEFAULTS = {
@@ -123,4 +147,5 @@ TESTING_DEFAULTS = {
     "MAIL_SERVER": "",
     "MAIL_SENDER": "expertpool <no-reply@expertpool.local>",
     "RATELIMIT_STORAGE_URL": "",
+    **oidc_from_environment({}),
 }

@@ -159,6 +159,15 @@ def can_manage_user(actor, user) -> bool:
     return actor.role == UserRole.COORDINATOR and user.role in COORDINATOR_MANAGED_ROLES
 
 
+def can_decide_join_request(user, join_request) -> bool:
+    """A request to join a member: that member's users, or the staff (always, and alone when it has none)."""
+    if is_staff(user):
+        return True
+    return bool(
+        user and user.is_authenticated and user.role == UserRole.MEMBER and user.member_id == join_request.member_id
+    )
+
+
 def init_template_globals(app) -> None:
     app.jinja_env.globals.update({name: obj for name, obj in globals().items() if name.startswith("can_")})
     app.jinja_env.globals["is_staff"] = is_staff

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from expertpool.auth import forms, services
+from expertpool.auth import forms, oidc_views, services
 from expertpool.extensions import db
 from expertpool.security import is_safe_next
 from expertpool.timeutil import now_utc
@@ -58,10 +58,11 @@ def logout():
     user = current_user._get_current_object()
     user.rotate_session_token()  # ends this user's other sessions too
     db.session.commit()
+    provider_logout = oidc_views.provider_logout_url()  # signed in through a provider: leave it too
     logout_user()
     session.clear()
     flash(_("Vous êtes déconnecté(e)."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(provider_logout or url_for("auth.login"))
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])

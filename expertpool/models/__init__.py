@@ -5,6 +5,7 @@ from expertpool.models.booking import Booking
 from expertpool.models.enums import (
     BookingStatus,
     Half,
+    JoinRequestStatus,
     MailStatus,
     MemberKind,
     PeriodStatus,
@@ -18,6 +19,7 @@ from expertpool.models.enums import (
     UserRole,
 )
 from expertpool.models.expert import Expert, Role, Skill, Unavailability
+from expertpool.models.identity import JoinRequest, ProviderIdentity
 from expertpool.models.member import Member, is_valid_siren
 from expertpool.models.operations import (
     AllocationRun,
@@ -46,6 +48,8 @@ __all__ = [
     "MailStatus",
     "InterventionRequest",
     "JobRun",
+    "JoinRequest",
+    "JoinRequestStatus",
     "LoginFailure",
     "Member",
     "MemberKind",
@@ -53,6 +57,7 @@ __all__ = [
     "OutboxMail",
     "PeriodStatus",
     "PoolSettings",
+    "ProviderIdentity",
     "Quota",
     "QuotaAdjustment",
     "QuotaKind",

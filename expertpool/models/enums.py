@@ -112,6 +112,12 @@ class MailStatus(StrEnum):
     LOCAL = "local"  # no SMTP server configured: the outbox page is where it is read
 
 
+class JoinRequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
 def sql_in(values) -> str:
     """A SQL IN list of enum values, for partial-index and check-constraint text."""
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"

@@ -70,7 +70,13 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory):
+def live_app_settings() -> dict:
+    """More settings for a module's live app (a test module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory, live_app_settings):
     """An app over its own SQLite file, CSRF on as in production; errors render the 500 page."""
     path = tmp_path_factory.mktemp("e2e") / "expertpool-e2e.sqlite3"
     app = create_app(
@@ -80,6 +86,7 @@ def live_app(tmp_path_factory):
             "WTF_CSRF_ENABLED": True,
             "PROPAGATE_UNEXPECTED": False,
             "EXPERTPOOL_BASE_URL": "http://127.0.0.1",
+            **live_app_settings,
         }
     )
     with app.app_context():

@@ -62,6 +62,18 @@ MATRIX: dict[str, Access] = {
     "auth.accept_invitation": Access(get=TOKEN),
     "auth.reset_password": Access(get=TOKEN),
     "auth.profile": Access(get=LOGGED_IN),
+    # sign-in through an OpenID provider: the trust app has no issuer, so the redirect and the callback
+    # do not exist (tests/functional/test_oidc_signin.py covers them with a real provider)
+    "oidc.start": Access(get=dict.fromkeys(ROLES, NOT_FOUND)),
+    "oidc.callback": Access(get=dict.fromkeys(ROLES, NOT_FOUND)),
+    # asking to join needs a provider sign-in of this browser first: otherwise back to the login page
+    "oidc.join": Access(get=dict.fromkeys(ROLES, LOGIN)),
+    # requests to join member A: its users and the staff decide; member B does not see it
+    "oidc.join_requests": Access(get=MEMBERS_AND_STAFF),
+    "oidc.approve_join": Access(post=MEMBER_A_OBJECT),
+    "oidc.refuse_join": Access(post=MEMBER_A_OBJECT),
+    "oidc.user_identities": Access(get=STAFF),
+    "oidc.unlink": Access(post=STAFF),
     # everyone's pages
     "main.home": Access(get=PUBLIC),
     "main.language": Access(get=PUBLIC),

@@ -16,9 +16,11 @@ from expertpool.models import (
     AllocationRun,
     BookingStatus,
     JobRun,
+    JoinRequest,
     MailStatus,
     Notification,
     OutboxMail,
+    ProviderIdentity,
     QuotaAdjustment,
     RequestMessage,
     RequestStatus,
@@ -200,6 +202,24 @@ def build_world(factory) -> World:
             "year": 2027,
         }
     )
+    # Sign-in through an OpenID provider: member A's user has a linked identity, and an agent asks to join A.
+    identity = ProviderIdentity(
+        issuer="https://fournisseur.example",
+        subject="maire-a",
+        user_id=world.users["member_a"].id,
+        email="maire.a@example.org",
+    )
+    join_request = JoinRequest(
+        member_id=member_a.id,
+        issuer="https://fournisseur.example",
+        subject="agent-a",
+        email="agent.a@example.org",
+        name="Agent A",
+        siret="21290001300013",
+    )
+    session.add_all([identity, join_request])
+    session.flush()
+    world.ids["identity"], world.ids["join_request"] = identity.id, join_request.id
     # Signed with the app's SECRET_KEY (the tests' app context is active while the world is built).
     world.ids["invite_token"] = make_link_token(invited, "invite")
     world.ids["reset_token"] = make_link_token(world.users["member_b"], "reset")
