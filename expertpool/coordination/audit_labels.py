@@ -8,8 +8,8 @@ from expertpool.agenda.forms import KIND_LABELS as UNAVAILABILITY_KIND_LABELS
 from expertpool.coordination.forms import KIND_LABELS as MEMBER_KIND_LABELS
 from expertpool.coordination.forms import POLICY_LABELS, ROLE_LABELS
 from expertpool.i18n import date_long, days_label, half_label, money
+from expertpool.labels import BOOKING_STATUS_LABELS
 from expertpool.navigation import STATUS_LABELS
-from expertpool.reports.exports import BOOKING_STATUS_LABELS
 
 ACTION_LABELS = {
     "allocation.run": _l("Passage du planificateur"),
