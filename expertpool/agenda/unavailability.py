@@ -4,9 +4,8 @@ A flagged booking keeps its `planned` status, so the member's consumption does n
 coordinator reschedules or cancels it.
 """
 
-from datetime import date, datetime
-
 from collections import defaultdict
+from datetime import date, datetime
 
 from flask import url_for
 from flask_babel import force_locale, gettext

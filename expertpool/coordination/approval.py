@@ -190,6 +190,10 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     granted = req.half_days if half_days is None else int(half_days)
     if not MIN_HALF_DAYS <= granted <= MAX_HALF_DAYS:
         raise ValueError(granted)
+    note = (note or "").strip()
+    more_than_asked = granted > req.half_days
+    if more_than_asked and not note:
+        raise ValueError("reason")  # granting more than asked always says why (the form asks first)
     before = snapshot(req, *_AUDITED_FIELDS)
     position = quota_position(req, period_of_request(req, now), half_days=granted)
     req.status = RequestStatus.APPROVED
@@ -198,6 +202,26 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     req.approval_note = (note or "").strip()
     _record_decision(req, actor=actor, now=now, action=action, before=before)
     over = position["over_quota_half_days"]
+    if more_than_asked:
+        message = (
+            "Votre demande « %(title)s » est acceptée pour %(days)s (vous aviez demandé %(asked)s), "
+            "dont %(over)s hors droit de tirage. Motif : %(reason)s"
+            if over
+            else "Votre demande « %(title)s » est acceptée pour %(days)s (vous aviez demandé %(asked)s). "
+            "Motif : %(reason)s"
+        )
+        _notify_member(
+            req,
+            now,
+            "request_approved",
+            message,
+            "Demande acceptée",
+            days=granted,
+            over=over,
+            asked=req.half_days,
+            reason=note,
+        )
+        return
     message = (
         "Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage."
         if over
@@ -344,7 +368,9 @@ def _recipients(req: InterventionRequest) -> list[User]:
     )
 
 
-def _notify_member(req, now, kind: str, message_fr: str, subject_fr: str, *, days=None, over=None, **params) -> None:
+def _notify_member(
+    req, now, kind: str, message_fr: str, subject_fr: str, *, days=None, over=None, asked=None, **params
+) -> None:
     link = _member_link(req)
     for user in _recipients(req):
         # Quantities are formatted inside the recipient's locale, like the sentence around them.
@@ -354,6 +380,8 @@ def _notify_member(req, now, kind: str, message_fr: str, subject_fr: str, *, day
                 values["days"] = days_label(days)
             if over is not None:
                 values["over"] = days_label(over)
+            if asked is not None:
+                values["asked"] = days_label(asked)
             message = gettext(message_fr, **values)
             subject = gettext(subject_fr)
         notify(user, kind, message, now=now, link=link, mail_subject=subject)

@@ -116,6 +116,7 @@ FIELD_LABELS = {
     "members": _l("structures"),
     "message": _l("message"),
     "name": _l("nom"),
+    "next_period_warning_weeks": _l("alerte d'ouverture de période (semaines)"),
     "over_quota_half_days": _l("hors droit de tirage"),
     "period": _l("période"),
     "policy": _l("calcul"),

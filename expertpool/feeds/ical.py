@@ -72,7 +72,9 @@ def booking_event(
     event.add("description", "\n".join(lines))
     event.add("sequence", booking.sequence)
     # A half-day to reschedule will move or be cancelled: calendars show it as not yet confirmed.
-    event.add("status", "CANCELLED" if booking.status in CANCELLED_STATUSES else "TENTATIVE" if flagged else "CONFIRMED")
+    event.add(
+        "status", "CANCELLED" if booking.status in CANCELLED_STATUSES else "TENTATIVE" if flagged else "CONFIRMED"
+    )
     event.add("transp", "TRANSPARENT" if booking.status in CANCELLED_STATUSES else "OPAQUE")
     if booking.updated_at is not None:
         event.add("last-modified", booking.updated_at.astimezone(UTC))

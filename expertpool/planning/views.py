@@ -302,7 +302,14 @@ def move(booking_id: int):
     expert = db.session.get(Expert, form.expert.data)
     try:
         moves.move_booking(
-            booking, expert=expert, day=form.day.data, half=form.half.data, actor=_actor(), now=now_utc()
+            booking,
+            expert=expert,
+            day=form.day.data,
+            half=form.half.data,
+            actor=_actor(),
+            now=now_utc(),
+            confirm_outside=form.confirm_outside.data,
+            reason=form.outside_reason.data or "",
         )
         db.session.commit()
     except moves.MoveRefused as exc:  # refused before any change: nothing to roll back

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from expertpool import quotas
 from expertpool.extensions import db
 from expertpool.list_page import requested_page
-from expertpool.models import InterventionRequest, RequestStatus
+from expertpool.models import InterventionRequest, PoolSettings, RequestStatus
 from expertpool.permissions import (
     can_cancel_request,
     can_edit_request,
@@ -152,6 +152,7 @@ def _prepare_form(form: RequestForm, today, original_earliest=None) -> RequestFo
     form.set_choices(roles, experts, skills)
     form.today = today
     form.original_earliest = original_earliest
+    form.holidays_region = PoolSettings.load(db.session).holidays_region
     return form
 
 

@@ -150,7 +150,9 @@ def test_move_to_a_free_half_day_is_audited_and_told(client, login, db, factory,
     told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.kind == "booking.moved"))}
     assert told == {pool.user_a.id, pool.expert_user.id}
     page = client.get(response.location)
-    assert "déplacée du 2027-01-13" in page.text
+    # Dates in the history read in French, the half-day beside them (never raw ISO dates).
+    assert "déplacée du 13 janvier 2027 (matin) au 14 janvier 2027 (après-midi)" in page.text
+    assert "déplacée du 2027" not in page.text
 
 
 def test_cancel_frees_the_half_day_and_reopens_the_request(client, login, db, pool, booked):
