@@ -81,3 +81,9 @@ def next_period_warning(today: date, weeks: int) -> NextPeriodWarning | None:
     if open_period_for(following) is not None:
         return None
     return NextPeriodWarning(current, following)
+
+
+def period_warning(settings, today: date) -> NextPeriodWarning | None:
+    """The warning the coordinator pages show, per the pool's setting (0 weeks: never)."""
+    weeks = settings.next_period_warning_weeks
+    return next_period_warning(today, weeks) if weeks else None

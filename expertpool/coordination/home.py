@@ -19,6 +19,7 @@ from expertpool.models import (
     MemberKind,
     PoolSettings,
 )
+from expertpool.periods import period_warning
 from expertpool.planning.moves import needs_moving, overlaps_unavailability
 from expertpool.quotas import balances, envelope_balances, period_for
 from expertpool.timeutil import PARIS, now_utc, today_paris
@@ -96,4 +97,5 @@ def home_page():
         next_run=next_scheduler_run(settings.scheduler_cron, now),
         cron=settings.scheduler_cron,
         cron_text=describe_cron(settings.scheduler_cron),
+        next_period=period_warning(settings, today),
     )

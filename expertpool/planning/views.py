@@ -25,6 +25,7 @@ from expertpool.models import (
     PoolSettings,
     RunMode,
 )
+from expertpool.periods import period_warning
 from expertpool.permissions import staff_required
 from expertpool.planning import moves
 from expertpool.planning.forms import CancelForm, CommitForm, MoveForm, PreviewForm
@@ -83,6 +84,7 @@ def _index_page(form: PreviewForm, status: int = 200):
         latest_commit=_latest(RunMode.COMMIT),
         to_reschedule=to_reschedule,
         recent=recent,
+        next_period=period_warning(settings, today_paris(now)),
     ), status
 
 
