@@ -109,3 +109,22 @@ def test_member_feed_shows_the_half_day_as_tentative(client, login, db, world):
     assert str(flagged["SUMMARY"]) == "Messagerie de la mairie — à replanifier"
     assert str(kept["SUMMARY"]) == "Messagerie de la mairie — Soizic Guéguen"
     assert int(flagged["SEQUENCE"]) == 1  # calendars replace the event they already hold
+
+
+def test_an_expert_leaving_the_pool_tells_the_members_too(client, login, db, world, factory, monkeypatch):
+    monkeypatch.setattr("expertpool.coordination.expert_views.now_utc", lambda: FIXED_NOW)
+    coordinator = factory.user(role=UserRole.COORDINATOR, email="coord@pool.example")
+    login(coordinator)
+    assert client.post(f"/coordination/experts/{world['expert'].id}/desactiver").status_code == 303
+    note = db.session.scalars(
+        select(Notification).where(
+            Notification.user_id == world["mayor"].id, Notification.kind == "booking.to_reschedule"
+        )
+    ).one()
+    assert note.message == (
+        "L'expert prévu pour « Messagerie de la mairie » est indisponible : 2 février 2027 (matin), "
+        "2 février 2027 (après-midi) à replanifier. Le pool vous indiquera la nouvelle date."
+    )
+    login(world["mayor"])
+    page = client.get(f"/demandes/{world['req'].id}").text
+    assert "Soizic Guéguen" not in _row(page, "2 février 2027 (matin)")
