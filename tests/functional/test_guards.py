@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from factories import FIXED_NOW
 from member_support import request_form, row_counts
-from planning_helpers import small_pool
+from planning_helpers import book_request_a, small_pool
 from sqlalchemy import select
 
 from expertpool.models import AuditLog, Booking, InterventionRequest, OutboxMail, RequestStatus, UserRole
@@ -111,10 +111,7 @@ def pool(factory, monkeypatch):
 
 @pytest.fixture
 def booked(factory, pool):
-    booking = factory.booking(pool.request_a, pool.expert, date(2027, 1, 13), "am")
-    pool.request_a.status = RequestStatus.SCHEDULED
-    factory.session.flush()
-    return booking
+    return book_request_a(factory, pool)
 
 
 def test_move_outside_the_window_needs_a_confirmation_and_a_reason(client, login, db, pool, booked):

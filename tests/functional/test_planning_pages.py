@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from factories import FIXED_NOW
-from planning_helpers import small_pool, table_counts
+from planning_helpers import book_request_a, small_pool, table_counts
 from sqlalchemy import func, select
 
 from expertpool.models import AllocationRun, AuditLog, Booking, Notification, RequestStatus, UserRole
@@ -82,10 +82,7 @@ def test_preview_rejects_a_bad_horizon_with_a_french_message(client, login, db, 
 
 @pytest.fixture
 def booked(factory, pool):
-    booking = factory.booking(pool.request_a, pool.expert, date(2027, 1, 13), "am")
-    pool.request_a.status = RequestStatus.SCHEDULED
-    factory.session.flush()
-    return booking
+    return book_request_a(factory, pool)
 
 
 def test_move_refuses_an_unavailable_half_day_in_french(client, login, db, factory, pool, booked):

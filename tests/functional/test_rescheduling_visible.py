@@ -30,16 +30,7 @@ def world(factory):
     req = factory.request(member=member, status=RequestStatus.SCHEDULED, title="Messagerie de la mairie")
     morning = factory.booking(req, expert, date(2027, 2, 2), "am")
     afternoon = factory.booking(req, expert, date(2027, 2, 2), "pm")
-    return {
-        "member": member,
-        "mayor": mayor,
-        "secretary": secretary,
-        "expert_user": expert_user,
-        "expert": expert,
-        "req": req,
-        "morning": morning,
-        "afternoon": afternoon,
-    }
+    return {name: value for name, value in locals().items() if name != "factory"}
 
 
 def _declare_leave(client, login, world):
