@@ -14,7 +14,7 @@ from expertpool.i18n import date_long, translate_for
 from expertpool.models import Booking, Expert, PoolSettings, RequestStatus, Unavailability, User, UserRole
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus
 from expertpool.notifications import notify
-from expertpool.periods import not_open_message, open_period_for
+from expertpool.periods import first_uncovered_day, not_open_message, open_period_for
 from expertpool.planning.plan_writer import page_link, slots_text
 from expertpool.timeutil import today_paris
 
@@ -116,6 +116,9 @@ def free_slots(
     start = max(today_paris(now) + timedelta(days=1), req.earliest)
     end = req.deadline if req.deadline >= start else start + timedelta(days=27)
     end = min(end, start + timedelta(days=max_days))
+    uncovered = first_uncovered_day(start, end)
+    if uncovered is not None:  # no suggestion where no open period could be charged for it
+        end = uncovered - timedelta(days=1)
     ids = [e.id for e in experts]
     if not ids:
         return []

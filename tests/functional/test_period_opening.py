@@ -62,7 +62,11 @@ def test_next_period_not_open_warns_books_nothing_past_it_and_tells_the_member(c
     assert req.unserved_message == NOTICE
     assert balance(member.id, world["period"]).planned == 8
 
-    # A manual move into January is refused with the same reason, next to the date.
+    # The move page suggests no half-day in January, and a manual move there is refused with the
+    # same reason, next to the date.
+    move_page = client.get(f"/planification/reservations/{booked[0].id}/deplacer").text
+    assert "Aucune demi-journée libre d" in move_page
+    assert "4 janvier 2027" not in move_page
     moved = client.post(
         f"/planification/reservations/{booked[0].id}/deplacer",
         data={"expert": world["expert"].id, "day": "2027-01-05", "half": "am"},
