@@ -144,6 +144,11 @@ def test_move_outside_the_window_needs_a_confirmation_and_a_reason(client, login
         "déplacée du 13 janvier 2027 (matin) au 6 avril 2027 (après-midi) — hors de la fenêtre de la demande "
         "(Mairie fermée en mars)" in page
     )
+    journal = client.get("/coordination/journal?action=booking.move").text
+    assert "<strong>date</strong> : 13 janvier 2027 (matin)" in journal
+    assert "<strong>date</strong> : 6 avril 2027 (après-midi)" in journal
+    assert "<strong>hors de la fenêtre de la demande</strong> : oui" in journal
+    assert "2027-04-06" not in journal
 
 
 def test_move_inside_the_window_needs_no_confirmation(client, login, db, pool, booked):
