@@ -53,6 +53,8 @@ def test_next_period_not_open_warns_books_nothing_past_it_and_tells_the_member(c
 
     preview = client.post("/planification/apercu", data={"weeks": ""})
     assert preview.status_code == 302
+    run_page = client.get(preview.location)
+    assert run_page.status_code == 200 and NOTICE.replace("'", "&#39;") in run_page.text
     assert client.post("/planification/valider", data={}).status_code == 302
     booked = _bookings(db, req)
     assert len(booked) == 8
