@@ -4,7 +4,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from expertpool.labels import booking_status_label, is_to_reschedule
+from expertpool.labels import booking_state, booking_status_label, is_to_reschedule
 from expertpool.models import PoolSettings, RequestStatus, Urgency, UserRole
 
 _MEMBER = [
@@ -77,7 +77,9 @@ def init_app(app) -> None:
     init_template_globals(app)
     # Globals too, not only context: macros imported without context (status_badge…) read them.
     app.jinja_env.globals.update(status_labels=STATUS_LABELS, urgency_labels=URGENCY_LABELS)
-    app.jinja_env.filters.update(booking_status=booking_status_label, is_to_reschedule=is_to_reschedule)
+    app.jinja_env.filters.update(
+        booking_state=booking_state, booking_status=booking_status_label, is_to_reschedule=is_to_reschedule
+    )
 
     @app.context_processor
     def _shared_context():

@@ -49,6 +49,8 @@ def _row(html: str, label: str) -> str:
 
 def test_leave_shows_to_reschedule_on_the_members_pages(client, login, db, world):
     _declare_leave(client, login, world)
+    week = client.get(f"/agenda/experts/{world['expert'].id}/semaine?day=2027-02-02").text
+    assert '<span class="badge text-bg-warning">À replanifier</span>' in week  # the expert's own view
     login(world["mayor"])
 
     page = client.get(f"/demandes/{world['req'].id}").text
