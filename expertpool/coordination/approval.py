@@ -199,10 +199,10 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     req.status = RequestStatus.APPROVED
     req.approved_half_days = granted
     req.over_quota_half_days = position["over_quota_half_days"]
-    req.approval_note = (note or "").strip()
+    req.approval_note = note
     _record_decision(req, actor=actor, now=now, action=action, before=before)
     over = position["over_quota_half_days"]
-    if more_than_asked:
+    if more_than_asked:  # the member reads the figure they asked for beside the one granted, and why
         message = (
             "Votre demande « %(title)s » est acceptée pour %(days)s (vous aviez demandé %(asked)s), "
             "dont %(over)s hors droit de tirage. Motif : %(reason)s"
@@ -210,24 +210,15 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
             else "Votre demande « %(title)s » est acceptée pour %(days)s (vous aviez demandé %(asked)s). "
             "Motif : %(reason)s"
         )
-        _notify_member(
-            req,
-            now,
-            "request_approved",
-            message,
-            "Demande acceptée",
-            days=granted,
-            over=over,
-            asked=req.half_days,
-            reason=note,
+        adjusted = {"asked": req.half_days, "reason": note}
+    else:
+        message = (
+            "Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage."
+            if over
+            else "Votre demande « %(title)s » est acceptée pour %(days)s."
         )
-        return
-    message = (
-        "Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage."
-        if over
-        else "Votre demande « %(title)s » est acceptée pour %(days)s."
-    )
-    _notify_member(req, now, "request_approved", message, "Demande acceptée", days=granted, over=over)
+        adjusted = {}
+    _notify_member(req, now, "request_approved", message, "Demande acceptée", days=granted, over=over, **adjusted)
 
 
 def _lock_drawing_rights(req: InterventionRequest) -> None:
