@@ -159,3 +159,17 @@ def test_move_inside_the_window_needs_no_confirmation(client, login, db, pool, b
     )
     assert response.status_code == 302
     assert db.session.get(Booking, booked.id).date == date(2027, 3, 31)
+
+
+def test_the_window_message_reads_in_english_too(client, login, db, member_pool, member_clock):
+    login(member_pool.user)
+    client.get("/mon-espace?lang=en")
+    data = request_form(
+        role=str(member_pool.dba.roles[0].id), days="4", earliest="2027-01-18", deadline="2027-01-20", action="submit"
+    )
+    response = client.post("/demandes/nouvelle", data=data)
+    assert response.status_code == 400
+    assert (
+        "From 18 January 2027 to 20 January 2027 there are only 3 working days (weekends and public holidays "
+        "excluded): ask for 3 days at most, or widen the dates." in response.text
+    )
