@@ -50,3 +50,12 @@ def working_half_days(expert, start: date, end: date, region: str, unavailabilit
             if expert.works(day.weekday(), half) and not any(u.covers(day, half) for u in unavailable):
                 result.append((day, half))
     return result
+
+
+def window_half_days(start: date, end: date, region: str) -> int:
+    """Working half-days of the pool between start and end inclusive: weekdays that are not public
+    holidays, two halves each. No request can be served in more half-days than its window holds."""
+    if end < start:
+        return 0
+    off = public_holidays(region, start, end)
+    return 2 * sum(1 for day in days(start, end) if day.weekday() < 5 and day not in off)

@@ -566,12 +566,22 @@ def _leave(ctx: _Ctx) -> None:
 # --- drawing rights --------------------------------------------------------------------------------
 
 
+# How far ahead the demo's bookings reach (the furthest request starts 45 days ahead, then takes
+# its expert's free half-days): next year's period is open when they may reach it.
+DEMO_BOOKING_REACH = timedelta(weeks=16)
+
+
 def _quotas(ctx: _Ctx) -> QuotaPeriod:
     """Last year's closed period and this year's open one, proportional to the contributions."""
     year = ctx.today.year
     days_into_year = (ctx.today - date(year, 1, 1)).days
     previous = _period(year - 1, PeriodStatus.CLOSED, opened=_ago(ctx, days_into_year + 365))
     current = _period(year, PeriodStatus.OPEN, opened=_ago(ctx, days_into_year))
+    upcoming = None
+    if ctx.today + DEMO_BOOKING_REACH > current.end_date:
+        # The demo books half-days up to a few months ahead, and a half-day is booked only inside an
+        # open period: late in the year the coordinator has already prepared and opened next year's.
+        upcoming = _period(year + 1, PeriodStatus.OPEN, opened=_ago(ctx, 7))
     payers = [m for m in ctx.members.values() if m.active]
     carried = {"Plouzané": 6, "Saint-Renan": 4, "Lannilis": 3, "Coat-Méal": 2}
     rows = []
@@ -589,6 +599,12 @@ def _quotas(ctx: _Ctx) -> QuotaPeriod:
     abers = ctx.members[ABERS]
     rows.append(Quota(period=current, member_id=abers.id, kind=QuotaKind.ENVELOPE, entitled_half_days=40))
     rows.append(Quota(period=previous, member_id=abers.id, kind=QuotaKind.ENVELOPE, entitled_half_days=36))
+    if upcoming is not None:
+        rows.extend(
+            Quota(period=upcoming, member_id=m.id, entitled_half_days=m.contribution_cents // UNIT_PRICE_CENTS)
+            for m in payers
+        )
+        rows.append(Quota(period=upcoming, member_id=abers.id, kind=QuotaKind.ENVELOPE, entitled_half_days=40))
     db.session.add_all(rows)
     db.session.flush()
     by_member = {(q.member_id, q.kind): q for q in rows if q.period is current}

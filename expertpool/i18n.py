@@ -114,6 +114,24 @@ def half_label(half: str) -> str:
     return gettext("matin") if half == "am" else gettext("après-midi")
 
 
+def half_day_label(day: date | str | None, half: str | None = None) -> str:
+    """'10 mai 2027 (matin)': the one way a half-day is written in histories, audit rows and notices.
+
+    Audit rows store dates as ISO strings, so those are read back too; anything else is shown as is.
+    """
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            return day
+    if day is None:
+        return ""
+    text = date_long(day)
+    if half in ("am", "pm"):
+        text = gettext("%(day)s (%(half)s)", day=text, half=half_label(half))
+    return text
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=_translations_dir())
     app.jinja_env.filters.update(
@@ -125,6 +143,7 @@ def init_app(app: Flask) -> None:
         date_short=date_short,
         datetime_paris=datetime_paris,
         half=half_label,
+        half_day=half_day_label,
     )
     app.jinja_env.globals.update(locale_code=locale_code)
 

@@ -5,7 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from expertpool.compliance import CONFORMITY_LABELS, conformity
-from expertpool.models import BookingStatus, PoolSettings, RequestStatus, UnavailabilityKind, Urgency, UserRole
+from expertpool.labels import STATUS_LABELS, URGENCY_LABELS, booking_state, booking_status_label, is_to_reschedule
+from expertpool.models import PoolSettings, UserRole
 
 _MEMBER = [
     ("requests.dashboard", _l("Mon espace")),
@@ -38,40 +39,6 @@ NAV_BY_ROLE = {
     UserRole.ADMIN: _ADMIN,
 }
 
-STATUS_LABELS = {
-    RequestStatus.DRAFT: _l("Brouillon"),
-    RequestStatus.SUBMITTED: _l("Envoyée"),
-    RequestStatus.NEEDS_INFO: _l("Précisions demandées"),
-    RequestStatus.APPROVED: _l("Acceptée"),
-    RequestStatus.REJECTED: _l("Refusée"),
-    RequestStatus.SCHEDULED: _l("Planifiée"),
-    RequestStatus.IN_PROGRESS: _l("En cours"),
-    RequestStatus.COMPLETED: _l("Terminée"),
-    RequestStatus.RATED: _l("Évaluée"),
-    RequestStatus.CANCELLED: _l("Annulée"),
-}
-
-URGENCY_LABELS = {
-    Urgency.NORMAL: _l("Normale"),
-    Urgency.HIGH: _l("Haute"),
-    Urgency.CRITICAL: _l("Critique (incident de sécurité)"),
-}
-
-# Shared by the agenda, the exports and the audit log (a feature never imports another feature).
-BOOKING_STATUS_LABELS = {
-    BookingStatus.PLANNED: _l("planifiée"),
-    BookingStatus.DELIVERED: _l("réalisée"),
-    BookingStatus.NOT_DELIVERED: _l("non réalisée"),
-    BookingStatus.CANCELLED: _l("annulée"),
-}
-
-UNAVAILABILITY_KIND_LABELS = {
-    UnavailabilityKind.LEAVE: _l("Congés"),
-    UnavailabilityKind.TRAINING: _l("Formation"),
-    UnavailabilityKind.OTHER_WORK: _l("Autre mission"),
-    UnavailabilityKind.OTHER: _l("Autre"),
-}
-
 
 def nav_items() -> list[dict]:
     if not current_user.is_authenticated:
@@ -93,6 +60,9 @@ def init_app(app) -> None:
     # Globals too, not only context: macros imported without context (status_badge…) read them.
     app.jinja_env.globals.update(status_labels=STATUS_LABELS, urgency_labels=URGENCY_LABELS)
     app.jinja_env.filters["notification_text"] = notification_text
+    app.jinja_env.filters.update(
+        booking_state=booking_state, booking_status=booking_status_label, is_to_reschedule=is_to_reschedule
+    )
 
     @app.context_processor
     def _shared_context():

@@ -64,16 +64,33 @@ def slots_text(slots: list[list[str]]) -> str:
 
 
 def _approved(p: dict) -> str:
+    days, title = days_label(p["days"]), p["title"]
+    if p.get("asked") is not None:  # more than asked: the member reads both figures, and why
+        if p.get("over"):
+            return gettext(
+                "Votre demande « %(title)s » est acceptée pour %(days)s (vous aviez demandé %(asked)s), "
+                "dont %(over)s hors droit de tirage. Motif : %(reason)s",
+                title=title,
+                days=days,
+                asked=days_label(p["asked"]),
+                over=days_label(p["over"]),
+                reason=p["reason"],
+            )
+        return gettext(
+            "Votre demande « %(title)s » est acceptée pour %(days)s (vous aviez demandé %(asked)s). Motif : %(reason)s",
+            title=title,
+            days=days,
+            asked=days_label(p["asked"]),
+            reason=p["reason"],
+        )
     if p.get("over"):
         return gettext(
             "Votre demande « %(title)s » est acceptée pour %(days)s, dont %(over)s hors droit de tirage.",
-            title=p["title"],
-            days=days_label(p["days"]),
+            title=title,
+            days=days,
             over=days_label(p["over"]),
         )
-    return gettext(
-        "Votre demande « %(title)s » est acceptée pour %(days)s.", title=p["title"], days=days_label(p["days"])
-    )
+    return gettext("Votre demande « %(title)s » est acceptée pour %(days)s.", title=title, days=days)
 
 
 def _to_reschedule(p: dict) -> str:
@@ -95,8 +112,19 @@ KINDS: dict[str, Kind] = {
     "request_message": Kind(N_("%(member)s a écrit au sujet de la demande « %(title)s ».")),
     "request_answered": Kind(N_("%(member)s a répondu sur la demande « %(title)s ».")),
     "booking.to_reschedule": Kind(_to_reschedule),
+    "join_request.staff": Kind(N_("%(name)s (%(email)s) demande à rejoindre %(member)s.")),
     # to a member's users (mailed)
     "request_approved": Kind(_approved, _l("Demande acceptée")),
+    "booking.to_reschedule.member": Kind(
+        N_(
+            "L'expert prévu pour « %(title)s » est indisponible : %(slots)s à replanifier. "
+            "Le pool vous indiquera la nouvelle date."
+        ),
+        _l("Intervention à replanifier"),
+    ),
+    "join_request": Kind(
+        N_("%(name)s (%(email)s) demande à rejoindre %(member)s."), _l("Demande d'accès à votre espace")
+    ),
     "request_rejected": Kind(N_("Votre demande « %(title)s » est refusée : %(reason)s"), _l("Demande refusée")),
     "request_needs_info": Kind(
         N_("Le coordinateur demande des précisions sur votre demande « %(title)s » : %(message)s"),

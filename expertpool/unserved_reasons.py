@@ -63,6 +63,11 @@ _MEMBER: dict[str, Sentence] = {
         **v,
     ),
     "not_scheduled": lambda v: gettext("Il reste %(remaining)s à planifier avant votre échéance du %(deadline)s.", **v),
+    # Not the engine's: the scheduler's own, for dates no open period covers (expertpool/periods.py).
+    "period_not_open": lambda v: gettext(
+        "La période %(name)s n'est pas encore ouverte : ces demi-journées seront planifiées à son ouverture.",
+        name=v["period"],
+    ),
 }
 
 _COORDINATOR: dict[str, Sentence] = {
@@ -94,6 +99,11 @@ _COORDINATOR: dict[str, Sentence] = {
         **v,
     ),
     "not_scheduled": lambda v: gettext("Non planifié avant l'échéance (%(deadline)s) ; reste %(remaining)s.", **v),
+    "period_not_open": lambda v: gettext(
+        "Période %(name)s pas encore ouverte : %(remaining)s attendent son ouverture.",
+        name=v["period"],
+        remaining=v["remaining"],
+    ),
 }
 
 _SENTENCES = {MEMBER: _MEMBER, COORDINATOR: _COORDINATOR}
@@ -102,6 +112,8 @@ _SENTENCES = {MEMBER: _MEMBER, COORDINATOR: _COORDINATOR}
 def _values(params: Mapping[str, Any], half_days: int, role_label: str | None) -> dict[str, str]:
     role = role_label or str(params.get("role", ""))
     values = {"remaining": days_label(half_days), "role": role, "who": _who(params, role)}
+    if "period" in params:
+        values["period"] = str(params["period"])
     for name in ("earliest", "deadline", "horizon_start", "horizon_end"):
         if name in params:
             values[name] = day_month(date.fromisoformat(params[name]))

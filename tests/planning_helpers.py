@@ -200,3 +200,11 @@ def load_generated_problem(session, problem, *, year: int = 2027) -> None:
             expert, day, half = next(slots)
             session.add(Booking(request_id=past.id, expert_id=expert.id, date=day, half=half, status="delivered"))
     session.flush()
+
+
+def book_request_a(factory, pool: Pool, day=date(2027, 1, 13), half="am"):
+    """One half-day of request A booked by hand (the request then counts as scheduled)."""
+    booking = factory.booking(pool.request_a, pool.expert, day, half)
+    pool.request_a.status = RequestStatus.SCHEDULED
+    factory.session.flush()
+    return booking

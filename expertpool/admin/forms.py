@@ -103,6 +103,13 @@ class SettingsForm(FlaskForm):
             NumberRange(min=1, max=60, message=_l("Entre 1 et 60 semaines.")),
         ],
     )
+    next_period_warning_weeks = WholeNumberField(
+        _l("Alerte d'ouverture de la période suivante (semaines avant la fin)"),
+        validators=[
+            InputRequired(_l("Indiquez un nombre de semaines (0 pour ne jamais alerter).")),
+            NumberRange(min=0, max=52, message=_l("Entre 0 (jamais) et 52 semaines.")),
+        ],
+    )
     scheduler_cron = StringField(
         _l("Planification automatique (cron, heure de Paris)"),
         validators=[DataRequired(_l("Indiquez une expression cron.")), Length(max=100), _valid_cron],

@@ -18,6 +18,7 @@ SETTING_FIELDS = (
     "pm_end",
     "auto_approve_max_half_days",
     "horizon_weeks",
+    "next_period_warning_weeks",
     "scheduler_cron",
     *RETENTION_PERIODS,
     "publisher",

@@ -9,9 +9,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from expertpool.agenda.delivery import MAX_NOTE_LENGTH, MAX_REPORT_LENGTH
 from expertpool.agenda.week_pattern import field_name
+from expertpool.labels import UNAVAILABILITY_KIND_LABELS
 from expertpool.models import UnavailabilityKind
 from expertpool.models.expert import HALVES, WEEKDAYS
-from expertpool.navigation import UNAVAILABILITY_KIND_LABELS
 
 MAX_REASON_LENGTH = 500
 # A longer absence is a contract matter for the coordinator, not an agenda entry.

@@ -15,6 +15,7 @@ from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, Unavailability
 from expertpool.notifications import notify_staff
+from expertpool.rescheduling import tell_members_to_reschedule
 
 FIELDS = ("expert_id", "start_date", "end_date", "half", "kind", "reason")
 
@@ -124,6 +125,7 @@ def _flag_collisions(expert: Expert, item: Unavailability, *, actor, now: dateti
         )
         newly_flagged.append(booking)
     if newly_flagged:
+        tell_members_to_reschedule(newly_flagged, now=now)
         notify_staff(
             "booking.to_reschedule",
             {"expert": expert.display_name, "count": len(newly_flagged)},

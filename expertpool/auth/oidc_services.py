@@ -10,8 +10,7 @@ from expertpool import audit
 from expertpool.auth.oidc import ProviderClaims
 from expertpool.auth.services import find_user_by_email
 from expertpool.extensions import db
-from expertpool.i18n import translate_for
-from expertpool.mail import send_mail
+from expertpool.mail import send_template_mail
 from expertpool.models import JoinRequest, JoinRequestStatus, Member, ProviderIdentity, User, UserRole, is_valid_siren
 from expertpool.notifications import absolute, notify, notify_staff
 
@@ -149,19 +148,11 @@ def request_to_join(claims: ProviderClaims, member: Member, *, now: datetime) ->
         member_id=member.id,
     )
     link = url_for("oidc.join_requests")
-    message = "%(name)s (%(email)s) demande à rejoindre %(member)s."
     params = {"name": join.name, "email": join.email, "member": member.name}
     deciders = [user for user in member.users if user.active and user.role == UserRole.MEMBER]
     for user in deciders:
-        notify(
-            user,
-            "join_request",
-            translate_for(user, message, **params),
-            now=now,
-            link=link,
-            mail_subject=translate_for(user, "Demande d'accès à votre espace"),
-        )
-    notify_staff("join_request", message, now=now, link=link, **params)
+        notify(user, "join_request", params, now=now, link=link)
+    notify_staff("join_request.staff", params, now=now, link=link)
     return join
 
 
@@ -203,18 +194,7 @@ def approve_join(join: JoinRequest, *, actor: User, now: datetime) -> User:
         after={**audit.snapshot(join, "status", "user_id"), "identity_id": identity.id},
         member_id=join.member_id,
     )
-    send_mail(
-        user.email,
-        translate_for(user, "Votre accès est ouvert"),
-        translate_for(
-            user,
-            "Bonjour %(name)s,\n\nVotre demande d'accès à l'espace de %(member)s est acceptée. Connectez-vous "
-            "avec le même compte qu'à votre demande :\n%(link)s\n",
-            name=user.name,
-            member=join.member.name,
-            link=absolute(url_for("auth.login")),
-        ),
-    )
+    send_template_mail(user, "join_approved", now=now, member=join.member.name, link=absolute(url_for("auth.login")))
     return user
 
 

@@ -188,14 +188,20 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     granted = req.half_days if half_days is None else int(half_days)
     if not MIN_HALF_DAYS <= granted <= MAX_HALF_DAYS:
         raise ValueError(granted)
+    note = (note or "").strip()
+    more_than_asked = granted > req.half_days
+    if more_than_asked and not note:
+        raise ValueError("reason")  # granting more than asked always says why (the form asks first)
     before = snapshot(req, *_AUDITED_FIELDS)
     position = quota_position(req, period_of_request(req, now), half_days=granted)
     req.status = RequestStatus.APPROVED
     req.approved_half_days = granted
     req.over_quota_half_days = position["over_quota_half_days"]
-    req.approval_note = (note or "").strip()
+    req.approval_note = note
     _record_decision(req, actor=actor, now=now, action=action, before=before)
-    _notify_member(req, now, "request_approved", days=granted, over=position["over_quota_half_days"])
+    # More than asked: the member reads the figure they asked for beside the one granted, and why.
+    adjusted = {"asked": req.half_days, "reason": note} if more_than_asked else {}
+    _notify_member(req, now, "request_approved", days=granted, over=position["over_quota_half_days"], **adjusted)
 
 
 def _lock_drawing_rights(req: InterventionRequest) -> None:

@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 
 from expertpool.coordination.forms import KIND_LABELS as MEMBER_KIND_LABELS
 from expertpool.coordination.forms import POLICY_LABELS, ROLE_LABELS
-from expertpool.i18n import date_long, days_label, half_label, money
-from expertpool.navigation import BOOKING_STATUS_LABELS, STATUS_LABELS, UNAVAILABILITY_KIND_LABELS
+from expertpool.i18n import date_long, days_label, half_day_label, half_label, money
+from expertpool.labels import BOOKING_STATUS_LABELS, STATUS_LABELS, UNAVAILABILITY_KIND_LABELS
 
 ACTION_LABELS = {
     "allocation.run": _l("Passage du planificateur"),
@@ -115,6 +115,8 @@ FIELD_LABELS = {
     "members": _l("structures"),
     "message": _l("message"),
     "name": _l("nom"),
+    "outside_window": _l("hors de la fenêtre de la demande"),
+    "next_period_warning_weeks": _l("alerte d'ouverture de période (semaines)"),
     "over_quota_half_days": _l("hors droit de tirage"),
     "period": _l("période"),
     "policy": _l("calcul"),
@@ -177,3 +179,19 @@ def value_label(key: str, value, entity_type: str = "") -> str:
         except ValueError:
             return value
     return str(value)
+
+
+def value_items(values: dict | None, entity_type: str = "") -> list[tuple[str, str]]:
+    """(field, value) pairs of an audit row's before/after, as a coordinator reads them; a booking's
+    date and half read as one half-day, "10 mai 2027 (matin)", as in every other history."""
+    values = values or {}
+    merged = "date" in values and values.get("half") in ("am", "pm")
+    items = []
+    for key, value in values.items():
+        if merged and key == "half":
+            continue
+        if merged and key == "date":
+            items.append((field_label(key), half_day_label(value, values["half"])))
+        else:
+            items.append((field_label(key), value_label(key, value, entity_type)))
+    return items

@@ -9,6 +9,7 @@ from expertpool.extensions import db
 from expertpool.models import Booking, BookingStatus, Expert, Role, Skill, User, UserRole
 from expertpool.models.expert import HALVES, WEEKDAYS, expert_skills, week_bit
 from expertpool.models.request import request_skills
+from expertpool.rescheduling import tell_members_to_reschedule
 
 EXPERT_FIELDS = ("display_name", "user_id", "bio", "day_rate_cents", "week_mask", "works_on_site", "works_remote")
 
@@ -120,18 +121,21 @@ def deactivate_expert(expert: Expert, *, actor, now: datetime, today: date) -> i
     if not expert.active:
         return 0
     expert.active = False
+    to_flag = (
+        Booking.expert_id == expert.id,
+        Booking.status == BookingStatus.PLANNED,
+        Booking.date >= today,
+        Booking.to_reschedule.is_(False),
+    )
+    bookings = list(db.session.scalars(select(Booking).where(*to_flag)))
     flagged = db.session.execute(
         update(Booking)
-        .where(
-            Booking.expert_id == expert.id,
-            Booking.status == BookingStatus.PLANNED,
-            Booking.date >= today,
-            Booking.to_reschedule.is_(False),
-        )
+        .where(*to_flag)
         .values(to_reschedule=True, sequence=Booking.sequence + 1, updated_at=now)
         .execution_options(synchronize_session="fetch")
     ).rowcount
     db.session.flush()
+    tell_members_to_reschedule(bookings, now=now)
     record(
         actor,
         "expert.deactivate",

@@ -30,6 +30,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from expertpool.fields import DaysField, EurosField, FrenchDateField, optional_int
+from expertpool.i18n import days_label
 from expertpool.models import MemberKind, QuotaPolicy, UserRole, is_valid_siren
 from expertpool.models.expert import HALVES, WEEKDAYS
 from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
@@ -406,6 +407,32 @@ class ApproveForm(FlaskForm):
         _l("Note pour le membre (facultatif)"),
         validators=[Optional(), Length(max=2000, message=_l("2000 caractères au plus."))],
     )
+    confirm_more = BooleanField(_l("Je confirme accorder plus de jours que le membre n'en demande"))
+
+    # Set by the view before validation: what the member asked for, in half-days.
+    asked_half_days: int | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        """Granting more than asked commits the member's drawing right (or money): it takes an explicit
+        confirmation and a reason, which the member reads in the acceptance mail."""
+        valid = super().validate(extra_validators)
+        granted, asked = self.days.data, self.asked_half_days
+        if granted is None or asked is None or granted <= asked:
+            return valid
+        if not self.confirm_more.data:
+            self.confirm_more.errors.append(
+                gettext(
+                    "Vous accordez plus de jours que demandé (%(asked)s) : cochez la case pour le confirmer.",
+                    asked=days_label(asked),
+                )
+            )
+            valid = False
+        if not (self.note.data or "").strip():
+            self.note.errors.append(
+                gettext("Indiquez pourquoi vous accordez plus de jours que demandé : le membre lira ce motif.")
+            )
+            valid = False
+        return valid
 
 
 class RejectForm(FlaskForm):

@@ -19,6 +19,7 @@ from expertpool.models import (
     MemberKind,
     PoolSettings,
 )
+from expertpool.periods import period_warning
 from expertpool.quotas import balances, envelope_balances, period_for
 from expertpool.timeutil import now_utc, today_paris
 
@@ -87,4 +88,5 @@ def home_page():
         period=period,
         next_run=run_schedule.next_run(now),
         schedule=run_schedule,
+        next_period=period_warning(settings, today),
     )

@@ -112,6 +112,7 @@ def _decide(request_id: int, form, action, done_message):
 
 def approve(request_id: int):
     form = ApproveForm()
+    form.asked_half_days = _load(request_id).half_days
     result, req = _decide(
         request_id,
         form,

@@ -9,18 +9,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from icalendar import Calendar, Event, Timezone
 
+from expertpool.labels import booking_status_label, is_to_reschedule
 from expertpool.models import Booking, BookingStatus, PoolSettings
 from expertpool.timeutil import PARIS
 
 PRODID = "-//expertpool//agenda des experts//FR"
 # Bookings that did not (or will not) take place are published so that calendars drop them.
 CANCELLED_STATUSES = (BookingStatus.CANCELLED, BookingStatus.NOT_DELIVERED)
-STATUS_TEXT = {
-    BookingStatus.PLANNED: "planifiée",
-    BookingStatus.DELIVERED: "réalisée",
-    BookingStatus.NOT_DELIVERED: "non réalisée",
-    BookingStatus.CANCELLED: "annulée",
-}
 
 
 def half_day_times(settings: PoolSettings, half: str) -> tuple[time, time]:
@@ -54,9 +49,12 @@ def booking_event(
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", start)
     event.add("dtend", end)
-    # A member reads who comes; an expert reads where they go.
+    flagged = is_to_reschedule(booking)
+    # A member reads who comes (nobody is sure to while the half-day is to reschedule); an expert
+    # reads where they go.
     if for_member:
-        event.add("summary", f"{req.title} — {booking.expert.display_name}")
+        who = booking_status_label(booking) if flagged else booking.expert.display_name
+        event.add("summary", f"{req.title} — {who}")
     else:
         event.add("summary", f"{req.member.name} — {req.title}")
     event.add("location", location_of(booking))
@@ -64,16 +62,19 @@ def booking_event(
         f"Demande : {req.title}",
         f"Membre : {req.member.name}",
         f"Expert : {booking.expert.display_name}",
-        f"Demi-journée {STATUS_TEXT.get(booking.status, booking.status)}",
+        f"Demi-journée {booking_status_label(booking)}",
     ]
-    if booking.to_reschedule and booking.status == BookingStatus.PLANNED:
+    if flagged:
         lines.append("À replanifier : l'expert est devenu indisponible.")
     if link:
         lines.append(link)
         event.add("url", link)
     event.add("description", "\n".join(lines))
     event.add("sequence", booking.sequence)
-    event.add("status", "CANCELLED" if booking.status in CANCELLED_STATUSES else "CONFIRMED")
+    # A half-day to reschedule will move or be cancelled: calendars show it as not yet confirmed.
+    event.add(
+        "status", "CANCELLED" if booking.status in CANCELLED_STATUSES else "TENTATIVE" if flagged else "CONFIRMED"
+    )
     event.add("transp", "TRANSPARENT" if booking.status in CANCELLED_STATUSES else "OPAQUE")
     if booking.updated_at is not None:
         event.add("last-modified", booking.updated_at.astimezone(UTC))

@@ -15,6 +15,7 @@ class PoolSettings(Base):
         CheckConstraint("unit_price_cents >= 0", name="unit_price_not_negative"),
         CheckConstraint("auto_approve_max_half_days >= 0", name="auto_approve_not_negative"),
         CheckConstraint("horizon_weeks BETWEEN 1 AND 60", name="horizon_weeks_range"),
+        CheckConstraint("next_period_warning_weeks BETWEEN 0 AND 52", name="next_period_warning_weeks_range"),
         CheckConstraint("holidays_region IN ('metropole', 'alsace-moselle')", name="holidays_region_known"),
         CheckConstraint(
             "retention_sign_in_months BETWEEN 1 AND 240 AND retention_notifications_months BETWEEN 1 AND 240 "
@@ -41,6 +42,9 @@ class PoolSettings(Base):
     # submission; 0 turns auto-approval off.
     auto_approve_max_half_days: Mapped[int] = mapped_column(default=0)
     horizon_weeks: Mapped[int] = mapped_column(default=12)
+    # From this many weeks before the current period ends, coordinators are warned while the next
+    # period is not open (no half-day can be booked after the end of the open periods); 0 = never.
+    next_period_warning_weeks: Mapped[int] = mapped_column(default=6, server_default="6")
     # Crontab fields (minute hour day month day_of_week), Europe/Paris.
     scheduler_cron: Mapped[str] = mapped_column(String(100), default="0 6 * * mon-fri")
 

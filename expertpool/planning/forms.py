@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from expertpool.fields import FrenchDateField, WholeNumberField, optional_int
@@ -27,6 +27,12 @@ class MoveForm(FlaskForm):
     expert = SelectField(_l("Expert"), coerce=optional_int, validate_choice=False)
     day = FrenchDateField(_l("Date"), render_kw={"type": "date"}, validators=[InputRequired(_l("Indiquez la date."))])
     half = SelectField(_l("Demi-journée"), choices=HALF_CHOICES, validate_choice=False)
+    confirm_outside = BooleanField(_l("Je confirme déplacer hors de la fenêtre de la demande"))
+    outside_reason = TextAreaField(
+        _l("Motif (si hors de la fenêtre de la demande)"),
+        validators=[Optional(), Length(max=500, message=_l("500 caractères au plus."))],
+        render_kw={"rows": 2, "maxlength": 500},
+    )
 
     def __init__(self, *args, experts=(), **kwargs):
         super().__init__(*args, **kwargs)

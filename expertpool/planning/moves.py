@@ -10,9 +10,11 @@ from sqlalchemy import exists, select
 from expertpool import audit
 from expertpool.calendars import days, public_holidays
 from expertpool.extensions import db
+from expertpool.i18n import date_long
 from expertpool.models import Booking, Expert, PoolSettings, RequestStatus, Unavailability, User, UserRole
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus
 from expertpool.notifications import notify, slot_params
+from expertpool.periods import first_uncovered_day, not_open_message, open_period_for
 from expertpool.planning.plan_writer import page_link
 from expertpool.timeutil import today_paris
 
@@ -52,6 +54,9 @@ def check_target(booking: Booking, expert: Expert, day: date, half: str, *, now:
         raise MoveRefused("date", _("Choisissez une date à partir de demain."))
     if not expert.works(day.weekday(), half):
         raise MoveRefused("half", _("Cet expert ne travaille pas pour le pool sur cette demi-journée."))
+    if open_period_for(day) is None:
+        # The half-day would be charged to no drawing right at all.
+        raise MoveRefused("date", not_open_message(day))
     region = PoolSettings.load(db.session).holidays_region
     holiday = public_holidays(region, day, day).get(day)
     if holiday:
@@ -92,6 +97,9 @@ def free_slots(
     start = max(today_paris(now) + timedelta(days=1), req.earliest)
     end = req.deadline if req.deadline >= start else start + timedelta(days=27)
     end = min(end, start + timedelta(days=max_days))
+    uncovered = first_uncovered_day(start, end)
+    if uncovered is not None:  # no suggestion where no open period could be charged for it
+        end = uncovered - timedelta(days=1)
     ids = [e.id for e in experts]
     if not ids:
         return []
@@ -131,7 +139,42 @@ def free_slots(
     return result
 
 
-def move_booking(booking: Booking, *, expert: Expert, day: date, half: str, actor, now: datetime) -> Booking:
+def outside_window(booking: Booking, day: date) -> bool:
+    req = booking.request
+    return not req.earliest <= day <= req.deadline
+
+
+def check_outside_window(booking: Booking, day: date, *, confirmed: bool, reason: str) -> None:
+    """A date outside the request's window is the member's problem too: it takes a confirmation and a
+    reason (kept in the audit row), so that nobody moves a half-day there by a slip of the calendar."""
+    if not outside_window(booking, day):
+        return
+    req = booking.request
+    if not confirmed:
+        raise MoveRefused(
+            "confirm_outside",
+            _(
+                "Cette date est hors de la fenêtre de la demande (du %(start)s au %(end)s) : "
+                "cochez la case pour confirmer.",
+                start=date_long(req.earliest),
+                end=date_long(req.deadline),
+            ),
+        )
+    if not reason.strip():
+        raise MoveRefused("outside_reason", _("Indiquez pourquoi la demi-journée sort de la fenêtre de la demande."))
+
+
+def move_booking(
+    booking: Booking,
+    *,
+    expert: Expert,
+    day: date,
+    half: str,
+    actor,
+    now: datetime,
+    confirm_outside: bool = False,
+    reason: str = "",
+) -> Booking:
     """Move a planned booking to (expert, day, half) after checking it; audited, both sides told.
 
     The same row is updated (its iCalendar SEQUENCE bumped), so calendar apps replace the event.
@@ -141,6 +184,8 @@ def move_booking(booking: Booking, *, expert: Expert, day: date, half: str, acto
     if (booking.expert_id, booking.date, booking.half) == (expert.id, day, half):
         raise MoveRefused("date", _("La réservation est déjà sur cette demi-journée."))
     check_target(booking, expert, day, half, now=now)
+    check_outside_window(booking, day, confirmed=confirm_outside, reason=reason or "")
+    outside = outside_window(booking, day)
     before = audit.snapshot(booking, *_BOOKING_FIELDS)
     old_expert = booking.expert
     booking.expert_id, booking.date, booking.half = expert.id, day, half
@@ -155,7 +200,10 @@ def move_booking(booking: Booking, *, expert: Expert, day: date, half: str, acto
         booking,
         now=now,
         before=before,
-        after=audit.snapshot(booking, *_BOOKING_FIELDS),
+        after={
+            **audit.snapshot(booking, *_BOOKING_FIELDS),
+            **({"outside_window": True, "reason": reason.strip()} if outside else {}),
+        },
         member_id=booking.request.member_id,
         expert_id=expert.id,
         request_id=booking.request_id,

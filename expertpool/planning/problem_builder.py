@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from expertpool.allocation import Expert as EngineExpert
 from expertpool.allocation import Member as EngineMember
-from expertpool.allocation import Plan, Problem
+from expertpool.allocation import Plan, Problem, Unserved
 from expertpool.allocation import Request as EngineRequest
 from expertpool.allocation import Unavailability as EngineUnavailability
 from expertpool.calendars import public_holidays
@@ -28,6 +28,7 @@ from expertpool.models import (
     Unavailability,
 )
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES, SCHEDULABLE_STATUSES
+from expertpool.periods import PERIOD_NOT_OPEN, name_of_period_at, open_periods
 from expertpool.quotas import Balance, balances
 from expertpool.timeutil import today_paris
 
@@ -81,14 +82,12 @@ class Segment:
 
 
 def split_by_period(start: date, end: date) -> list[Segment]:
-    """The horizon cut at quota-period boundaries (at 1 January when no period is defined)."""
-    periods = list(
-        db.session.scalars(
-            select(QuotaPeriod)
-            .where(QuotaPeriod.start_date <= end, QuotaPeriod.end_date >= start)
-            .order_by(QuotaPeriod.start_date)
-        )
-    )
+    """The horizon cut at open quota-period boundaries (at 1 January when no period is open).
+
+    A segment without an open period books nothing (see `build_problems`): each booked half-day is
+    charged to the period of its date, so none may fall where no period is open yet.
+    """
+    periods = open_periods(start, end)
     segments = []
     day = start
     while day <= end:
@@ -292,6 +291,9 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
                     submitted_at=req.submitted_at,
                 )
             )
+        if seg.period is None:
+            _leave_unbooked(seg, requests)
+            continue
         member_ids = sorted({db_id(r.member) for r in requests})
         seg.balances = balances(member_ids, seg.period) if member_ids else {}
         demand: Counter = Counter()
@@ -323,3 +325,19 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
         for a in seg.plan.assignments:
             given[db_id(a.request)] += 1
             served_by[snapshot.member_of[db_id(a.request)]].append(db_id(a.expert))
+
+
+def _leave_unbooked(seg: Segment, requests: list[EngineRequest]) -> None:
+    """A part of the horizon no open period covers: nothing is booked there, and every request that
+    still needs half-days in it says why (a reason code, worded for its reader like the engine's)."""
+    params = {"period": name_of_period_at(seg.start), "from": seg.start.isoformat()}
+    seg.problem = Problem(
+        horizon_start=seg.start,
+        horizon_end=seg.end,
+        holidays=frozenset(),
+        experts=(),
+        members=(),
+        requests=tuple(requests),
+    )
+    unserved = tuple(Unserved(r.id, r.half_days, PERIOD_NOT_OPEN, params) for r in requests)
+    seg.plan = Plan((), unserved, {"period_not_open": True, "unserved_half_days": sum(r.half_days for r in requests)})

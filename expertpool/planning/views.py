@@ -26,6 +26,7 @@ from expertpool.models import (
     PoolSettings,
     RunMode,
 )
+from expertpool.periods import period_warning
 from expertpool.permissions import staff_required
 from expertpool.planning import moves
 from expertpool.planning.forms import CancelForm, CommitForm, MoveForm, PreviewForm
@@ -83,6 +84,7 @@ def _index_page(form: PreviewForm, status: int = 200):
         latest_commit=_latest(RunMode.COMMIT),
         to_reschedule=to_reschedule,
         recent=recent,
+        next_period=period_warning(settings, today_paris(now)),
     ), status
 
 
@@ -302,7 +304,14 @@ def move(booking_id: int):
     expert = db.session.get(Expert, form.expert.data)
     try:
         moves.move_booking(
-            booking, expert=expert, day=form.day.data, half=form.half.data, actor=_actor(), now=now_utc()
+            booking,
+            expert=expert,
+            day=form.day.data,
+            half=form.half.data,
+            actor=_actor(),
+            now=now_utc(),
+            confirm_outside=form.confirm_outside.data,
+            reason=form.outside_reason.data or "",
         )
         db.session.commit()
     except moves.MoveRefused as exc:  # refused before any change: nothing to roll back

@@ -19,8 +19,8 @@ from sqlalchemy.orm import aliased
 
 from expertpool.extensions import db
 from expertpool.i18n import half_label
+from expertpool.labels import BOOKING_STATUS_LABELS, STATUS_LABELS, TO_RESCHEDULE, URGENCY_LABELS
 from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, Member, QuotaPeriod, Role
-from expertpool.navigation import BOOKING_STATUS_LABELS, STATUS_LABELS, URGENCY_LABELS
 from expertpool.reports.metrics import half_day_value, member_figures, period_bounds_utc
 from expertpool.spreadsheet_safety import append_row, csv_writer
 from expertpool.timeutil import to_paris
@@ -333,6 +333,7 @@ def bookings(period: QuotaPeriod | None, member_id: int | None) -> Dataset:
             InterventionRequest.title,
             Booking.status,
             Expert.day_rate_cents,
+            Booking.to_reschedule,
         )
         .join(InterventionRequest, InterventionRequest.id == Booking.request_id)
         .join(Member, Member.id == InterventionRequest.member_id)
@@ -346,7 +347,8 @@ def bookings(period: QuotaPeriod | None, member_id: int | None) -> Dataset:
     rows = []
     for row in db.session.execute(query):
         delivered = row.status == BookingStatus.DELIVERED
-        status = str(BOOKING_STATUS_LABELS.get(row[8], row[8]))
+        state = TO_RESCHEDULE if row.status == BookingStatus.PLANNED and row.to_reschedule else row[8]
+        status = str(BOOKING_STATUS_LABELS.get(state, state))
         rows.append(
             (row[0], row[1], half_label(row[2]), *row[3:8], status, row[9], half_day_value(row[9]) if delivered else 0)
         )

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     RadioField,
@@ -20,8 +21,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from expertpool.calendars import window_half_days
 from expertpool.fields import DATE_FORMATS, FrenchDateField
-from expertpool.i18n import parse_french_decimal
+from expertpool.i18n import date_long, parse_french_decimal
 from expertpool.models import Urgency
 from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
 
@@ -140,6 +142,40 @@ class RequestForm(FlaskForm):
     today: date
     original_earliest: date | None = None
     half_days: int | None = None
+    holidays_region: str = "metropole"
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid:
+            valid = self._window_holds_the_days()
+        return valid
+
+    def _window_holds_the_days(self) -> bool:
+        """A window with fewer working half-days than asked can never be served: say so at the form."""
+        start, end = self.earliest.data, self.deadline.data
+        capacity = window_half_days(start, end, self.holidays_region)
+        if self.half_days is None or self.half_days <= capacity:
+            return True
+        if capacity == 0:
+            message = _(
+                "Du %(start)s au %(end)s, il n'y a aucun jour ouvré (week-ends et jours fériés exclus) : "
+                "élargissez les dates.",
+                start=date_long(start),
+                end=date_long(end),
+            )
+        else:
+            # Two halves per working day: the capacity is always a whole number of days.
+            message = ngettext(
+                "Du %(start)s au %(end)s, il n'y a qu'un jour ouvré (week-ends et jours fériés exclus) : "
+                "demandez au plus 1 jour, ou élargissez les dates.",
+                "Du %(start)s au %(end)s, il n'y a que %(num)d jours ouvrés (week-ends et jours fériés exclus) : "
+                "demandez au plus %(num)d jours, ou élargissez les dates.",
+                capacity // 2,
+                start=date_long(start),
+                end=date_long(end),
+            )
+        self.days.errors.append(message)
+        return False
 
     def set_choices(self, roles, experts, skills) -> None:
         self.role.choices = [("", _l("— Choisir un rôle —"))] + [(r.id, r.label) for r in roles]

@@ -12,10 +12,10 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import quotas
+from expertpool import periods, quotas
 from expertpool.extensions import db
 from expertpool.list_page import requested_page
-from expertpool.models import InterventionRequest, RequestStatus
+from expertpool.models import InterventionRequest, PoolSettings, RequestStatus
 from expertpool.permissions import (
     can_cancel_request,
     can_edit_request,
@@ -39,6 +39,8 @@ from expertpool.timeutil import now_utc, today_paris
 bp = Blueprint("requests", __name__)
 
 ACTIONS = ("preview", "draft", "submit", "save")
+# Requests whose half-days are still to book (or to decide): those the period notice concerns.
+WAITING_FOR_BOOKINGS = (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO, RequestStatus.APPROVED)
 
 
 # --- loading and access ---------------------------------------------------------------------------
@@ -123,12 +125,23 @@ def index():
     )
 
 
+def _period_notice(req: InterventionRequest, today: date) -> str:
+    """Why part of a request waits: its window runs past the open periods (nothing is booked there)."""
+    if req.status not in WAITING_FOR_BOOKINGS:
+        return ""
+    if sum(1 for b in req.bookings if b.holds_slot) >= req.granted_half_days:
+        return ""
+    day = periods.first_uncovered_day(max(req.earliest, today + timedelta(days=1)), req.deadline)
+    return periods.not_open_message(day) if day is not None else ""
+
+
 def _render_detail(req, *, message_form=None, rating_form=None, status=200):
     today = today_paris(now_utc())
     return render_template(
         "requests/detail.html",
         req=req,
         today=today,
+        period_notice=_period_notice(req, today),
         message_form=message_form or MessageForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
         may_edit=can_edit_request(current_user, req),
@@ -152,6 +165,7 @@ def _prepare_form(form: RequestForm, today, original_earliest=None) -> RequestFo
     form.set_choices(roles, experts, skills)
     form.today = today
     form.original_earliest = original_earliest
+    form.holidays_region = PoolSettings.load(db.session).holidays_region
     return form
 
 

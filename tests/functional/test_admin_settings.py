@@ -17,6 +17,7 @@ GOOD = {
     "pm_end": "17:00",
     "auto_approve_max_half_days": "4",
     "horizon_weeks": "12",
+    "next_period_warning_weeks": "8",
     "scheduler_cron": "0 6 * * mon-fri",
     "retention_sign_in_months": "6",
     "retention_notifications_months": "12",
@@ -41,6 +42,7 @@ def test_admin_saves_settings_with_one_audit_row(client, db, admin):
     assert settings.holidays_region == "alsace-moselle"
     assert settings.auto_approve_max_half_days == 4
     assert settings.am_start == time(8, 30)
+    assert settings.next_period_warning_weeks == 8
     assert db.session.query(AuditLog).filter_by(action="settings.update").count() == 1
     assert "182,50" in client.get("/admin/parametres").text
 
@@ -58,6 +60,8 @@ def test_admin_saves_settings_with_one_audit_row(client, db, admin):
         ("horizon_weeks", "1e9", "Indiquez un nombre entier."),
         ("horizon_weeks", "", "Indiquez un nombre de semaines."),
         ("auto_approve_max_half_days", "-1", "Entre 0 (désactivée) et 120"),
+        ("next_period_warning_weeks", "53", "Entre 0 (jamais) et 52 semaines."),
+        ("next_period_warning_weeks", "", "Indiquez un nombre de semaines (0 pour ne jamais alerter)."),
         ("scheduler_cron", "every morning", "Expression cron invalide"),
         ("am_end", "08:00", "La fin du matin doit suivre son début."),
         ("name", "x" * 300, "200 caractères au plus."),

@@ -21,6 +21,12 @@ SLOTS = [["2027-01-18", "am"], ["2027-01-19", "pm"]]
 
 # One example of the parameters of every kind (the variant with "over" has its own snapshot).
 EXAMPLES = {
+    "join_request": {"name": "Anne Le Gall", "email": "anne@plouzane.fr", "member": "Plouzané"},
+    "join_request.staff": {"name": "Anne Le Gall", "email": "anne@plouzane.fr", "member": "Plouzané"},
+    "booking.to_reschedule.member": {
+        "title": "Migration PostgreSQL",
+        "slots": [["2027-01-18", "am"], ["2027-01-18", "pm"]],
+    },
     "request_submitted": {"member": "Plouzané", "title": "Migration PostgreSQL"},
     "request_cancelled": {"member": "Plouzané", "title": "Migration PostgreSQL"},
     "request_message": {"member": "Plouzané", "title": "Migration PostgreSQL"},
@@ -41,6 +47,14 @@ EXAMPLES = {
 VARIANTS = {
     "request_approved.over": ("request_approved", {"title": "Migration PostgreSQL", "days": 6, "over": 3}),
     "booking.to_reschedule.one": ("booking.to_reschedule", {"expert": "Claire DBA", "count": 1}),
+    "request_approved.more_than_asked": (
+        "request_approved",
+        {"title": "Migration PostgreSQL", "days": 10, "over": 0, "asked": 4, "reason": "Audit complet demandé."},
+    ),
+    "request_approved.more_than_asked.over": (
+        "request_approved",
+        {"title": "Migration PostgreSQL", "days": 10, "over": 2, "asked": 4, "reason": "Audit complet demandé."},
+    ),
 }
 CASES = {**{kind: (kind, params) for kind, params in EXAMPLES.items()}, **VARIANTS}
 LINK = "/demandes/12"
@@ -91,6 +105,18 @@ def test_invitation_and_reset_mails_whole(app, db, factory, locale):
     for name, mail in (("invitation", invitation), ("password_reset", reset)):
         # The signed token changes with time: the snapshot keeps its place, not its value.
         _check(f"{name}.{locale}", re.sub(r"/(invitation|reinitialiser)/\S+", r"/\1/<token>", _whole_mail(mail)))
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_join_approved_mail_whole(app, db, factory, locale):
+    from expertpool.mail import send_template_mail
+
+    user = factory.user(UserRole.MEMBER, email="anne@plouzane.fr", name="Anne Le Gall", locale=locale)
+    with app.test_request_context():
+        send_template_mail(
+            user, "join_approved", now=FIXED_NOW, member="Plouzané", link="http://localhost/compte/connexion"
+        )
+    _check(f"join_approved.{locale}", _whole_mail(db.session.scalars(select(OutboxMail)).one()))
 
 
 @pytest.mark.parametrize("locale", ["fr", "en"])

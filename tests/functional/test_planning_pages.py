@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from factories import FIXED_NOW
-from planning_helpers import small_pool, table_counts
+from planning_helpers import book_request_a, small_pool, table_counts
 from sqlalchemy import func, select
 
 from expertpool.models import AllocationRun, AuditLog, Booking, Notification, RequestStatus, UserRole
@@ -82,10 +82,7 @@ def test_preview_rejects_a_bad_horizon_with_a_french_message(client, login, db, 
 
 @pytest.fixture
 def booked(factory, pool):
-    booking = factory.booking(pool.request_a, pool.expert, date(2027, 1, 13), "am")
-    pool.request_a.status = RequestStatus.SCHEDULED
-    factory.session.flush()
-    return booking
+    return book_request_a(factory, pool)
 
 
 def test_move_refuses_an_unavailable_half_day_in_french(client, login, db, factory, pool, booked):
@@ -150,7 +147,9 @@ def test_move_to_a_free_half_day_is_audited_and_told(client, login, db, factory,
     told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.kind == "booking.moved"))}
     assert told == {pool.user_a.id, pool.expert_user.id}
     page = client.get(response.location)
-    assert "déplacée du 2027-01-13" in page.text
+    # Dates in the history read in French, the half-day beside them (never raw ISO dates).
+    assert "déplacée du 13 janvier 2027 (matin) au 14 janvier 2027 (après-midi)" in page.text
+    assert "déplacée du 2027" not in page.text
 
 
 def test_cancel_frees_the_half_day_and_reopens_the_request(client, login, db, pool, booked):
