@@ -10,13 +10,9 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from expertpool import quotas
 from expertpool.audit import record, snapshot
-from expertpool.coordination.approval import (
-    answer_information,
-    auto_approve_if_eligible,
-    period_of_request,
-    quota_position,
-)
+from expertpool.coordination.approval import answer_information, auto_approve_if_eligible
 from expertpool.extensions import db
 from expertpool.i18n import date_long, half_label, translate_for
 from expertpool.models import (
@@ -276,7 +272,7 @@ def post_message(req: InterventionRequest, *, actor: User, now: datetime, body: 
 def draft_view(
     member_id: int, half_days: int, earliest, deadline=None, request_id: int | None = None
 ) -> InterventionRequest:
-    """A request as the form describes it, never added to the session: what approval.quota_position()
+    """A request as the form describes it, never added to the session: what quotas.judge_request()
     measures (with the id of the request being edited, so that it is not counted twice)."""
     return InterventionRequest(
         id=request_id,
@@ -290,7 +286,11 @@ def draft_view(
 
 def quota_preview(
     member_id: int, half_days: int, earliest, *, now: datetime, deadline=None, request_id: int | None = None
-) -> dict:
-    """Whether `half_days` more fit the member's remaining drawing right, and the over-quota cost."""
+) -> quotas.RequestSplit:
+    """Where `half_days` more stand against the member's drawing right, after its requests already sent
+    (a request being edited keeps its place in the submission order), and the over-quota price."""
     draft = draft_view(member_id, half_days, earliest, deadline, request_id)
-    return quota_position(draft, period_of_request(draft, now), half_days=half_days)
+    saved = db.session.get(InterventionRequest, request_id) if request_id is not None else None
+    if saved is not None and saved.status in quotas.AWAITING_DECISION:
+        draft.status, draft.submitted_at = saved.status, saved.submitted_at
+    return quotas.judge_request(draft, now=now, half_days=half_days)

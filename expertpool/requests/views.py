@@ -60,21 +60,21 @@ def _own_request_or_404(request_id: int) -> InterventionRequest:
     return req
 
 
-def _balance_context(today):
-    period = quotas.period_for(today)
+def _balance_context(today, requests=(), now=None):
+    """The structure's position (and, for an EPCI holding an envelope, each commune's draw on it), and
+    the split of `requests` (read from the same figures when they fall in the same period)."""
+    periods = quotas.all_periods()
+    period = quotas.period_for(today, periods)
     member = current_user.member
-    context = {
+    children = sorted(member.children, key=lambda m: m.name) if member.holds_envelope else []
+    result = quotas.positions([member.id, *(child.id for child in children)], period, now=now, periods=periods)
+    return {
+        "splits": quotas.request_splits(requests, now, periods=periods, known=result),
         "period": period,
-        "balance": quotas.balance(member.id, period),
-        "envelope": None,
-        "children_balances": [],
+        "balance": result.members[member.id],
+        "envelope": result.envelopes.get(member.id) if member.holds_envelope else None,
+        "children_balances": [(child, result.members[child.id]) for child in children],
     }
-    if member.holds_envelope:
-        context["envelope"] = quotas.envelope_balance(member, period)
-        children = sorted(member.children, key=lambda m: m.name)
-        by_id = quotas.balances([c.id for c in children], period)
-        context["children_balances"] = [(child, by_id[child.id]) for child in children]
-    return context
 
 
 def _flash_changed_meanwhile() -> None:
@@ -114,12 +114,14 @@ def index():
     if status not in {s.value for s in RequestStatus}:
         status = ""
     visible = member_ids_visible_to(current_user)
+    page = queries.requests_page(visible, status=status or None, page=requested_page(request.args))
+    now = now_utc()
     return render_template(
         "requests/index.html",
-        page=queries.requests_page(visible, status=status or None, page=requested_page(request.args)),
+        page=page,
         status=status,
         statuses=list(RequestStatus),
-        **_balance_context(today_paris(now_utc())),
+        **_balance_context(today_paris(now), page.items, now),
     )
 
 
@@ -129,6 +131,7 @@ def _render_detail(req, *, message_form=None, rating_form=None, status=200):
         "requests/detail.html",
         req=req,
         today=today,
+        split=quotas.judge_request(req, now=now_utc()),
         message_form=message_form or MessageForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
         may_edit=can_edit_request(current_user, req),
