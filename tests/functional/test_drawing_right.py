@@ -141,7 +141,9 @@ def test_case3_requests_in_flight_reserve_the_right_and_one_price_everywhere(
     queue = client.get("/coordination/demandes").text
     rows = {
         title: plain(row)
-        for row, title in re.findall(r"(<tr>\s*<th scope=\"row\"><a[^>]*>(Demande \d|Sixième)</a>.*?</tr>)", queue, re.S)
+        for row, title in re.findall(
+            r"(<tr>\s*<th scope=\"row\"><a[^>]*>(Demande \d|Sixième)</a>.*?</tr>)", queue, re.S
+        )
     }
     assert [("Dans le droit de tirage" in rows[f"Demande {n}"]) for n in range(5)] == [True, True, True, False, False]
     assert "Hors droit : 3,5 jours" in rows["Demande 3"]
@@ -216,9 +218,7 @@ def test_case6_a_planning_run_lists_each_member_once_with_its_right_and_envelope
     assert re.findall(r"<td>([^<]*)</td>\s*</tr>", row)[-1] == days_label(unserved)
 
 
-def test_case9_savings_compare_delivered_value_with_the_contributions_due_so_far(
-    client, login, factory, monkeypatch
-):
+def test_case9_savings_compare_delivered_value_with_the_contributions_due_so_far(client, login, factory, monkeypatch):
     """Half the year gone: the board reads value delivered − (half the contributions + billed), a projection
     beside it, and the assumptions; not the whole year's contributions against half a year's work."""
     monkeypatch.setattr(metrics, "today_paris", lambda *_args: date(2027, 7, 2))  # day 183 of 365
