@@ -112,6 +112,11 @@ class Position:
     def available(self) -> int:
         return max(0, self.total - self.delivered - self.planned - self.approved)
 
+    @property
+    def left_after_booked(self) -> int:
+        """Own right left counting only the booked half-days (what a scheduler run may give within it)."""
+        return max(0, self.total - self.used)
+
     # The pages' word for what is available ("restant").
     remaining = available
 

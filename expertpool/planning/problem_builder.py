@@ -252,7 +252,7 @@ def drawing_rights(
             continue
         # The siblings all read the same envelope, so any one of them tells what it still holds.
         envelope_left[epci_id] = balance.envelope_after_booked
-        needs_by_epci[epci_id][member_id] = max(0, demand[member_id] - max(0, balance.total - balance.used))
+        needs_by_epci[epci_id][member_id] = max(0, demand[member_id] - balance.left_after_booked)
     for epci_id, needs in needs_by_epci.items():
         for member_id, share in envelope_shares(needs, envelope_left[epci_id]).items():
             quotas[member_id] += balances_[member_id].from_envelope + share
