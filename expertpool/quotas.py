@@ -18,7 +18,7 @@ price). Own right and envelope are always kept apart. The whole computation is a
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import case, func, or_, select
 
@@ -480,7 +480,9 @@ def _open_requests(member_ids: list[int], period: QuotaPeriod, periods, now) -> 
 
 
 def _order(sent: datetime | None, request_id: int | None) -> tuple:
-    # Naive and aware datetimes cannot be compared: SQLite returns naive UTC, so compare as text.
+    # Naive and aware datetimes cannot be compared: SQLite returns naive UTC, so compare UTC as text.
+    if sent is not None and sent.tzinfo is not None:
+        sent = sent.astimezone(UTC)
     stamp = sent.replace(tzinfo=None).isoformat() if sent is not None else "9999"
     return (stamp, request_id if request_id is not None else 10**12)
 
