@@ -81,8 +81,28 @@ def elapsed_fraction(period: QuotaPeriod | None, today: date | None) -> float:
     return min(1.0, max(0.0, gone / length))
 
 
+class SavingsToDate:
+    """The savings rule a board can defend, for a member and for the pool: market value of the half-days
+    delivered in the period − (contributions × share of the period elapsed + what was billed)."""
+
+    __slots__ = ()
+
+    @property
+    def paid_to_date_cents(self) -> int:
+        return self.contribution_to_date_cents + self.billed_cents
+
+    @property
+    def savings_cents(self) -> int:
+        return self.market_value_cents - self.paid_to_date_cents
+
+    @property
+    def projected_savings_cents(self) -> int | None:
+        """The whole period at the pace so far (None before the period starts)."""
+        return None if self.elapsed <= 0 else round(self.savings_cents / self.elapsed)
+
+
 @dataclass(frozen=True, slots=True)
-class MemberFigures:
+class MemberFigures(SavingsToDate):
     """One member's use of its drawing right in a period, its bill and what the pool saved it."""
 
     member_id: int
@@ -149,23 +169,9 @@ class MemberFigures:
     def contribution_to_date_cents(self) -> int:
         return round(self.contribution_cents * self.elapsed)
 
-    @property
-    def paid_to_date_cents(self) -> int:
-        return self.contribution_to_date_cents + self.billed_cents
-
-    @property
-    def savings_cents(self) -> int:
-        """Savings to date: market value of the delivered half-days − (contribution pro rata + billed)."""
-        return self.market_value_cents - self.paid_to_date_cents
-
-    @property
-    def projected_savings_cents(self) -> int | None:
-        """The whole period at the pace so far (None before the period starts)."""
-        return None if self.elapsed <= 0 else round(self.savings_cents / self.elapsed)
-
 
 @dataclass(frozen=True, slots=True)
-class PoolTotals:
+class PoolTotals(SavingsToDate):
     members: int
     entitled: int
     planned: int
@@ -180,18 +186,6 @@ class PoolTotals:
     market_value_cents: int
     contribution_to_date_cents: int = 0
     elapsed: float = 1.0
-
-    @property
-    def paid_to_date_cents(self) -> int:
-        return self.contribution_to_date_cents + self.billed_cents
-
-    @property
-    def savings_cents(self) -> int:
-        return self.market_value_cents - self.paid_to_date_cents
-
-    @property
-    def projected_savings_cents(self) -> int | None:
-        return None if self.elapsed <= 0 else round(self.savings_cents / self.elapsed)
 
 
 def member_figures(
