@@ -9,6 +9,7 @@ EXPERTPOOL_STATE_MACHINE_EXAMPLES sets the number of sequences (default 15, up t
 """
 
 import os
+import re
 from collections import Counter
 from datetime import date, timedelta
 
@@ -103,7 +104,7 @@ def check_invariants_over(bookings):
 # --- the state machine -------------------------------------------------------------------------------
 
 
-def test_invariants_hold_under_any_sequence_of_operations(app, db, factory):
+def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monkeypatch):
     from expertpool.agenda import delivery, unavailability
     from expertpool.coordination import approval
     from expertpool.coordination.experts_admin import create_expert
@@ -128,6 +129,11 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory):
     connection = db.session.get_bind()
     coordinator_id, period_id, role_id = coordinator.id, period.id, role.id
     stats = Counter()
+    # The pages read the machine's clock.
+    clock = [FIXED_NOW]
+    for module in ("expertpool.coordination.home", "expertpool.coordination.queue", "expertpool.requests.views"):
+        monkeypatch.setattr(f"{module}.now_utc", lambda: clock[0])
+    client = app.test_client()
 
     class Pool(RuleBasedStateMachine):
         def __init__(self):
@@ -427,6 +433,7 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory):
             from expertpool.reports import exports
 
             the_period = db.session.get(QuotaPeriod, period_id)
+            clock[0] = self.now
             expected, splits = expected_positions(db.session, the_period, self.today, [the_period])
             result = quotas.positions(list(expected), the_period, now=self.now)
             for member_id, e in expected.items():
@@ -462,6 +469,45 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory):
                     cells["Hors droit de tirage réservé (jours)"],
                 ) == (e.total, e.planned, e.delivered, e.available, e.from_envelope, e.over_quota)
             stats["drawing-right checks"] += 1
+            if the_period.contains(self.today):
+                self.pages_show(expected, splits)
+
+        def pages_show(self, expected, splits):
+            """The member's home (one member per step, in turn), the approval queue and the coordinator
+            home show the oracle's figures."""
+            from expertpool.i18n import days_label
+            from expertpool.models import Member, User
+
+            def page(user_id, path):
+                with client.session_transaction() as browser:
+                    browser["_user_id"] = db.session.get(User, user_id).get_id()
+                    browser["_fresh"] = True
+                response = client.get(path)
+                assert response.status_code == 200, path
+                text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).replace("&#39;", "'")
+                return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " "))
+
+            member_id, user_id = self.members[stats["steps"] % len(self.members)]
+            e = expected[member_id]
+            home = page(user_id, "/mon-espace")
+            assert f"Restant : {days_label(e.available)}" in home
+            assert (f"Hors droit de tirage (facturable) {days_label(e.over_quota)}" in home) == bool(e.over_quota)
+            assert (f"Pris sur l'enveloppe de l'intercommunalité {days_label(e.from_envelope)}" in home) == bool(
+                e.from_envelope
+            )
+            queue = page(coordinator_id, "/coordination/demandes")
+            waiting = db.session.scalars(
+                select(InterventionRequest).where(InterventionRequest.status.in_(approval.DECIDABLE_STATUSES))
+            ).all()
+            # Each waiting request is shown twice: as a card (phones) and as a table row (wider screens).
+            over_shown = len(re.findall(r"Hors droit : ", queue))
+            assert over_shown == 2 * sum(1 for r in waiting if r.id in splits and splits[r.id][2] > 0)
+            listed = page(coordinator_id, "/coordination/")
+            for other_id, figures in expected.items():
+                name = db.session.get(Member, other_id).name
+                if name.startswith("Commune"):
+                    assert (f"{name} :" in listed) == (figures.over_quota > 0), name
+            stats["page checks"] += 1
 
     with app.test_request_context():  # services build links with url_for, as in a view
         run_state_machine_as_test(
