@@ -181,10 +181,6 @@ def is_over_quota(position: Position, envelope: Position | None = None) -> bool:
     return position.over_quota > 0 or (envelope is not None and envelope.over_quota > 0)
 
 
-# Older name, kept for the callers that speak of a balance.
-Balance = Position
-
-
 @dataclass(frozen=True, slots=True)
 class RequestSplit:
     """One open request judged against the right left after the same member's requests before it."""
@@ -533,15 +529,10 @@ def balance(member_id: int, period: QuotaPeriod | None) -> Position:
     return balances([member_id], period)[member_id]
 
 
-def envelope_balances(epci_ids: Iterable[int], period: QuotaPeriod | None) -> dict[int, Position]:
-    """{epci_id: Position} of the EPCI envelopes (only EPCI holding one)."""
-    return balances([epci_id for epci_id in epci_ids if epci_id is not None], period, QuotaKind.ENVELOPE)
-
-
 def envelope_balance(epci, period: QuotaPeriod | None) -> Position | None:
     """The envelope an EPCI shares with its communes for the period (None when it holds none)."""
     epci_id = getattr(epci, "id", epci)
-    return envelope_balances([epci_id], period).get(epci_id)
+    return balances([epci_id], period, QuotaKind.ENVELOPE).get(epci_id)
 
 
 # --- requests judged in submission order ----------------------------------------------------------

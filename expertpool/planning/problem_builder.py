@@ -28,7 +28,7 @@ from expertpool.models import (
     Unavailability,
 )
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES, SCHEDULABLE_STATUSES
-from expertpool.quotas import Balance, balances
+from expertpool.quotas import Position, balances
 from expertpool.timeutil import today_paris
 
 HALVES = ("am", "pm")
@@ -77,7 +77,7 @@ class Segment:
     period: QuotaPeriod | None
     problem: Problem | None = None
     plan: Plan | None = None
-    balances: dict[int, Balance] = field(default_factory=dict)  # member db id -> balance before the run
+    balances: dict[int, Position] = field(default_factory=dict)  # member db id -> balance before the run
 
 
 def split_by_period(start: date, end: date) -> list[Segment]:
@@ -229,7 +229,7 @@ def envelope_shares(needs: dict[int, int], remaining: int) -> dict[int, int]:
 
 
 def drawing_rights(
-    member_ids: list[int], balances_: dict[int, Balance], demand: Counter, parent_of: dict[int, int]
+    member_ids: list[int], balances_: dict[int, Position], demand: Counter, parent_of: dict[int, int]
 ) -> dict[int, int]:
     """{member db id: the quota given to the engine}: its own total plus its share of its EPCI's envelope.
 
