@@ -40,7 +40,7 @@ _FIELDS = (
     "on_site",
     "address",
 )
-_AUDITED = (*_FIELDS, "status")
+_AUDITED = (*_FIELDS, "status", "quote_half_days", "quote_unit_price_cents")
 
 
 class RequestStateError(Exception):
@@ -66,15 +66,25 @@ def _audit_snapshot(req: InterventionRequest) -> dict:
     return {**snapshot(req, *_AUDITED), "skills": sorted(s.id for s in req.skills)}
 
 
-def create_request(member_id: int, *, actor: User, now: datetime, data: dict, submit: bool) -> InterventionRequest:
-    """A new request of `member_id`, kept as a draft or submitted at once."""
+def create_request(
+    member_id: int,
+    *,
+    actor: User,
+    now: datetime,
+    data: dict,
+    submit: bool,
+    quote: quotas.RequestSplit | None = None,
+    quote_accepted: bool = True,
+) -> InterventionRequest:
+    """A new request of `member_id`, kept as a draft or submitted at once (with the quote the user accepted
+    when part of it is billable)."""
     req = InterventionRequest(
         member_id=member_id, created_by_id=actor.id, status=RequestStatus.DRAFT, created_at=now, updated_at=now
     )
     _apply(req, data)
     db.session.add(req)
     if submit:
-        _mark_submitted(req, now)
+        _mark_submitted(req, now, actor, quote, quote_accepted)
     db.session.flush()
     record(
         actor,
@@ -91,8 +101,17 @@ def create_request(member_id: int, *, actor: User, now: datetime, data: dict, su
     return req
 
 
-def update_request(req: InterventionRequest, *, actor: User, now: datetime, data: dict, submit: bool = False) -> None:
-    """Edit a request not yet decided; `submit` also sends a draft."""
+def update_request(
+    req: InterventionRequest,
+    *,
+    actor: User,
+    now: datetime,
+    data: dict,
+    submit: bool = False,
+    quote: quotas.RequestSplit | None = None,
+    quote_accepted: bool = True,
+) -> None:
+    """Edit a request not yet decided; `submit` also sends a draft (with the quote the user accepted)."""
     if not can_edit_request(actor, req):
         raise RequestStateError(req.status)
     if submit and req.status != RequestStatus.DRAFT:
@@ -101,7 +120,7 @@ def update_request(req: InterventionRequest, *, actor: User, now: datetime, data
     _apply(req, data)
     req.updated_at = now
     if submit:
-        _mark_submitted(req, now)
+        _mark_submitted(req, now, actor, quote, quote_accepted)
     db.session.flush()  # a concurrent change of the same request fails here (optimistic version)
     record(
         actor,
@@ -137,9 +156,21 @@ def submit_request(req: InterventionRequest, *, actor: User, now: datetime) -> b
     return _after_submit(req, now)
 
 
-def _mark_submitted(req: InterventionRequest, now: datetime) -> None:
+def _mark_submitted(
+    req: InterventionRequest,
+    now: datetime,
+    actor: User | None = None,
+    quote: quotas.RequestSplit | None = None,
+    quote_accepted: bool = True,
+) -> None:
     req.status = RequestStatus.SUBMITTED
     req.submitted_at = now
+    if quote is not None and quote.over:
+        # The price is frozen as quoted: later changes of the pool's price do not apply. A critical request
+        # is sent without waiting for the acceptance (quote_accepted_at stays empty until acknowledged).
+        req.quote_half_days, req.quote_unit_price_cents = quote.over, quote.unit_price_cents
+        if quote_accepted:
+            req.quote_accepted_at, req.quote_accepted_by_id = now, getattr(actor, "id", None)
 
 
 def _after_submit(req: InterventionRequest, now: datetime) -> bool:

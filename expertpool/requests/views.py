@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from expertpool import quotas
 from expertpool.extensions import db
 from expertpool.list_page import requested_page
-from expertpool.models import InterventionRequest, RequestStatus
+from expertpool.models import InterventionRequest, RequestStatus, Urgency
 from expertpool.permissions import (
     can_cancel_request,
     can_edit_request,
@@ -193,13 +193,35 @@ def _handle_form(form: RequestForm, req: InterventionRequest | None):
     if action == "preview":
         return _render_form(form, req=req, position=position)
     submit = action == "submit" and (req is None or req.status == RequestStatus.DRAFT)
+    # Billable work is quoted first: a request with a part beyond the drawing right is sent only once the
+    # user accepts the quote. A security incident (critical) never waits: it is served first, priced after.
+    quote = position if submit and position is not None and position.over else None
+    if quote is not None and form.urgency.data != Urgency.CRITICAL and not form.accept_quote.data:
+        form.accept_quote.errors = [
+            _("Cochez cette case pour accepter le devis, ou réduisez le nombre de jours demandés.")
+        ]
+        return _render_form(form, req=req, position=position, status=400)
     try:
         if req is None:
             req = services.create_request(
-                current_user.member_id, actor=current_user, now=now, data=form.data_for_service(), submit=submit
+                current_user.member_id,
+                actor=current_user,
+                now=now,
+                data=form.data_for_service(),
+                submit=submit,
+                quote=quote,
+                quote_accepted=bool(form.accept_quote.data),
             )
         else:
-            services.update_request(req, actor=current_user, now=now, data=form.data_for_service(), submit=submit)
+            services.update_request(
+                req,
+                actor=current_user,
+                now=now,
+                data=form.data_for_service(),
+                submit=submit,
+                quote=quote,
+                quote_accepted=bool(form.accept_quote.data),
+            )
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

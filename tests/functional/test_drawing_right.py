@@ -127,6 +127,7 @@ def test_case3_requests_in_flight_reserve_the_right_and_one_price_everywhere(
         "place": "remote",
         "address": "",
         "action": "submit",
+        "accept_quote": "y",
     }
     assert client.post("/demandes/nouvelle", data=form).status_code == 302
     sixth = db.session.scalar(select(InterventionRequest).where(InterventionRequest.title == "Sixième"))
@@ -238,3 +239,57 @@ def test_case9_savings_compare_delivered_value_with_the_contributions_due_so_far
     assert "au prorata de la part de la période écoulée" in text  # the assumption printed beside
     savings = plain(client.get(f"/rapports/economies?period={period.id}").text)
     assert "Économie estimée à ce jour 6 340,00 €" in savings
+
+
+def _form(role_id, **values):
+    return {
+        "title": "Au-delà du droit",
+        "description": "Beaucoup de travail.",
+        "role": str(role_id),
+        "preferred_expert": "",
+        "days": "3",
+        "earliest": "2027-02-01",
+        "deadline": "2027-03-31",
+        "urgency": "normal",
+        "place": "remote",
+        "address": "",
+        "action": "submit",
+        **values,
+    }
+
+
+def test_billable_work_is_sent_only_with_the_quote_accepted(client, login, db, factory, abers, member_clock):
+    """Own right 2 and envelope 23 hold 25 half-days: asking 30 puts 5 beyond, 900 € HT."""
+    login(abers["mayor"])
+    role_id = factory.role("dba").id
+    refused = client.post("/demandes/nouvelle", data=_form(role_id, days="15"))
+    assert refused.status_code == 400
+    assert "Cochez cette case pour accepter le devis" in refused.text
+    assert db.session.scalar(select(InterventionRequest.id)) is None
+    sent = client.post("/demandes/nouvelle", data=_form(role_id, days="15", accept_quote="y"))
+    assert sent.status_code == 302
+    req = db.session.scalar(select(InterventionRequest))
+    assert (req.status, req.quote_half_days, req.quote_unit_price_cents) == (RequestStatus.SUBMITTED, 5, 18000)
+    assert req.quote_accepted_at == FIXED_NOW and req.quote_accepted_by_id == abers["mayor"].id
+    page = plain(client.get(f"/demandes/{req.id}").text)
+    assert "2,5 jours hors droit de tirage × 180,00 € la demi-journée = 900,00 € HT" in page
+    login(abers["coordinator"])
+    detail = plain(client.get(f"/coordination/demandes/{req.id}").text)
+    assert "2,5 jours hors droit de tirage × 180,00 € la demi-journée = 900,00 € HT" in detail
+    assert "Facturable : 900,00 € HT" in detail  # the same figure as the quote
+
+
+def test_a_critical_request_never_waits_for_the_quote(client, login, db, factory, abers, member_clock):
+    login(abers["mayor"])
+    sent = client.post("/demandes/nouvelle", data=_form(factory.role("dba").id, days="15", urgency="critical"))
+    assert sent.status_code == 302
+    req = db.session.scalar(select(InterventionRequest))
+    assert (req.status, req.quote_half_days, req.quote_accepted_at) == (RequestStatus.SUBMITTED, 5, None)
+    assert "devis à accepter" in plain(client.get(f"/demandes/{req.id}").text)
+
+
+def test_within_the_right_no_quote_is_asked(client, login, db, factory, abers, member_clock):
+    login(abers["mayor"])
+    assert client.post("/demandes/nouvelle", data=_form(factory.role("dba").id, days="2")).status_code == 302
+    req = db.session.scalar(select(InterventionRequest))
+    assert req.quote_half_days is None and req.quote_accepted_at is None
