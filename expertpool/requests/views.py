@@ -201,27 +201,19 @@ def _handle_form(form: RequestForm, req: InterventionRequest | None):
             _("Cochez cette case pour accepter le devis, ou réduisez le nombre de jours demandés.")
         ]
         return _render_form(form, req=req, position=position, status=400)
+    sending = {
+        "actor": current_user,
+        "now": now,
+        "data": form.data_for_service(),
+        "submit": submit,
+        "quote": quote,
+        "quote_accepted": bool(form.accept_quote.data),
+    }
     try:
         if req is None:
-            req = services.create_request(
-                current_user.member_id,
-                actor=current_user,
-                now=now,
-                data=form.data_for_service(),
-                submit=submit,
-                quote=quote,
-                quote_accepted=bool(form.accept_quote.data),
-            )
+            req = services.create_request(current_user.member_id, **sending)
         else:
-            services.update_request(
-                req,
-                actor=current_user,
-                now=now,
-                data=form.data_for_service(),
-                submit=submit,
-                quote=quote,
-                quote_accepted=bool(form.accept_quote.data),
-            )
+            services.update_request(req, **sending)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

@@ -115,20 +115,7 @@ def test_case3_requests_in_flight_reserve_the_right_and_one_price_everywhere(
     check = plain(client.get("/demandes/verifier-droit?jours=4&debut=2027-02-01").text)
     # The sixth (8 half-days) comes after the five: entirely over quota, 8 × 180 €.
     assert "4 jours seraient hors droit de tirage, facturés 1 440,00 € HT" in check
-    form = {
-        "title": "Sixième",
-        "description": "Encore une.",
-        "role": str(factory.role("dba").id),
-        "preferred_expert": "",
-        "days": "4",
-        "earliest": "2027-02-01",
-        "deadline": "2027-03-31",
-        "urgency": "normal",
-        "place": "remote",
-        "address": "",
-        "action": "submit",
-        "accept_quote": "y",
-    }
+    form = _form(factory.role("dba").id, title="Sixième", days="4", accept_quote="y")
     assert client.post("/demandes/nouvelle", data=form).status_code == 302
     sixth = db.session.scalar(select(InterventionRequest).where(InterventionRequest.title == "Sixième"))
     # Request page and "mes demandes" keep saying it, with the price.
