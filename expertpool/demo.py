@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from expertpool import audit
+from expertpool import audit, quotas
 from expertpool.allocation.exchange import PLAN_FORMAT
 from expertpool.allocation.explain import REASON_PARAMS
 from expertpool.calendars import public_holidays
@@ -862,7 +862,7 @@ REQUESTS = [
         "chef_projet",
         "Déploiement de postes reconditionnés pour l'atelier numérique",
         S.APPROVED,
-        4,
+        14,
         ("GLPI",),
         over_quota=4,
         booked=0,
@@ -1573,7 +1573,8 @@ def _request(ctx: _Ctx, spec: _Spec, authors: dict[int, User]) -> InterventionRe
         )
         return req
     req.approved_half_days = spec.approved
-    req.over_quota_half_days = spec.over_quota
+    # The over-quota part is the rule's (quotas.judge_request), as the coordinator's approval fixes it.
+    req.over_quota_half_days = quotas.judge_request(req, now=decided, half_days=granted, approving=True).over
     if spec.approved is not None or spec.status == S.APPROVED and spec.over_quota:
         req.approval_note = spec.note
     audit.record(

@@ -1,14 +1,26 @@
-"""Drawing rights: which period is current, and each member's balance (entitled, planned, delivered).
+"""Drawing rights: which period is current, and the one definition of a drawing-right position.
 
-Consumption is derived from the bookings every time (planned + delivered half-days of the member's
-requests within the period), never stored, so it cannot drift from the agenda.
+A position is computed from the raw rows every time (quotas, bookings, open requests), never stored,
+so it cannot drift from the agenda. Every page, export and service reads it from here: nothing else
+computes a balance, an over-quota amount or an envelope draw.
+
+For an account (a member's own right, or an EPCI's envelope) and a period:
+entitled + carried over + adjustments = total; delivered and planned (booked, including half-days
+flagged "à replanifier") half-days; approved but not yet booked; requested (sent, awaiting a decision);
+available = total − delivered − planned − approved-not-booked; free after pending = available − requested.
+
+What a commune uses is covered in a fixed order — delivered, planned, approved-not-booked, then each
+request in submission order — first by its own right, then by its EPCI's envelope (shared with its
+sibling communes, in the same order), and what is left is over quota (billable at the pool's unit
+price). Own right and envelope are always kept apart. The whole computation is a pure function of a
+`Ledger` (plain data), so it also runs over a plan held in memory (a preview) without writing anything.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from expertpool.extensions import db
 from expertpool.models import (
@@ -16,44 +28,134 @@ from expertpool.models import (
     BookingStatus,
     InterventionRequest,
     Member,
+    PoolSettings,
     Quota,
     QuotaKind,
     QuotaPeriod,
+    RequestStatus,
 )
+from expertpool.models.enums import HOLDING_BOOKING_STATUSES
+from expertpool.timeutil import today_paris
+
+# Requests sent and waiting for a decision: they reserve nothing yet, but later requests are judged
+# after them (submission order).
+AWAITING_DECISION = (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
+APPROVED, REQUESTED = 0, 1  # the two layers of open requests, in the order they draw on the right
 
 
 @dataclass(frozen=True, slots=True)
-class Balance:
-    """A member's drawing right for a period, in half-days."""
+class Split:
+    """How a number of half-days is covered: by the own right, by the EPCI's envelope, beyond both."""
+
+    own: int = 0
+    envelope: int = 0
+    over: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.own + self.envelope + self.over
+
+    def __add__(self, other: "Split") -> "Split":
+        return Split(self.own + other.own, self.envelope + other.envelope, self.over + other.over)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """An account's drawing right for a period, in half-days (an own right, or an EPCI's envelope).
+
+    For an own right, `*_split` tells how each layer is covered (own right, envelope, over quota).
+    For an envelope, the layers are what the communes drew on it, `own` the part the envelope covered
+    and `over` what they drew beyond it.
+    """
 
     entitled: int = 0
     carried_over: int = 0
     adjusted: int = 0
-    planned: int = 0
-    delivered: int = 0
-    # What is left of the parent EPCI's envelope (communes only): shared with the sibling communes.
-    envelope_remaining: int = 0
+    delivered_split: Split = Split()
+    planned_split: Split = Split()
+    approved_split: Split = Split()
+    requested_split: Split = Split()
+    unit_price_cents: int = 0
+    # A commune whose EPCI holds an envelope: what that envelope can still give it (shared with siblings).
+    envelope_available: int = 0
+    has_envelope: bool = False
+    # What the envelope holds once only the booked half-days are covered (what a scheduler run may give).
+    envelope_after_booked: int = 0
 
     @property
     def total(self) -> int:
         return max(0, self.entitled + self.carried_over + self.adjusted)
 
     @property
-    def used(self) -> int:
-        return self.planned + self.delivered
+    def delivered(self) -> int:
+        return self.delivered_split.total
 
     @property
-    def remaining(self) -> int:
+    def planned(self) -> int:
+        return self.planned_split.total
+
+    @property
+    def approved(self) -> int:
+        """Approved but not yet booked."""
+        return self.approved_split.total
+
+    @property
+    def requested(self) -> int:
+        """Sent, awaiting a decision."""
+        return self.requested_split.total
+
+    @property
+    def used(self) -> int:
+        return self.delivered + self.planned
+
+    @property
+    def available(self) -> int:
+        return max(0, self.total - self.delivered - self.planned - self.approved)
+
+    @property
+    def left_after_booked(self) -> int:
+        """Own right left counting only the booked half-days (what a scheduler run may give within it)."""
         return max(0, self.total - self.used)
+
+    # The pages' word for what is available ("restant").
+    remaining = available
+
+    @property
+    def free_after_pending(self) -> int:
+        return max(0, self.available - self.requested)
+
+    @property
+    def booked_split(self) -> Split:
+        return self.delivered_split + self.planned_split
+
+    @property
+    def from_envelope(self) -> int:
+        """Booked half-days covered by the EPCI's envelope (a commune) — never counted in the own right."""
+        return self.booked_split.envelope
 
     @property
     def over_quota(self) -> int:
+        """Booked half-days beyond the own right and the envelope: billable."""
+        return self.booked_split.over
+
+    @property
+    def over_quota_price_cents(self) -> int:
+        return self.over_quota * self.unit_price_cents
+
+    @property
+    def beyond_own(self) -> int:
+        """Booked half-days beyond the own right (from the envelope or over quota)."""
         return max(0, self.used - self.total)
 
     @property
-    def drawing_right_remaining(self) -> int:
-        """The remaining drawing right: own quota left, then the parent EPCI's envelope left."""
-        return self.remaining + self.envelope_remaining
+    def over_after_pending(self) -> int:
+        """Over quota once everything approved and requested is booked."""
+        return self.over_quota + self.approved_split.over + self.requested_split.over
+
+    @property
+    def delivered_over_quota(self) -> int:
+        """Delivered half-days beyond the own right and the envelope: what the statement bills."""
+        return self.delivered_split.over
 
     def _pct(self, value: int) -> int:
         scale = max(self.total, self.used)
@@ -69,12 +171,227 @@ class Balance:
 
     @property
     def level(self) -> float | None:
-        """Quota-usage level used/total (None when there is no drawing right)."""
+        """Quota-usage level used/total of the own right (None when there is none)."""
         return None if self.total == 0 else self.used / self.total
 
 
-def period_for(day: date) -> QuotaPeriod | None:
+def is_over_quota(position: Position, envelope: Position | None = None) -> bool:
+    """A member is over quota when its booked half-days exceed its own right and its share of its EPCI's
+    envelope, or (an EPCI) when its communes drew beyond its envelope."""
+    return position.over_quota > 0 or (envelope is not None and envelope.over_quota > 0)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSplit:
+    """One open request judged against the right left after the same member's requests before it."""
+
+    request_id: int | None
+    member_id: int
+    half_days: int
+    own: int
+    envelope: int
+    over: int
+    unit_price_cents: int
+    # Own right (and envelope share) still free before this request, after the earlier ones.
+    own_free_before: int
+    envelope_free_before: int
+    period: QuotaPeriod | None = None
+
+    @property
+    def within_quota(self) -> bool:
+        return self.over == 0
+
+    @property
+    def over_quota_half_days(self) -> int:
+        return self.over
+
+    @property
+    def over_quota_price_cents(self) -> int:
+        return self.over * self.unit_price_cents
+
+    @property
+    def own_left_after(self) -> int:
+        return max(0, self.own_free_before - self.own)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRequest:
+    """An approved-not-fully-booked or a sent request, as the ledger needs it."""
+
+    id: int | None
+    member_id: int
+    layer: int  # APPROVED or REQUESTED
+    half_days: int  # outstanding: granted − booked for an approved request, asked for a sent one
+    order: tuple  # submission order
+
+
+@dataclass(slots=True)
+class Ledger:
+    """The raw figures of one period, plain data (no ORM): what a position is computed from."""
+
+    period: QuotaPeriod | None
+    unit_price_cents: int
+    parent_of: dict[int, int | None] = field(default_factory=dict)
+    own: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # member -> (entitled, carried, adjusted)
+    envelope: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # EPCI -> same
+    booked: dict[int, tuple[int, int]] = field(default_factory=dict)  # member -> (planned, delivered)
+    requests: list[OpenRequest] = field(default_factory=list)
+
+    def with_plan(self, extra_planned: dict[int, int]) -> "Ledger":
+        """The ledger once `extra_planned` {request id: half-days} more are booked (a preview)."""
+        booked = dict(self.booked)
+        requests = []
+        for r in self.requests:
+            n = min(extra_planned.get(r.id, 0), r.half_days) if r.layer == APPROVED else 0
+            if n:
+                planned, delivered = booked.get(r.member_id, (0, 0))
+                booked[r.member_id] = (planned + n, delivered)
+            requests.append(replace(r, half_days=r.half_days - n) if n else r)
+        return replace(self, booked=booked, requests=requests)
+
+
+@dataclass(slots=True)
+class Positions:
+    """Positions of the ledger's members, of the EPCI envelopes, and the split of each open request."""
+
+    members: dict[int, Position]
+    envelopes: dict[int, Position]
+    requests: dict[int | None, RequestSplit]
+    period_id: int | None = None
+
+
+def _total(figures: tuple[int, int, int] | None) -> int:
+    return max(0, sum(figures)) if figures else 0
+
+
+def compute(ledger: Ledger) -> Positions:
+    """The positions of a ledger (pure: no query)."""
+    layers: dict[int, list[Split]] = {}  # member -> [delivered, planned, approved, requested] splits
+    own_room: dict[int, int] = {}
+    beyond: list[tuple[tuple, int, int, OpenRequest | None, int]] = []  # (order, member, layer, req, n)
+    members = set(ledger.parent_of) | set(ledger.own) | set(ledger.booked) | {r.member_id for r in ledger.requests}
+    for member_id in members:
+        own_room[member_id] = _total(ledger.own.get(member_id))
+        layers[member_id] = [Split(), Split(), Split(), Split()]
+    before_own: dict[int | None, int] = {}
+    # The own right covers the layers in order; what it leaves goes to the envelope queue.
+    for member_id in sorted(members):
+        planned, delivered = ledger.booked.get(member_id, (0, 0))
+        for index, n in ((0, delivered), (1, planned)):
+            covered = min(own_room[member_id], n)
+            own_room[member_id] -= covered
+            layers[member_id][index] += Split(own=covered)
+            if n - covered:
+                beyond.append(((index, (), member_id), member_id, index, None, n - covered))
+    own_of_request: dict[int | None, int] = {}
+    for r in sorted(ledger.requests, key=lambda r: (r.layer, r.order)):
+        before_own[r.id] = own_room[r.member_id]
+        covered = min(own_room[r.member_id], r.half_days)
+        own_room[r.member_id] -= covered
+        own_of_request[r.id] = covered
+        layers[r.member_id][2 + r.layer] += Split(own=covered)
+        beyond.append(((2 + r.layer, r.order, r.member_id), r.member_id, 2 + r.layer, r, r.half_days - covered))
+    # The envelopes cover the communes' overflows in the same order, across sibling communes.
+    envelope_room = {epci_id: _total(figures) for epci_id, figures in ledger.envelope.items()}
+    envelope_layers = {epci_id: [Split(), Split(), Split(), Split()] for epci_id in ledger.envelope}
+    before_envelope: dict[int | None, int] = {}
+    split_of_request: dict[int | None, tuple[int, int]] = {}
+    for _order, member_id, index, req, n in sorted(beyond, key=lambda item: item[0]):
+        epci_id = ledger.parent_of.get(member_id)
+        room = envelope_room.get(epci_id, 0) if epci_id in envelope_room else 0
+        covered = min(room, n)
+        if epci_id in envelope_room:
+            envelope_room[epci_id] -= covered
+            envelope_layers[epci_id][index] += Split(own=covered, over=n - covered)
+        layers[member_id][index] += Split(envelope=covered, over=n - covered)
+        if req is not None:
+            before_envelope[req.id] = room
+            split_of_request[req.id] = (covered, n - covered)
+    # What each envelope still offers once the booked and approved half-days are covered.
+    envelope_available, envelope_after_booked = {}, {}
+    for epci_id, figures in ledger.envelope.items():
+        drawn = [s.own for s in envelope_layers[epci_id]]
+        envelope_available[epci_id] = max(0, _total(figures) - sum(drawn[:3]))
+        envelope_after_booked[epci_id] = max(0, _total(figures) - sum(drawn[:2]))
+    positions = {}
+    for member_id in members:
+        entitled, carried, adjusted = ledger.own.get(member_id, (0, 0, 0))
+        epci_id = ledger.parent_of.get(member_id)
+        delivered, planned, approved, requested = layers[member_id]
+        positions[member_id] = Position(
+            entitled,
+            carried,
+            adjusted,
+            delivered,
+            planned,
+            approved,
+            requested,
+            ledger.unit_price_cents,
+            envelope_available.get(epci_id, 0),
+            epci_id in ledger.envelope,
+            envelope_after_booked.get(epci_id, 0),
+        )
+    envelopes = {}
+    for epci_id, (entitled, carried, adjusted) in ledger.envelope.items():
+        delivered, planned, approved, requested = envelope_layers[epci_id]
+        envelopes[epci_id] = Position(
+            entitled, carried, adjusted, delivered, planned, approved, requested, ledger.unit_price_cents
+        )
+    splits = {}
+    for r in ledger.requests:
+        envelope, over = split_of_request[r.id]
+        splits[r.id] = RequestSplit(
+            request_id=r.id,
+            member_id=r.member_id,
+            half_days=r.half_days,
+            own=own_of_request[r.id],
+            envelope=envelope,
+            over=over,
+            unit_price_cents=ledger.unit_price_cents,
+            own_free_before=before_own[r.id],
+            envelope_free_before=before_envelope.get(r.id, 0),
+            period=ledger.period,
+        )
+    return Positions(positions, envelopes, splits, ledger.period.id if ledger.period else None)
+
+
+# --- periods ---------------------------------------------------------------------------------------
+
+
+def period_for(day: date, periods: list[QuotaPeriod] | None = None) -> QuotaPeriod | None:
+    if periods is not None:
+        return next((period for period in periods if period.contains(day)), None)
     return db.session.scalar(select(QuotaPeriod).where(QuotaPeriod.start_date <= day, QuotaPeriod.end_date >= day))
+
+
+def all_periods() -> list[QuotaPeriod]:
+    return list(db.session.scalars(select(QuotaPeriod).order_by(QuotaPeriod.start_date)))
+
+
+def pick_period(periods: list[QuotaPeriod], earliest: date | None, deadline: date | None, now: datetime | None):
+    """The period whose drawing right a request uses: the one holding its first possible day.
+
+    A window opening before any period falls back on its deadline, then on today's period.
+    """
+    for day in (earliest, deadline, today_paris(now) if now else None):
+        if day is None:
+            continue
+        for period in periods:
+            if period.contains(day):
+                return period
+    return None
+
+
+def period_of_request(req: InterventionRequest, now: datetime | None = None) -> QuotaPeriod | None:
+    return pick_period(all_periods(), req.earliest, req.deadline, now)
+
+
+def unit_price_cents() -> int:
+    """The price of a half-day beyond the drawing right (HT): the pool's one figure."""
+    return PoolSettings.load(db.session).unit_price_cents
+
+
+# --- reading the ledger (a constant number of queries) --------------------------------------------
 
 
 def consumption(member_ids: Iterable[int], start: date, end: date) -> dict[int, tuple[int, int]]:
@@ -93,107 +410,199 @@ def consumption(member_ids: Iterable[int], start: date, end: date) -> dict[int, 
             InterventionRequest.member_id.in_(ids),
             Booking.date >= start,
             Booking.date <= end,
-            Booking.status.in_((BookingStatus.PLANNED, BookingStatus.DELIVERED)),
+            Booking.status.in_(HOLDING_BOOKING_STATUSES),
         )
         .group_by(InterventionRequest.member_id)
     ).all()
     return {member_id: (int(planned or 0), int(delivered or 0)) for member_id, planned, delivered in rows}
 
 
-def balances(member_ids: Iterable[int], period: QuotaPeriod | None, kind: str = QuotaKind.OWN) -> dict[int, Balance]:
-    """Balances of many members in a constant number of queries (2, up to 6 with EPCI envelopes).
-
-    For own quotas, each commune's `envelope_remaining` tells what its parent EPCI's envelope still
-    holds, since a commune draws on its own quota first, then on the envelope.
-    """
-    ids = list(member_ids)
-    if period is None or not ids:
-        return {member_id: Balance() for member_id in ids}
-    # The parent id comes with the quota so that members without an EPCI cost no extra query.
+def _related_members(ids: list[int], period: QuotaPeriod) -> tuple[dict[int, int | None], list[Quota]]:
+    """({member: parent}, their quotas of the period) for the members, their EPCI, the EPCI's communes
+    and their own communes (an envelope is shared, so a commune's position depends on its siblings' use),
+    in one query."""
+    parents = select(Member.parent_id).where(Member.id.in_(ids), Member.parent_id.is_not(None))
     rows = db.session.execute(
         select(Member.id, Member.parent_id, Quota)
-        .outerjoin(Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id) & (Quota.kind == kind))
-        .where(Member.id.in_(ids))
-    ).all()
-    quotas = {member_id: quota for member_id, _parent, quota in rows}
-    parents = {member_id: parent for member_id, parent, _quota in rows if parent is not None}
-    used = consumption(ids, period.start_date, period.end_date) if kind == QuotaKind.OWN else {}
-    envelopes = envelope_balances(set(parents.values()), period) if kind == QuotaKind.OWN and parents else {}
-    result = {}
-    for member_id in ids:
-        envelope = envelopes.get(parents.get(member_id))
-        result[member_id] = _balance_of(
-            quotas.get(member_id), used.get(member_id, (0, 0)), envelope.remaining if envelope else 0
+        .outerjoin(Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id))
+        .where(
+            or_(
+                Member.id.in_(ids),
+                Member.parent_id.in_(ids),
+                Member.id.in_(parents),
+                Member.parent_id.in_(parents),
+            )
         )
+    ).all()
+    return {member_id: parent for member_id, parent, _quota in rows}, [q for _m, _p, q in rows if q is not None]
+
+
+def _open_requests(member_ids: list[int], period: QuotaPeriod, periods, now) -> list[OpenRequest]:
+    booked = (
+        select(func.count(Booking.id))
+        .where(Booking.request_id == InterventionRequest.id, Booking.status.in_(HOLDING_BOOKING_STATUSES))
+        .correlate(InterventionRequest)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            InterventionRequest.id,
+            InterventionRequest.member_id,
+            InterventionRequest.status,
+            InterventionRequest.half_days,
+            InterventionRequest.approved_half_days,
+            InterventionRequest.earliest,
+            InterventionRequest.deadline,
+            InterventionRequest.submitted_at,
+            InterventionRequest.decided_at,
+            booked,
+        ).where(
+            InterventionRequest.member_id.in_(member_ids),
+            InterventionRequest.status.in_((RequestStatus.APPROVED, *AWAITING_DECISION)),
+        )
+    ).all()
+    result = []
+    for rid, member_id, status, asked, approved, earliest, deadline, submitted, decided, booked_n in rows:
+        chosen = pick_period(periods, earliest, deadline, now)
+        if chosen is None or chosen.id != period.id:
+            continue
+        # Approved requests draw in the order they were decided, the others in the order they were sent.
+        if status == RequestStatus.APPROVED:
+            n = max(0, (approved if approved is not None else asked) - int(booked_n or 0))
+            result.append(OpenRequest(rid, member_id, APPROVED, n, _order(decided or submitted, rid)))
+        else:
+            result.append(OpenRequest(rid, member_id, REQUESTED, asked, _order(submitted, rid)))
     return result
 
 
-def _balance_of(quota: Quota | None, used: tuple[int, int], envelope_remaining: int = 0) -> Balance:
-    planned, delivered = used
-    return Balance(
-        entitled=quota.entitled_half_days if quota else 0,
-        carried_over=quota.carried_over_half_days if quota else 0,
-        adjusted=quota.adjusted_half_days if quota else 0,
-        planned=planned,
-        delivered=delivered,
-        envelope_remaining=envelope_remaining,
+def _order(sent: datetime | None, request_id: int | None) -> tuple:
+    # Naive and aware datetimes cannot be compared: SQLite returns naive UTC, so compare UTC as text.
+    if sent is not None and sent.tzinfo is not None:
+        sent = sent.astimezone(UTC)
+    stamp = sent.replace(tzinfo=None).isoformat() if sent is not None else "9999"
+    return (stamp, request_id if request_id is not None else 10**12)
+
+
+def ledger(
+    member_ids: Iterable[int], period: QuotaPeriod | None, *, now: datetime | None = None, periods=None
+) -> Ledger:
+    """The raw figures the positions of `member_ids` depend on, in a constant number of queries (4, and
+    one more without `periods`, the list of all periods)."""
+    ids = list(member_ids)
+    price = unit_price_cents()
+    if period is None or not ids:
+        return Ledger(period, price, parent_of=dict.fromkeys(ids))
+    parent_of, quotas = _related_members(ids, period)
+    related = list(parent_of)
+    own, envelope = {}, {}
+    for quota in quotas:
+        figures = (quota.entitled_half_days, quota.carried_over_half_days, quota.adjusted_half_days)
+        (own if quota.kind == QuotaKind.OWN else envelope)[quota.member_id] = figures
+    return Ledger(
+        period=period,
+        unit_price_cents=price,
+        parent_of=parent_of,
+        own=own,
+        envelope=envelope,
+        booked=consumption(related, period.start_date, period.end_date),
+        requests=_open_requests(related, period, all_periods() if periods is None else periods, now),
     )
 
 
-def balance(member_id: int, period: QuotaPeriod | None) -> Balance:
+def positions(
+    member_ids: Iterable[int], period: QuotaPeriod | None, *, now: datetime | None = None, periods=None
+) -> Positions:
+    """Positions of many members (and their EPCI envelopes) in a constant number of queries."""
+    return compute(ledger(member_ids, period, now=now, periods=periods))
+
+
+def balances(member_ids: Iterable[int], period: QuotaPeriod | None, kind: str = QuotaKind.OWN) -> dict[int, Position]:
+    """{member_id: Position} of the members' own rights (kind ENVELOPE: their envelopes, if any)."""
+    ids = list(member_ids)
+    result = positions(ids, period)
+    if kind == QuotaKind.ENVELOPE:
+        return {member_id: result.envelopes[member_id] for member_id in ids if member_id in result.envelopes}
+    return {member_id: result.members[member_id] for member_id in ids}
+
+
+def balance(member_id: int, period: QuotaPeriod | None) -> Position:
     return balances([member_id], period)[member_id]
 
 
-def envelope_balances(epci_ids: Iterable[int], period: QuotaPeriod | None) -> dict[int, Balance]:
-    """{epci_id: Balance} of the EPCI envelopes (only EPCI holding one), in at most 4 queries.
-
-    The envelope is consumed by what each member commune uses beyond its own quota (delivered
-    half-days first, as they came first), so its planned/delivered are the communes' overflows.
-    """
-    ids = [epci_id for epci_id in epci_ids if epci_id is not None]
-    if period is None or not ids:
-        return {}
-    envelopes = {
-        q.member_id: q
-        for q in db.session.scalars(
-            select(Quota).where(
-                Quota.period_id == period.id, Quota.member_id.in_(ids), Quota.kind == QuotaKind.ENVELOPE
-            )
-        )
-    }
-    if not envelopes:
-        return {}
-    children = db.session.execute(
-        select(Member.id, Member.parent_id).where(Member.parent_id.in_(list(envelopes)))
-    ).all()
-    child_ids = [child_id for child_id, _parent in children]
-    own = (
-        {
-            q.member_id: q
-            for q in db.session.scalars(
-                select(Quota).where(
-                    Quota.period_id == period.id, Quota.member_id.in_(child_ids), Quota.kind == QuotaKind.OWN
-                )
-            )
-        }
-        if child_ids
-        else {}
-    )
-    used = consumption(child_ids, period.start_date, period.end_date)
-    overflow = {epci_id: [0, 0] for epci_id in envelopes}
-    for child_id, parent_id in children:
-        child = _balance_of(own.get(child_id), used.get(child_id, (0, 0)))
-        delivered_beyond = max(0, child.delivered - child.total)
-        planned_beyond = child.over_quota - delivered_beyond
-        overflow[parent_id][0] += planned_beyond
-        overflow[parent_id][1] += delivered_beyond
-    return {
-        epci_id: _balance_of(quota, (overflow[epci_id][0], overflow[epci_id][1]))
-        for epci_id, quota in envelopes.items()
-    }
-
-
-def envelope_balance(epci, period: QuotaPeriod | None) -> Balance | None:
+def envelope_balance(epci, period: QuotaPeriod | None) -> Position | None:
     """The envelope an EPCI shares with its communes for the period (None when it holds none)."""
     epci_id = getattr(epci, "id", epci)
-    return envelope_balances([epci_id], period).get(epci_id)
+    return balances([epci_id], period, QuotaKind.ENVELOPE).get(epci_id)
+
+
+# --- requests judged in submission order ----------------------------------------------------------
+
+
+def request_splits(
+    requests: Iterable[InterventionRequest],
+    now: datetime | None = None,
+    *,
+    periods=None,
+    known: Positions | None = None,
+) -> dict[int, RequestSplit]:
+    """{request_id: split} of open requests (the queue, a list), a constant number of queries per period.
+
+    `known`: positions already computed (for one period) that hold the requests' members, reused.
+    A request no longer open (scheduled, completed…) keeps the over-quota part fixed at its approval.
+    """
+    requests = list(requests)
+    periods = all_periods() if periods is None else periods
+    by_period: dict[int | None, list[InterventionRequest]] = {}
+    chosen = {}
+    for req in requests:
+        period = pick_period(periods, req.earliest, req.deadline, now)
+        chosen[period.id if period else None] = period
+        by_period.setdefault(period.id if period else None, []).append(req)
+    result = {}
+    price = unit_price_cents()
+    for period_id, reqs in by_period.items():
+        member_ids = sorted({r.member_id for r in reqs})
+        if known is not None and known.period_id == period_id and set(member_ids) <= set(known.members):
+            splits = known.requests
+        else:
+            splits = positions(member_ids, chosen[period_id], now=now, periods=periods).requests
+        for r in reqs:
+            result[r.id] = splits.get(r.id) or _settled_split(r, chosen[period_id], price)
+    return result
+
+
+def _settled_split(req: InterventionRequest, period: QuotaPeriod | None, price: int) -> RequestSplit:
+    """A request that no longer draws (booked in full, or closed): its over-quota part as approved."""
+    granted = req.granted_half_days
+    over = min(granted, req.over_quota_half_days or 0)
+    return RequestSplit(req.id, req.member_id, granted, granted - over, 0, over, price, 0, 0, period)
+
+
+def judge_request(
+    req: InterventionRequest, *, now: datetime | None = None, half_days: int | None = None, approving: bool = False
+) -> RequestSplit:
+    """Where one request stands (a saved one, or a draft the form describes, never added to the session).
+
+    `half_days` judges it for another amount; `approving` judges it as if approved now (an approved
+    request draws before the ones still waiting for a decision). A draft is judged after every request
+    already sent.
+    """
+    period = period_of_request(req, now)
+    if not approving and req.status not in (RequestStatus.DRAFT, RequestStatus.APPROVED, *AWAITING_DECISION):
+        return _settled_split(req, period, unit_price_cents())
+    n = req.granted_half_days if half_days is None else int(half_days)
+    book = ledger([req.member_id], period, now=now)
+    others = [r for r in book.requests if req.id is None or r.id != req.id]
+    if approving:  # decided now: after every request approved before it
+        layer, stamp = APPROVED, None
+    elif req.status == RequestStatus.APPROVED:
+        layer, stamp = APPROVED, req.decided_at or req.submitted_at
+    else:
+        layer, stamp = REQUESTED, req.submitted_at if req.status != RequestStatus.DRAFT else None
+    booked_n = 0
+    if req.id is not None and layer == APPROVED and not approving:
+        booked_n = sum(1 for b in req.bookings if b.status in HOLDING_BOOKING_STATUSES)
+    mine = OpenRequest(req.id, req.member_id, layer, max(0, n - booked_n), _order(stamp, req.id))
+    book.requests = [*others, mine]
+    split = compute(book).requests[req.id]
+    return replace(split, half_days=n)

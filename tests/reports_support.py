@@ -112,8 +112,8 @@ def build_pool(factory) -> Pool:
 #    market value = 3 × 800/2 + 2 × 600/2 = 1 200 + 600 = 1 800 €; savings = 620 €.
 # B: total 12, delivered 3, planned 2, used 5, remaining 7, billable 0; paid 500 €;
 #    market value 3 × 300 = 900 €; savings 400 €.
-# C: total 6, nothing used, remaining 6, level 0; paid 200 €; savings −200 €.
-# Pool: total 22, planned 3, delivered 8, remaining 13; billable 1 (180 €); contributions 1 700 €;
+# C: total 6, nothing used, 4 approved not yet booked: available 2, level 0; paid 200 €; savings −200 €.
+# Pool: total 22, planned 3, delivered 8, available 9; billable 1 (180 €); contributions 1 700 €;
 #    paid 1 880 €; market value 2 700 €; savings 820 €.
 EXPECTED = {
     "a": {
@@ -144,7 +144,7 @@ EXPECTED = {
         "total": 6,
         "planned": 0,
         "delivered": 0,
-        "remaining": 6,
+        "remaining": 2,
         "billable": 0,
         "billed": 0,
         "paid": 20_000,
@@ -156,7 +156,7 @@ EXPECTED = {
         "total": 22,
         "planned": 3,
         "delivered": 8,
-        "remaining": 13,
+        "remaining": 9,
         "billable": 1,
         "billed": 18_000,
         "contribution": 170_000,

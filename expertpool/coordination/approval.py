@@ -1,35 +1,30 @@
 """Deciding on requests: approve (with adjusted days), reject, ask for information, auto-approve.
 
-Shared contract: the member's request flow calls `auto_approve_if_eligible`, `answer_information`
-and `quota_position`. Services flush and never commit; the optimistic `version` column of
-InterventionRequest makes a second concurrent decision fail at flush with StaleDataError, which the
-view turns into a French message.
+Shared contract: the member's request flow calls `auto_approve_if_eligible` and `answer_information`;
+where a request stands against the drawing right is `quotas.judge_request` / `quotas.request_splits`.
+Services flush and never commit; the optimistic `version` column of InterventionRequest makes a
+second concurrent decision fail at flush with StaleDataError, which the view turns into a French message.
 """
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app, url_for
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+from expertpool import quotas
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import (
-    Booking,
     InterventionRequest,
     Member,
     PoolSettings,
-    QuotaPeriod,
     RequestMessage,
     RequestStatus,
     User,
 )
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES
 from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
 from expertpool.notifications import notify, notify_staff
-from expertpool.quotas import Balance, balances
-from expertpool.timeutil import today_paris
 
 DECIDABLE_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
 _AUDITED_FIELDS = (
@@ -48,116 +43,8 @@ class DecisionConflict(Exception):
 
 # --- quota position -------------------------------------------------------------------------------
 
-
-def period_of_request(req: InterventionRequest, now: datetime | None = None) -> QuotaPeriod | None:
-    """The period whose drawing right a request uses: the one holding its first possible day."""
-    periods = _periods()
-    return _pick_period(periods, req, now)
-
-
-def _periods() -> list[QuotaPeriod]:
-    return list(db.session.scalars(select(QuotaPeriod).order_by(QuotaPeriod.start_date)))
-
-
-def _pick_period(periods: list[QuotaPeriod], req: InterventionRequest, now: datetime | None):
-    # The first possible day decides; a window opening before any period falls back on its deadline,
-    # then on today's period (a period not opened yet cannot be measured against).
-    for day in (req.earliest, req.deadline, today_paris(now) if now else None):
-        if day is None:
-            continue
-        for period in periods:
-            if period.contains(day):
-                return period
-    return None
-
-
-def _pending_by_member(member_ids: list[int], period: QuotaPeriod, exclude_ids: set[int]) -> dict[int, int]:
-    """Half-days already approved but not yet booked, per member: they will consume the quota too."""
-    if not member_ids:
-        return {}
-    booked = (
-        select(func.count(Booking.id))
-        .where(Booking.request_id == InterventionRequest.id, Booking.status.in_(HOLDING_BOOKING_STATUSES))
-        .correlate(InterventionRequest)
-        .scalar_subquery()
-    )
-    granted = func.coalesce(InterventionRequest.approved_half_days, InterventionRequest.half_days)
-    rows = db.session.execute(
-        select(InterventionRequest.id, InterventionRequest.member_id, granted, booked).where(
-            InterventionRequest.member_id.in_(member_ids),
-            InterventionRequest.status == RequestStatus.APPROVED,
-            and_(InterventionRequest.earliest >= period.start_date, InterventionRequest.earliest <= period.end_date),
-        )
-    ).all()
-    pending: dict[int, int] = {}
-    for request_id, member_id, granted_n, booked_n in rows:
-        if request_id in exclude_ids:
-            continue
-        pending[member_id] = pending.get(member_id, 0) + max(0, int(granted_n or 0) - int(booked_n or 0))
-    return pending
-
-
-def _position(balance: Balance, pending: int, requested: int, unit_price_cents: int, period) -> dict:
-    remaining = max(0, balance.drawing_right_remaining - pending)
-    over = max(0, requested - remaining)
-    return {
-        "period": period,
-        "balance": balance,
-        "pending_half_days": pending,
-        "remaining_half_days": remaining,
-        "requested_half_days": requested,
-        "within_quota": over == 0,
-        "over_quota_half_days": over,
-        "unit_price_cents": unit_price_cents,
-        "over_quota_price_cents": over * unit_price_cents,
-    }
-
-
-def quota_position(req: InterventionRequest, period: QuotaPeriod | None, *, half_days: int | None = None) -> dict:
-    """Where a request stands against its member's remaining drawing right (own quota + EPCI envelope).
-
-    Keys: remaining_half_days (after other approved, not yet booked requests), requested_half_days,
-    within_quota, over_quota_half_days, over_quota_price_cents (at PoolSettings.unit_price_cents),
-    unit_price_cents, pending_half_days, balance (quotas.Balance), period.
-    """
-    requested = half_days if half_days is not None else req.granted_half_days
-    unit_price = PoolSettings.load(db.session).unit_price_cents
-    if period is None:
-        return _position(Balance(), 0, requested, unit_price, None)
-    balance = balances([req.member_id], period)[req.member_id]
-    pending = _pending_by_member([req.member_id], period, {req.id} if req.id else set()).get(req.member_id, 0)
-    return _position(balance, pending, requested, unit_price, period)
-
-
-def quota_positions(requests: Iterable[InterventionRequest], now: datetime | None = None) -> dict[int, dict]:
-    """{request_id: position} for a list of requests (the approval queue) in a constant number of queries.
-
-    Waiting requests do not count against each other: each is measured alone against the balance.
-    """
-    requests = list(requests)
-    unit_price = PoolSettings.load(db.session).unit_price_cents
-    periods = _periods()
-    by_period: dict[int | None, list[InterventionRequest]] = {}
-    chosen = {}
-    for req in requests:
-        period = _pick_period(periods, req, now)
-        chosen[req.id] = period
-        by_period.setdefault(period.id if period else None, []).append(req)
-    result = {}
-    for period_id, reqs in by_period.items():
-        period = chosen[reqs[0].id]
-        member_ids = sorted({r.member_id for r in reqs})
-        if period_id is None:
-            for r in reqs:
-                result[r.id] = _position(Balance(), 0, r.granted_half_days, unit_price, None)
-            continue
-        bal = balances(member_ids, period)
-        pending = _pending_by_member(member_ids, period, {r.id for r in reqs})
-        for r in reqs:
-            result[r.id] = _position(
-                bal[r.member_id], pending.get(r.member_id, 0), r.granted_half_days, unit_price, period
-            )
-    return result
+# The position and the split of a request are the drawing-right module's (one definition).
+period_of_request = quotas.period_of_request
 
 
 # --- decisions ------------------------------------------------------------------------------------
@@ -193,15 +80,15 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     if more_than_asked and not note:
         raise ValueError("reason")  # granting more than asked always says why (the form asks first)
     before = snapshot(req, *_AUDITED_FIELDS)
-    position = quota_position(req, period_of_request(req, now), half_days=granted)
+    split = quotas.judge_request(req, now=now, half_days=granted, approving=True)
     req.status = RequestStatus.APPROVED
     req.approved_half_days = granted
-    req.over_quota_half_days = position["over_quota_half_days"]
+    req.over_quota_half_days = split.over
     req.approval_note = note
     _record_decision(req, actor=actor, now=now, action=action, before=before)
     # More than asked: the member reads the figure they asked for beside the one granted, and why.
     adjusted = {"asked": req.half_days, "reason": note} if more_than_asked else {}
-    _notify_member(req, now, "request_approved", days=granted, over=position["over_quota_half_days"], **adjusted)
+    _notify_member(req, now, "request_approved", days=granted, over=split.over, **adjusted)
 
 
 def _lock_drawing_rights(req: InterventionRequest) -> None:
@@ -302,7 +189,7 @@ def auto_approve_if_eligible(req: InterventionRequest, *, now: datetime) -> bool
     limit = PoolSettings.load(db.session).auto_approve_max_half_days
     if limit <= 0 or req.status != RequestStatus.SUBMITTED or req.half_days > limit:
         return False
-    if not quota_position(req, period_of_request(req, now), half_days=req.half_days)["within_quota"]:
+    if not quotas.judge_request(req, now=now, half_days=req.half_days, approving=True).within_quota:
         return False
     _approve(req, actor=None, now=now, half_days=req.half_days, note="", action="request.auto_approve")
     return True

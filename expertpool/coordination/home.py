@@ -16,11 +16,10 @@ from expertpool.models import (
     BookingStatus,
     InterventionRequest,
     Member,
-    MemberKind,
     PoolSettings,
 )
 from expertpool.periods import period_warning
-from expertpool.quotas import balances, envelope_balances, period_for
+from expertpool.quotas import period_for, positions
 from expertpool.timeutil import now_utc, today_paris
 
 LIST_LIMIT = 20
@@ -45,20 +44,19 @@ def colliding_bookings(today: date, limit: int = LIST_LIMIT) -> list[tuple[Booki
 def members_over_quota(today: date) -> tuple[list[tuple[Member, object, bool]], object]:
     """Active members beyond their drawing right (own quota, then envelope), and overdrawn EPCI envelopes.
 
-    Returns ([(member, balance, is_envelope)], period)."""
+    Returns ([(member, position, is_envelope)], period): the same rule as the reports (quotas.is_over_quota).
+    """
     period = period_for(today)
     if period is None:
         return [], None
     members = list(db.session.scalars(select(Member).where(Member.active.is_(True)).order_by(Member.name)))
-    result = balances([m.id for m in members], period)
-    envelopes = envelope_balances([m.id for m in members if m.kind == MemberKind.EPCI], period)
+    result = positions([m.id for m in members], period)
     over = []
     for m in members:
-        # A commune beyond its own quota is still covered while its EPCI's envelope has days left.
-        if result[m.id].over_quota > 0 and result[m.id].envelope_remaining == 0:
-            over.append((m, result[m.id], False))
-        if m.id in envelopes and envelopes[m.id].over_quota > 0:
-            over.append((m, envelopes[m.id], True))
+        if result.members[m.id].over_quota > 0:
+            over.append((m, result.members[m.id], False))
+        if m.id in result.envelopes and result.envelopes[m.id].over_quota > 0:
+            over.append((m, result.envelopes[m.id], True))
     return over, period
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import InterventionRequest, Member, MemberKind, Quota, QuotaKind, QuotaPeriod, User
-from expertpool.quotas import balances, envelope_balance
+from expertpool.quotas import balances, positions
 
 MEMBER_FIELDS = (
     "name",
@@ -155,9 +155,10 @@ def member_detail(member: Member, period: QuotaPeriod | None) -> dict:
     children = list(db.session.scalars(select(Member).where(Member.parent_id == member.id).order_by(Member.name)))
     rollup = None
     if member.kind == MemberKind.EPCI and period is not None:
-        child_balances = balances([c.id for c in children], period)
+        result = positions([member.id, *(c.id for c in children)], period)
+        child_balances = {c.id: result.members[c.id] for c in children}
         rollup = {
-            "envelope": envelope_balance(member, period),
+            "envelope": result.envelopes.get(member.id),
             "children": [(c, child_balances[c.id]) for c in children],
             "total_used": sum(b.used for b in child_balances.values()),
             "total_own": sum(b.total for b in child_balances.values()),

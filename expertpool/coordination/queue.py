@@ -11,6 +11,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from expertpool import quotas
 from expertpool.coordination import approval
 from expertpool.coordination.forms import ApproveForm, InformationForm, RejectForm
 from expertpool.extensions import db
@@ -53,7 +54,7 @@ def waiting_requests(limit: int | None = None) -> list[InterventionRequest]:
 
 def queue_page():
     requests = waiting_requests()
-    positions = approval.quota_positions(requests, now_utc())
+    positions = quotas.request_splits(requests, now_utc())
     return render_template("coordination/queue.html", requests=requests, positions=positions, now=now_utc())
 
 
@@ -75,11 +76,12 @@ def _load(request_id: int) -> InterventionRequest:
 def _render(req, *, approve_form=None, reject_form=None, info_form=None, status=200, conflict=""):
     if approve_form is None:
         approve_form = ApproveForm(formdata=None, days=req.granted_half_days)
-    position = approval.quota_position(req, approval.period_of_request(req, now_utc()))
+    position = quotas.judge_request(req, now=now_utc())
     return render_template(
         "coordination/request.html",
         req=req,
         position=position,
+        balance=quotas.balance(req.member_id, position.period),
         conflict=conflict,
         approve_form=approve_form,
         reject_form=reject_form or RejectForm(formdata=None),

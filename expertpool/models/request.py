@@ -33,6 +33,7 @@ class InterventionRequest(Base):
         ),
         CheckConstraint("deadline >= earliest", name="window_ordered"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        CheckConstraint("quote_half_days IS NULL OR quote_half_days >= 0", name="quote_half_days_not_negative"),
         Index("ix_intervention_requests_status_urgency", "status", "urgency"),
     )
 
@@ -53,6 +54,12 @@ class InterventionRequest(Base):
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.DRAFT)
     # Half-days of the approved amount beyond the remaining drawing right (billable), fixed at approval.
     over_quota_half_days: Mapped[int] = mapped_column(default=0)
+    # The quote the member's user accepted when sending (price frozen): half-days beyond the drawing right
+    # at that moment and the unit price HT. None when nothing was billable (or a critical request).
+    quote_half_days: Mapped[int | None]
+    quote_unit_price_cents: Mapped[int | None]
+    quote_accepted_at: Mapped[datetime | None]
+    quote_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approval_note: Mapped[str] = mapped_column(Text, default="")
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     cancellation_reason: Mapped[str] = mapped_column(Text, default="")
@@ -82,6 +89,7 @@ class InterventionRequest(Base):
 
     member: Mapped["Member"] = relationship()  # noqa: F821
     created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
+    quote_accepted_by: Mapped["User | None"] = relationship(foreign_keys=[quote_accepted_by_id])  # noqa: F821
     role: Mapped["Role"] = relationship()  # noqa: F821
     preferred_expert: Mapped["Expert | None"] = relationship()  # noqa: F821
     skills: Mapped[list[Skill]] = relationship(secondary=request_skills, order_by=Skill.name)
@@ -91,6 +99,11 @@ class InterventionRequest(Base):
     messages: Mapped[list["RequestMessage"]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestMessage.created_at"
     )
+
+    @property
+    def quote_amount_cents(self) -> int:
+        """The accepted quote's amount HT: its half-days at its frozen unit price."""
+        return (self.quote_half_days or 0) * (self.quote_unit_price_cents or 0)
 
     @property
     def granted_half_days(self) -> int:

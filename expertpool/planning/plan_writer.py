@@ -34,7 +34,7 @@ from expertpool.models import (
 )
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus, RunMode
 from expertpool.notifications import notify, slot_params
-from expertpool.planning.problem_builder import Segment, Snapshot, db_id, request_key
+from expertpool.planning.problem_builder import Segment, Snapshot, db_id, member_key, request_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +79,19 @@ class Outcome:
         return sum(u.half_days for u in self.plan.unserved)
 
     def summary(self) -> dict:
-        """Per member (and period): quota, used, proposed, level after; per expert: free and proposed."""
-        members = []
+        """Per member: own right and envelope share apart, used, proposed, unserved and level after; per
+        expert: free and proposed.
+
+        Each member is listed once even when the horizon meets two periods: its rights and level are
+        those of the first period it asks in, what is proposed is summed, and what is unserved is the
+        combined plan's (an earlier period's shortfall may be served by the next one).
+        """
+        members: dict[int, dict] = {}
         expert_free: Counter = Counter()
         expert_proposed: Counter = Counter()
+        unserved: Counter = Counter()
+        for item in self.plan.unserved:
+            unserved[member_key(self.requests[item.request].member_id)] += item.half_days
         for seg in self.segments:
             served = Counter(a.request for a in seg.plan.assignments)
             proposed: Counter = Counter()
@@ -91,22 +100,31 @@ class Outcome:
                 proposed[req.member] += served[req.id]
                 demand[req.member] += req.half_days
             for member in seg.problem.members:
-                after = member.used + proposed[member.id]
-                members.append(
-                    {
-                        "member_id": db_id(member.id),
-                        "period": seg.period.name if seg.period else "",
-                        "quota": member.quota,
-                        "used": member.used,
-                        "proposed": proposed[member.id],
-                        "demand": demand[member.id],
-                        "unserved": demand[member.id] - proposed[member.id],
-                        "level_after": round(after / member.quota, 4) if member.quota else None,
-                    }
-                )
+                member_id = db_id(member.id)
+                if member_id in members:
+                    row = members[member_id]
+                    row["proposed"] += proposed[member.id]
+                    if seg.period and seg.period.name not in row["period"]:
+                        row["period"] = f"{row['period']} / {seg.period.name}" if row["period"] else seg.period.name
+                    continue
+                own = seg.balances[member_id].total if member_id in seg.balances else member.quota
+                members[member_id] = {
+                    "member_id": member_id,
+                    "period": seg.period.name if seg.period else "",
+                    "quota": member.quota,
+                    "own_right": own,
+                    "envelope_share": max(0, member.quota - own),
+                    "used": member.used,
+                    "proposed": proposed[member.id],
+                    "demand": demand[member.id],
+                    "unserved": unserved[member.id],
+                }
             for expert in seg.problem.experts:
                 expert_free[expert.id] += len(free_half_days(expert, seg.problem))
             expert_proposed.update(a.expert for a in seg.plan.assignments)
+        for row in members.values():
+            after = row["used"] + row["proposed"]
+            row["level_after"] = round(after / row["quota"], 4) if row["quota"] else None
         experts = [
             {
                 "expert_id": db_id(key),
@@ -116,7 +134,7 @@ class Outcome:
             }
             for key, free in sorted(expert_free.items(), key=lambda kv: db_id(kv[0]))
         ]
-        return {"members": members, "experts": experts}
+        return {"members": list(members.values()), "experts": experts}
 
     def engine_metrics(self) -> dict:
         """The engine's figures: as they are for one period, listed per period for two."""

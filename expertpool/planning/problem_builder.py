@@ -29,7 +29,7 @@ from expertpool.models import (
 )
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES, SCHEDULABLE_STATUSES
 from expertpool.periods import PERIOD_NOT_OPEN, name_of_period_at, open_periods
-from expertpool.quotas import Balance, balances
+from expertpool.quotas import Position, balances
 from expertpool.timeutil import today_paris
 
 HALVES = ("am", "pm")
@@ -78,7 +78,7 @@ class Segment:
     period: QuotaPeriod | None
     problem: Problem | None = None
     plan: Plan | None = None
-    balances: dict[int, Balance] = field(default_factory=dict)  # member db id -> balance before the run
+    balances: dict[int, Position] = field(default_factory=dict)  # member db id -> balance before the run
 
 
 def split_by_period(start: date, end: date) -> list[Segment]:
@@ -228,7 +228,7 @@ def envelope_shares(needs: dict[int, int], remaining: int) -> dict[int, int]:
 
 
 def drawing_rights(
-    member_ids: list[int], balances_: dict[int, Balance], demand: Counter, parent_of: dict[int, int]
+    member_ids: list[int], balances_: dict[int, Position], demand: Counter, parent_of: dict[int, int]
 ) -> dict[int, int]:
     """{member db id: the quota given to the engine}: its own total plus its share of its EPCI's envelope.
 
@@ -239,22 +239,22 @@ def drawing_rights(
     demand beyond its own remaining quota in this problem. Each commune is then served within quota up
     to its own quota plus its share, and the siblings together never draw more than the envelope
     holds; what the split leaves unused is at worst served later as over quota, never lost.
-    While the envelope is not used up, whatever a commune already consumed beyond its own quota came
-    from the envelope (envelope_balances counts exactly those overflows), so it is part of its right.
+    What a commune's booked half-days already took from the envelope (quotas.Position.from_envelope)
+    is part of its right.
     """
     quotas = {member_id: balances_[member_id].total for member_id in member_ids}
     needs_by_epci: dict[int, dict[int, int]] = defaultdict(dict)
     envelope_left: dict[int, int] = {}
     for member_id in member_ids:
         balance, epci_id = balances_[member_id], parent_of.get(member_id)
-        if epci_id is None or balance.envelope_remaining <= 0:
+        if epci_id is None or balance.envelope_after_booked <= 0:
             continue
         # The siblings all read the same envelope, so any one of them tells what it still holds.
-        envelope_left[epci_id] = balance.envelope_remaining
-        needs_by_epci[epci_id][member_id] = max(0, demand[member_id] - balance.remaining)
+        envelope_left[epci_id] = balance.envelope_after_booked
+        needs_by_epci[epci_id][member_id] = max(0, demand[member_id] - balance.left_after_booked)
     for epci_id, needs in needs_by_epci.items():
         for member_id, share in envelope_shares(needs, envelope_left[epci_id]).items():
-            quotas[member_id] += balances_[member_id].over_quota + share
+            quotas[member_id] += balances_[member_id].from_envelope + share
     return quotas
 
 

@@ -1,4 +1,5 @@
-"""Benchmark of the coordinator dashboard at regional scale (1,500 members, 60 experts, a year of bookings).
+"""Benchmark of the coordinator dashboard and of the drawing-right positions of every member at regional
+scale (1,500 members, 60 experts, a year of bookings).
 
 The pool comes from the engine's generator and its fair plan (`expertpool.allocation`), written into a
 temporary SQLite file; the dashboard is then rendered through the test client (warm, best of 3) while the
@@ -247,12 +248,49 @@ def time_dashboard(url: str, repeats: int = 3) -> dict:
     return results
 
 
+def time_positions(url: str, repeats: int = 3) -> dict:
+    """The drawing-right positions of every member (quotas.positions), warm, best of `repeats`."""
+    from expertpool import create_app, quotas
+    from expertpool.extensions import db
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        period = db.session.scalar(select(QuotaPeriod))
+        member_ids = list(db.session.scalars(select(Member.id)))
+        quotas.positions(member_ids, period)  # warm-up
+        statements: list[str] = []
+
+        def count(*_args):
+            statements.append("")
+
+        timings, cpu = [], []
+        for _ in range(repeats):
+            statements.clear()
+            db.session.expire_all()
+            event.listen(db.engine, "before_cursor_execute", count)
+            started, started_cpu = time.perf_counter(), time.process_time()
+            result = quotas.positions(member_ids, period)
+            timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+            event.remove(db.engine, "before_cursor_execute", count)
+        figures = {
+            "positions_members": len(result.members),
+            "positions_open_requests": len(result.requests),
+            "positions_seconds": round(min(timings), 3),
+            "positions_cpu_seconds": round(min(cpu), 3),
+            "positions_queries": len(statements),
+        }
+        db.engine.dispose()
+    return figures
+
+
 def bench_dashboard(seed: int = 2027, repeats: int = 3, scale: str = "regional") -> dict:
     """Build the pool (regional by default) in a temporary SQLite file and time the dashboard: a dict of figures."""
     with tempfile.TemporaryDirectory(prefix="expertpool-bench-") as folder:
         url = "sqlite:///" + str(Path(folder) / "bench.sqlite3")
         built = build_database(url, seed, scale)
         timed = time_dashboard(url, repeats)
+        positions = time_positions(url, repeats)
     return {
         "scale": scale,
         "seed": seed,
@@ -261,6 +299,7 @@ def bench_dashboard(seed: int = 2027, repeats: int = 3, scale: str = "regional")
         "dashboard_seconds": timed["dashboard"]["best_seconds"],
         "dashboard_cpu_seconds": timed["dashboard"]["best_cpu_seconds"],
         "dashboard_queries": timed["dashboard"]["queries"],
+        **positions,
     }
 
 

@@ -202,7 +202,11 @@ def drawing_rights(period: QuotaPeriod | None, member_id: int | None) -> Dataset
             f.balance.total,
             f.balance.planned,
             f.balance.delivered,
+            f.balance.approved,
+            f.balance.requested,
             f.balance.remaining,
+            f.balance.free_after_pending,
+            f.balance.from_envelope,
             f.balance.over_quota,
             f.level,
             f.billable_half_days,
@@ -210,8 +214,10 @@ def drawing_rights(period: QuotaPeriod | None, member_id: int | None) -> Dataset
             f.billed_cents,
             f.contribution_cents,
             f.paid_cents,
+            f.contribution_to_date_cents,
             f.market_value_cents,
             f.savings_cents,
+            f.projected_savings_cents,
         )
         for f in figures
     ]
@@ -225,16 +231,22 @@ def drawing_rights(period: QuotaPeriod | None, member_id: int | None) -> Dataset
         Column(_("Droit de tirage total (jours)"), DAYS),
         Column(_("Planifié (jours)"), DAYS),
         Column(_("Réalisé (jours)"), DAYS),
+        Column(_("Accordé, pas encore planifié (jours)"), DAYS),
+        Column(_("Demandé, en attente de décision (jours)"), DAYS),
         Column(_("Restant (jours)"), DAYS),
-        Column(_("Consommé hors droit (jours)"), DAYS),
+        Column(_("Libre après les demandes en attente (jours)"), DAYS),
+        Column(_("Pris sur l'enveloppe de l'EPCI (jours)"), DAYS),
+        Column(_("Hors droit de tirage réservé (jours)"), DAYS),
         Column(_("Niveau d'utilisation"), PERCENT),
         Column(_("Hors droit facturable (jours)"), DAYS),
         Column(_("Prix unitaire par demi-journée (€)"), MONEY),
         Column(_("Montant hors droit à facturer (€)"), MONEY),
         Column(_("Contribution (€)"), MONEY),
         Column(_("Total payé (€)"), MONEY),
+        Column(_("Contribution au prorata de la période écoulée (€)"), MONEY),
         Column(_("Valeur au prix du marché (€)"), MONEY),
         Column(_("Économie estimée (€)"), MONEY),
+        Column(_("Économie projetée sur la période (€)"), MONEY),
     ]
     return Dataset(_("Droits de tirage"), columns, rows)
 

@@ -31,7 +31,7 @@ from expertpool.models import (
     Unavailability,
 )
 from expertpool.models.expert import week_bit
-from expertpool.quotas import Balance, balances, envelope_balances, period_for
+from expertpool.quotas import Position, is_over_quota, period_for, positions, unit_price_cents
 from expertpool.timeutil import PARIS, monday_of, today_paris
 
 HOLDING = (BookingStatus.PLANNED, BookingStatus.DELIVERED)
@@ -72,22 +72,54 @@ def half_day_value(day_rate_cents_sum: int) -> int:
     return (day_rate_cents_sum + 1) // 2
 
 
+def elapsed_fraction(period: QuotaPeriod | None, today: date | None) -> float:
+    """Share of the period's days gone by `today` (today included), between 0 and 1."""
+    if period is None:
+        return 0.0
+    today = today or today_paris()
+    length = (period.end_date - period.start_date).days + 1
+    gone = (min(today, period.end_date) - period.start_date).days + 1
+    return min(1.0, max(0.0, gone / length))
+
+
+class SavingsToDate:
+    """The savings rule a board can defend, for a member and for the pool: market value of the half-days
+    delivered in the period − (contributions × share of the period elapsed + what was billed)."""
+
+    __slots__ = ()
+
+    @property
+    def paid_to_date_cents(self) -> int:
+        return self.contribution_to_date_cents + self.billed_cents
+
+    @property
+    def savings_cents(self) -> int:
+        return self.market_value_cents - self.paid_to_date_cents
+
+    @property
+    def projected_savings_cents(self) -> int | None:
+        """The whole period at the pace so far (None before the period starts)."""
+        return None if self.elapsed <= 0 else round(self.savings_cents / self.elapsed)
+
+
 @dataclass(frozen=True, slots=True)
-class MemberFigures:
+class MemberFigures(SavingsToDate):
     """One member's use of its drawing right in a period, its bill and what the pool saved it."""
 
     member_id: int
     name: str
     kind: str
     contribution_cents: int
-    balance: Balance
+    balance: Position
     unit_price_cents: int
     # Delivered half-days valued at each expert's reference market day rate.
     market_value_cents: int = 0
     # A commune whose EPCI holds an envelope: its use beyond its own right draws on that envelope.
-    parent_envelope: Balance | None = None
+    parent_envelope: Position | None = None
     # An EPCI holding an envelope: what its communes drew on it.
-    envelope: Balance | None = None
+    envelope: Position | None = None
+    # Share of the period elapsed: the contribution is counted pro rata for the savings to date.
+    elapsed: float = 1.0
 
     @property
     def used(self) -> int:
@@ -95,10 +127,7 @@ class MemberFigures:
 
     @property
     def is_over_quota(self) -> bool:
-        if self.envelope is not None and self.envelope.over_quota > 0:
-            return True
-        beyond_own = self.balance.used > self.balance.total
-        return beyond_own and (self.parent_envelope is None or self.parent_envelope.over_quota > 0)
+        return is_over_quota(self.balance, self.envelope)
 
     @property
     def is_unused(self) -> bool:
@@ -110,18 +139,18 @@ class MemberFigures:
 
     @property
     def delivered_beyond_own(self) -> int:
-        return max(0, self.balance.delivered - self.balance.total)
+        return self.balance.delivered - self.balance.delivered_split.own
 
     @property
     def envelope_billable_half_days(self) -> int:
         """Delivered half-days the communes drew beyond the EPCI's envelope: billed to the EPCI."""
-        return 0 if self.envelope is None else max(0, self.envelope.delivered - self.envelope.total)
+        return 0 if self.envelope is None else self.envelope.delivered_over_quota
 
     @property
     def billable_half_days(self) -> int:
-        """The billing rule: delivered half-days beyond the drawing right's total are billable; a
-        commune's are charged to its EPCI's envelope instead, and the EPCI pays what exceeds it."""
-        own = 0 if self.parent_envelope is not None else self.delivered_beyond_own
+        """The billing rule: delivered half-days beyond the drawing right are billable; a commune's
+        are charged to its EPCI's envelope instead, and the EPCI pays what exceeds it."""
+        own = 0 if self.parent_envelope is not None else self.balance.delivered_over_quota
         return own + self.envelope_billable_half_days
 
     @property
@@ -138,12 +167,12 @@ class MemberFigures:
         return self.contribution_cents + self.billed_cents
 
     @property
-    def savings_cents(self) -> int:
-        return self.market_value_cents - self.paid_cents
+    def contribution_to_date_cents(self) -> int:
+        return round(self.contribution_cents * self.elapsed)
 
 
 @dataclass(frozen=True, slots=True)
-class PoolTotals:
+class PoolTotals(SavingsToDate):
     members: int
     entitled: int
     planned: int
@@ -156,17 +185,13 @@ class PoolTotals:
     contribution_cents: int
     paid_cents: int
     market_value_cents: int
-
-    @property
-    def savings_cents(self) -> int:
-        return self.market_value_cents - self.paid_cents
+    contribution_to_date_cents: int = 0
+    elapsed: float = 1.0
 
 
-def unit_price_cents() -> int:
-    return PoolSettings.load(db.session).unit_price_cents
-
-
-def member_figures(period: QuotaPeriod | None, member_ids: list[int] | None = None) -> list[MemberFigures]:
+def member_figures(
+    period: QuotaPeriod | None, member_ids: list[int] | None = None, today: date | None = None
+) -> list[MemberFigures]:
     """Figures of the active members (and of any member holding a quota in the period), by name."""
     query = select(Member.id, Member.name, Member.kind, Member.contribution_cents, Member.parent_id).order_by(
         Member.name, Member.id
@@ -180,22 +205,22 @@ def member_figures(period: QuotaPeriod | None, member_ids: list[int] | None = No
         query = query.where(Member.active.is_(True))
     members = db.session.execute(query).all()
     ids = [row.id for row in members]
-    member_balances = balances(ids, period)
+    result = positions(ids, period)
     values = market_values(period, None if member_ids is None else ids)
-    # EPCI envelopes, of the listed EPCI and of the listed communes' EPCI (a constant number of queries).
-    envelopes = envelope_balances({*ids, *(row.parent_id for row in members)}, period) if period else {}
     price = unit_price_cents()
+    elapsed = elapsed_fraction(period, today)
     return [
         MemberFigures(
             member_id=row.id,
             name=row.name,
             kind=row.kind,
             contribution_cents=row.contribution_cents,
-            balance=member_balances[row.id],
+            balance=result.members[row.id],
             unit_price_cents=price,
             market_value_cents=half_day_value(values.get(row.id, 0)),
-            parent_envelope=envelopes.get(row.parent_id),
-            envelope=envelopes.get(row.id),
+            parent_envelope=result.envelopes.get(row.parent_id),
+            envelope=result.envelopes.get(row.id),
+            elapsed=elapsed,
         )
         for row in members
     ]
@@ -235,6 +260,8 @@ def pool_totals(figures: list[MemberFigures]) -> PoolTotals:
         contribution_cents=sum(f.contribution_cents for f in figures),
         paid_cents=sum(f.paid_cents for f in figures),
         market_value_cents=sum(f.market_value_cents for f in figures),
+        contribution_to_date_cents=sum(f.contribution_to_date_cents for f in figures),
+        elapsed=figures[0].elapsed if figures else 1.0,
     )
 
 

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -117,6 +118,12 @@ class RequestForm(FlaskForm):
         format=DATE_FORMATS,
         validators=[InputRequired(_l("Indiquez la date limite."))],
         render_kw={"type": "date"},
+    )
+    accept_quote = BooleanField(
+        _l(
+            "J'accepte le devis : les demi-journées au-delà de mon droit de tirage me seront facturées au prix "
+            "indiqué ci-dessus (hors taxes)."
+        )
     )
     urgency = RadioField(
         _l("Urgence"),

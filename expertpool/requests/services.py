@@ -9,13 +9,9 @@ from datetime import datetime
 from flask import current_app, url_for
 from sqlalchemy import select
 
+from expertpool import quotas
 from expertpool.audit import record, snapshot
-from expertpool.coordination.approval import (
-    answer_information,
-    auto_approve_if_eligible,
-    period_of_request,
-    quota_position,
-)
+from expertpool.coordination.approval import answer_information, auto_approve_if_eligible
 from expertpool.extensions import db
 from expertpool.models import (
     BookingStatus,
@@ -42,7 +38,7 @@ _FIELDS = (
     "on_site",
     "address",
 )
-_AUDITED = (*_FIELDS, "status")
+_AUDITED = (*_FIELDS, "status", "quote_half_days", "quote_unit_price_cents")
 
 
 class RequestStateError(Exception):
@@ -68,15 +64,25 @@ def _audit_snapshot(req: InterventionRequest) -> dict:
     return {**snapshot(req, *_AUDITED), "skills": sorted(s.id for s in req.skills)}
 
 
-def create_request(member_id: int, *, actor: User, now: datetime, data: dict, submit: bool) -> InterventionRequest:
-    """A new request of `member_id`, kept as a draft or submitted at once."""
+def create_request(
+    member_id: int,
+    *,
+    actor: User,
+    now: datetime,
+    data: dict,
+    submit: bool,
+    quote: quotas.RequestSplit | None = None,
+    quote_accepted: bool = True,
+) -> InterventionRequest:
+    """A new request of `member_id`, kept as a draft or submitted at once (with the quote the user accepted
+    when part of it is billable)."""
     req = InterventionRequest(
         member_id=member_id, created_by_id=actor.id, status=RequestStatus.DRAFT, created_at=now, updated_at=now
     )
     _apply(req, data)
     db.session.add(req)
     if submit:
-        _mark_submitted(req, now)
+        _mark_submitted(req, now, actor, quote, quote_accepted)
     db.session.flush()
     record(
         actor,
@@ -93,8 +99,17 @@ def create_request(member_id: int, *, actor: User, now: datetime, data: dict, su
     return req
 
 
-def update_request(req: InterventionRequest, *, actor: User, now: datetime, data: dict, submit: bool = False) -> None:
-    """Edit a request not yet decided; `submit` also sends a draft."""
+def update_request(
+    req: InterventionRequest,
+    *,
+    actor: User,
+    now: datetime,
+    data: dict,
+    submit: bool = False,
+    quote: quotas.RequestSplit | None = None,
+    quote_accepted: bool = True,
+) -> None:
+    """Edit a request not yet decided; `submit` also sends a draft (with the quote the user accepted)."""
     if not can_edit_request(actor, req):
         raise RequestStateError(req.status)
     if submit and req.status != RequestStatus.DRAFT:
@@ -103,7 +118,7 @@ def update_request(req: InterventionRequest, *, actor: User, now: datetime, data
     _apply(req, data)
     req.updated_at = now
     if submit:
-        _mark_submitted(req, now)
+        _mark_submitted(req, now, actor, quote, quote_accepted)
     db.session.flush()  # a concurrent change of the same request fails here (optimistic version)
     record(
         actor,
@@ -139,9 +154,21 @@ def submit_request(req: InterventionRequest, *, actor: User, now: datetime) -> b
     return _after_submit(req, now)
 
 
-def _mark_submitted(req: InterventionRequest, now: datetime) -> None:
+def _mark_submitted(
+    req: InterventionRequest,
+    now: datetime,
+    actor: User | None = None,
+    quote: quotas.RequestSplit | None = None,
+    quote_accepted: bool = True,
+) -> None:
     req.status = RequestStatus.SUBMITTED
     req.submitted_at = now
+    if quote is not None and quote.over:
+        # The price is frozen as quoted: later changes of the pool's price do not apply. A critical request
+        # is sent without waiting for the acceptance (quote_accepted_at stays empty until acknowledged).
+        req.quote_half_days, req.quote_unit_price_cents = quote.over, quote.unit_price_cents
+        if quote_accepted:
+            req.quote_accepted_at, req.quote_accepted_by_id = now, getattr(actor, "id", None)
 
 
 def _after_submit(req: InterventionRequest, now: datetime) -> bool:
@@ -238,7 +265,7 @@ def post_message(req: InterventionRequest, *, actor: User, now: datetime, body: 
 def draft_view(
     member_id: int, half_days: int, earliest, deadline=None, request_id: int | None = None
 ) -> InterventionRequest:
-    """A request as the form describes it, never added to the session: what approval.quota_position()
+    """A request as the form describes it, never added to the session: what quotas.judge_request()
     measures (with the id of the request being edited, so that it is not counted twice)."""
     return InterventionRequest(
         id=request_id,
@@ -252,7 +279,11 @@ def draft_view(
 
 def quota_preview(
     member_id: int, half_days: int, earliest, *, now: datetime, deadline=None, request_id: int | None = None
-) -> dict:
-    """Whether `half_days` more fit the member's remaining drawing right, and the over-quota cost."""
+) -> quotas.RequestSplit:
+    """Where `half_days` more stand against the member's drawing right, after its requests already sent
+    (a request being edited keeps its place in the submission order), and the over-quota price."""
     draft = draft_view(member_id, half_days, earliest, deadline, request_id)
-    return quota_position(draft, period_of_request(draft, now), half_days=half_days)
+    saved = db.session.get(InterventionRequest, request_id) if request_id is not None else None
+    if saved is not None and saved.status in quotas.AWAITING_DECISION:
+        draft.status, draft.submitted_at = saved.status, saved.submitted_at
+    return quotas.judge_request(draft, now=now, half_days=half_days)

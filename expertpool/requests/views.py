@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from expertpool import periods, quotas
 from expertpool.extensions import db
 from expertpool.list_page import requested_page
-from expertpool.models import InterventionRequest, PoolSettings, RequestStatus
+from expertpool.models import InterventionRequest, PoolSettings, RequestStatus, Urgency
 from expertpool.permissions import (
     can_cancel_request,
     can_edit_request,
@@ -62,21 +62,21 @@ def _own_request_or_404(request_id: int) -> InterventionRequest:
     return req
 
 
-def _balance_context(today):
-    period = quotas.period_for(today)
+def _balance_context(today, requests=(), now=None):
+    """The structure's position (and, for an EPCI holding an envelope, each commune's draw on it), and
+    the split of `requests` (read from the same figures when they fall in the same period)."""
+    periods = quotas.all_periods()
+    period = quotas.period_for(today, periods)
     member = current_user.member
-    context = {
+    children = sorted(member.children, key=lambda m: m.name) if member.holds_envelope else []
+    result = quotas.positions([member.id, *(child.id for child in children)], period, now=now, periods=periods)
+    return {
+        "splits": quotas.request_splits(requests, now, periods=periods, known=result),
         "period": period,
-        "balance": quotas.balance(member.id, period),
-        "envelope": None,
-        "children_balances": [],
+        "balance": result.members[member.id],
+        "envelope": result.envelopes.get(member.id) if member.holds_envelope else None,
+        "children_balances": [(child, result.members[child.id]) for child in children],
     }
-    if member.holds_envelope:
-        context["envelope"] = quotas.envelope_balance(member, period)
-        children = sorted(member.children, key=lambda m: m.name)
-        by_id = quotas.balances([c.id for c in children], period)
-        context["children_balances"] = [(child, by_id[child.id]) for child in children]
-    return context
 
 
 def _flash_changed_meanwhile() -> None:
@@ -116,12 +116,14 @@ def index():
     if status not in {s.value for s in RequestStatus}:
         status = ""
     visible = member_ids_visible_to(current_user)
+    page = queries.requests_page(visible, status=status or None, page=requested_page(request.args))
+    now = now_utc()
     return render_template(
         "requests/index.html",
-        page=queries.requests_page(visible, status=status or None, page=requested_page(request.args)),
+        page=page,
         status=status,
         statuses=list(RequestStatus),
-        **_balance_context(today_paris(now_utc())),
+        **_balance_context(today_paris(now), page.items, now),
     )
 
 
@@ -142,6 +144,7 @@ def _render_detail(req, *, message_form=None, rating_form=None, status=200):
         req=req,
         today=today,
         period_notice=_period_notice(req, today),
+        split=quotas.judge_request(req, now=now_utc()),
         message_form=message_form or MessageForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
         may_edit=can_edit_request(current_user, req),
@@ -204,13 +207,27 @@ def _handle_form(form: RequestForm, req: InterventionRequest | None):
     if action == "preview":
         return _render_form(form, req=req, position=position)
     submit = action == "submit" and (req is None or req.status == RequestStatus.DRAFT)
+    # Billable work is quoted first: a request with a part beyond the drawing right is sent only once the
+    # user accepts the quote. A security incident (critical) never waits: it is served first, priced after.
+    quote = position if submit and position is not None and position.over else None
+    if quote is not None and form.urgency.data != Urgency.CRITICAL and not form.accept_quote.data:
+        form.accept_quote.errors = [
+            _("Cochez cette case pour accepter le devis, ou réduisez le nombre de jours demandés.")
+        ]
+        return _render_form(form, req=req, position=position, status=400)
+    sending = {
+        "actor": current_user,
+        "now": now,
+        "data": form.data_for_service(),
+        "submit": submit,
+        "quote": quote,
+        "quote_accepted": bool(form.accept_quote.data),
+    }
     try:
         if req is None:
-            req = services.create_request(
-                current_user.member_id, actor=current_user, now=now, data=form.data_for_service(), submit=submit
-            )
+            req = services.create_request(current_user.member_id, **sending)
         else:
-            services.update_request(req, actor=current_user, now=now, data=form.data_for_service(), submit=submit)
+            services.update_request(req, **sending)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import re
+from datetime import date
 from html import unescape as html_unescape
 
 import openpyxl
@@ -13,10 +14,13 @@ from pypdf import PdfReader
 from reports_support import EXPECTED, JAIN, LEAD_MEAN, LEAD_MEDIAN, build_pool, euros_text, plain
 
 from expertpool.models import UserRole
+from expertpool.reports import metrics
 
 
 @pytest.fixture
-def pool(factory):
+def pool(factory, monkeypatch):
+    # The hand-computed figures are the whole year's: the contributions count in full at the period's end.
+    monkeypatch.setattr(metrics, "today_paris", lambda *_args: date(2027, 12, 31))
     return build_pool(factory)
 
 
@@ -70,7 +74,7 @@ def test_dashboard_shows_the_hand_computed_figures(client, pool, coordinator):
     assert total(html, "entitled") == "11 jours"
     assert total(html, "delivered") == "4 jours"
     assert re.fullmatch(r"1,5 jours?", total(html, "planned"))  # the plural rule is i18n.days_label's
-    assert total(html, "remaining") == "6,5 jours"
+    assert total(html, "remaining") == "4,5 jours"
     assert total(html, "over_quota_members") == "1"
     assert total(html, "unused_members") == "1"
     assert total(html, "billed") == "0,5 jour · " + euros_text(p["billed"])

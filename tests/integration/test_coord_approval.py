@@ -13,13 +13,11 @@ from expertpool.coordination.approval import (
     answer_information,
     approve_request,
     auto_approve_if_eligible,
-    quota_position,
-    quota_positions,
     reject_request,
     request_information,
 )
 from expertpool.models import AuditLog, Notification, OutboxMail, QuotaKind, RequestStatus, UserRole
-from expertpool.quotas import balances, envelope_balance
+from expertpool.quotas import balances, envelope_balance, judge_request, request_splits
 
 
 def audit_count(db, action=None):
@@ -42,14 +40,16 @@ def setup(factory):
 def test_quota_position_within_and_over(db, factory, setup):
     _coordinator, member, author, period = setup
     req = factory.request(member=member, half_days=4, created_by=author)
-    position = quota_position(req, period)
-    assert position["remaining_half_days"] == 10
-    assert position["within_quota"] is True
+    position = judge_request(req, now=FIXED_NOW)
+    assert (position.own_free_before, position.own, position.over) == (10, 4, 0)
+    assert position.within_quota is True
+    assert position.period == period
+    # Sent after the first one, the big request is judged against what the first one leaves (issue 19).
     big = factory.request(member=member, half_days=14, created_by=author)
-    position = quota_position(big, period)
-    assert position["over_quota_half_days"] == 4
-    assert position["over_quota_price_cents"] == 4 * 18000
-    assert position["within_quota"] is False
+    position = judge_request(big, now=FIXED_NOW)
+    assert (position.own_free_before, position.own, position.over) == (6, 6, 8)
+    assert position.over_quota_price_cents == 8 * 18000
+    assert position.within_quota is False
 
 
 def test_approved_unbooked_requests_count_against_the_remaining(db, factory, setup):
@@ -57,8 +57,9 @@ def test_approved_unbooked_requests_count_against_the_remaining(db, factory, set
     first = factory.request(member=member, half_days=8, created_by=author)
     approve_request(first, actor=coordinator, now=FIXED_NOW)
     second = factory.request(member=member, half_days=4, created_by=author)
-    assert quota_position(second, period)["over_quota_half_days"] == 2
-    assert quota_positions([second], FIXED_NOW)[second.id]["over_quota_half_days"] == 2
+    assert judge_request(second, now=FIXED_NOW).over == 2
+    assert request_splits([second], FIXED_NOW)[second.id].over == 2
+    assert balances([member.id], period)[member.id].approved == 8
 
 
 def test_approve_with_adjusted_days_writes_one_audit_row_and_notifies(db, factory, setup):
@@ -138,7 +139,7 @@ def test_envelope_is_drawn_after_the_commune_own_quota(db, factory):
     period = factory.period(members=[commune, other], half_days=2)
     factory.quota(epci, period, 6, kind=QuotaKind.ENVELOPE)
     _user, expert = factory.expert_user()
-    req = factory.request(member=commune, half_days=4)
+    req = factory.request(member=commune, half_days=4, status=RequestStatus.SCHEDULED)
     for n, half in enumerate(["am", "pm", "am", "pm"]):
         factory.booking(req, expert, date(2027, 2, 1 + n // 2), half)
     envelope = envelope_balance(epci, period)
@@ -147,10 +148,11 @@ def test_envelope_is_drawn_after_the_commune_own_quota(db, factory):
     assert envelope.remaining == 4
     result = balances([commune.id, other.id], period)
     assert result[commune.id].remaining == 0
-    assert result[commune.id].drawing_right_remaining == 4
-    assert result[other.id].drawing_right_remaining == 2 + 4
-    position = quota_position(factory.request(member=other, half_days=7), period)
-    assert position["over_quota_half_days"] == 1
+    assert (result[commune.id].from_envelope, result[commune.id].over_quota) == (2, 0)
+    assert result[commune.id].envelope_available == 4
+    assert (result[other.id].remaining, result[other.id].envelope_available) == (2, 4)
+    position = judge_request(factory.request(member=other, half_days=7), now=FIXED_NOW)
+    assert (position.own, position.envelope, position.over) == (2, 4, 1)
 
 
 def test_home_lists_members_beyond_own_quota_and_envelope(db, factory):

@@ -216,3 +216,23 @@ def test_scheduler_runs_account_for_their_bookings(seeded, db):
             assert booking is not None and booking.allocation_run_id == run.id
             assert booking.date >= run.horizon_start and booking.created_at == run.started_at
     assert any(run.plan["unserved"] for run in runs)
+
+
+def test_demo_over_quota_parts_follow_the_drawing_right_rules(seeded, db):
+    """Each request's stored over-quota part is the rule's (quotas), and together they are exactly what
+    each member will use beyond its own right and envelope once everything granted is booked."""
+    from expertpool import quotas
+
+    now, _ = seeded
+    period = quotas.period_for(today_paris(now))
+    members = db.session.scalars(select(Member)).all()
+    result = quotas.positions([m.id for m in members], period, now=now)
+    stored = Counter()
+    for req in db.session.scalars(select(InterventionRequest)):
+        if quotas.period_of_request(req, now) == period:
+            stored[req.member_id] += req.over_quota_half_days
+    assert any(stored.values())
+    for member in members:
+        assert stored[member.id] == result.members[member.id].over_after_pending, member.name
+    # Half-days a commune drew on the envelope are never over quota while the envelope holds.
+    assert all(p.over_quota == 0 for p in result.members.values() if p.has_envelope and p.envelope_available)

@@ -153,13 +153,13 @@ def test_answering_needs_info_sends_the_request_back(db, factory, pool):
 def test_quota_preview_within_and_over(db, factory, pool):
     factory.settings(unit_price_cents=20000)
     within = services.quota_preview(pool.member.id, 20, date(2027, 2, 1), now=FIXED_NOW)
-    assert within["within_quota"] and within["over_quota_half_days"] == 0
+    assert within.within_quota and within.over_quota_half_days == 0
     over = services.quota_preview(pool.member.id, 23, date(2027, 2, 1), now=FIXED_NOW)
-    assert not over["within_quota"]
-    assert (over["over_quota_half_days"], over["over_quota_price_cents"]) == (3, 60000)
+    assert not over.within_quota
+    assert (over.over_quota_half_days, over.over_quota_price_cents) == (3, 60000)
     # Approved, not yet booked requests already hold part of the drawing right.
     factory.request(member=pool.member, status=RequestStatus.APPROVED, half_days=6, approved_half_days=6)
-    assert services.quota_preview(pool.member.id, 20, date(2027, 2, 1), now=FIXED_NOW)["over_quota_half_days"] == 6
+    assert services.quota_preview(pool.member.id, 20, date(2027, 2, 1), now=FIXED_NOW).over_quota_half_days == 6
 
 
 def test_a_concurrent_change_makes_the_edit_fail_cleanly(db, factory, pool):

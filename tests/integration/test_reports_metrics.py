@@ -36,7 +36,7 @@ def request_context(app):
 
 
 def test_member_figures_and_pool_totals(pool):
-    figures = {f.member_id: f for f in metrics.member_figures(pool.period)}
+    figures = {f.member_id: f for f in metrics.member_figures(pool.period, today=pool.period.end_date)}
     for key, member in (("a", pool.a), ("b", pool.b), ("c", pool.c)):
         f, e = figures[member.id], EXPECTED[key]
         assert (f.balance.total, f.balance.planned, f.balance.delivered, f.balance.remaining) == (
@@ -76,7 +76,7 @@ def test_planned_half_days_beyond_the_right_are_not_billed(factory, pool):
     req = pool.requests["r2"]
     for k in range(10):
         factory.booking(req, pool.x, date(2027, 6, 1) + timedelta(days=k), "am")
-    f = metrics.member_figures(pool.period, [pool.b.id])[0]
+    f = metrics.member_figures(pool.period, [pool.b.id], today=pool.period.end_date)[0]
     assert f.is_over_quota and f.balance.over_quota == 3
     assert f.billable_half_days == 0 and f.billed_cents == 0
 
@@ -152,7 +152,9 @@ def test_epci_envelope_covers_its_communes_and_the_epci_pays_the_excess(factory,
     assert figures[f.id].delivered_beyond_own == 3
     assert figures[epci.id].envelope.delivered == 5 and figures[epci.id].envelope.total == 4
     assert figures[epci.id].billable_half_days == 1 and figures[epci.id].billed_cents == 18000
-    assert all(figures[m.id].is_over_quota for m in (epci, f, g))
+    # The envelope covers F's 3 first (then G's in the same order): G's last half-day is beyond it.
+    assert (figures[f.id].balance.from_envelope, figures[g.id].balance.from_envelope) == (3, 1)
+    assert [figures[m.id].is_over_quota for m in (epci, f, g)] == [True, False, True]
     assert metrics.pool_totals(list(figures.values())).billable_half_days == 1
     items = {item.key: item for item in summary(metrics.statement(epci, period))}
     assert items["envelope_billable"].value == 18000 and items["billable"].value == 18000

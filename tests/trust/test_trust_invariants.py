@@ -9,6 +9,7 @@ EXPERTPOOL_STATE_MACHINE_EXAMPLES sets the number of sequences (default 15, up t
 """
 
 import os
+import re
 from collections import Counter
 from datetime import date, timedelta
 
@@ -25,6 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from sqlalchemy import func, select
+from trust.drawing_right_oracle import expected_positions
 
 from expertpool.invariants import check_invariants
 from expertpool.models import (
@@ -102,11 +104,12 @@ def check_invariants_over(bookings):
 # --- the state machine -------------------------------------------------------------------------------
 
 
-def test_invariants_hold_under_any_sequence_of_operations(app, db, factory):
+def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monkeypatch):
     from expertpool.agenda import delivery, unavailability
     from expertpool.coordination import approval
     from expertpool.coordination.experts_admin import create_expert
     from expertpool.coordination.members import create_member
+    from expertpool.coordination.quota_periods import adjust_quota
     from expertpool.requests import services as request_services
 
     try:
@@ -126,6 +129,11 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory):
     connection = db.session.get_bind()
     coordinator_id, period_id, role_id = coordinator.id, period.id, role.id
     stats = Counter()
+    # The pages read the machine's clock.
+    clock = [FIXED_NOW]
+    for module in ("expertpool.coordination.home", "expertpool.coordination.queue", "expertpool.requests.views"):
+        monkeypatch.setattr(f"{module}.now_utc", lambda: clock[0])
+    client = app.test_client()
 
     class Pool(RuleBasedStateMachine):
         def __init__(self):
@@ -182,6 +190,12 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory):
 
         @initialize()
         def a_small_pool(self):
+            # An EPCI holding an envelope of 4 half-days: every other commune added belongs to it.
+            factory.session = db.session
+            epci = factory.member(f"CC {stats['sequences']}", kind="epci", holds_envelope=True)
+            factory.quota(epci, db.session.get(type(period), period_id), 4, kind="envelope")
+            db.session.commit()
+            self.epci_id = epci.id
             for quota in (6, 0):
                 self.add_member(quota)
             for mask in ((1 << 10) - 1, 0b1010101010):
@@ -204,6 +218,8 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory):
             member = self.change(create, expected_rows=1)
             factory.session = db.session
             factory.quota(member, db.session.get(type(period), period_id), quota)
+            if len(self.members) % 2 == 0:
+                member.parent_id = self.epci_id
             user = factory.user(UserRole.MEMBER, member=member, email=f"maire{serial}@example.org")
             db.session.commit()
             self.members.append((member.id, user.id))
@@ -381,6 +397,25 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory):
             for pick in range(count):
                 self.record_delivery(pick, delivered, True)
 
+        @precondition(lambda self: self.members)
+        @rule(pick=st.integers(0, 99), delta=st.sampled_from([-4, -1, 1, 3]), envelope=st.booleans())
+        def adjust_the_right(self, pick, delta, envelope):
+            member_id = self.epci_id if envelope else self.members[pick % len(self.members)][0]
+            from expertpool.models import Member, QuotaPeriod
+
+            def adjust():
+                return adjust_quota(
+                    db.session.get(Member, member_id),
+                    db.session.get(QuotaPeriod, period_id),
+                    kind="envelope" if envelope else "own",
+                    delta=delta,
+                    reason="Délibération",
+                    actor=self.user(coordinator_id),
+                    now=self.now,
+                )
+
+            self.change(adjust, expected_rows=1)
+
         @rule(days=st.integers(1, 21))
         def let_time_pass(self, days):
             self.now += timedelta(days=days)
@@ -389,6 +424,90 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory):
         def data_is_consistent(self):
             problems = check_invariants(db.session, "metropole", today=self.today)
             assert problems == [], "\n".join(problems)
+
+        @invariant()
+        def drawing_right_figures_match_the_raw_rows(self):
+            """Positions, request splits and the drawing-rights export equal the oracle's figures."""
+            from expertpool import quotas
+            from expertpool.models import QuotaPeriod
+            from expertpool.reports import exports
+
+            the_period = db.session.get(QuotaPeriod, period_id)
+            clock[0] = self.now
+            expected, splits = expected_positions(db.session, the_period, self.today, [the_period])
+            result = quotas.positions(list(expected), the_period, now=self.now)
+            for member_id, e in expected.items():
+                p = result.members[member_id]
+                got = (p.total, p.delivered, p.planned, p.approved, p.requested, p.available)
+                assert got == (e.total, e.delivered, e.planned, e.approved, e.requested, e.available), member_id
+                assert (p.free_after_pending, p.from_envelope, p.over_quota) == (
+                    e.free_after_pending,
+                    e.from_envelope,
+                    e.over_quota,
+                ), member_id
+            for request_id, (own, from_envelope, over) in splits.items():
+                split = result.requests[request_id]
+                assert (split.own, split.envelope, split.over) == (own, from_envelope, over), request_id
+            judged = quotas.request_splits(db.session.scalars(select(InterventionRequest)), self.now)
+            for request_id, (own, from_envelope, over) in splits.items():
+                assert (judged[request_id].own, judged[request_id].envelope, judged[request_id].over) == (
+                    own,
+                    from_envelope,
+                    over,
+                )
+            dataset = exports.drawing_rights(the_period, None)
+            header = [column.title for column in dataset.columns]
+            for row in dataset.rows:
+                cells = dict(zip(header, row, strict=True))
+                e = expected[cells["N°"]]
+                assert (
+                    cells["Droit de tirage total (jours)"],
+                    cells["Planifié (jours)"],
+                    cells["Réalisé (jours)"],
+                    cells["Restant (jours)"],
+                    cells["Pris sur l'enveloppe de l'EPCI (jours)"],
+                    cells["Hors droit de tirage réservé (jours)"],
+                ) == (e.total, e.planned, e.delivered, e.available, e.from_envelope, e.over_quota)
+            stats["drawing-right checks"] += 1
+            if the_period.contains(self.today):
+                self.pages_show(expected, splits)
+
+        def pages_show(self, expected, splits):
+            """The member's home (one member per step, in turn), the approval queue and the coordinator
+            home show the oracle's figures."""
+            from expertpool.i18n import days_label
+            from expertpool.models import Member, User
+
+            def page(user_id, path):
+                with client.session_transaction() as browser:
+                    browser["_user_id"] = db.session.get(User, user_id).get_id()
+                    browser["_fresh"] = True
+                response = client.get(path)
+                assert response.status_code == 200, path
+                text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).replace("&#39;", "'")
+                return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " "))
+
+            member_id, user_id = self.members[stats["steps"] % len(self.members)]
+            e = expected[member_id]
+            home = page(user_id, "/mon-espace")
+            assert f"Restant : {days_label(e.available)}" in home
+            assert (f"Hors droit de tirage (facturable) {days_label(e.over_quota)}" in home) == bool(e.over_quota)
+            assert (f"Pris sur l'enveloppe de l'intercommunalité {days_label(e.from_envelope)}" in home) == bool(
+                e.from_envelope
+            )
+            queue = page(coordinator_id, "/coordination/demandes")
+            waiting = db.session.scalars(
+                select(InterventionRequest).where(InterventionRequest.status.in_(approval.DECIDABLE_STATUSES))
+            ).all()
+            # Each waiting request is shown twice: as a card (phones) and as a table row (wider screens).
+            over_shown = len(re.findall(r"Hors droit : ", queue))
+            assert over_shown == 2 * sum(1 for r in waiting if r.id in splits and splits[r.id][2] > 0)
+            listed = page(coordinator_id, "/coordination/")
+            for other_id, figures in expected.items():
+                name = db.session.get(Member, other_id).name
+                if name.startswith("Commune"):
+                    assert (f"{name} :" in listed) == (figures.over_quota > 0), name
+            stats["page checks"] += 1
 
     with app.test_request_context():  # services build links with url_for, as in a view
         run_state_machine_as_test(
