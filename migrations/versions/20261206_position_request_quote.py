@@ -1,7 +1,7 @@
 """The quote a member accepted when sending a request with a billable part (issue 19).
 
 Revision ID: 20261206_position_quote
-Revises: 11a6d695e229
+Revises: 20261206guards
 Create Date: 2026-12-06 13:30:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import expertpool.models.base
 
 revision = "20261206_position_quote"
-down_revision = "11a6d695e229"
+down_revision = "20261206guards"
 branch_labels = None
 depends_on = None
 
