@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from expertpool.booking_conflicts import held_half_days, unavailability_by_expert
 from expertpool.calendars import working_half_days
 from expertpool.extensions import db
 from expertpool.models import (
@@ -18,9 +19,8 @@ from expertpool.models import (
     InterventionRequest,
     Role,
     Skill,
-    Unavailability,
 )
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus
+from expertpool.models.enums import BookingStatus
 from expertpool.models.expert import expert_roles, expert_skills
 
 # A rating is shown once this many rated interventions back it: one unhappy mayor is not a verdict.
@@ -130,24 +130,8 @@ def next_free_half_days(
         return {}
     end = start + timedelta(weeks=weeks)
     ids = [e.id for e in experts]
-    booked: set[tuple[int, date, str]] = {
-        tuple(row)
-        for row in db.session.execute(
-            select(Booking.expert_id, Booking.date, Booking.half).where(
-                Booking.expert_id.in_(ids),
-                Booking.date >= start,
-                Booking.date <= end,
-                Booking.status.in_(HOLDING_BOOKING_STATUSES),
-            )
-        )
-    }
-    off: dict[int, list[Unavailability]] = {}
-    for unavailability in db.session.scalars(
-        select(Unavailability).where(
-            Unavailability.expert_id.in_(ids), Unavailability.end_date >= start, Unavailability.start_date <= end
-        )
-    ):
-        off.setdefault(unavailability.expert_id, []).append(unavailability)
+    booked = held_half_days(ids, start, end)
+    off = unavailability_by_expert(ids, start, end)
     result: dict[int, FreeSlot | None] = {}
     for expert in experts:
         # The calendar rule (pattern, holidays, unavailability) is calendars.working_half_days'; only

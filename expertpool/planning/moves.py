@@ -1,6 +1,5 @@
 """Manual changes to one booking by the pool's staff: move it to another free half-day, or cancel it."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -8,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from expertpool import audit
+from expertpool.booking_conflicts import held_half_days, unavailability_by_expert
 from expertpool.calendars import days, public_holidays
 from expertpool.extensions import db
 from expertpool.i18n import date_long
@@ -103,24 +103,8 @@ def free_slots(
     ids = [e.id for e in experts]
     if not ids:
         return []
-    held = {
-        tuple(row)
-        for row in db.session.execute(
-            select(Booking.expert_id, Booking.date, Booking.half).where(
-                Booking.expert_id.in_(ids),
-                Booking.date >= start,
-                Booking.date <= end,
-                Booking.status.in_(HOLDING_BOOKING_STATUSES),
-            )
-        )
-    }
-    away = defaultdict(list)
-    for item in db.session.scalars(
-        select(Unavailability).where(
-            Unavailability.expert_id.in_(ids), Unavailability.start_date <= end, Unavailability.end_date >= start
-        )
-    ):
-        away[item.expert_id].append(item)
+    held = held_half_days(ids, start, end)
+    away = unavailability_by_expert(ids, start, end)
     off = public_holidays(PoolSettings.load(db.session).holidays_region, start, end)
     result = []
     for day in days(start, end):
