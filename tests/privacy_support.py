@@ -9,9 +9,12 @@ from factories import FIXED_NOW
 from expertpool import audit
 from expertpool.models import (
     BookingStatus,
+    JoinRequest,
+    JoinRequestStatus,
     LoginFailure,
     Notification,
     OutboxMail,
+    ProviderIdentity,
     QuotaAdjustment,
     RequestMessage,
     RequestStatus,
@@ -27,6 +30,7 @@ GWEN_TEXTS = (
 )
 SOIZIC_NAME, SOIZIC_EMAIL = "Soizic Morvan", "soizic.morvan@pool-finistere.fr"
 SOIZIC_TEXTS = ("Rapport : migration Exchange vers Zimbra terminée", "Congé parental de Soizic jusqu'en mars")
+PROVIDER = "https://proconnect.example"
 # What stays: the other people's.
 YANN_NAME, YANN_EMAIL = "Yannick Kervella", "yannick.kervella@mairie-plouzane.fr"
 YANN_TEXTS = ("Notre pare-feu bloque la télétransmission", "Pouvez-vous venir jeudi ?")
@@ -112,6 +116,25 @@ def build_people(factory) -> People:
             OutboxMail(recipient=GWEN_EMAIL, subject="Invitation", body=f"Bonjour {GWEN_NAME}"),
             OutboxMail(recipient=YANN_EMAIL, subject="Invitation", body=f"Bonjour {YANN_NAME}"),
             LoginFailure(email=GWEN_EMAIL, ip="192.0.2.1", at=FIXED_NOW),
+            # Signed in through ProConnect, after asking to join: both identities and the request are hers.
+            ProviderIdentity(issuer=PROVIDER, subject="sub-gwen", user_id=gwen.id, email=GWEN_EMAIL),
+            JoinRequest(
+                member_id=member.id,
+                issuer=PROVIDER,
+                subject="sub-gwen",
+                email=GWEN_EMAIL,
+                name=GWEN_NAME,
+                siret="21290212800017",
+                status=JoinRequestStatus.APPROVED,
+                user_id=gwen.id,
+            ),
+            ProviderIdentity(issuer=PROVIDER, subject="sub-yann", user_id=yann.id, email=YANN_EMAIL),
+            # The staff's notification of her join request names her in its parameters.
+            Notification(
+                user_id=coordinator.id,
+                kind="join_request.staff",
+                params={"name": GWEN_NAME, "email": GWEN_EMAIL, "member": "Plouzané"},
+            ),
             LoginFailure(email=YANN_EMAIL, ip="192.0.2.2", at=FIXED_NOW),
         ]
     )

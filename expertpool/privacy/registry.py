@@ -1,6 +1,6 @@
 """The register of a person's data: which rows of which table are theirs, what the export shows and what
 erasure does to them. Export and erasure read only this register, so a new table of personal data (API
-tokens, provider identities, webhook endpoints…) is one more `PersonalData` entry here.
+tokens, webhook endpoints…) is one more `PersonalData` entry here (provider identities and join requests are).
 
 Erasure (`on_erase`):
 - DELETE: the rows go (notifications, mails, sign-in failures; tokens and identities when they exist);
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, false, func, or_
 
 from expertpool.models import (
     AllocationRun,
@@ -23,10 +23,12 @@ from expertpool.models import (
     Booking,
     Expert,
     InterventionRequest,
+    JoinRequest,
     LoginFailure,
     Member,
     Notification,
     OutboxMail,
+    ProviderIdentity,
     QuotaAdjustment,
     RequestMessage,
     Unavailability,
@@ -97,6 +99,20 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
         lambda s: Notification.user_id == s.user_id,
         ("id", "kind", "params", "message", "link", "created_at", "read_at"),
         on_erase=DELETE,
+    ),
+    PersonalData(
+        "provider_identities",
+        ProviderIdentity,
+        lambda s: ProviderIdentity.user_id == s.user_id,
+        ("id", "issuer", "subject", "email", "created_at", "last_used"),
+        on_erase=DELETE,  # ProConnect can no longer sign the person in as this account
+    ),
+    PersonalData(
+        "join_requests",
+        JoinRequest,
+        lambda s: or_(JoinRequest.user_id == s.user_id, func.lower(JoinRequest.email) == s.email.lower()),
+        ("id", "member_id", "name", "email", "siret", "issuer", "status", "created_at", "decided_at"),
+        on_erase=DELETE,  # the decision itself stays in the audit log, its snapshots scrubbed
     ),
     PersonalData(
         "mails",

@@ -19,7 +19,7 @@ from sqlalchemy import JSON, String, Text, cast, func, select
 
 from expertpool.auth.services import load_user
 from expertpool.extensions import db as _db
-from expertpool.models import AuditLog, Base, Booking, BookingStatus, User, UserRole
+from expertpool.models import AuditLog, Base, Booking, BookingStatus, ProviderIdentity, User, UserRole
 from expertpool.privacy.erasure import ErasureRefused, anonymise
 from expertpool.reports import metrics
 from expertpool.reports.statement import summary
@@ -77,6 +77,9 @@ def test_after_erasure_nothing_holds_their_name_email_or_texts(app, db, people):
     assert done.created_by_id == gwen.id and done.rating == 5 and len(done.bookings) == 5
     assert statement_figures(app, people.member, people.past_period) == before
     assert counts["notifications"] == 1 and counts["mails"] == 1 and counts["sign_in_failures"] == 1
+    # ProConnect can no longer sign her in as this account; Yann's identity stays.
+    assert counts["provider_identities"] == 1 and counts["join_requests"] == 1
+    assert [i.subject for i in db.session.scalars(select(ProviderIdentity))] == ["sub-yann"]
     assert counts["mentions"] >= 3  # the coordinator's message and notification, the audit snapshots
     row = db.session.scalars(select(AuditLog).where(AuditLog.action == "user.anonymise")).one()
     assert row.actor_id == people.coordinator.id and row.entity_id == gwen.id

@@ -7,7 +7,17 @@ import zipfile
 
 import pytest
 from factories import FIXED_NOW
-from privacy_support import FORMULA_TEXT, GWEN_TEXTS, SOIZIC_TEXTS, YANN_EMAIL, YANN_NAME, YANN_TEXTS, build_people
+from privacy_support import (
+    FORMULA_TEXT,
+    GWEN_EMAIL,
+    GWEN_TEXTS,
+    PROVIDER,
+    SOIZIC_TEXTS,
+    YANN_EMAIL,
+    YANN_NAME,
+    YANN_TEXTS,
+    build_people,
+)
 from sqlalchemy import select
 
 from expertpool.models import (
@@ -56,6 +66,8 @@ def test_a_member_users_export_holds_all_their_rows_and_nothing_else(db, people)
     assert exported("notifications") == _ids(db, select(Notification.id).where(Notification.user_id == gwen.id))
     assert exported("mails") == _ids(db, select(OutboxMail.id).where(OutboxMail.recipient == gwen.email))
     assert len(data["sign_in_failures"]) == db.session.query(LoginFailure).filter_by(email=gwen.email).count() == 1
+    assert [(row["issuer"], row["subject"]) for row in data["provider_identities"]] == [(PROVIDER, "sub-gwen")]
+    assert [row["email"] for row in data["join_requests"]] == [GWEN_EMAIL]
     assert data["account"] == [
         {
             "id": gwen.id,
