@@ -55,8 +55,11 @@ def test_approving_more_than_asked_needs_a_confirmation_and_a_reason(client, log
     base = app.config["EXPERTPOOL_BASE_URL"]
     assert mail.subject == "Demande acceptée"
     assert mail.body == (
+        f"Bonjour {mayor.name},\n\n"
         "Votre demande « Pare-feu de la mairie » est acceptée pour 5 jours (vous aviez demandé 2 jours). "
-        f"Motif : Audit complet du réseau en plus\n\n{base}/demandes/{req.id}"
+        "Motif : Audit complet du réseau en plus\n\n"
+        f"Pour voir le détail : {base}/demandes/{req.id}\n\n"
+        "Ce message vous est envoyé automatiquement : n'y répondez pas.\n"
     )
     row = db.session.scalar(select(AuditLog).where(AuditLog.action == "request.approve"))
     assert row.after["approved_half_days"] == 10 and row.after["approval_note"] == "Audit complet du réseau en plus"

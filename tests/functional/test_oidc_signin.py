@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from factories import KNOWN_PASSWORD
+from notes import note_text
 from oidc_support import JSON_USERINFO_CLIENT, ProviderBrowser, start_provider, stop_provider
 from sqlalchemy import func, select
 
@@ -224,10 +225,14 @@ def test_an_unknown_agent_of_a_member_asks_to_join_and_a_member_user_approves(
     )  # fmt: skip
     assert db.session.scalar(select(func.count(User.id))) == before["User"]  # no account yet
     note = db.session.scalar(select(Notification).where(Notification.user_id == colleague.id))
-    assert note.message == "Léa Neuve (agent.a@commune-a.fr) demande à rejoindre Commune A."
+    assert note_text(note) == "Léa Neuve (agent.a@commune-a.fr) demande à rejoindre Commune A."
     mail = db.session.scalar(select(OutboxMail).where(OutboxMail.recipient == colleague.email))
     assert mail.subject == "Demande d'accès à votre espace"
-    assert mail.body == note.message + "\n\nhttp://localhost/compte/oidc/demandes"
+    assert mail.body == (
+        f"Bonjour {colleague.name},\n\n{note_text(note)}\n\n"
+        "Pour voir le détail : http://localhost/compte/oidc/demandes\n\n"
+        "Ce message vous est envoyé automatiquement : n'y répondez pas.\n"
+    )
 
     # Another member's user cannot see or decide it.
     with app.test_client() as other:
@@ -274,9 +279,10 @@ def test_a_coordinator_approves_when_the_member_has_no_user(provider, configure_
     assert "n'a pas encore d'utilisateur, la coordination du pool l'acceptera" in page
     client.post("/compte/oidc/adhesion")
     join = db.session.scalar(select(JoinRequest))
-    assert db.session.scalar(select(Notification.message).where(Notification.user_id == coordinator.id)) == (
-        "lone@syndicat.fr (lone@syndicat.fr) demande à rejoindre Syndicat sans utilisateur."
-    )
+    staff_note = db.session.scalar(select(Notification).where(Notification.user_id == coordinator.id))
+    assert note_text(staff_note) == "lone@syndicat.fr (lone@syndicat.fr) demande à rejoindre Syndicat sans utilisateur."
+    # The staff are told in the app only: their mails stay for what needs them.
+    assert db.session.scalar(select(OutboxMail).where(OutboxMail.recipient == coordinator.email)) is None
     with app.test_client() as coord:
         with coord.session_transaction() as session:
             session["_user_id"] = coordinator.get_id()

@@ -8,9 +8,12 @@ from datetime import date
 import pytest
 from factories import FIXED_NOW
 from icalendar import Calendar
+from notes import note_text
 from sqlalchemy import select
 
 from expertpool.models import Member, Notification, OutboxMail, RequestStatus, UserRole
+
+KIND = "booking.to_reschedule.member"  # the member's users' notification (the staff's is booking.to_reschedule)
 
 
 @pytest.fixture(autouse=True)
@@ -72,17 +75,21 @@ def test_leave_notifies_every_user_of_the_member_in_app_and_by_mail(client, logi
     _declare_leave(client, login, world)
     req = world["req"]
     expected = (
-        "L'expert prévu pour « Messagerie de la mairie » est indisponible : 2 février 2027 (après-midi) "
+        "L'expert prévu pour « Messagerie de la mairie » est indisponible : mardi 2 février 2027 après-midi "
         "à replanifier. Le pool vous indiquera la nouvelle date."
     )
     for user in (world["mayor"], world["secretary"]):
         note = db.session.scalars(
-            select(Notification).where(Notification.user_id == user.id, Notification.kind == "booking.to_reschedule")
+            select(Notification).where(Notification.user_id == user.id, Notification.kind == KIND)
         ).one()
-        assert note.message == expected and note.link == f"/demandes/{req.id}"
+        assert note_text(note) == expected and note.link == f"/demandes/{req.id}"
         mail = db.session.scalars(select(OutboxMail).where(OutboxMail.recipient == user.email)).one()
         assert mail.subject == "Intervention à replanifier"
-        assert mail.body == f"{expected}\n\n{app.config['EXPERTPOOL_BASE_URL']}/demandes/{req.id}"
+        assert mail.body == (
+            f"Bonjour {user.name},\n\n{expected}\n\n"
+            f"Pour voir le détail : {app.config['EXPERTPOOL_BASE_URL']}/demandes/{req.id}\n\n"
+            "Ce message vous est envoyé automatiquement : n'y répondez pas.\n"
+        )
     # The expert is not told about their own leave.
     assert db.session.scalar(select(Notification.id).where(Notification.user_id == world["expert_user"].id)) is None
 
@@ -110,13 +117,11 @@ def test_an_expert_leaving_the_pool_tells_the_members_too(client, login, db, wor
     login(coordinator)
     assert client.post(f"/coordination/experts/{world['expert'].id}/desactiver").status_code == 303
     note = db.session.scalars(
-        select(Notification).where(
-            Notification.user_id == world["mayor"].id, Notification.kind == "booking.to_reschedule"
-        )
+        select(Notification).where(Notification.user_id == world["mayor"].id, Notification.kind == KIND)
     ).one()
-    assert note.message == (
-        "L'expert prévu pour « Messagerie de la mairie » est indisponible : 2 février 2027 (matin), "
-        "2 février 2027 (après-midi) à replanifier. Le pool vous indiquera la nouvelle date."
+    assert note_text(note) == (
+        "L'expert prévu pour « Messagerie de la mairie » est indisponible : mardi 2 février 2027 matin, "
+        "mardi 2 février 2027 après-midi à replanifier. Le pool vous indiquera la nouvelle date."
     )
     login(world["mayor"])
     page = client.get(f"/demandes/{world['req'].id}").text

@@ -249,7 +249,7 @@ def test_failures_from_elsewhere_never_lock_the_owner_out_and_the_owner_is_maile
     assert [(m.subject, m.body) for m in mails] == [
         (
             "Tentatives de connexion à votre compte",
-            "Bonjour Maire Cible,\n\n10 tentatives de connexion à votre compte ont échoué ces 15 dernières minutes. "
+            "Bonjour Maire Cible,\n\n10 tentatives de connexion à votre compte ont échoué ces 15 dernières minutes.\n"
             "Si ce n'était pas vous, quelqu'un essaie peut-être de deviner votre mot de passe : vous pouvez "
             "toujours vous connecter, et le changer ici :\nhttp://localhost/compte/mot-de-passe-oublie\n",
         )
@@ -290,11 +290,11 @@ def address_limit(app, monkeypatch):
 @pytest.fixture
 def behind_one_proxy(app, monkeypatch):
     """The session's app as configured with EXPERTPOOL_TRUSTED_PROXIES=1 (undone after the test)."""
-    import expertpool
+    import expertpool.app
 
     monkeypatch.setitem(app.config, "TRUSTED_PROXIES", 1)
     monkeypatch.setattr(app, "wsgi_app", app.wsgi_app)
-    expertpool.trust_proxies(app)
+    expertpool.app.trust_proxies(app)
     return app
 
 
