@@ -80,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         default="after",
         help="on PostgreSQL, cut the database under load after the measures (or instead of them)",
     )
+    parser.add_argument(
+        "--outage-mode",
+        choices=("cut", "restart"),
+        default="cut",
+        help="cut: kill and refuse the bench database's connections; restart: restart the PostgreSQL server",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="expertpool-load-") as folder:
@@ -109,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             bare = summary(bare_one, bare_eight, 0)
             if args.outage == "only":
-                return outage_drill(base, pool, cookie_name, cookies, url) if url.startswith("postgresql") else 1
+                return (
+                    outage_drill(base, pool, cookie_name, cookies, url, args.outage_mode)
+                    if url.startswith("postgresql")
+                    else 1
+                )
             print(
                 f"gunicorn -w 4, {args.requests} requests by one client then {args.clients}×{args.requests // 2} "
                 f"at once per page; ratio = p50 / bare route p50 ({bare['p50_ms']:.2f} ms)"
@@ -150,11 +160,13 @@ def main(argv: list[str] | None = None) -> int:
                 if page.name.endswith("feed") and (not args.only or args.only.lower() in page.name.lower()):
                     print(f"{page.name} refetch with If-None-Match: {conditional_fetch(base, page)}")
             if args.outage != "no" and url.startswith("postgresql"):
-                return outage_drill(base, pool, cookie_name, cookies, url)
+                return outage_drill(base, pool, cookie_name, cookies, url, args.outage_mode)
     return 0
 
 
-def outage_drill(base: str, pool: BenchPool, cookie_name: str, cookies: dict[str, str], url: str) -> int:
+def outage_drill(
+    base: str, pool: BenchPool, cookie_name: str, cookies: dict[str, str], url: str, mode: str = "cut"
+) -> int:
     """The database cut for a few seconds under load: only 200s and French 503s may come back."""
     drill_pages = [
         (page, f"{cookie_name}={cookies[page.role]}" if page.role else None)
@@ -162,8 +174,9 @@ def outage_drill(base: str, pool: BenchPool, cookie_name: str, cookies: dict[str
         if page.name in ("member home", "marketplace", "coordinator home", "agenda week", "expert feed")
     ]
     database = url.rsplit("/", 1)[1]
-    report = run_outage(base, drill_pages, admin_url=POSTGRES_ADMIN_URL, database=database)
-    print("database cut under load (4 clients; connections killed and refused for 5 s):")
+    report = run_outage(base, drill_pages, admin_url=POSTGRES_ADMIN_URL, database=database, mode=mode)
+    what = "PostgreSQL restarted" if mode == "restart" else "connections killed and refused for 5 s"
+    print(f"database lost under load (4 clients; {what}):")
     for line in report.lines():
         print("  " + line)
     recovered = report.after.get("200", 0) > 0 and set(report.after) == {"200"}

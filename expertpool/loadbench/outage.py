@@ -1,13 +1,17 @@
 """The database lost under load: what users get while PostgreSQL is away, and that the workers recover.
 
-While clients fetch pages, the bench database's connections are killed and new ones refused for a few
-seconds (what a PostgreSQL restart does to the app, without touching the server's other databases);
-then connections are allowed again. Every answer is classified: 200, a French 503 page with Retry-After
-(what a user must get), or anything else.
+While clients fetch pages, the database goes away for a few seconds, in one of two ways:
+- `cut` (the default, safe on a shared server): the bench database's connections are killed and new ones
+  refused, which is what a restart does to the app, without touching the server's other databases;
+- `restart`: the PostgreSQL server itself is restarted (`pg_ctlcluster … restart`, as root on Debian):
+  every database on it goes away, so only for a machine given to the benchmark.
+Every answer is classified: 200, a French 503 page with Retry-After (what a user must get), or anything else.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -65,6 +69,16 @@ def cut_database(admin_url: str, database: str, *, allow: bool) -> None:
         engine.dispose()
 
 
+def restart_server() -> None:
+    """Restart the machine's PostgreSQL cluster (Debian's pg_ctlcluster); it answers again when this returns."""
+    version = sorted(os.listdir("/etc/postgresql"))[0]
+    subprocess.run(  # noqa: S603 - a fixed command, on the machine given to the benchmark
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],  # noqa: S607
+        check=True,
+        capture_output=True,
+    )
+
+
 def run_outage(
     base: str,
     pages: list[tuple[Page, str | None]],
@@ -72,9 +86,10 @@ def run_outage(
     admin_url: str,
     database: str,
     clients: int = 4,
-    before: float = 3.0,
+    before: float = 5.0,
     down: float = 5.0,
     after: float = 6.0,
+    mode: str = "cut",
 ) -> OutageReport:
     """Load `pages` from `clients` threads; cut the database `before` s in, for `down` s; watch `after` s more."""
     report = OutageReport()
@@ -101,9 +116,12 @@ def run_outage(
         time.sleep(before)
         with lock:
             phase["now"] = report.during
-        cut_database(admin_url, database, allow=False)
-        time.sleep(down)
-        cut_database(admin_url, database, allow=True)
+        if mode == "restart":
+            restart_server()  # the server is away while it stops and starts again
+        else:
+            cut_database(admin_url, database, allow=False)
+            time.sleep(down)
+            cut_database(admin_url, database, allow=True)
         # Give the pools a moment to notice the database is back before judging recovery.
         time.sleep(1.0)
         with lock:
@@ -113,5 +131,6 @@ def run_outage(
         stop.set()
         for thread in threads:
             thread.join()
-        cut_database(admin_url, database, allow=True)
+        if mode != "restart":
+            cut_database(admin_url, database, allow=True)
     return report

@@ -124,8 +124,9 @@ def test_statement_pdf_holds_the_totals(client, pool, coordinator, artefacts_dir
     # The statement reads in interventions (DESIGN.md): three delivered half-days of Xavier in a row,
     # then two of Yasmine; each line priced at the half-day unit price.
     assert "Interventions réalisées (5 demi-journées)" in text
-    assert "11–12 janv. 2027 3 Xavier Dupré n° 1 — Migration PostgreSQL 540,00 €" in text
-    assert "1 févr. 2027 2 Yasmine Łukasiewicz n° 3 — Sauvegardes 360,00 €" in text
+    r1, r3 = pool.requests["r1"].id, pool.requests["r3"].id
+    assert f"11–12 janv. 2027 3 Xavier Dupré n° {r1} — Migration PostgreSQL 540,00 €" in text
+    assert f"1 févr. 2027 2 Yasmine Łukasiewicz n° {r3} — Sauvegardes 360,00 €" in text
     assert text.count("Xavier Dupré") == 1
 
 
