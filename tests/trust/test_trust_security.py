@@ -349,10 +349,11 @@ def test_failures_older_than_the_window_no_longer_count(client, db, factory):
 
 
 @pytest.fixture
-def redis_url():
+def redis_url(db_kind):
     import redis
 
-    url = "redis://127.0.0.1:6379/15"
+    # One Redis database per test run (`make test` runs the SQLite and PostgreSQL suites side by side).
+    url = "redis://127.0.0.1:6379/" + ("15" if db_kind == "sqlite" else "14")
     try:
         connection = redis.Redis.from_url(url, socket_timeout=1)
         connection.ping()
