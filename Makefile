@@ -52,11 +52,12 @@ run: install
 test: install
 	@$(MAKE) --no-print-directory -j2 -O test-sqlite test-postgresql
 
+# Each run names its own PostgreSQL databases (some tests use PostgreSQL whatever --db says).
 test-sqlite: install
-	$(BIN)/python -m pytest tests --db sqlite -q
+	EXPERTPOOL_TEST_POSTGRES_SUFFIX=$(EXPERTPOOL_TEST_POSTGRES_SUFFIX)_s $(BIN)/python -m pytest tests --db sqlite -q
 
 test-postgresql: install
-	$(BIN)/python -m pytest tests/integration tests/functional tests/trust --db postgresql -q
+	EXPERTPOOL_TEST_POSTGRES_SUFFIX=$(EXPERTPOOL_TEST_POSTGRES_SUFFIX)_p $(BIN)/python -m pytest tests/integration tests/functional tests/trust --db postgresql -q
 
 LOAD_SCALE ?= regional  # `make bench LOAD_SCALE=interregional` for 3,000 members and 122 experts
 
