@@ -132,11 +132,11 @@ def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = Tru
 
 # (heading, width in mm, alignment); 180 mm between the margins.
 INTERVENTION_COLUMNS = (
-    (lambda: _("Dates"), 44, "L"),
-    (lambda: _("Demi-journées"), 24, "R"),
-    (lambda: _("Expert"), 38, "L"),
-    (lambda: _("Demande"), 50, "L"),
-    (lambda: _("Montant"), 24, "R"),
+    (lambda: _("Dates"), 37, "L"),
+    (lambda: _("Demi-journées"), 28, "R"),
+    (lambda: _("Expert"), 37, "L"),
+    (lambda: _("Demande"), 56, "L"),
+    (lambda: _("Montant"), 22, "R"),
 )
 ROW_HEIGHT = 5.5
 
@@ -153,12 +153,11 @@ def write_interventions(pdf: StatementPDF, st: Statement) -> None:
     for item in st.interventions:
         run = item.run
         (first, first_half), (last, _last_half) = run.first, run.last
-        dates = date_range(first, last)
-        if run.count == 1:
-            dates = f"{dates} ({half_label(first_half)})"
+        # A single half-day says which half, in the count's column: the dates column stays narrow.
+        count = f"1 ({half_label(first_half)})" if run.count == 1 else str(run.count)
         values = (
-            dates,
-            str(run.count),
+            date_range(first, last),
+            count,
             item.expert,
             f"n° {run.request_id} — {item.request_title}",
             money(st.unit_price_cents * run.count),
