@@ -248,6 +248,9 @@ def scheduler_command():
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    # Our jobs log their own start, end and figures; APScheduler's two lines per run of the 5-second
+    # task-queue job would drown them.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     run_until_stopped(scheduler, stop_requested)
 
 
