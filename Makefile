@@ -33,7 +33,7 @@ messages: $(INSTALLED)
 	  expertpool/translations/en/LC_MESSAGES/messages.po 2>/dev/null || true
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
 	  --no-wrap --sort-by-file -o build/messages.pot expertpool templates
-	$(BIN)/pybabel -q update --no-fuzzy-matching --no-wrap -i build/messages.pot \
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --no-wrap -i build/messages.pot \
 	  -d expertpool/translations -D messages
 	@$(MAKE) --no-print-directory translations
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from babel.dates import format_interval
 from babel.numbers import format_currency, format_decimal, parse_decimal
 from flask import Flask, current_app, g, request, session
-from flask_babel import force_locale, format_date, get_locale, gettext, ngettext
+from flask_babel import format_date, get_locale, gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -31,12 +31,6 @@ def select_locale() -> str:
         return current_user.locale
     # French first: a visitor sees French unless they chose English.
     return default
-
-
-def translate_for(user, message: str, **params) -> str:
-    """`message` (a French msgid) in `user`'s language, for notifications and mail sent to others."""
-    with force_locale(getattr(user, "locale", None) or "fr"):
-        return gettext(message, **params)
 
 
 def locale_code() -> str:

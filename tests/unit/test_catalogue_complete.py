@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 CATALOGUE = REPO / "expertpool" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 # The same keywords and method map as `make messages` (babel.cfg).
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2), "lazy_ngettext": (1, 2)}
-SOURCES = [("expertpool", "**.py", "python"), ("templates", "**.html", "jinja2")]
+SOURCES = [("expertpool", "**.py", "python"), ("templates", "**.html", "jinja2"), ("templates", "**.txt", "jinja2")]
 
 
 def extracted_msgids() -> dict[str, str]:
