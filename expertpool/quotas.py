@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, true
 
 from expertpool.extensions import db
 from expertpool.models import (
@@ -394,10 +394,21 @@ def unit_price_cents() -> int:
 # --- reading the ledger (a constant number of queries) --------------------------------------------
 
 
-def consumption(member_ids: Iterable[int], start: date, end: date) -> dict[int, tuple[int, int]]:
-    """{member_id: (planned, delivered)} half-days booked for the members' requests in [start, end]."""
-    ids = list(member_ids)
-    if not ids:
+# From this many members on, a position read covers the pool: one scan without a filter is far cheaper
+# than IN lists of thousands of ids (and PostgreSQL plans it better), and gives a superset of the rows.
+WHOLE_POOL = 300
+
+
+def _among(column, ids: list[int] | None):
+    """`column IN ids`, or no condition at all when `ids` is None (the whole pool)."""
+    return true() if ids is None else column.in_(ids)
+
+
+def consumption(member_ids: Iterable[int] | None, start: date, end: date) -> dict[int, tuple[int, int]]:
+    """{member_id: (planned, delivered)} half-days booked for the members' requests in [start, end]
+    (`member_ids` None: every member)."""
+    ids = None if member_ids is None else list(member_ids)
+    if ids is not None and not ids:
         return {}
     rows = db.session.execute(
         select(
@@ -407,7 +418,7 @@ def consumption(member_ids: Iterable[int], start: date, end: date) -> dict[int, 
         )
         .join(Booking, Booking.request_id == InterventionRequest.id)
         .where(
-            InterventionRequest.member_id.in_(ids),
+            _among(InterventionRequest.member_id, ids),
             Booking.date >= start,
             Booking.date <= end,
             Booking.status.in_(HOLDING_BOOKING_STATUSES),
@@ -417,15 +428,16 @@ def consumption(member_ids: Iterable[int], start: date, end: date) -> dict[int, 
     return {member_id: (int(planned or 0), int(delivered or 0)) for member_id, planned, delivered in rows}
 
 
-def _related_members(ids: list[int], period: QuotaPeriod) -> tuple[dict[int, int | None], list[Quota]]:
+def _related_members(ids: list[int] | None, period: QuotaPeriod) -> tuple[dict[int, int | None], list[Quota]]:
     """({member: parent}, their quotas of the period) for the members, their EPCI, the EPCI's communes
     and their own communes (an envelope is shared, so a commune's position depends on its siblings' use),
-    in one query."""
-    parents = select(Member.parent_id).where(Member.id.in_(ids), Member.parent_id.is_not(None))
-    rows = db.session.execute(
-        select(Member.id, Member.parent_id, Quota)
-        .outerjoin(Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id))
-        .where(
+    in one query (`ids` None: every member)."""
+    query = select(Member.id, Member.parent_id, Quota).outerjoin(
+        Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id)
+    )
+    if ids is not None:
+        parents = select(Member.parent_id).where(Member.id.in_(ids), Member.parent_id.is_not(None))
+        query = query.where(
             or_(
                 Member.id.in_(ids),
                 Member.parent_id.in_(ids),
@@ -433,11 +445,11 @@ def _related_members(ids: list[int], period: QuotaPeriod) -> tuple[dict[int, int
                 Member.parent_id.in_(parents),
             )
         )
-    ).all()
+    rows = db.session.execute(query).all()
     return {member_id: parent for member_id, parent, _quota in rows}, [q for _m, _p, q in rows if q is not None]
 
 
-def _open_requests(member_ids: list[int], period: QuotaPeriod, periods, now) -> list[OpenRequest]:
+def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, now) -> list[OpenRequest]:
     booked = (
         select(func.count(Booking.id))
         .where(Booking.request_id == InterventionRequest.id, Booking.status.in_(HOLDING_BOOKING_STATUSES))
@@ -457,7 +469,7 @@ def _open_requests(member_ids: list[int], period: QuotaPeriod, periods, now) -> 
             InterventionRequest.decided_at,
             booked,
         ).where(
-            InterventionRequest.member_id.in_(member_ids),
+            _among(InterventionRequest.member_id, member_ids),
             InterventionRequest.status.in_((RequestStatus.APPROVED, *AWAITING_DECISION)),
         )
     ).all()
@@ -492,8 +504,9 @@ def ledger(
     price = unit_price_cents()
     if period is None or not ids:
         return Ledger(period, price, parent_of=dict.fromkeys(ids))
-    parent_of, quotas = _related_members(ids, period)
-    related = list(parent_of)
+    scope = None if len(ids) >= WHOLE_POOL else ids
+    parent_of, quotas = _related_members(scope, period)
+    related = None if scope is None else list(parent_of)
     own, envelope = {}, {}
     for quota in quotas:
         figures = (quota.entitled_half_days, quota.carried_over_half_days, quota.adjusted_half_days)

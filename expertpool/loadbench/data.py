@@ -140,5 +140,10 @@ def build_pool(url: str, *, scale: str, seed: int = 2027) -> BenchPool:
             figures={**figures, "waiting_requests": len(waiting), "audit_rows": len(submissions)},
         )
         session.commit()
+        if url.startswith("postgresql"):
+            # A pool that grew over the years has statistics (autovacuum keeps them); one just bulk-loaded
+            # has none, and PostgreSQL would plan its queries blind.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("ANALYZE"))
         db.engine.dispose()
     return pool

@@ -118,6 +118,10 @@ def test_positions_take_the_same_number_of_queries_for_10_and_2000_members(db, f
     commune = result.members[ids[1]]
     assert (commune.total, commune.planned, commune.approved, commune.requested) == (3, 2, 3, 3)
     assert commune.approved_split == quotas.Split(own=1, envelope=2)
+    # Past quotas.WHOLE_POOL members the read scans the pool instead of filtering by id: same figures.
+    targeted = quotas.positions(ids[:8], period)
+    assert all(targeted.members[i] == result.members[i] for i in ids[:8])
+    assert targeted.envelopes == {k: v for k, v in result.envelopes.items() if k in targeted.envelopes}
 
 
 def test_position_over_a_plan_held_in_memory_writes_nothing(db, factory):
