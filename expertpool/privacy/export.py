@@ -1,7 +1,6 @@
 """Access and portability (RGPD art. 15 and 20): a person's data as a ZIP of one JSON file and one CSV
 per kind of data, read from the register."""
 
-import csv
 import io
 import json
 import zipfile
@@ -12,8 +11,8 @@ from sqlalchemy import select
 from expertpool import audit
 from expertpool.extensions import db
 from expertpool.models import User
-from expertpool.privacy.csv_safe import formula_safe
 from expertpool.privacy.registry import PERSONAL_DATA, Subject
+from expertpool.spreadsheet_safety import csv_writer
 
 JSON_NAME = "donnees.json"
 
@@ -40,10 +39,10 @@ def collect(user: User) -> dict[str, list[dict]]:
 
 def _csv(columns: tuple[str, ...], rows: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out)  # the app's one formula-safe CSV writer
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([formula_safe(row[name]) for name in columns])
+        writer.writerow([row[name] for name in columns])
     return out.getvalue()
 
 

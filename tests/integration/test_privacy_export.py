@@ -30,7 +30,6 @@ from expertpool.models import (
     RequestMessage,
     Unavailability,
 )
-from expertpool.privacy.csv_safe import formula_safe
 from expertpool.privacy.export import JSON_NAME, export_zip
 from expertpool.privacy.registry import PERSONAL_DATA
 
@@ -118,21 +117,3 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(people):
     rows = list(csv.reader(io.StringIO(files["messages.csv"]), delimiter=";"))
     assert rows[0] == ["id", "request_id", "body", "created_at"]
     assert "'" + FORMULA_TEXT in [row[2] for row in rows[1:]]
-
-
-@pytest.mark.parametrize(
-    ("value", "cell"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+33 6 12", "'+33 6 12"),
-        ("-2", "'-2"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("Plouzané", "Plouzané"),
-        (None, ""),
-        (3, "3"),
-    ],
-)
-def test_formula_safe(value, cell):
-    assert formula_safe(value) == cell
