@@ -7,7 +7,7 @@ unique job-run row, so even two scheduler processes started by mistake run it on
 
 import logging
 import signal
-import threading
+import socket
 from datetime import datetime
 
 import click
@@ -232,6 +232,9 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
     return scheduler
 
 
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
@@ -239,34 +242,52 @@ def scheduler_command():
     until SIGTERM."""
     app = current_app._get_current_object()
     scheduler = build_scheduler(app)
-    stop_requested = threading.Event()
-
-    def _stop(signum, _frame):
-        # Only set a flag: shutting the scheduler down here would take its locks inside the handler,
-        # while the interrupted main thread may hold them, and the process would never exit.
-        stop_requested.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
     # Our jobs log their own start, end and figures; APScheduler's two lines per run of the 5-second
     # task-queue job would drown them.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-    run_until_stopped(scheduler, stop_requested)
+    with StopSignals() as stop:  # listening before the scheduler starts: no signal is missed
+        run_until_stopped(scheduler, wait_for_stop=stop.wait)
 
 
-def run_until_stopped(scheduler: BackgroundScheduler, stop_requested: threading.Event) -> None:
-    """Run the jobs in the scheduler's threads while the main thread waits for the stop flag."""
+class StopSignals:
+    """SIGTERM and SIGINT, received without a signal handler that does anything.
+
+    A Python signal handler runs in the main thread between two bytecodes, possibly while that thread
+    holds the lock of the very Event or Condition the handler would use to ask for the stop: the old
+    shutdown() in a handler hung that way, and an Event.set() there could too. Here the handlers do
+    nothing; Python's C-level handler writes the signal's number to a wake-up socket, which `wait` reads.
+    """
+
+    def __enter__(self) -> "StopSignals":
+        self._receiver, self._sender = socket.socketpair()
+        self._sender.setblocking(False)
+        signal.set_wakeup_fd(self._sender.fileno())
+        for number in STOP_SIGNALS:
+            signal.signal(number, lambda *_: None)
+        return self
+
+    def wait(self) -> int:
+        """Block until a stop signal arrives (also one that came before this call); return its number."""
+        while True:
+            data = self._receiver.recv(1)
+            if data and data[0] in STOP_SIGNALS:
+                return data[0]
+
+    def __exit__(self, *_exc) -> None:
+        signal.set_wakeup_fd(-1)
+        self._receiver.close()
+        self._sender.close()
+
+
+def run_until_stopped(scheduler: BackgroundScheduler, wait_for_stop) -> None:
+    """Run the jobs in the scheduler's threads until `wait_for_stop()` returns, then let running jobs
+    finish their transaction and stop."""
     for job in scheduler.get_jobs():
         log.info("scheduler: job %r on %s", job.name, job.trigger)
-    if stop_requested.is_set():  # the signal came while the process was starting
-        click.echo("scheduler stopped")
-        return
     scheduler.start()
     click.echo("scheduler started (Europe/Paris); SIGTERM or Ctrl-C stops it")
-    # A timed wait returns to the interpreter regularly, so the signal handler always gets to run.
-    while not stop_requested.wait(timeout=1):
-        pass
-    log.info("scheduler: stop requested, waiting for running jobs to finish their transaction")
+    received = wait_for_stop()
+    log.info("scheduler: signal %s received, waiting for running jobs to finish their transaction", received)
     scheduler.shutdown(wait=True)
     click.echo("scheduler stopped")
 

@@ -183,3 +183,29 @@ def test_scheduler_process_stops_cleanly_on_sigterm(tmp_path, db_kind):
 def test_the_scheduler_rule_is_put_in_words_for_coordinators(app, cron, words):
     with app.test_request_context():
         assert schedule.describe(cron) == words
+
+
+STOP_WHILE_LOCKED = """
+import os, signal, threading
+from expertpool.jobs import StopSignals
+
+event = threading.Event()
+with StopSignals() as stop:
+    # The main thread holds the lock of an Event, as it does for a moment inside every Event.wait(): a
+    # handler that set() this Event (or shut a scheduler down, which sets one) would wait for itself.
+    with event._cond:
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler runs here, between two bytecodes
+    print("received", stop.wait())
+"""
+
+
+def test_a_stop_signal_arriving_while_the_main_thread_holds_a_lock_is_received(tmp_path):
+    """The SIGTERM hang, made deterministic: a signal handler that takes a lock deadlocks when the
+    signal lands while the interrupted thread holds it; the scheduler's handlers take none."""
+    repo = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", STOP_WHILE_LOCKED], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"received {int(signal.SIGTERM)}"
