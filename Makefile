@@ -34,7 +34,8 @@ messages: $(INSTALLED)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
 	  --no-wrap --sort-by-file -o build/messages.pot expertpool templates
 	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --no-wrap -i build/messages.pot \
-	  -d expertpool/translations -D messages
+	  -d expertpool/translations -D messages -l en
+	$(BIN)/python -m expertpool.french_plurals build/messages.pot
 	@$(MAKE) --no-print-directory translations
 
 run: install

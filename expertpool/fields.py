@@ -2,11 +2,12 @@
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import StopValidation, ValidationError
 
-from expertpool.i18n import parse_french_decimal
+from expertpool.i18n import days_label, parse_french_decimal
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # the date picker, or typed by hand where there is none
 
@@ -95,13 +96,9 @@ class DaysField(StringField):
         if not self.allow_zero and self.data == 0:
             raise ValidationError(_l("La valeur ne peut pas être nulle."))
         if self.min_half_days is not None and self.data < self.min_half_days:
-            raise ValidationError(_l("Au moins %(n)s jour(s).", n=_days_text(self.min_half_days)))
+            raise ValidationError(_("Au moins %(days)s.", days=days_label(self.min_half_days)))
         if self.max_half_days is not None and self.data > self.max_half_days:
-            raise ValidationError(_l("Au plus %(n)s jours.", n=_days_text(self.max_half_days)))
-
-
-def _days_text(half_days: int) -> str:
-    return str(Decimal(half_days) / 2).replace(".", ",").removesuffix(",0")
+            raise ValidationError(_("Au plus %(days)s.", days=days_label(self.max_half_days)))
 
 
 class EurosField(StringField):

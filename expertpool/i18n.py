@@ -76,16 +76,27 @@ def parse_french_decimal(text: str) -> Decimal:
     return value
 
 
+def format_day(value: date, pattern: str) -> str:
+    """`format_date` with the day written '1er' on the first of the month in French ('1er mars 2027').
+
+    `pattern` has the day as a lone `d` ("d MMMM y", "EEEE d MMMM y"); English keeps '1 March 2027'.
+    """
+    text = format_date(value, format=pattern)
+    if value.day != 1 or locale_code() != "fr":
+        return text
+    before, sep, after = pattern.partition("d")
+    prefix = format_date(value, format=before) if before.strip() else before
+    return text.replace(prefix + "1", prefix + "1er", 1) if sep else text
+
+
 def date_long(value: date | None) -> str:
-    return format_date(value, format="d MMMM y") if value else ""
+    """'1er mars 2027', '26 février 2027'."""
+    return format_day(value, "d MMMM y") if value else ""
 
 
 def day_month(value: date | None) -> str:
     """'26 février', '1er mars' (French letters write the first of the month so); '1 March' in English."""
-    if not value:
-        return ""
-    text = format_date(value, format="d MMMM")
-    return "1er" + text[1:] if value.day == 1 and locale_code() == "fr" else text
+    return format_day(value, "d MMMM") if value else ""
 
 
 def date_range(first: date, last: date) -> str:
@@ -94,14 +105,14 @@ def date_range(first: date, last: date) -> str:
 
 
 def date_short(value: date | None) -> str:
-    return format_date(value, format="EEE d MMM") if value else ""
+    return format_day(value, "EEE d MMM") if value else ""
 
 
 def datetime_paris(value: datetime | None) -> str:
     if not value:
         return ""
     local = to_paris(value)
-    return format_date(local.date(), format="d MMM y") + " " + local.strftime("%H:%M")
+    return format_day(local.date(), "d MMM y") + " " + local.strftime("%H:%M")
 
 
 def half_label(half: str) -> str:

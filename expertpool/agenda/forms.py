@@ -30,7 +30,7 @@ class UnavailabilityForm(FlaskForm):
     half = SelectField(
         _l("Durée"),
         choices=[
-            ("", _l("Journée(s) entière(s)")),
+            ("", _l("Journées entières")),
             ("am", _l("Le matin seulement")),
             ("pm", _l("L'après-midi seulement")),
         ],

@@ -7,7 +7,7 @@ expert's agenda, unavailability or request answers 404, so that ids cannot be pr
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -263,10 +263,12 @@ def _save_unavailability(expert: Expert, form: UnavailabilityForm, item: Unavail
     db.session.commit()
     if flagged:
         flash(
-            _(
-                "Indisponibilité enregistrée. %(count)s demi-journée(s) planifiée(s) sont signalées au "
+            ngettext(
+                "Indisponibilité enregistrée. %(num)d demi-journée planifiée est signalée au "
+                "coordinateur pour être replanifiée.",
+                "Indisponibilité enregistrée. %(num)d demi-journées planifiées sont signalées au "
                 "coordinateur pour être replanifiées.",
-                count=len(flagged),
+                len(flagged),
             ),
             "warning",
         )

@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -89,7 +90,14 @@ def expert_deactivate(expert_id: int):
     if expert.active:
         flagged = experts_admin.deactivate_expert(expert, actor=current_user, now=now_utc(), today=today_paris())
         db.session.commit()
-        flash(_("Expert désactivé : %(n)d demi-journée(s) planifiée(s) à replanifier.", n=flagged), "success")
+        flash(
+            ngettext(
+                "Expert désactivé : %(num)d demi-journée planifiée à replanifier.",
+                "Expert désactivé : %(num)d demi-journées planifiées à replanifier.",
+                flagged,
+            ),
+            "success",
+        )
     return redirect(url_for("coordination.experts"), code=303)
 
 

@@ -3,6 +3,7 @@ and the CSV import (upload → preview → confirm)."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -198,7 +199,27 @@ def _preview_page(preview, token, status=200, changed=False):
         digest=preview.digest,
         changed=changed,
         kind_labels=KIND_LABELS,
+        counts_text=import_counts_text(preview.counts, done=False),
     ), status
+
+
+def import_counts_text(counts: dict[str, int], *, done: bool) -> str:
+    """'2 structures à créer, 0 à mettre à jour, …' before the import, '2 structures créées, …' after it."""
+    if done:
+        parts = [
+            ngettext("%(num)d structure créée", "%(num)d structures créées", counts["created"]),
+            ngettext("%(num)d mise à jour", "%(num)d mises à jour", counts["updated"]),
+            ngettext("%(num)d inchangée", "%(num)d inchangées", counts["unchanged"]),
+            ngettext("%(num)d ligne rejetée", "%(num)d lignes rejetées", counts["rejected"]),
+        ]
+    else:
+        parts = [
+            ngettext("%(num)d structure à créer", "%(num)d structures à créer", counts["created"]),
+            ngettext("%(num)d à mettre à jour", "%(num)d à mettre à jour", counts["updated"]),
+            ngettext("%(num)d inchangée", "%(num)d inchangées", counts["unchanged"]),
+            ngettext("%(num)d ligne rejetée", "%(num)d lignes rejetées", counts["rejected"]),
+        ]
+    return ", ".join(parts) + "."
 
 
 def _preview_from_token():
@@ -225,14 +246,7 @@ def member_import_confirm():
         db.session.rollback()
         flash(_("L'import a échoué (doublon apparu entre-temps) : rien n'a été écrit. Recommencez."), "danger")
         return redirect(url_for("coordination.member_import"), code=303)
-    flash(
-        _(
-            "Import terminé : %(created)d créées, %(updated)d mises à jour, %(unchanged)d inchangées, "
-            "%(rejected)d rejetées.",
-            **counts,
-        ),
-        "success",
-    )
+    flash(_("Import terminé : %(counts)s", counts=import_counts_text(counts, done=True)), "success")
     return redirect(url_for("coordination.members"), code=303)
 
 

@@ -166,7 +166,8 @@ def test_deactivating_an_expert_flags_future_bookings(client, db, factory, coord
     future = factory.booking(req, expert, date(2099, 3, 1))
     past = factory.booking(req, expert, date(2020, 3, 2))
     bookings, audit = count(db, Booking), count(db, AuditLog)
-    assert client.post(f"/coordination/experts/{expert.id}/desactiver").status_code == 303
+    response = client.post(f"/coordination/experts/{expert.id}/desactiver", follow_redirects=True)
+    assert "Expert désactivé : 1 demi-journée planifiée à replanifier." in response.get_data(as_text=True)
     db.session.refresh(future)
     db.session.refresh(past)
     assert expert.active is False

@@ -223,7 +223,7 @@ def test_import_preview_then_confirm_then_reimport(client, db, coordinator):
     response = _upload(client)
     assert response.status_code == 200
     text = response.get_data(as_text=True)
-    assert "2 à créer, 0 à mettre à jour, 0 inchangées, 1 rejetées." in text
+    assert "2 structures à créer, 0 à mettre à jour, 0 inchangée, 1 ligne rejetée." in text
     assert "SIREN invalide" in text and "Windows-1252" in text
     assert count(db, Member) == members and count(db, AuditLog) == audit  # nothing before confirmation
     token, digest = _hidden(text, "token"), _hidden(text, "digest")
@@ -235,7 +235,7 @@ def test_import_preview_then_confirm_then_reimport(client, db, coordinator):
     assert count(db, Member) == members + 2
     assert count(db, AuditLog) == audit + 1
     text = _upload(client).get_data(as_text=True)
-    assert "0 à créer, 0 à mettre à jour, 2 inchangées, 1 rejetées." in text
+    assert "0 structure à créer, 0 à mettre à jour, 2 inchangées, 1 ligne rejetée." in text
     assert "Confirmer l'import" not in text  # nothing to write
     assert count(db, Member) == members + 2
 

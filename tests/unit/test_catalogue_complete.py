@@ -41,3 +41,18 @@ def test_every_extracted_text_has_an_english_translation():
     assert not missing, f"{len(missing)} texts without an English translation (run `make messages`):\n" + "\n".join(
         missing
     )
+
+
+def test_every_plural_has_its_french_forms():
+    """French needs a catalogue for its plurals only: without it gettext writes "0 experts trouvés"."""
+    keywords = {"ngettext": (1, 2), "lazy_ngettext": (1, 2)}
+    plurals = set()
+    for folder, pattern, method in SOURCES:
+        for _f, _l, message, _c, _ctx in extract_from_dir(
+            str(REPO / folder), method_map=[(pattern, method)], keywords=keywords
+        ):
+            plurals.add(message[0])
+    with (REPO / "expertpool" / "translations" / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        french = read_po(handle, locale="fr")
+    missing = sorted(p for p in plurals if french.get(p) is None or not all(french.get(p).string))
+    assert plurals and not missing, "French plurals missing (run `make messages`):\n" + "\n".join(missing)
