@@ -4,6 +4,7 @@ import importlib
 from collections.abc import Mapping
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from expertpool import config as config_module
 from expertpool.extensions import csrf, db, login_manager, migrate
@@ -93,6 +94,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Flask-Login's default is English ("Please log in to access this page."), on every deep link.
+    login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
+    login_manager.localize_callback = str  # rendered in the reader's language, then flashed as text
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(auth.load_user)

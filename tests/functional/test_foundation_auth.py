@@ -168,3 +168,20 @@ def test_language_link_switches_the_session_without_writing(client, login, mayor
     db.session.refresh(mayor)
     assert mayor.locale == "fr"  # mails keep the language saved on the profile
     assert client.get("/langue/xx").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("lang", "message", "not_shown"),
+    [
+        ("fr", "Connectez-vous pour accéder à cette page.", "Please log in"),
+        ("en", "Log in to access this page.", "Connectez-vous pour accéder"),
+    ],
+)
+def test_a_deep_link_asks_to_log_in_in_the_readers_language(client, lang, message, not_shown):
+    """Every mail link is a deep link: the sign-in page it lands on speaks the reader's language."""
+    client.get(f"/?lang={lang}")
+    response = client.get("/demandes/1", follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert response.request.path == "/compte/connexion"
+    assert message in text
+    assert not_shown not in text
