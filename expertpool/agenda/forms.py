@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from expertpool.agenda.delivery import MAX_NOTE_LENGTH, MAX_REPORT_LENGTH
 from expertpool.agenda.week_pattern import field_name
-from expertpool.labels import UNAVAILABILITY_KIND_LABELS
+from expertpool.labels import UNAVAILABILITY_KIND_LABELS, WEEKDAY_LABELS
 from expertpool.models import UnavailabilityKind
 from expertpool.models.expert import HALVES, WEEKDAYS
 
@@ -18,7 +18,6 @@ MAX_REASON_LENGTH = 500
 MAX_UNAVAILABILITY_DAYS = 366
 
 KIND_LABELS = UNAVAILABILITY_KIND_LABELS
-WEEKDAY_LABELS = (_l("Lundi"), _l("Mardi"), _l("Mercredi"), _l("Jeudi"), _l("Vendredi"), _l("Samedi"), _l("Dimanche"))
 HALF_LABELS = {"am": _l("Matin"), "pm": _l("Après-midi")}
 
 

@@ -6,6 +6,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from expertpool.auth.services import MIN_PASSWORD_LENGTH, is_weak_password
+from expertpool.labels import LOCALE_LABELS
 
 
 class LoginForm(FlaskForm):
@@ -81,4 +82,4 @@ class ProfileForm(FlaskForm):
             Length(max=200, message=_l("200 caractères au plus.")),
         ],
     )
-    locale = SelectField(_l("Langue"), choices=[("fr", "Français"), ("en", "English")], validators=[DataRequired()])
+    locale = SelectField(_l("Langue"), choices=list(LOCALE_LABELS.items()), validators=[DataRequired()])

@@ -4,10 +4,22 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from expertpool.coordination.forms import KIND_LABELS as MEMBER_KIND_LABELS
-from expertpool.coordination.forms import POLICY_LABELS, ROLE_LABELS
-from expertpool.i18n import date_long, days_label, half_day_label, half_label, money
-from expertpool.labels import BOOKING_STATUS_LABELS, STATUS_LABELS, UNAVAILABILITY_KIND_LABELS
+from expertpool.i18n import date_long, days_label, half_day_label, half_label, locale_code, money, number
+from expertpool.labels import (
+    BOOKING_STATUS_LABELS,
+    LOCALE_LABELS,
+    MEMBER_KIND_LABELS,
+    POLICY_LABELS,
+    ROLE_LABELS,
+    ROW_KIND_LABELS,
+    RUN_MODE_LABELS,
+    STATUS_LABELS,
+    UNAVAILABILITY_KIND_LABELS,
+    URGENCY_LABELS,
+    WEEKDAY_LABELS,
+    field_label,
+)
+from expertpool.models.expert import WEEKDAYS
 
 ACTION_LABELS = {
     "allocation.run": _l("Passage du planificateur"),
@@ -92,48 +104,6 @@ ENTITY_LABELS = {
     "users": _l("Compte"),
 }
 
-FIELD_LABELS = {
-    "adjusted_half_days": _l("ajustement"),
-    "allocation_run_id": _l("passage n°"),
-    "approval_note": _l("note"),
-    "approved_half_days": _l("jours accordés"),
-    "booked_half_days": _l("jours planifiés"),
-    "cancellation_reason": _l("motif d'annulation"),
-    "contribution_cents": _l("cotisation"),
-    "date": _l("date"),
-    "day_rate_cents": _l("tarif journalier"),
-    "display_name": _l("nom affiché"),
-    "email": _l("e-mail"),
-    "end_date": _l("fin"),
-    "expert_id": _l("expert n°"),
-    "experts": _l("experts"),
-    "half": _l("demi-journée"),
-    "half_days": _l("jours demandés"),
-    "insee_code": _l("code INSEE"),
-    "kind": _l("type"),
-    "member_id": _l("structure n°"),
-    "members": _l("structures"),
-    "message": _l("message"),
-    "name": _l("nom"),
-    "outside_window": _l("hors de la fenêtre de la demande"),
-    "next_period_warning_weeks": _l("alerte d'ouverture de période (semaines)"),
-    "over_quota_half_days": _l("hors droit de tirage"),
-    "period": _l("période"),
-    "policy": _l("calcul"),
-    "pool": _l("pool"),
-    "population": _l("population"),
-    "rating": _l("note"),
-    "reason": _l("motif"),
-    "rejection_reason": _l("motif du refus"),
-    "role": _l("rôle"),
-    "siren": _l("SIREN"),
-    "start_date": _l("début"),
-    "status": _l("état"),
-    "to_reschedule": _l("à replanifier"),
-    "unit_price_cents": _l("prix unitaire"),
-    "week_mask": _l("semaine type"),
-}
-
 
 def action_label(code: str) -> str:
     return ACTION_LABELS.get(code, code)
@@ -141,10 +111,6 @@ def action_label(code: str) -> str:
 
 def entity_label(table: str) -> str:
     return ENTITY_LABELS.get(table, table)
-
-
-def field_label(key: str) -> str:
-    return FIELD_LABELS.get(key, key)
 
 
 # Coded values whose French word depends on the field (and, for "kind" and "status", on the object).
@@ -155,7 +121,13 @@ _CODED_VALUES = {
     ("status", "intervention_requests"): STATUS_LABELS,
     ("role", "users"): ROLE_LABELS,
     ("policy", "quota_periods"): POLICY_LABELS,
+    ("urgency", "intervention_requests"): URGENCY_LABELS,
+    ("mode", "allocation_runs"): RUN_MODE_LABELS,
+    ("locale", "users"): LOCALE_LABELS,
 }
+
+# Written in the row as the week pattern ("pattern") next to it: the bit mask means nothing to a reader.
+_HIDDEN_NEXT_TO = {"week_mask": "pattern"}
 
 
 def value_label(key: str, value, entity_type: str = "") -> str:
@@ -168,17 +140,62 @@ def value_label(key: str, value, entity_type: str = "") -> str:
         return days_label(value)
     if key.endswith("_cents") and isinstance(value, int):
         return money(value)
+    if key.endswith("_ids") and isinstance(value, list):
+        return ", ".join(f"n° {item}" for item in value) or "—"
+    if key == "population_bands" and isinstance(value, list):
+        return _population_bands(value)
+    if key == "pattern" and isinstance(value, dict):
+        return _week_pattern(value)
     labels = _CODED_VALUES.get((key, entity_type))
     if labels is not None and isinstance(value, str):
         return str(labels.get(value, value))
     if key == "half" and value in ("am", "pm"):
         return half_label(value)
-    if (key == "date" or key.endswith("_date")) and isinstance(value, str):
+    if (key == "date" or key.endswith("_date") or key.startswith("horizon_")) and isinstance(value, str):
         try:
             return date_long(date.fromisoformat(value))
         except ValueError:
             return value
+    if isinstance(value, dict):
+        # Counts by kind of row ("rows" of an export or a purge), or a nested record: words, not keys.
+        return ", ".join(f"{_row_kind_or_field(k)} : {value_label(k, v)}" for k, v in value.items()) or "—"
+    if isinstance(value, list):
+        return ", ".join(value_label(key, item) for item in value) or "—"
+    if isinstance(value, int):
+        return number(value)
     return str(value)
+
+
+def _list(parts: list[str]) -> str:
+    """Items of a list that have commas of their own: ' ; ' in French, '; ' in English."""
+    return (" ; " if locale_code() == "fr" else "; ").join(parts) or "—"
+
+
+def _row_kind_or_field(key: str) -> str:
+    return str(ROW_KIND_LABELS[key]) if key in ROW_KIND_LABELS else field_label(key)
+
+
+def _population_bands(bands: list) -> str:
+    """'jusqu'à 2 000 habitants : 2 jours ; au-delà : 5 jours'."""
+    parts = []
+    for band in bands:
+        days = days_label(band.get("half_days"))
+        limit = band.get("max_population")
+        if limit is None:
+            parts.append(str(_l("au-delà : %(days)s", days=days)))
+        else:
+            parts.append(str(_l("jusqu'à %(population)s habitants : %(days)s", population=number(limit), days=days)))
+    return _list(parts)
+
+
+def _week_pattern(pattern: dict) -> str:
+    """'Lundi : matin, après-midi ; Mardi : matin'."""
+    parts = []
+    for index, day in enumerate(WEEKDAYS):
+        halves = pattern.get(day) or []
+        if halves:
+            parts.append(f"{WEEKDAY_LABELS[index]} : {', '.join(half_label(h) for h in halves)}")
+    return _list(parts)
 
 
 def value_items(values: dict | None, entity_type: str = "") -> list[tuple[str, str]]:
@@ -189,6 +206,8 @@ def value_items(values: dict | None, entity_type: str = "") -> list[tuple[str, s
     items = []
     for key, value in values.items():
         if merged and key == "half":
+            continue
+        if _HIDDEN_NEXT_TO.get(key) in values:
             continue
         if merged and key == "date":
             items.append((field_label(key), half_day_label(value, values["half"])))

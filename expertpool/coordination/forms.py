@@ -31,33 +31,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from expertpool.fields import DaysField, EurosField, FrenchDateField, optional_int
 from expertpool.i18n import days_label
+from expertpool.labels import LOCALE_LABELS, POLICY_LABELS, ROLE_LABELS, WEEKDAY_LABELS
+from expertpool.labels import MEMBER_KIND_LABELS as KIND_LABELS
 from expertpool.models import MemberKind, QuotaPolicy, UserRole, is_valid_siren
 from expertpool.models.expert import HALVES, WEEKDAYS
 from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
 
-KIND_LABELS = {
-    MemberKind.COMMUNE: _l("Commune"),
-    MemberKind.EPCI: _l("Intercommunalité (EPCI)"),
-    MemberKind.ASSOCIATION: _l("Association"),
-    MemberKind.SCHOOL: _l("Établissement scolaire"),
-    MemberKind.HOSPITAL: _l("Établissement de santé"),
-    MemberKind.COMPANY: _l("Entreprise"),
-    MemberKind.OTHER: _l("Autre"),
-}
-ROLE_LABELS = {
-    UserRole.MEMBER: _l("Membre"),
-    UserRole.EXPERT: _l("Expert"),
-    UserRole.COORDINATOR: _l("Coordinateur"),
-    UserRole.ADMIN: _l("Administrateur"),
-}
-POLICY_LABELS = {
-    QuotaPolicy.FIXED: _l("Nombre fixe de jours"),
-    QuotaPolicy.PROPORTIONAL: _l("Proportionnel à la cotisation"),
-    QuotaPolicy.POPULATION: _l("Par tranche de population"),
-}
-WEEKDAY_LABELS = (_l("Lundi"), _l("Mardi"), _l("Mercredi"), _l("Jeudi"), _l("Vendredi"), _l("Samedi"), _l("Dimanche"))
 HALF_LABELS = {"am": _l("matin"), "pm": _l("après-midi")}
-LOCALE_CHOICES = [("fr", "Français"), ("en", "English")]
+LOCALE_CHOICES = list(LOCALE_LABELS.items())
 SKILL_SLOTS = 8
 BAND_SLOTS = 6
 

@@ -18,6 +18,7 @@ from expertpool.coordination.forms import (
     MemberForm,
 )
 from expertpool.extensions import db
+from expertpool.labels import field_labels
 from expertpool.list_page import requested_page
 from expertpool.models import Member, MemberKind, QuotaPeriod
 from expertpool.quotas import balances, period_for
@@ -199,6 +200,7 @@ def _preview_page(preview, token, status=200, changed=False):
         digest=preview.digest,
         changed=changed,
         kind_labels=KIND_LABELS,
+        field_labels=field_labels,
         counts_text=import_counts_text(preview.counts, done=False),
     ), status
 

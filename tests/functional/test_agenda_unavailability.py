@@ -77,7 +77,7 @@ def test_collision_asks_first_then_flags_on_confirmation(world, factory, login, 
     created = select(func.count(AuditLog.id)).where(AuditLog.action == "unavailability.create")
     assert db.session.scalar(created) == 1
     followed = client.get(confirmed.headers["Location"])
-    assert "signalées au coordinateur" in followed.text
+    assert "1 demi-journée planifiée est signalée au coordinateur pour être replanifiée." in followed.text
 
 
 def test_changing_the_period_after_the_warning_asks_again(world, factory, login, db):
