@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 
 from expertpool.extensions import db
 from expertpool.models import Booking, Unavailability
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES
+from expertpool.models.enums import BookingStatus
 
 
 def held_half_days(expert_ids: list[int], start: date, end: date) -> set[tuple[int, date, str]]:
@@ -18,7 +18,7 @@ def held_half_days(expert_ids: list[int], start: date, end: date) -> set[tuple[i
         Booking.expert_id.in_(expert_ids),
         Booking.date >= start,
         Booking.date <= end,
-        Booking.status.in_(HOLDING_BOOKING_STATUSES),
+        Booking.status.in_(BookingStatus.HOLDING),
     )
     return {(expert_id, day, half) for expert_id, day, half in db.session.execute(query)}
 

@@ -1522,7 +1522,7 @@ def _request(ctx: _Ctx, spec: _Spec, authors: dict[int, User]) -> InterventionRe
         if spec.start < 0
         else ctx.today + timedelta(days=max(1, spec.start - 3))
     )
-    if spec.start < 0 or spec.status in (S.COMPLETED, S.RATED):
+    if spec.start < 0 or spec.status in S.FINISHED:
         window_start = ctx.today + timedelta(days=min(spec.start, -1) - 5)
     req = InterventionRequest(
         member_id=member.id,
@@ -1677,7 +1677,7 @@ def _cancel(ctx, req, spec, expert, author, decided, ids) -> InterventionRequest
 def _deliver(ctx, req, spec, expert, booked, decided, ids) -> None:
     """Book the half-days from spec.start; those before today are delivered, the rest planned."""
     start = ctx.today + timedelta(days=spec.start)
-    before = ctx.today if spec.status in (S.COMPLETED, S.RATED) else None
+    before = ctx.today if spec.status in S.FINISHED else None
     if spec.status == S.IN_PROGRESS:  # some half-days done, at least one still to come
         slots = _free_slots(ctx, expert, start, booked - 1, before=ctx.today)
         while not slots and start > ctx.today - timedelta(days=30):  # a weekend or leave: go back a bit
@@ -1734,7 +1734,7 @@ def _deliver(ctx, req, spec, expert, booked, decided, ids) -> None:
                 expert_id=expert.id,
                 **ids,
             )
-    if spec.status in (S.COMPLETED, S.RATED):
+    if spec.status in S.FINISHED:
         last = max(day for day, _ in slots) if slots else ctx.today - timedelta(days=1)
         done = ctx.now - timedelta(days=max(0, (ctx.today - last).days - 1))
         req.report, req.report_by_id, req.completed_at = spec.report, expert.user_id, done

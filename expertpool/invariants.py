@@ -21,20 +21,9 @@ from expertpool.models import (
     QuotaPeriod,
     RequestStatus,
 )
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES
 
 # A request may hold an expert's half-day only once a coordinator has approved it.
-STATUSES_THAT_MAY_HOLD_BOOKINGS = frozenset(
-    {
-        RequestStatus.APPROVED,
-        RequestStatus.SCHEDULED,
-        RequestStatus.IN_PROGRESS,
-        RequestStatus.COMPLETED,
-        RequestStatus.RATED,
-    }
-)
 # Once the work is over, nothing is left to come.
-FINISHED_STATUSES = frozenset({RequestStatus.COMPLETED, RequestStatus.RATED})
 
 
 def check_invariants(session: Session, region: str | None = None, *, today: date | None = None) -> list[str]:
@@ -47,9 +36,7 @@ def check_invariants(session: Session, region: str | None = None, *, today: date
         settings = session.get(PoolSettings, 1)
         region = settings.holidays_region if settings is not None else "metropole"
     problems: list[str] = []
-    held = session.scalars(
-        select(Booking).where(Booking.status.in_(HOLDING_BOOKING_STATUSES)).order_by(Booking.id)
-    ).all()
+    held = session.scalars(select(Booking).where(Booking.status.in_(BookingStatus.HOLDING)).order_by(Booking.id)).all()
     requests = {
         r.id: r
         for r in session.scalars(select(InterventionRequest).options(selectinload(InterventionRequest.bookings)))
@@ -126,13 +113,13 @@ def _request_consistency(held, requests, today) -> list[str]:
         if req is None:
             problems.append(f"{len(bookings)} bookings belong to an unknown request {request_id}")
             continue
-        if req.status not in STATUSES_THAT_MAY_HOLD_BOOKINGS:
+        if req.status not in RequestStatus.MAY_HOLD_BOOKINGS:
             problems.append(f"request {req.id} is {req.status} but holds {len(bookings)} half-day(s)")
         if len(bookings) > req.granted_half_days:
             problems.append(
                 f"request {req.id} holds {len(bookings)} half-days, more than the {req.granted_half_days} granted"
             )
-        if req.status in FINISHED_STATUSES and any(b.status == BookingStatus.PLANNED for b in bookings):
+        if req.status in RequestStatus.FINISHED and any(b.status == BookingStatus.PLANNED for b in bookings):
             problems.append(f"request {req.id} is {req.status} but still has planned half-days")
     for req in requests.values():
         count = len(held_by_request.get(req.id, ()))

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from expertpool.compliance import CONFORMITY_LABELS, conformity
 from expertpool.labels import STATUS_LABELS, URGENCY_LABELS, booking_state, booking_status_label, is_to_reschedule
-from expertpool.models import PoolSettings, UserRole
+from expertpool.models import PoolSettings, RequestStatus, UserRole
 
 _MEMBER = [
     ("requests.dashboard", _l("Mon espace")),
@@ -58,7 +58,10 @@ def init_app(app) -> None:
 
     init_template_globals(app)
     # Globals too, not only context: macros imported without context (status_badge…) read them.
-    app.jinja_env.globals.update(status_labels=STATUS_LABELS, urgency_labels=URGENCY_LABELS)
+    # RequestStatus for its named sets (`req.status in RequestStatus.FINISHED`), never a list of strings.
+    app.jinja_env.globals.update(
+        status_labels=STATUS_LABELS, urgency_labels=URGENCY_LABELS, RequestStatus=RequestStatus
+    )
     app.jinja_env.filters["notification_text"] = notification_text
     app.jinja_env.filters.update(
         booking_state=booking_state, booking_status=booking_status_label, is_to_reschedule=is_to_reschedule

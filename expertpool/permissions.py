@@ -69,24 +69,14 @@ def can_view_request(user, req) -> bool:
 
 def can_edit_request(user, req) -> bool:
     """Members edit their own structure's requests until a coordinator has decided."""
-    return (
-        user.role == UserRole.MEMBER
-        and req.member_id == user.member_id
-        and req.status in (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
-    )
+    return user.role == UserRole.MEMBER and req.member_id == user.member_id and req.status in RequestStatus.EDITABLE
 
 
 def can_cancel_request(user, req, today) -> bool:
     """Before the first booked half-day, and before completion."""
     if not (is_staff(user) or (user.role == UserRole.MEMBER and req.member_id == user.member_id)):
         return False
-    if req.status not in (
-        RequestStatus.DRAFT,
-        RequestStatus.SUBMITTED,
-        RequestStatus.NEEDS_INFO,
-        RequestStatus.APPROVED,
-        RequestStatus.SCHEDULED,
-    ):
+    if req.status not in RequestStatus.OPEN:
         return False
     return not any(b.status == BookingStatus.DELIVERED or (b.holds_slot and b.date <= today) for b in req.bookings)
 

@@ -34,12 +34,10 @@ from expertpool.models import (
     QuotaPeriod,
     RequestStatus,
 )
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES
 from expertpool.timeutil import today_paris
 
 # Requests sent and waiting for a decision: they reserve nothing yet, but later requests are judged
 # after them (submission order).
-AWAITING_DECISION = (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
 APPROVED, REQUESTED = 0, 1  # the two layers of open requests, in the order they draw on the right
 
 
@@ -421,7 +419,7 @@ def consumption(member_ids: Iterable[int] | None, start: date, end: date) -> dic
             _among(InterventionRequest.member_id, ids),
             Booking.date >= start,
             Booking.date <= end,
-            Booking.status.in_(HOLDING_BOOKING_STATUSES),
+            Booking.status.in_(BookingStatus.HOLDING),
         )
         .group_by(InterventionRequest.member_id)
     ).all()
@@ -452,7 +450,7 @@ def _related_members(ids: list[int] | None, period: QuotaPeriod) -> tuple[dict[i
 def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, now) -> list[OpenRequest]:
     booked = (
         select(func.count(Booking.id))
-        .where(Booking.request_id == InterventionRequest.id, Booking.status.in_(HOLDING_BOOKING_STATUSES))
+        .where(Booking.request_id == InterventionRequest.id, Booking.status.in_(BookingStatus.HOLDING))
         .correlate(InterventionRequest)
         .scalar_subquery()
     )
@@ -462,7 +460,7 @@ def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, n
             InterventionRequest.member_id,
             InterventionRequest.status,
             InterventionRequest.half_days,
-            InterventionRequest.approved_half_days,
+            InterventionRequest.granted_half_days,
             InterventionRequest.earliest,
             InterventionRequest.deadline,
             InterventionRequest.submitted_at,
@@ -470,17 +468,17 @@ def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, n
             booked,
         ).where(
             _among(InterventionRequest.member_id, member_ids),
-            InterventionRequest.status.in_((RequestStatus.APPROVED, *AWAITING_DECISION)),
+            InterventionRequest.status.in_((RequestStatus.APPROVED, *RequestStatus.AWAITING_DECISION)),
         )
     ).all()
     result = []
-    for rid, member_id, status, asked, approved, earliest, deadline, submitted, decided, booked_n in rows:
+    for rid, member_id, status, asked, granted, earliest, deadline, submitted, decided, booked_n in rows:
         chosen = pick_period(periods, earliest, deadline, now)
         if chosen is None or chosen.id != period.id:
             continue
         # Approved requests draw in the order they were decided, the others in the order they were sent.
         if status == RequestStatus.APPROVED:
-            n = max(0, (approved if approved is not None else asked) - int(booked_n or 0))
+            n = max(0, granted - int(booked_n or 0))
             result.append(OpenRequest(rid, member_id, APPROVED, n, _order(decided or submitted, rid)))
         else:
             result.append(OpenRequest(rid, member_id, REQUESTED, asked, _order(submitted, rid)))
@@ -601,7 +599,11 @@ def judge_request(
     already sent.
     """
     period = period_of_request(req, now)
-    if not approving and req.status not in (RequestStatus.DRAFT, RequestStatus.APPROVED, *AWAITING_DECISION):
+    if not approving and req.status not in (
+        RequestStatus.DRAFT,
+        RequestStatus.APPROVED,
+        *RequestStatus.AWAITING_DECISION,
+    ):
         return _settled_split(req, period, unit_price_cents())
     n = req.granted_half_days if half_days is None else int(half_days)
     book = ledger([req.member_id], period, now=now)
@@ -614,7 +616,7 @@ def judge_request(
         layer, stamp = REQUESTED, req.submitted_at if req.status != RequestStatus.DRAFT else None
     booked_n = 0
     if req.id is not None and layer == APPROVED and not approving:
-        booked_n = sum(1 for b in req.bookings if b.status in HOLDING_BOOKING_STATUSES)
+        booked_n = sum(1 for b in req.bookings if b.status in BookingStatus.HOLDING)
     mine = OpenRequest(req.id, req.member_id, layer, max(0, n - booked_n), _order(stamp, req.id))
     book.requests = [*others, mine]
     split = compute(book).requests[req.id]

@@ -12,14 +12,11 @@ from flask_babel import lazy_gettext as _l
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import Booking, BookingStatus, InterventionRequest, RequestStatus, User, UserRole
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES
 from expertpool.notifications import notify
 
 MAX_NOTE_LENGTH = 2000
 MAX_REPORT_LENGTH = 20000
 # A request moves to "in progress" on its first delivered half-day from these statuses.
-STARTABLE_STATUSES = (RequestStatus.APPROVED, RequestStatus.SCHEDULED)
-MARKABLE_STATUSES = (BookingStatus.PLANNED, BookingStatus.DELIVERED, BookingStatus.NOT_DELIVERED)
 
 
 class DeliveryError(ValueError):
@@ -27,12 +24,12 @@ class DeliveryError(ValueError):
 
 
 def can_be_marked(booking: Booking, today: date) -> bool:
-    return booking.status in MARKABLE_STATUSES and booking.date <= today
+    return booking.status in BookingStatus.MARKABLE and booking.date <= today
 
 
 def record_delivery(booking: Booking, *, delivered: bool, note: str, actor, now: datetime, today: date) -> None:
     """Mark one half-day delivered or not delivered, then move its request along its lifecycle."""
-    if booking.status not in MARKABLE_STATUSES:
+    if booking.status not in BookingStatus.MARKABLE:
         raise DeliveryError(_l("Cette demi-journée a été annulée : elle ne peut plus être renseignée."))
     if booking.date > today:
         raise DeliveryError(_l("Une demi-journée à venir ne peut pas encore être renseignée."))
@@ -60,13 +57,13 @@ def record_delivery(booking: Booking, *, delivered: bool, note: str, actor, now:
 def _advance_request(req: InterventionRequest, *, actor, now: datetime) -> None:
     statuses = [b.status for b in req.bookings]
     any_delivered = BookingStatus.DELIVERED in statuses
-    held = sum(status in HOLDING_BOOKING_STATUSES for status in statuses)
+    held = sum(status in BookingStatus.HOLDING for status in statuses)
     if req.status == RequestStatus.SCHEDULED and not any_delivered and held < req.granted_half_days:
         # Nobody came: the half-day went back to the member's drawing right, and the request, no longer
         # fully booked, returns to the scheduler (approved), which plans a replacement half-day.
         _set_status(req, RequestStatus.APPROVED, actor=actor, now=now)
         return
-    if any_delivered and req.status in STARTABLE_STATUSES:
+    if any_delivered and req.status in RequestStatus.STARTABLE:
         _set_status(req, RequestStatus.IN_PROGRESS, actor=actor, now=now)
     if any_delivered and BookingStatus.PLANNED not in statuses and req.status == RequestStatus.IN_PROGRESS:
         req.completed_at = now

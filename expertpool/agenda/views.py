@@ -326,7 +326,7 @@ def _assignments_page(expert: Expert):
     )
     history = (
         db.session.scalars(
-            base.where(Booking.status.in_((BookingStatus.DELIVERED, BookingStatus.NOT_DELIVERED)))
+            base.where(Booking.status.in_(BookingStatus.RECORDED))
             .order_by(Booking.date.desc(), Booking.half.desc())
             .limit(HISTORY_LIMIT)
         )

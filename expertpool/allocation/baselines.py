@@ -15,10 +15,9 @@ import numpy as np
 from . import explain
 from .bounds import network_bounds
 from .metrics import plan_metrics
-from .model import HALVES, Assignment, Plan, Problem, Unserved, can_serve
+from .model import HALVES, URGENCY_RANK, Assignment, Plan, Problem, Unserved, can_serve
 from .network import build_network, servable_requests
 
-URGENCY_RANK = {"critical": 0, "high": 1, "normal": 2}
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 

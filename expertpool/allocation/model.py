@@ -8,6 +8,8 @@ from typing import Any
 
 HALVES = ("am", "pm")
 URGENCIES = ("normal", "high", "critical")
+# Most urgent first: the engine serves in this order, and the coordinators' queue lists in it.
+URGENCY_RANK = {"critical": 0, "high": 1, "normal": 2}
 
 
 class ProblemError(ValueError):

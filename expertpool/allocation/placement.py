@@ -25,10 +25,8 @@ from datetime import timedelta
 
 import numpy as np
 
-from .model import HALVES, Assignment
+from .model import HALVES, URGENCY_RANK, Assignment
 from .network import Network
-
-URGENCY_RANK = {"critical": 0, "high": 1, "normal": 2}
 
 
 def _take(pieces: list[list[int]], amount: int) -> tuple[list[list[int]], list[list[int]]]:

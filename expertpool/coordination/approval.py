@@ -26,7 +26,6 @@ from expertpool.models import (
 from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
 from expertpool.notifications import notify, notify_staff
 
-DECIDABLE_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
 _AUDITED_FIELDS = (
     "status",
     "half_days",
@@ -51,7 +50,7 @@ period_of_request = quotas.period_of_request
 
 
 def _ensure_decidable(req: InterventionRequest) -> None:
-    if req.status not in DECIDABLE_STATUSES:
+    if req.status not in RequestStatus.AWAITING_DECISION:
         raise DecisionConflict(req.status)
 
 

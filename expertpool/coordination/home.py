@@ -8,7 +8,6 @@ from sqlalchemy.orm import selectinload
 
 from expertpool import schedule
 from expertpool.booking_conflicts import needs_moving, overlaps_unavailability
-from expertpool.coordination.approval import DECIDABLE_STATUSES
 from expertpool.coordination.queue import waiting_requests
 from expertpool.extensions import db
 from expertpool.models import (
@@ -17,6 +16,7 @@ from expertpool.models import (
     InterventionRequest,
     Member,
     PoolSettings,
+    RequestStatus,
 )
 from expertpool.periods import period_warning
 from expertpool.quotas import period_for, positions
@@ -65,11 +65,16 @@ def home_page():
     today = today_paris(now)
     settings = PoolSettings.load(db.session)
     waiting_count = db.session.scalar(
-        select(func.count(InterventionRequest.id)).where(InterventionRequest.status.in_(DECIDABLE_STATUSES))
+        select(func.count(InterventionRequest.id)).where(
+            InterventionRequest.status.in_(RequestStatus.AWAITING_DECISION)
+        )
     )
     critical_count = db.session.scalar(
         select(func.count(InterventionRequest.id)).where(
-            and_(InterventionRequest.status.in_(DECIDABLE_STATUSES), InterventionRequest.urgency == "critical")
+            and_(
+                InterventionRequest.status.in_(RequestStatus.AWAITING_DECISION),
+                InterventionRequest.urgency == "critical",
+            )
         )
     )
     over, period = members_over_quota(today)

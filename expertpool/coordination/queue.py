@@ -12,15 +12,14 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from expertpool import quotas
+from expertpool.allocation.model import URGENCY_RANK
 from expertpool.coordination import approval
 from expertpool.coordination.forms import ApproveForm, InformationForm, RejectForm
 from expertpool.extensions import db
-from expertpool.models import InterventionRequest, RequestMessage, Urgency
+from expertpool.models import InterventionRequest, RequestMessage, RequestStatus
 from expertpool.timeutil import now_utc
 
-URGENCY_ORDER = case(
-    (InterventionRequest.urgency == Urgency.CRITICAL, 0), (InterventionRequest.urgency == Urgency.HIGH, 1), else_=2
-)
+URGENCY_ORDER = case(URGENCY_RANK, value=InterventionRequest.urgency, else_=len(URGENCY_RANK))
 
 
 def conflict_message() -> str:
@@ -39,7 +38,7 @@ def waiting_requests(limit: int | None = None) -> list[InterventionRequest]:
             selectinload(InterventionRequest.role),
             selectinload(InterventionRequest.preferred_expert),
         )
-        .where(InterventionRequest.status.in_(approval.DECIDABLE_STATUSES))
+        .where(InterventionRequest.status.in_(RequestStatus.AWAITING_DECISION))
         .order_by(
             URGENCY_ORDER,
             InterventionRequest.submitted_at.asc().nulls_last(),
@@ -86,7 +85,7 @@ def _render(req, *, approve_form=None, reject_form=None, info_form=None, status=
         approve_form=approve_form,
         reject_form=reject_form or RejectForm(formdata=None),
         info_form=info_form or InformationForm(formdata=None),
-        decidable=req.status in approval.DECIDABLE_STATUSES,
+        decidable=req.status in RequestStatus.AWAITING_DECISION,
     ), status
 
 

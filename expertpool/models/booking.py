@@ -6,10 +6,10 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expertpool.models.base import Base
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus, sql_in
+from expertpool.models.enums import BookingStatus, sql_in
 from expertpool.timeutil import now_utc
 
-_HOLDS_SLOT = f"status IN {sql_in(HOLDING_BOOKING_STATUSES)}"
+_HOLDS_SLOT = f"status IN {sql_in(BookingStatus.HOLDING)}"
 
 
 class Booking(Base):
@@ -51,7 +51,7 @@ class Booking(Base):
 
     @property
     def holds_slot(self) -> bool:
-        return self.status in HOLDING_BOOKING_STATUSES
+        return self.status in BookingStatus.HOLDING
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} e{self.expert_id} {self.date} {self.half} {self.status}>"

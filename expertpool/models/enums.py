@@ -1,6 +1,6 @@
 """The closed vocabularies of the data model, stored as short strings (portable across databases)."""
 
-from enum import StrEnum
+from enum import StrEnum, nonmember
 
 
 class MemberKind(StrEnum):
@@ -31,9 +31,6 @@ class Urgency(StrEnum):
     CRITICAL = "critical"
 
 
-URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}
-
-
 class RequestStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -46,17 +43,32 @@ class RequestStatus(StrEnum):
     RATED = "rated"
     CANCELLED = "cancelled"
 
-
-# Requests whose half-days the scheduler may still book.
-SCHEDULABLE_STATUSES = (RequestStatus.APPROVED,)
-# Requests a member can still cancel (before completion; the view also checks no half-day has started).
-OPEN_STATUSES = (
-    RequestStatus.DRAFT,
-    RequestStatus.SUBMITTED,
-    RequestStatus.NEEDS_INFO,
-    RequestStatus.APPROVED,
-    RequestStatus.SCHEDULED,
-)
+    # The sets of statuses the rules name, each defined once (`nonmember`: class attributes, not
+    # statuses; inside the class body the names above are still their string values, which compare
+    # and hash equal to the members, so `req.status in RequestStatus.OPEN` and `.in_(...)` both work).
+    # The member may still edit the request.
+    EDITABLE = nonmember((DRAFT, SUBMITTED, NEEDS_INFO))
+    # A coordinator has to decide (accept, refuse or ask for details).
+    AWAITING_DECISION = nonmember((SUBMITTED, NEEDS_INFO))
+    # Not over: the member may still cancel (the view also checks that no half-day has started).
+    OPEN = nonmember((DRAFT, SUBMITTED, NEEDS_INFO, APPROVED, SCHEDULED))
+    # The scheduler may still book its half-days.
+    SCHEDULABLE = nonmember((APPROVED,))
+    # Accepted and not started: a delivered half-day moves it to "in progress"; until then its page
+    # may say why it is not (yet) planned.
+    STARTABLE = nonmember((APPROVED, SCHEDULED))
+    # Its page still waits for half-days to be booked.
+    WAITING_FOR_BOOKINGS = nonmember((SUBMITTED, NEEDS_INFO, APPROVED))
+    # The member has something to do: answer, send a draft, rate the work.
+    NEEDS_MEMBER_ACTION = nonmember((NEEDS_INFO, DRAFT, COMPLETED))
+    # It may hold an expert's half-day: only once a coordinator has approved it.
+    MAY_HOLD_BOOKINGS = nonmember((APPROVED, SCHEDULED, IN_PROGRESS, COMPLETED, RATED))
+    # The work is over: nothing is left to come.
+    FINISHED = nonmember((COMPLETED, RATED))
+    # Nothing drawn on the drawing right: never sent, cancelled or refused.
+    OFF_THE_BOOKS = nonmember((DRAFT, CANCELLED, REJECTED))
+    # Closed for good (the retention clock runs from here).
+    CLOSED = nonmember((COMPLETED, RATED, CANCELLED, REJECTED))
 
 
 class BookingStatus(StrEnum):
@@ -65,9 +77,12 @@ class BookingStatus(StrEnum):
     NOT_DELIVERED = "not_delivered"
     CANCELLED = "cancelled"
 
-
-# Bookings that hold the expert's half-day (the partial unique index covers exactly these).
-HOLDING_BOOKING_STATUSES = (BookingStatus.PLANNED, BookingStatus.DELIVERED)
+    # Bookings that hold the expert's half-day (the partial unique index covers exactly these).
+    HOLDING = nonmember((PLANNED, DELIVERED))
+    # Not cancelled: its expert may record (or correct) whether it took place.
+    MARKABLE = nonmember((PLANNED, DELIVERED, NOT_DELIVERED))
+    # Its expert has recorded whether it took place.
+    RECORDED = nonmember((DELIVERED, NOT_DELIVERED))
 
 
 class UnavailabilityKind(StrEnum):

@@ -2,7 +2,8 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expertpool.models.base import Base
@@ -105,10 +106,15 @@ class InterventionRequest(Base):
         """The accepted quote's amount HT: its half-days at its frozen unit price."""
         return (self.quote_half_days or 0) * (self.quote_unit_price_cents or 0)
 
-    @property
+    @hybrid_property
     def granted_half_days(self) -> int:
-        """What the scheduler must book: the approved amount, else what was asked."""
+        """What the scheduler must book: the approved amount, else what was asked (in Python and in SQL)."""
         return self.approved_half_days if self.approved_half_days is not None else self.half_days
+
+    @granted_half_days.inplace.expression
+    @classmethod
+    def _granted_half_days_expression(cls):
+        return func.coalesce(cls.approved_half_days, cls.half_days)
 
     def __repr__(self) -> str:
         return f"<InterventionRequest {self.id} {self.status}>"

@@ -12,7 +12,7 @@ from expertpool.calendars import days, public_holidays
 from expertpool.extensions import db
 from expertpool.i18n import date_long
 from expertpool.models import Booking, Expert, PoolSettings, RequestStatus, Unavailability, User, UserRole
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus
+from expertpool.models.enums import BookingStatus
 from expertpool.notifications import notify, slot_params
 from expertpool.periods import first_uncovered_day, not_open_message, open_period_for
 from expertpool.planning.plan_writer import page_link
@@ -79,7 +79,7 @@ def check_target(booking: Booking, expert: Expert, day: date, half: str, *, now:
                 Booking.expert_id == expert.id,
                 Booking.date == day,
                 Booking.half == half,
-                Booking.status.in_(HOLDING_BOOKING_STATUSES),
+                Booking.status.in_(BookingStatus.HOLDING),
                 Booking.id != booking.id,
             )
         )

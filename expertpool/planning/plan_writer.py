@@ -32,7 +32,7 @@ from expertpool.models import (
     User,
     UserRole,
 )
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES, BookingStatus, RunMode
+from expertpool.models.enums import BookingStatus, RunMode
 from expertpool.notifications import notify, slot_params
 from expertpool.planning.problem_builder import Segment, Snapshot, db_id, member_key, request_key
 
@@ -207,7 +207,7 @@ def conflicting_slots(outcome: Outcome) -> set[tuple[int, date, str]]:
         return set()
     held = db.session.execute(
         select(Booking.expert_id, Booking.date, Booking.half).where(
-            Booking.status.in_(HOLDING_BOOKING_STATUSES),
+            Booking.status.in_(BookingStatus.HOLDING),
             Booking.expert_id.in_({e for e, _d, _h in wanted}),
             Booking.date >= min(d for _e, d, _h in wanted),
             Booking.date <= max(d for _e, d, _h in wanted),

@@ -27,7 +27,7 @@ from expertpool.models import (
     QuotaPeriod,
     Unavailability,
 )
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES, SCHEDULABLE_STATUSES
+from expertpool.models.enums import BookingStatus, RequestStatus
 from expertpool.periods import PERIOD_NOT_OPEN, name_of_period_at, open_periods
 from expertpool.quotas import Position, balances
 from expertpool.timeutil import today_paris
@@ -124,14 +124,14 @@ class Snapshot:
         self.held: dict[int, set[tuple[date, str]]] = defaultdict(set)
         for expert_id, day, half in db.session.execute(
             select(Booking.expert_id, Booking.date, Booking.half).where(
-                Booking.status.in_(HOLDING_BOOKING_STATUSES), Booking.date >= start, Booking.date <= end
+                Booking.status.in_(BookingStatus.HOLDING), Booking.date >= start, Booking.date <= end
             )
         ):
             self.held[expert_id].add((day, half))
         self.requests: list[InterventionRequest] = list(
             db.session.scalars(
                 select(InterventionRequest)
-                .where(InterventionRequest.status.in_(SCHEDULABLE_STATUSES))
+                .where(InterventionRequest.status.in_(RequestStatus.SCHEDULABLE))
                 .options(selectinload(InterventionRequest.role), selectinload(InterventionRequest.skills))
                 .order_by(InterventionRequest.id)
             )
@@ -144,7 +144,7 @@ class Snapshot:
                 dict(
                     db.session.execute(
                         select(Booking.request_id, func.count(Booking.id))
-                        .where(Booking.request_id.in_(request_ids), Booking.status.in_(HOLDING_BOOKING_STATUSES))
+                        .where(Booking.request_id.in_(request_ids), Booking.status.in_(BookingStatus.HOLDING))
                         .group_by(Booking.request_id)
                     ).all()
                 )
@@ -168,7 +168,7 @@ class Snapshot:
             for member_id, expert_id, _last in db.session.execute(
                 select(InterventionRequest.member_id, Booking.expert_id, func.max(Booking.date))
                 .join(Booking, Booking.request_id == InterventionRequest.id)
-                .where(InterventionRequest.member_id.in_(self.member_ids), Booking.status.in_(HOLDING_BOOKING_STATUSES))
+                .where(InterventionRequest.member_id.in_(self.member_ids), Booking.status.in_(BookingStatus.HOLDING))
                 .group_by(InterventionRequest.member_id, Booking.expert_id)
                 .order_by(func.max(Booking.date).desc(), Booking.expert_id)
             ):

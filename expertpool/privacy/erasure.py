@@ -21,7 +21,7 @@ from sqlalchemy import JSON, Text, cast, delete, func, or_, select, update
 from expertpool import audit
 from expertpool.extensions import db
 from expertpool.models import Booking, User, UserRole
-from expertpool.models.enums import HOLDING_BOOKING_STATUSES
+from expertpool.models.enums import BookingStatus
 from expertpool.privacy.export import subject_of
 from expertpool.privacy.registry import DELETE, ERASED_TEXT, FREE_TEXT, MENTIONS, PERSONAL_DATA, SCRUB, Subject
 from expertpool.timeutil import today_paris
@@ -47,7 +47,7 @@ def future_bookings(user: User, *, now: datetime) -> list[Booking]:
             select(Booking)
             .where(
                 Booking.expert_id == user.expert.id,
-                Booking.status.in_(HOLDING_BOOKING_STATUSES),
+                Booking.status.in_(BookingStatus.HOLDING),
                 Booking.date >= today_paris(now),
             )
             .order_by(Booking.date, Booking.half)

@@ -33,7 +33,6 @@ from expertpool.tasks import task_handler
 from expertpool.timeutil import today_paris
 
 BATCH_SIZE = 500
-CLOSED_STATUSES = (RequestStatus.COMPLETED, RequestStatus.RATED, RequestStatus.CANCELLED, RequestStatus.REJECTED)
 # The free texts of a request, emptied once it has been closed for the period.
 REQUEST_FREE_TEXTS = (
     "description",
@@ -55,7 +54,7 @@ def _closed_before(cutoff: datetime):
         InterventionRequest.decided_at,
         InterventionRequest.updated_at,
     )
-    return and_(InterventionRequest.status.in_(CLOSED_STATUSES), closed_at < cutoff)
+    return and_(InterventionRequest.status.in_(RequestStatus.CLOSED), closed_at < cutoff)
 
 
 def _delete(model, condition, *, dry_run: bool) -> int:

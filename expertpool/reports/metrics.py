@@ -445,7 +445,7 @@ class BacklogRow:
 def backlog() -> list[BacklogRow]:
     """Approved requests' half-days not yet booked, by role: a snapshot of today, not of a period."""
     approved = InterventionRequest.status == RequestStatus.APPROVED
-    granted_half_days = func.coalesce(InterventionRequest.approved_half_days, InterventionRequest.half_days)
+    granted_half_days = InterventionRequest.granted_half_days
     granted = {
         role_id: (int(n), int(total or 0))
         for role_id, n, total in db.session.execute(

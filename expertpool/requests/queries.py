@@ -23,7 +23,6 @@ from expertpool.models import (
 
 PER_PAGE = 50
 # What a member must act on: answer a question, send a draft, rate a finished intervention.
-NEEDS_ACTION_STATUSES = (RequestStatus.NEEDS_INFO, RequestStatus.DRAFT, RequestStatus.COMPLETED)
 
 
 def load_request(request_id: int) -> InterventionRequest | None:
@@ -84,7 +83,10 @@ def requests_needing_action(member_id: int, limit: int = 20) -> list[Interventio
     return list(
         db.session.scalars(
             select(InterventionRequest)
-            .where(InterventionRequest.member_id == member_id, InterventionRequest.status.in_(NEEDS_ACTION_STATUSES))
+            .where(
+                InterventionRequest.member_id == member_id,
+                InterventionRequest.status.in_(RequestStatus.NEEDS_MEMBER_ACTION),
+            )
             .order_by(InterventionRequest.updated_at.desc(), InterventionRequest.id.desc())
             .limit(limit)
         )

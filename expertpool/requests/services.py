@@ -25,7 +25,6 @@ from expertpool.notifications import notify, notify_staff, slot_params
 from expertpool.permissions import can_cancel_request, can_edit_request, can_rate_request
 from expertpool.timeutil import today_paris
 
-EDITABLE_STATUSES = (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
 _FIELDS = (
     "title",
     "description",
@@ -284,6 +283,6 @@ def quota_preview(
     (a request being edited keeps its place in the submission order), and the over-quota price."""
     draft = draft_view(member_id, half_days, earliest, deadline, request_id)
     saved = db.session.get(InterventionRequest, request_id) if request_id is not None else None
-    if saved is not None and saved.status in quotas.AWAITING_DECISION:
+    if saved is not None and saved.status in RequestStatus.AWAITING_DECISION:
         draft.status, draft.submitted_at = saved.status, saved.submitted_at
     return quotas.judge_request(draft, now=now, half_days=half_days)

@@ -40,7 +40,6 @@ bp = Blueprint("requests", __name__)
 
 ACTIONS = ("preview", "draft", "submit", "save")
 # Requests whose half-days are still to book (or to decide): those the period notice concerns.
-WAITING_FOR_BOOKINGS = (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO, RequestStatus.APPROVED)
 
 
 # --- loading and access ---------------------------------------------------------------------------
@@ -129,7 +128,7 @@ def index():
 
 def _period_notice(req: InterventionRequest, today: date) -> str:
     """Why part of a request waits: its window runs past the open periods (nothing is booked there)."""
-    if req.status not in WAITING_FOR_BOOKINGS:
+    if req.status not in RequestStatus.WAITING_FOR_BOOKINGS:
         return ""
     if sum(1 for b in req.bookings if b.holds_slot) >= req.granted_half_days:
         return ""

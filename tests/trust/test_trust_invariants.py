@@ -497,7 +497,7 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
             )
             queue = page(coordinator_id, "/coordination/demandes")
             waiting = db.session.scalars(
-                select(InterventionRequest).where(InterventionRequest.status.in_(approval.DECIDABLE_STATUSES))
+                select(InterventionRequest).where(InterventionRequest.status.in_(RequestStatus.AWAITING_DECISION))
             ).all()
             # Each waiting request is shown twice: as a card (phones) and as a table row (wider screens).
             over_shown = len(re.findall(r"Hors droit : ", queue))
