@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import StopValidation, ValidationError
 
-from expertpool.i18n import days_label, parse_french_decimal
+from expertpool.i18n import DaysError, days_input, days_label, parse_days, parse_french_decimal
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # the date picker, or typed by hand where there is none
 
@@ -69,9 +69,7 @@ class DaysField(StringField):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return str(Decimal(self.data) / 2).replace(".", ",").removesuffix(",0")
+        return days_input(self.data)
 
     def process_formdata(self, valuelist):
         self.data = None
@@ -79,12 +77,11 @@ class DaysField(StringField):
         if not text:
             return
         try:
-            value = parse_french_decimal(text)
-        except ValueError as exc:
+            self.data = parse_days(text)
+        except DaysError as exc:
+            if exc.not_half_days:
+                raise ValueError(_l("Les jours se comptent par demi-journées (0,5).")) from exc
             raise ValueError(_l("Indiquez un nombre de jours, par exemple 2,5.")) from exc
-        if (value * 2) != (value * 2).to_integral_value():
-            raise ValueError(_l("Les jours se comptent par demi-journées (0,5)."))
-        self.data = int(value * 2)
 
     def pre_validate(self, form):
         if self.data is None:

@@ -4,6 +4,7 @@ Quantities are stored in half-days and shown in days with a decimal comma ("2,5 
 money is stored in euro cents and shown as "1 250,50 €".
 """
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -37,10 +38,48 @@ def locale_code() -> str:
     return str(get_locale() or "fr")
 
 
+# --- days: typed and shown in days, stored in half-days (the one parser and the formatters) -----------
+
+# Plain digits with at most one decimal separator and an optional sign: no exponent ("1e1"), NaN or
+# grouping (no pool counts a thousand days in one field, and "1 2" is a typo, not twelve).
+_DAYS_PATTERN = re.compile(r"-?[0-9]{1,6}(?:[.,][0-9]{1,3})?")
+
+
+class DaysError(ValueError):
+    """A text that is no number of days (`not_half_days`: a number, but not in steps of 0.5)."""
+
+    def __init__(self, text: str | None, *, not_half_days: bool = False):
+        super().__init__(text)
+        self.not_half_days = not_half_days
+
+
+def parse_days(text: str | None) -> int:
+    """'2,5', '2.5' or ' 2,5 ' days → 5 half-days; DaysError on anything else (ranges are the caller's)."""
+    cleaned = (text or "").strip()
+    if not _DAYS_PATTERN.fullmatch(cleaned):
+        raise DaysError(text)
+    half_days = Decimal(cleaned.replace(",", ".")) * 2
+    if half_days != half_days.to_integral_value():
+        raise DaysError(text, not_half_days=True)
+    return int(half_days)
+
+
+def days_decimal(half_days: int | None) -> Decimal:
+    """5 half-days → Decimal('2.5') days."""
+    return Decimal(half_days or 0) / 2
+
+
+def days_input(half_days: int | None) -> str:
+    """5 → '2,5', 4 → '2': what a days field shows back (French comma, no unit; '' for nothing)."""
+    if half_days is None:
+        return ""
+    value = days_decimal(half_days)
+    return str(value if value != value.to_integral_value() else int(value)).replace(".", ",")
+
+
 def days_label(half_days: int | None) -> str:
     """'2,5 jours', '1 jour', '0,5 jour' (in French; '2.5 days' in English)."""
-    half_days = half_days or 0
-    value = Decimal(half_days) / 2
+    value = days_decimal(half_days)
     number = format_decimal(value, format="#,##0.#", locale=locale_code())
     # French keeps the singular below two ("1,5 jour"); English only for exactly one ("1.5 days").
     plural = value >= 2 if locale_code() == "fr" else value != 1
@@ -48,8 +87,12 @@ def days_label(half_days: int | None) -> str:
 
 
 def days_number(half_days: int | None) -> str:
-    value = Decimal(half_days or 0) / 2
-    return format_decimal(value, format="#,##0.#", locale=locale_code())
+    """'2,5' in French, '2.5' in English (a figure in a table whose header says "days")."""
+    return format_decimal(days_decimal(half_days), format="#,##0.#", locale=locale_code())
+
+
+def _without_spaces(text: str) -> str:
+    return text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
 
 
 def money(cents: int | None) -> str:
@@ -62,7 +105,7 @@ def number(value) -> str:
 
 def parse_french_decimal(text: str) -> Decimal:
     """Read '1 250,50' or '1250.50' (spreadsheets write both); raises ValueError on anything else."""
-    cleaned = (text or "").strip().replace("\u202f", " ").replace("\xa0", " ").replace(" ", "")
+    cleaned = _without_spaces(text or "")
     if not cleaned:
         raise ValueError("empty")
     try:

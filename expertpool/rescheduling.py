@@ -4,10 +4,10 @@ unavailable or left the pool): the one message, wherever the flag is set."""
 from collections import defaultdict
 from datetime import datetime
 
-from flask import url_for
 from sqlalchemy import select
 
 from expertpool.extensions import db
+from expertpool.links import member_request_link
 from expertpool.models import Booking, User, UserRole
 from expertpool.notifications import notify, slot_params
 
@@ -34,7 +34,7 @@ def tell_members_to_reschedule(flagged: list[Booking], *, now: datetime) -> None
         users[user.member_id].append(user)
     for request_id, bookings in by_request.items():
         req = requests[request_id]
-        link = url_for("requests.detail", request_id=req.id)
+        link = member_request_link(req.id)
         params = {"title": req.title, "slots": slot_params(bookings)}
         for user in users.get(req.member_id, ()):
             notify(user, "booking.to_reschedule.member", params, now=now, link=link)

@@ -6,11 +6,11 @@ moves it from planned to delivered, and not delivered releases it back to the me
 
 from datetime import date, datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
+from expertpool.links import member_request_link
 from expertpool.models import Booking, BookingStatus, InterventionRequest, RequestStatus, User, UserRole
 from expertpool.notifications import notify
 
@@ -88,17 +88,12 @@ def _set_status(req: InterventionRequest, status: str, *, actor, now: datetime) 
 
 
 def _ask_for_rating(req: InterventionRequest, *, now: datetime) -> None:
-    link = request_link(req)
+    link = member_request_link(req.id)
     users = db.session.query(User).filter(
         User.member_id == req.member_id, User.role == UserRole.MEMBER, User.active.is_(True)
     )
     for user in users:
         notify(user, "request.rate", {"title": req.title}, now=now, link=link)
-
-
-def request_link(req: InterventionRequest) -> str:
-    """The member's page of the request."""
-    return url_for("requests.detail", request_id=req.id)
 
 
 def save_report(req: InterventionRequest, text: str, *, actor, now: datetime) -> None:

@@ -7,12 +7,12 @@ the experts it books: a leave saved during a scheduler commit waits for it and f
 
 from datetime import date, datetime
 
-from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
+from expertpool.links import expert_week_link
 from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, Unavailability
 from expertpool.notifications import notify_staff
 from expertpool.rescheduling import tell_members_to_reschedule
@@ -130,7 +130,7 @@ def _flag_collisions(expert: Expert, item: Unavailability, *, actor, now: dateti
             "booking.to_reschedule",
             {"expert": expert.display_name, "count": len(newly_flagged)},
             now=now,
-            link=url_for("agenda.week", expert_id=expert.id, day=item.start_date.isoformat()),
+            link=expert_week_link(expert.id, item.start_date),
         )
     db.session.flush()
     return newly_flagged

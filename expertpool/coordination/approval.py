@@ -8,13 +8,12 @@ second concurrent decision fail at flush with StaleDataError, which the view tur
 
 from datetime import datetime
 
-from flask import current_app, url_for
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from expertpool import quotas
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
+from expertpool.links import member_request_link, staff_request_link
 from expertpool.models import (
     InterventionRequest,
     Member,
@@ -179,7 +178,9 @@ def answer_information(req: InterventionRequest, *, actor: User, now: datetime, 
     answer = _post_to_thread(
         req, actor=actor, now=now, body=body, status=RequestStatus.SUBMITTED, action="request.answer_information"
     )
-    notify_staff("request_answered", {"member": req.member.name, "title": req.title}, now=now, link=_staff_link(req))
+    notify_staff(
+        "request_answered", {"member": req.member.name, "title": req.title}, now=now, link=staff_request_link(req.id)
+    )
     return answer
 
 
@@ -208,29 +209,6 @@ def _recipients(req: InterventionRequest) -> list[User]:
 
 
 def _notify_member(req, now, kind: str, **params) -> None:
-    link = _member_link(req)
+    link = member_request_link(req.id)
     for user in _recipients(req):
         notify(user, kind, {"title": req.title, **params}, now=now, link=link)
-
-
-def _first_url(candidates: list[tuple[str, dict]]) -> str:
-    """The first endpoint that exists (other features may not be registered yet)."""
-    for endpoint, values in candidates:
-        if endpoint in current_app.view_functions:
-            try:
-                return url_for(endpoint, **values)
-            except BuildError:  # a differently named parameter: try the next candidate
-                continue
-            except RuntimeError:  # outside a request (a job, the CLI): no link rather than a crash
-                return ""
-    return ""
-
-
-def _member_link(req) -> str:
-    return _first_url(
-        [("requests.detail", {"request_id": req.id}), ("requests.show", {"request_id": req.id}), ("requests.index", {})]
-    )
-
-
-def _staff_link(req) -> str:
-    return _first_url([("coordination.request_detail", {"request_id": req.id}), ("coordination.queue", {})])

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from expertpool import feed_tokens as tokens
 from expertpool.extensions import db
 from expertpool.feeds import ical
+from expertpool.links import expert_report_link, member_request_link
 from expertpool.models import Booking, Expert, InterventionRequest, Member, PoolSettings, UserRole
 from expertpool.notifications import absolute
 from expertpool.permissions import can_view_agenda, can_view_request, roles_required
@@ -52,8 +53,8 @@ def _ics_response(body: bytes, filename: str, *, attachment: bool) -> Response:
 def _render(bookings, *, name: str, for_member: bool) -> bytes:
     def link_for(booking: Booking) -> str:
         if for_member:
-            return absolute(url_for("requests.detail", request_id=booking.request_id))
-        return absolute(url_for("agenda.report", request_id=booking.request_id))
+            return absolute(member_request_link(booking.request_id))
+        return absolute(expert_report_link(booking.request_id))
 
     return ical.build_calendar(
         bookings, PoolSettings.load(db.session), name=name, now=now_utc(), link_for=link_for, for_member=for_member

@@ -11,11 +11,11 @@ from expertpool.booking_conflicts import held_half_days, unavailability_by_exper
 from expertpool.calendars import days, public_holidays
 from expertpool.extensions import db
 from expertpool.i18n import date_long
+from expertpool.links import expert_assignments_link, member_request_link
 from expertpool.models import Booking, Expert, PoolSettings, RequestStatus, Unavailability, User, UserRole
 from expertpool.models.enums import BookingStatus
 from expertpool.notifications import notify, slot_params
 from expertpool.periods import first_uncovered_day, not_open_message, open_period_for
-from expertpool.planning.plan_writer import page_link
 from expertpool.timeutil import today_paris
 
 HALVES = ("am", "pm")
@@ -238,9 +238,5 @@ def _tell(booking: Booking, kind: str, *, experts, now: datetime) -> None:
     )
     users += [e.user for e in dict.fromkeys(experts) if e is not None and e.user is not None and e.user.active]
     for user in users:
-        link = (
-            page_link("requests.detail", "requests.index", request_id=req.id)
-            if user.role == UserRole.MEMBER
-            else page_link("agenda.assignments", "agenda.index")
-        )
+        link = member_request_link(req.id) if user.role == UserRole.MEMBER else expert_assignments_link()
         notify(user, kind, params, now=now, link=link)

@@ -12,15 +12,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.routing import BuildError
 
 from expertpool import audit
 from expertpool.allocation import Assignment, Plan, Unserved, free_half_days, plan_to_dict
 from expertpool.extensions import db
+from expertpool.links import expert_assignments_link, member_request_link
 from expertpool.models import (
     AllocationRun,
     AuditLog,
@@ -434,21 +433,6 @@ def _stored(unserved: Unserved) -> dict:
     return {**unserved.params, "half_days": unserved.half_days}
 
 
-def page_link(endpoint: str, fallback: str, **values) -> str:
-    """A path to a page of another feature, or to `fallback` when that page does not exist (yet)."""
-    for name, args in ((endpoint, values), (fallback, {})):
-        if name not in current_app.view_functions:
-            continue
-        try:
-            if has_request_context():
-                return url_for(name, **args)
-            # The scheduler process has no request: build the path from the URL map directly.
-            return current_app.url_map.bind("localhost").build(name, args)
-        except BuildError:
-            continue
-    return ""
-
-
 def _notify(new_bookings: dict[int, list[NewBooking]], snapshot: Snapshot, *, now: datetime) -> None:
     if not new_bookings:
         return
@@ -461,7 +445,7 @@ def _notify(new_bookings: dict[int, list[NewBooking]], snapshot: Snapshot, *, no
         users_by_member[user.member_id].append(user)
     for request_id, bookings in new_bookings.items():
         req = requests[request_id]
-        link = page_link("requests.detail", "requests.index", request_id=req.id)
+        link = member_request_link(req.id)
         for user in users_by_member.get(req.member_id, ()):
             notify(user, "request.scheduled", {"title": req.title, "slots": slot_params(bookings)}, now=now, link=link)
     experts = {e.id: e for e in snapshot.experts}
@@ -469,7 +453,7 @@ def _notify(new_bookings: dict[int, list[NewBooking]], snapshot: Snapshot, *, no
     for bookings in new_bookings.values():
         for booking in bookings:
             by_expert[booking.expert_id].append(booking)
-    link = page_link("agenda.assignments", "agenda.index")
+    link = expert_assignments_link()
     for expert_id, bookings in by_expert.items():
         user = experts[expert_id].user if expert_id in experts else None
         if user is None or not user.active:

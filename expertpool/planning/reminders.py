@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from expertpool.extensions import db
+from expertpool.links import expert_assignments_link, member_request_link
 from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, User, UserRole
 from expertpool.notifications import notify, slot_params
 from expertpool.planning.locking import finish, try_claim
-from expertpool.planning.plan_writer import page_link
 from expertpool.timeutil import today_paris
 
 JOB = "reminders"
@@ -56,13 +56,13 @@ def send_day_before_reminders(*, now: datetime) -> int | None:
     sent = 0
     for request_bookings in by_request.values():
         req = request_bookings[0].request
-        link = page_link("requests.detail", "requests.index", request_id=req.id)
+        link = member_request_link(req.id)
         experts = ", ".join(dict.fromkeys(b.expert.display_name for b in request_bookings))
         for user in users_by_member.get(req.member_id, ()):
             params = {"expert": experts, "title": req.title, "slots": slot_params(request_bookings)}
             notify(user, "booking.reminder", params, now=now, link=link)
             sent += 1
-    link = page_link("agenda.assignments", "agenda.index")
+    link = expert_assignments_link()
     for expert_bookings in by_expert.values():
         user = expert_bookings[0].expert.user
         if user is None or not user.active:

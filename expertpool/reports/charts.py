@@ -2,7 +2,7 @@
 
 from flask_babel import gettext as _
 
-from expertpool.i18n import date_short
+from expertpool.i18n import date_short, days_decimal
 
 LEVEL_BAND_LABELS = {
     "0": "0 %",
@@ -15,7 +15,7 @@ LEVEL_BAND_LABELS = {
 
 
 def _days(half_days: int) -> float:
-    return half_days / 2
+    return float(days_decimal(half_days))  # a chart's JSON wants a number
 
 
 def _pct(rate: float | None) -> float | None:

@@ -18,7 +18,7 @@ from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import aliased
 
 from expertpool.extensions import db
-from expertpool.i18n import half_label
+from expertpool.i18n import days_decimal, half_label
 from expertpool.labels import BOOKING_STATUS_LABELS, STATUS_LABELS, TO_RESCHEDULE, URGENCY_LABELS
 from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, Member, QuotaPeriod, Role
 from expertpool.reports.metrics import half_day_value, member_figures, period_bounds_utc
@@ -62,10 +62,6 @@ def french_decimal(value: Decimal, places: int) -> str:
     """'2,5' or '1250,50': a decimal comma, no thousands separator: French Excel reads a number."""
     quantum = Decimal(1).scaleb(-places)
     return format(value.quantize(quantum), "f").replace(".", ",")
-
-
-def days_decimal(half_days: int) -> Decimal:
-    return Decimal(half_days) / 2
 
 
 def euros(cents: int) -> Decimal:

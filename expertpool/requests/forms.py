@@ -4,9 +4,7 @@ Every message is a French msgid; every limit of the data model (lengths, 1–120
 dates) is checked here so that bad input gives a message next to its field, never a database error.
 """
 
-import re
 from datetime import date, timedelta
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,7 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from expertpool.calendars import window_half_days
 from expertpool.fields import DATE_FORMATS, FrenchDateField
-from expertpool.i18n import date_long, parse_french_decimal
+from expertpool.i18n import date_long, parse_days
 from expertpool.models import Urgency
 from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
 
@@ -55,29 +53,12 @@ def _optional_int(value):
         return None
 
 
-_DAYS_PATTERN = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,3})?")
-
-
-def parse_days(text: str) -> int:
+def parse_request_days(text: str | None) -> int:
     """'2,5' or '2.5' days → 5 half-days; ValueError unless a multiple of 0.5 within 0.5–60 days."""
-    # Plain digits with at most one decimal separator: no exponent ("1e1"), sign, NaN or grouping.
-    if text is None or not _DAYS_PATTERN.fullmatch(text.strip()):
+    half_days = parse_days(text)
+    if not MIN_HALF_DAYS <= half_days <= MAX_HALF_DAYS:
         raise ValueError(text)
-    value = parse_french_decimal(text)
-    if not value.is_finite():  # NaN and Infinity parse as decimals but are no number of days
-        raise ValueError(text)
-    half_days = value * 2
-    if half_days != half_days.to_integral_value() or not MIN_HALF_DAYS <= half_days <= MAX_HALF_DAYS:
-        raise ValueError(text)
-    return int(half_days)
-
-
-def days_text(half_days: int | None) -> str:
-    """5 → '2,5' (what the field shows back)."""
-    if not half_days:
-        return ""
-    value = Decimal(half_days) / 2
-    return str(value.normalize() if value != value.to_integral_value() else int(value)).replace(".", ",")
+    return half_days
 
 
 class RequestForm(FlaskForm):
@@ -195,7 +176,7 @@ class RequestForm(FlaskForm):
 
     def validate_days(self, field) -> None:
         try:
-            self.half_days = parse_days(field.data)
+            self.half_days = parse_request_days(field.data)
         except ValueError:
             self.half_days = None
             raise ValidationError(

@@ -6,13 +6,13 @@ whoever must know, flushes and never commits (the view commits once).
 
 from datetime import datetime
 
-from flask import current_app, url_for
 from sqlalchemy import select
 
 from expertpool import quotas
 from expertpool.audit import record, snapshot
 from expertpool.coordination.approval import answer_information, auto_approve_if_eligible
 from expertpool.extensions import db
+from expertpool.links import expert_assignments_link, staff_request_link
 from expertpool.models import (
     BookingStatus,
     InterventionRequest,
@@ -42,13 +42,6 @@ _AUDITED = (*_FIELDS, "status", "quote_half_days", "quote_unit_price_cents")
 
 class RequestStateError(Exception):
     """The request is not (or no longer) in a state that allows this action."""
-
-
-def _staff_link(req: InterventionRequest) -> str:
-    for endpoint, values in (("coordination.request_detail", {"request_id": req.id}), ("coordination.queue", {})):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, **values)
-    return ""
 
 
 def _apply(req: InterventionRequest, data: dict) -> None:
@@ -173,7 +166,9 @@ def _mark_submitted(
 def _after_submit(req: InterventionRequest, now: datetime) -> bool:
     if auto_approve_if_eligible(req, now=now):
         return True
-    notify_staff("request_submitted", {"member": req.member.name, "title": req.title}, now=now, link=_staff_link(req))
+    notify_staff(
+        "request_submitted", {"member": req.member.name, "title": req.title}, now=now, link=staff_request_link(req.id)
+    )
     return False
 
 
@@ -204,7 +199,9 @@ def cancel_request(req: InterventionRequest, *, actor: User, now: datetime, reas
         request_id=req.id,
     )
     _tell_experts_of_cancellation(req, released, now)
-    notify_staff("request_cancelled", {"member": req.member.name, "title": req.title}, now=now, link=_staff_link(req))
+    notify_staff(
+        "request_cancelled", {"member": req.member.name, "title": req.title}, now=now, link=staff_request_link(req.id)
+    )
     return released
 
 
@@ -212,7 +209,7 @@ def _tell_experts_of_cancellation(req, released, now) -> None:
     by_expert: dict[int, list] = {}
     for booking in released:
         by_expert.setdefault(booking.expert_id, []).append(booking)
-    link = url_for("agenda.assignments") if "agenda.assignments" in current_app.view_functions else ""
+    link = expert_assignments_link()
     for bookings in by_expert.values():
         user = bookings[0].expert.user
         if user is None or not user.active:
@@ -257,7 +254,9 @@ def post_message(req: InterventionRequest, *, actor: User, now: datetime, body: 
     db.session.add(message)
     db.session.flush()
     record(actor, "request.message", message, now=now, after={"body": body}, member_id=req.member_id, request_id=req.id)
-    notify_staff("request_message", {"member": req.member.name, "title": req.title}, now=now, link=_staff_link(req))
+    notify_staff(
+        "request_message", {"member": req.member.name, "title": req.title}, now=now, link=staff_request_link(req.id)
+    )
     return message
 
 

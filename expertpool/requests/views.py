@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from expertpool import periods, quotas
 from expertpool.extensions import db
+from expertpool.i18n import days_input
 from expertpool.list_page import requested_page
 from expertpool.models import InterventionRequest, PoolSettings, RequestStatus, Urgency
 from expertpool.permissions import (
@@ -31,8 +32,7 @@ from expertpool.requests.forms import (
     MessageForm,
     RatingForm,
     RequestForm,
-    days_text,
-    parse_days,
+    parse_request_days,
 )
 from expertpool.timeutil import now_utc, today_paris
 
@@ -266,7 +266,7 @@ def quota_check():
     asks for it as the member types, so the rule stays in one place (the server)."""
     now = now_utc()
     try:
-        half_days = parse_days(request.args.get("jours", ""))
+        half_days = parse_request_days(request.args.get("jours", ""))
     except ValueError:
         return "", 204
     earliest = _iso_date(request.args.get("debut")) or today_paris(now)
@@ -311,7 +311,7 @@ def edit(request_id: int):
     form.title.data, form.description.data = req.title, req.description
     form.role.data, form.preferred_expert.data = req.role_id, req.preferred_expert_id
     form.skills.data = [s.id for s in req.skills]
-    form.days.data = days_text(req.half_days)
+    form.days.data = days_input(req.half_days)
     form.earliest.data, form.deadline.data = req.earliest, req.deadline
     form.urgency.data = req.urgency
     form.place.data = "on_site" if req.on_site else "remote"

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expertpool.requests.forms import days_text, parse_days
+from expertpool.i18n import days_input as days_text
+from expertpool.requests.forms import parse_request_days as parse_days
 
 
 @pytest.mark.parametrize(
@@ -74,3 +75,17 @@ def test_shown_value_reads_back(half_days):
     shown = days_text(half_days)
     assert parse_days(shown) == half_days
     assert Decimal(shown.replace(",", ".")) * 2 == half_days
+
+
+def test_the_one_days_parser_reads_signs_and_says_why_it_refuses():
+    from expertpool.i18n import DaysError
+    from expertpool.i18n import parse_days as parse_any_days
+
+    assert [parse_any_days(t) for t in ("-2", "0", " 1,5 ", "1.5", "300")] == [-4, 0, 3, 3, 600]
+    with pytest.raises(DaysError) as step:
+        parse_any_days("2,25")
+    assert step.value.not_half_days
+    for text in ("1 2", "2,5 jours", "1e1", "", None):
+        with pytest.raises(DaysError) as refused:
+            parse_any_days(text)
+        assert not refused.value.not_half_days
