@@ -162,8 +162,9 @@ def half_label(half: str) -> str:
     return gettext("matin") if half == "am" else gettext("après-midi")
 
 
-def half_day_label(day: date | str | None, half: str | None = None) -> str:
-    """'10 mai 2027 (matin)': the one way a half-day is written in histories, audit rows and notices.
+def half_day_label(day: date | str | None, half: str | None = None, *, weekday: bool = False) -> str:
+    """'10 mai 2027 (matin)': the one way a half-day is written in histories, audit rows, notifications
+    and mails; with `weekday`, 'lundi 10 mai 2027 (matin)' (a notice the reader acts on: the day helps).
 
     Audit rows store dates as ISO strings, so those are read back too; anything else is shown as is.
     """
@@ -174,7 +175,7 @@ def half_day_label(day: date | str | None, half: str | None = None) -> str:
             return day
     if day is None:
         return ""
-    text = date_long(day)
+    text = format_day(day, "EEEE d MMMM y") if weekday else date_long(day)
     if half in ("am", "pm"):
         text = gettext("%(day)s (%(half)s)", day=text, half=half_label(half))
     return text

@@ -7,15 +7,15 @@ gettext, so the catalogue translates them) and, for the kinds that are mailed, t
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_date, gettext, ngettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from expertpool.extensions import db
-from expertpool.i18n import days_label, half_label
+from expertpool.i18n import days_label, half_day_label
 from expertpool.mail import render_mail, send_mail
 from expertpool.models import Notification, User, UserRole
 
@@ -53,11 +53,8 @@ def slot_params(bookings: Iterable) -> list[list[str]]:
 
 
 def slots_text(slots: list[list[str]]) -> str:
-    """'lundi 18 janvier 2027 matin, mardi 19 janvier 2027 après-midi…' in the current locale."""
-    parts = [
-        f"{format_date(date.fromisoformat(day), format='EEEE d MMMM y')} {half_label(half)}"
-        for day, half in slots[:MAX_SLOTS_IN_MESSAGE]
-    ]
+    """'lundi 18 janvier 2027 (matin), mardi 19 janvier 2027 (après-midi)…' in the current locale."""
+    parts = [half_day_label(day, half, weekday=True) for day, half in slots[:MAX_SLOTS_IN_MESSAGE]]
     if len(slots) > MAX_SLOTS_IN_MESSAGE:
         parts.append("…")
     return ", ".join(parts)
@@ -134,7 +131,7 @@ KINDS: dict[str, Kind] = {
         N_("Vos demi-journées sont planifiées pour « %(title)s » : %(slots)s."),
         _l("Vos demi-journées sont planifiées"),
     ),
-    "booking.reminder": Kind(N_("Rappel : %(expert)s intervient demain pour « %(title)s » (%(slots)s)."), _REMINDER),
+    "booking.reminder": Kind(N_("Rappel : %(expert)s intervient demain pour « %(title)s », %(slots)s."), _REMINDER),
     "request.rate": Kind(
         N_("L'intervention « %(title)s » est terminée : donnez votre avis."),
         _l("Intervention terminée : votre avis compte"),
@@ -148,7 +145,7 @@ KINDS: dict[str, Kind] = {
         _l("Nouvelles interventions planifiées"),
     ),
     "booking_cancelled": Kind(
-        N_("%(member)s a annulé l'intervention « %(title)s » : vos demi-journées sont libérées (%(slots)s)."),
+        N_("%(member)s a annulé l'intervention « %(title)s ». Vos demi-journées sont libérées : %(slots)s."),
         _l("Intervention annulée"),
     ),
     "booking.reminder_expert": Kind(N_("Rappel : demain, %(slots)s chez %(members)s."), _REMINDER),

@@ -199,9 +199,9 @@ def test_move_page_suggests_only_free_half_days(client, login, factory, pool, bo
     login(pool.coordinator)
     page = client.get(f"/planification/reservations/{booked.id}/deplacer")
     assert page.status_code == 200
-    assert "12 janvier 2027 matin" in page.text  # FIXED_NOW is the 11th: tomorrow is the first choice
-    assert "13 janvier 2027 matin — Anne Le Gall" not in page.text  # the booking itself holds it
-    assert "13 janvier 2027 après-midi — Anne Le Gall" in page.text
+    assert "12 janvier 2027 (matin)" in page.text  # FIXED_NOW is the 11th: tomorrow is the first choice
+    assert "13 janvier 2027 (matin) — Anne Le Gall" not in page.text  # the booking itself holds it
+    assert "13 janvier 2027 (après-midi) — Anne Le Gall" in page.text
     assert "14 janvier 2027" not in page.text and "15 janvier 2027" not in page.text  # away
     chosen = client.post(
         f"/planification/reservations/{booked.id}/deplacer",
