@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from expertpool.coordination import audit_labels
-from expertpool.coordination.forms import AuditFilterForm
+from expertpool.coordination.forms.audit import AuditFilterForm
 from expertpool.extensions import db
 from expertpool.list_page import requested_page
 from expertpool.models import AuditLog, Expert, Member

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from expertpool.coordination import experts_admin
-from expertpool.coordination.forms import SKILL_SLOTS, ExpertForm, RoleForm, SkillForm
+from expertpool.coordination.forms.experts import SKILL_SLOTS, ExpertForm, RoleForm, SkillForm
 from expertpool.extensions import db
 from expertpool.models import Booking, BookingStatus, Expert, Role, Skill
 from expertpool.timeutil import now_utc, today_paris

@@ -9,15 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from expertpool.coordination import member_import, members, quota_periods
-from expertpool.coordination.forms import (
-    KIND_LABELS,
-    AdjustmentForm,
-    ImportTokenForm,
-    ImportUploadForm,
-    MemberFilterForm,
-    MemberForm,
-)
+from expertpool.coordination.forms.members import ImportTokenForm, ImportUploadForm, MemberFilterForm, MemberForm
+from expertpool.coordination.forms.periods import AdjustmentForm
 from expertpool.extensions import db
+from expertpool.labels import MEMBER_KIND_LABELS as KIND_LABELS
 from expertpool.labels import field_labels
 from expertpool.list_page import requested_page
 from expertpool.models import Member, MemberKind, QuotaPeriod

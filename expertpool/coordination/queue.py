@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from expertpool import quotas
 from expertpool.allocation.model import URGENCY_RANK
 from expertpool.coordination import approval
-from expertpool.coordination.forms import ApproveForm, InformationForm, RejectForm
+from expertpool.coordination.forms.decisions import ApproveForm, InformationForm, RejectForm
 from expertpool.extensions import db
 from expertpool.models import InterventionRequest, RequestMessage, RequestStatus
 from expertpool.timeutil import now_utc

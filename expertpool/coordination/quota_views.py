@@ -8,8 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from expertpool.coordination import quota_periods
-from expertpool.coordination.forms import BAND_SLOTS, POLICY_LABELS, PeriodForm
+from expertpool.coordination.forms.periods import BAND_SLOTS, PeriodForm
 from expertpool.extensions import db
+from expertpool.labels import POLICY_LABELS
 from expertpool.models import PoolSettings, QuotaPeriod, QuotaPolicy
 from expertpool.timeutil import now_utc
 

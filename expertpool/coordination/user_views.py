@@ -6,8 +6,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from expertpool.coordination import users_admin
-from expertpool.coordination.forms import ROLE_LABELS, ChangeRoleForm, InviteForm, UserFilterForm
+from expertpool.coordination.forms.users import ChangeRoleForm, InviteForm, UserFilterForm
 from expertpool.extensions import db
+from expertpool.labels import ROLE_LABELS
 from expertpool.list_page import requested_page
 from expertpool.models import Member, User
 from expertpool.permissions import can_manage_user, grantable_roles

@@ -271,7 +271,7 @@ def test_import_is_all_or_nothing(client, db, coordinator, monkeypatch):
         # Every member row is already flushed when the audit row fails: all of them must go.
         raise IntegrityError("INSERT", {}, Exception("simulated"))
 
-    monkeypatch.setattr(member_import, "record", fail_at_the_end)
+    monkeypatch.setattr(member_import.writing, "record", fail_at_the_end)
     response = client.post(
         "/coordination/membres/import/confirmer",
         data={"token": _hidden(text, "token"), "digest": _hidden(text, "digest")},

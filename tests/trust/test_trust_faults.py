@@ -161,7 +161,7 @@ def test_member_import_killed_mid_transaction_writes_nothing_and_a_rerun_complet
         f"""
         from expertpool.coordination import member_import
         preview = member_import.build_preview({CSV.encode("utf-8")!r})
-        member_import.record = die  # the members are flushed; the audit row would come next
+        member_import.writing.record = die  # the members are flushed; the audit row would come next
         member_import.apply_import(preview, actor=None, now=NOW)
     """,
     )
