@@ -23,10 +23,10 @@ def create_user_command(email, name, role, member_insee, password):
     """Create an account (and mail an invitation unless --password is given)."""
     from sqlalchemy import select
 
-    from expertpool import audit
+    from expertpool import accounts, audit
     from expertpool.auth import services
 
-    if services.find_user_by_email(email):
+    if accounts.find_user_by_email(email):
         raise click.ClickException(f"a user with email {email} exists already")
     member_id = None
     if role == UserRole.MEMBER:
@@ -53,7 +53,7 @@ def create_user_command(email, name, role, member_insee, password):
         )
         services.set_password(user, password, actor=None, now=now, action="user.set_password")
     else:
-        user = services.invite_user(email=email, name=name, role=role, member_id=member_id, actor=None, now=now)
+        user = accounts.invite_user(email=email, name=name, role=role, member_id=member_id, actor=None, now=now)
     db.session.commit()
     click.echo(f"created {user.role} {user.email} (id {user.id})")
 

@@ -7,8 +7,8 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from expertpool import audit
+from expertpool.accounts import find_user_by_email
 from expertpool.auth.oidc import ProviderClaims
-from expertpool.auth.services import find_user_by_email
 from expertpool.extensions import db
 from expertpool.mail import send_template_mail
 from expertpool.models import JoinRequest, JoinRequestStatus, Member, ProviderIdentity, User, UserRole, is_valid_siren

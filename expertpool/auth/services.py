@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from expertpool import audit
+from expertpool.accounts import make_link_token
 from expertpool.extensions import db
 from expertpool.models import LoginFailure, User
 from expertpool.timeutil import now_utc
@@ -58,10 +58,6 @@ def load_user(session_id: str) -> User | None:
     if user is None or not user.active or user.session_token != token:
         return None
     return user
-
-
-def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
 
 
 # --- throttling ---------------------------------------------------------------------------------
@@ -165,40 +161,6 @@ def send_failed_logins_warning(user: User, failures: int, window: timedelta) -> 
     )
 
 
-# --- signed links -------------------------------------------------------------------------------
-
-
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"expertpool-{purpose}")
-
-
-def make_link_token(user: User, purpose: str) -> str:
-    """A signed token bound to the user's current session token: once the password is set (which
-    rotates it), the link stops working."""
-    return _serializer(purpose).dumps({"u": user.id, "t": user.session_token})
-
-
-class LinkError(Exception):
-    def __init__(self, expired: bool):
-        super().__init__("expired" if expired else "invalid")
-        self.expired = expired
-
-
-def user_from_link_token(token: str, purpose: str, max_age: timedelta) -> User:
-    try:
-        data = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
-    except SignatureExpired as exc:
-        raise LinkError(expired=True) from exc
-    except (BadSignature, ValueError, TypeError) as exc:
-        raise LinkError(expired=False) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
-        raise LinkError(expired=False)
-    user = db.session.get(User, data["u"])
-    if user is None or not user.active or user.session_token != data.get("t"):
-        raise LinkError(expired=False)
-    return user
-
-
 # --- account changes ----------------------------------------------------------------------------
 
 
@@ -237,36 +199,6 @@ def update_profile(user: User, *, name: str, locale: str, now: datetime) -> None
     db.session.flush()
 
 
-def send_invitation(user: User, *, now: datetime) -> None:
-    from flask import url_for
-
-    from expertpool.mail import send_template_mail
-
-    link = url_for("auth.accept_invitation", token=make_link_token(user, "invite"), _external=False)
-    base = current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/")
-    send_template_mail(user, "invitation", now=now, pool=_pool_name(), link=base + link)
-    user.invited_at = now
-
-
-def invite_user(
-    *, email: str, name: str, role: str, member_id: int | None, actor: User, now: datetime, locale: str = "fr"
-) -> User:
-    """Create an account without a password and mail a signed link to choose one."""
-    user = User(email=email, name=name, role=role, member_id=member_id, locale=locale, created_at=now)
-    db.session.add(user)
-    db.session.flush()
-    audit.record(
-        actor,
-        "user.invite",
-        user,
-        now=now,
-        after=audit.snapshot(user, "email", "role", "member_id"),
-        member_id=member_id,
-    )
-    send_invitation(user, now=now)
-    return user
-
-
 RESET_MAILS_PER_WINDOW = 3
 RESET_MAIL = "password_reset"  # the mail template, and the outbox kind the throttle counts
 
@@ -294,9 +226,3 @@ def send_password_reset(user: User, *, now: datetime) -> None:
         "auth.reset_password", token=make_link_token(user, "reset")
     )
     send_template_mail(user, RESET_MAIL, now=now, link=link)
-
-
-def _pool_name() -> str:
-    from expertpool.models import PoolSettings
-
-    return PoolSettings.load(db.session).name

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from expertpool import accounts
 from expertpool.auth import forms, oidc_views, services
 from expertpool.extensions import db
 from expertpool.security import is_safe_next
@@ -35,7 +36,7 @@ def login():
             _("Trop de tentatives de connexion. Réessayez dans %(minutes)d minutes.", minutes=minutes)
         ]
         return render_template("auth/login.html", form=form), 429
-    user = services.find_user_by_email(email)
+    user = accounts.find_user_by_email(email)
     if not services.verify_password(user, form.password.data) or not user.active:
         if throttle.record_failure(email, ip, now) and user is not None and user.active:
             services.send_failed_logins_warning(user, throttle.failures_to_notify, throttle.window)
@@ -69,7 +70,7 @@ def logout():
 def forgot_password():
     form = forms.PasswordResetRequestForm()
     if form.validate_on_submit():
-        user, now = services.find_user_by_email(form.email.data), now_utc()
+        user, now = accounts.find_user_by_email(form.email.data), now_utc()
         if user is not None and user.active and services.reset_mail_allowed(user, now):
             services.send_password_reset(user, now=now)
             db.session.commit()
@@ -82,8 +83,8 @@ def forgot_password():
 def _set_password_page(token: str, purpose: str, template: str, action: str):
     max_age = current_app.config["INVITATION_MAX_AGE" if purpose == "invite" else "RESET_MAX_AGE"]
     try:
-        user = services.user_from_link_token(token, purpose, max_age)
-    except services.LinkError as error:
+        user = accounts.user_from_link_token(token, purpose, max_age)
+    except accounts.LinkError as error:
         message = (
             _("Ce lien a expiré. Demandez-en un nouveau.")
             if error.expired

@@ -11,9 +11,8 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import quotas
+from expertpool import approval, quotas
 from expertpool.allocation.model import URGENCY_RANK
-from expertpool.coordination import approval
 from expertpool.coordination.forms.decisions import ApproveForm, InformationForm, RejectForm
 from expertpool.extensions import db
 from expertpool.models import InterventionRequest, RequestMessage, RequestStatus

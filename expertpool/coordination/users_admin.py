@@ -11,8 +11,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from expertpool import feed_tokens
+from expertpool.accounts import find_user_by_email, invite_user, send_invitation
 from expertpool.audit import record, snapshot
-from expertpool.auth.services import find_user_by_email, invite_user, send_invitation
 from expertpool.extensions import db
 from expertpool.models import User, UserRole
 from expertpool.permissions import can_grant_role, can_manage_user

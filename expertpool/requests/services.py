@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from expertpool import quotas
+from expertpool.approval import answer_information, auto_approve_if_eligible
 from expertpool.audit import record, snapshot
-from expertpool.coordination.approval import answer_information, auto_approve_if_eligible
 from expertpool.extensions import db
 from expertpool.links import expert_assignments_link, staff_request_link
 from expertpool.models import (

@@ -100,7 +100,7 @@ def test_reject_needs_a_reason(client, db, factory, coordinator, member):
 
 
 def test_ask_information_then_member_answers_back_to_queue(client, db, factory, coordinator, member):
-    from expertpool.coordination.approval import answer_information
+    from expertpool.approval import answer_information
 
     author = factory.user(member=member)
     req = factory.request(member=member, created_by=author)

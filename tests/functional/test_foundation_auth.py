@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from expertpool.auth import services
+from expertpool import accounts
 from expertpool.models import AuditLog, OutboxMail, User, UserRole
 from expertpool.timeutil import now_utc
 
@@ -93,7 +93,7 @@ def test_invitation_link_sets_a_password_once(db, client, factory):
     coordinator = factory.user(role=UserRole.COORDINATOR)
     member = factory.member()
     with client.application.test_request_context():
-        user = services.invite_user(
+        user = accounts.invite_user(
             email="secretaire@milizac.fr",
             name="Anne",
             role=UserRole.MEMBER,
@@ -117,7 +117,7 @@ def test_invitation_link_sets_a_password_once(db, client, factory):
 
 def test_expired_and_tampered_links_are_refused(app, client, mayor):
     with app.test_request_context():
-        token = services.make_link_token(mayor, "reset")
+        token = accounts.make_link_token(mayor, "reset")
     tampered = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
     response = client.get(f"/compte/reinitialiser/{tampered}")
     assert response.status_code == 400 and "pas valide ou a déjà servi" in response.text

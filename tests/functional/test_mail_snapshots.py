@@ -11,7 +11,8 @@ from factories import FIXED_NOW
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from expertpool.auth.services import send_failed_logins_warning, send_invitation, send_password_reset
+from expertpool.accounts import send_invitation
+from expertpool.auth.services import send_failed_logins_warning, send_password_reset
 from expertpool.models import Notification, OutboxMail, UserRole
 from expertpool.notifications import KINDS, notification_text, notify
 

@@ -7,7 +7,7 @@ from factories import FIXED_NOW
 from member_support import request_form
 from sqlalchemy import select
 
-from expertpool.coordination.approval import approve_request
+from expertpool.approval import approve_request
 from expertpool.models import (
     AuditLog,
     Booking,
@@ -148,7 +148,7 @@ def test_the_live_quota_check_answers_a_fragment(client, login, db, factory, mem
 def test_information_requested_answered_then_rejected_with_a_reason(
     client, login, db, factory, member_pool, member_clock
 ):
-    from expertpool.coordination.approval import reject_request, request_information
+    from expertpool.approval import reject_request, request_information
 
     login(member_pool.user)
     req = factory.request(member=member_pool.member, status=RequestStatus.SUBMITTED, created_by=member_pool.user)

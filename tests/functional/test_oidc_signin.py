@@ -11,7 +11,7 @@ from notes import note_text
 from oidc_support import JSON_USERINFO_CLIENT, ProviderBrowser, start_provider, stop_provider
 from sqlalchemy import func, select
 
-from expertpool.auth.services import LinkError, make_link_token, user_from_link_token
+from expertpool.accounts import LinkError, make_link_token, user_from_link_token
 from expertpool.models import (
     AuditLog,
     JoinRequest,

@@ -8,7 +8,7 @@ from notes import note_text
 from sqlalchemy import func, select
 
 from expertpool import schedule
-from expertpool.coordination.approval import (
+from expertpool.approval import (
     DecisionConflict,
     answer_information,
     approve_request,

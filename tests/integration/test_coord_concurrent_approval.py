@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from expertpool.coordination import approval
+from expertpool import approval
 from expertpool.models import (
     AuditLog,
     InterventionRequest,

@@ -14,7 +14,8 @@ from factories import FIXED_NOW
 from sqlalchemy import select
 
 from expertpool import tasks
-from expertpool.auth.services import invite_user, send_password_reset
+from expertpool.accounts import invite_user
+from expertpool.auth.services import send_password_reset
 from expertpool.models import AuditLog, MailStatus, OutboxMail, Task, TaskStatus, UserRole
 
 

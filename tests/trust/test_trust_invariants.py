@@ -105,8 +105,8 @@ def check_invariants_over(bookings):
 
 
 def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monkeypatch):
+    from expertpool import approval
     from expertpool.agenda import delivery, unavailability
-    from expertpool.coordination import approval
     from expertpool.coordination.experts_admin import create_expert
     from expertpool.coordination.members import create_member
     from expertpool.coordination.quota_periods import adjust_quota

@@ -159,7 +159,8 @@ def test_a_long_unpredictable_password_is_accepted(app, db, world):
 
 @pytest.mark.parametrize(("env", "shown"), [("production", False), ("testing", False), ("development", True)])
 def test_the_outbox_masks_invitation_and_reset_links_outside_development(app, db, world, monkeypatch, env, shown):
-    from expertpool.auth.services import send_invitation, send_password_reset
+    from expertpool.accounts import send_invitation
+    from expertpool.auth.services import send_password_reset
 
     already = db.session.query(func.max(OutboxMail.id)).scalar() or 0
     with app.test_request_context():

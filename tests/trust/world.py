@@ -165,7 +165,7 @@ def build_world(factory) -> World:
     booking.allocation_run_id = run.id
     session.flush()
 
-    from expertpool.auth.services import make_link_token
+    from expertpool.accounts import make_link_token
 
     invited = factory.user(UserRole.MEMBER, member=member_a, email="invite@example.org", name="Invité")
     world.ids.update(

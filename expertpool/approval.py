@@ -1,6 +1,7 @@
 """Deciding on requests: approve (with adjusted days), reject, ask for information, auto-approve.
 
-Shared contract: the member's request flow calls `auto_approve_if_eligible` and `answer_information`;
+A shared domain module, not a feature's: the coordinators' queue decides through it and the member's
+request flow calls `auto_approve_if_eligible` and `answer_information` (a feature never imports another);
 where a request stands against the drawing right is `quotas.judge_request` / `quotas.request_splits`.
 Services flush and never commit; the optimistic `version` column of InterventionRequest makes a
 second concurrent decision fail at flush with StaleDataError, which the view turns into a French message.
