@@ -151,6 +151,15 @@ def login(client):
 
 
 @pytest.fixture
+def count_queries(db):
+    """count_queries() → a counter of SQL statements for a `with` block; count_queries.get(client, url)
+    → (statements, response) of one GET. The one query counter of the tests (tests/query_counter.py)."""
+    from query_counter import QueryCounting
+
+    return QueryCounting(db)
+
+
+@pytest.fixture
 def factory(db):
     from factories import Factory
 

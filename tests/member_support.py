@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from expertpool.models import AuditLog, Booking, InterventionRequest, Notification, RequestMessage, UserRole
 
@@ -69,21 +69,3 @@ def row_counts(db) -> dict:
         model.__name__: db.session.scalar(select(func.count()).select_from(model))
         for model in (InterventionRequest, AuditLog, Notification, RequestMessage, Booking)
     }
-
-
-class QueryCounter:
-    """Counts the SQL statements sent while active (sqlalchemy before_cursor_execute)."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.count = 0
-
-    def _on_execute(self, *_args, **_kwargs):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._on_execute)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._on_execute)

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 from factories import FIXED_NOW
-from sqlalchemy import event
 
 from expertpool.models import BookingStatus, RequestStatus, UserRole
 from expertpool.models.expert import FULL_TIME_WEEK_MASK, week_bit
@@ -133,24 +132,14 @@ def _fill_month(factory, expert, count):
         factory.booking(req, expert, day, half, status=status)
 
 
-def _count_queries(db, client, url):
+def _count_queries(count_queries, db, client, url):
     """Statements run by one GET, starting from an empty identity map (so lazy loads would show)."""
-    statements = []
     db.session.expunge_all()
-
-    def _count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", _count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", _count)
-    assert response.status_code == 200
-    return len(statements), response.text
+    count, response = count_queries.get(client, url, fresh=False)
+    return count, response.text
 
 
-def test_month_view_query_count_does_not_grow_with_bookings(factory, login, db):
+def test_month_view_query_count_does_not_grow_with_bookings(count_queries, factory, login, db):
     factory.settings()
     user_small, small = factory.expert_user(name="Petit agenda")
     user_big, big = factory.expert_user(name="Grand agenda")
@@ -158,8 +147,8 @@ def test_month_view_query_count_does_not_grow_with_bookings(factory, login, db):
     _fill_month(factory, big, 200)
     url_small = f"/agenda/experts/{small.id}/mois?month=2027-03"
     url_big = f"/agenda/experts/{big.id}/mois?month=2027-03"
-    ten, html_small = _count_queries(db, login(user_small), url_small)
-    two_hundred, html_big = _count_queries(db, login(user_big), url_big)
+    ten, html_small = _count_queries(count_queries, db, login(user_small), url_small)
+    two_hundred, html_big = _count_queries(count_queries, db, login(user_big), url_big)
     assert "Membre 9" in html_small
     assert "Membre 199" in html_big
     assert ten == two_hundred, (ten, two_hundred)
@@ -174,12 +163,12 @@ def test_expert_account_without_a_profile_gets_an_explanation(factory, login):
         assert response.status_code == 200 and "pas encore rattaché" in response.text
 
 
-def test_assignments_query_count_does_not_grow(factory, login, db):
+def test_assignments_query_count_does_not_grow(count_queries, factory, login, db):
     factory.settings()
     user_small, small = factory.expert_user()
     user_big, big = factory.expert_user()
     _fill_month(factory, small, 5)
     _fill_month(factory, big, 60)
-    few, _html = _count_queries(db, login(user_small), "/agenda/interventions")
-    many, html = _count_queries(db, login(user_big), "/agenda/interventions")
+    few, _html = _count_queries(count_queries, db, login(user_small), "/agenda/interventions")
+    many, html = _count_queries(count_queries, db, login(user_big), "/agenda/interventions")
     assert few == many and "Membre 59" in html

@@ -5,7 +5,8 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select
+from query_counter import QueryCounting
+from sqlalchemy import func, select
 
 from expertpool.extensions import db as _db
 from expertpool.models import AuditLog, Member, Quota, QuotaAdjustment, QuotaKind, UserRole
@@ -50,14 +51,7 @@ def test_list_queries_do_not_grow_with_rows(client, db, factory, coordinator):
         factory.quota(factory.member(name=f"A{n}"), period, 10)
 
     def queries():
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(_db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/coordination/membres").status_code == 200
-        finally:
-            event.remove(_db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return QueryCounting(_db).get(client, "/coordination/membres", fresh=False)[0]
 
     queries()  # warm-up: the first request of a test loads a few things once
     small = queries()

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 from factories import FIXED_NOW
-from sqlalchemy import event, func, select
+from query_counter import QueryCounting
+from sqlalchemy import func, select
 
 from expertpool.models import AuditLog, InterventionRequest, Notification, RequestMessage, RequestStatus, UserRole
 
@@ -139,17 +140,7 @@ def test_unknown_request_is_404(client, coordinator):
 def _statements(client, url):
     from expertpool.extensions import db as _db
 
-    seen = []
-
-    def listener(*args):
-        seen.append(args[2])
-
-    event.listen(_db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", listener)
-    return len(seen)
+    return QueryCounting(_db).get(client, url, fresh=False)[0]
 
 
 @pytest.mark.parametrize("url", ["/coordination/demandes", "/coordination/"])

@@ -3,20 +3,17 @@
 from datetime import date, timedelta
 
 import pytest
-from member_support import QueryCounter
 
 from expertpool.models import BookingStatus, RequestStatus
 
 pytest_plugins = ["member_fixtures"]  # the member_pool and member_clock fixtures
 
+MY_PAGES = ("/demandes", "/demandes?statut=scheduled", "/mon-espace")
 
-def _count(client, db, url: str) -> int:
+
+def _count(client, count_queries, url: str) -> int:
     assert client.get(url).status_code == 200  # warm-up (settings row, translations…)
-    db.session.expire_all()  # the test's session is long-lived: make every request load afresh
-    with QueryCounter(db.engine) as counter:
-        response = client.get(url)
-    assert response.status_code == 200
-    return counter.count
+    return count_queries.get(client, url)[0]
 
 
 def _add_experts(factory, member_pool, start: int, stop: int) -> None:
@@ -37,19 +34,19 @@ def _add_experts(factory, member_pool, start: int, stop: int) -> None:
 
 @pytest.mark.parametrize("per_page", [None, 250])
 def test_marketplace_queries_do_not_grow_with_experts(
-    client, login, db, factory, member_pool, member_clock, monkeypatch, per_page
+    count_queries, client, login, db, factory, member_pool, member_clock, monkeypatch, per_page
 ):
     if per_page:  # every card on one page, to count with 200 cards really shown
         monkeypatch.setattr("expertpool.catalogue.views.PER_PAGE", per_page)
     login(member_pool.user)
     _add_experts(factory, member_pool, 0, 8)  # + the member_pool's 2 experts = 10
-    at_10 = _count(client, db, "/experts/")
-    filtered_10 = _count(client, db, "/experts/?q=expert&role=&skill=&free_before=2027-06-01&mode=remote")
+    at_10 = _count(client, count_queries, "/experts/")
+    filtered_10 = _count(client, count_queries, "/experts/?q=expert&role=&skill=&free_before=2027-06-01&mode=remote")
     _add_experts(factory, member_pool, 8, 198)  # 200
-    at_200 = _count(client, db, "/experts/")
+    at_200 = _count(client, count_queries, "/experts/")
     assert client.get("/experts/").text.count('class="card h-100"') == (200 if per_page else 24)
-    assert _count(client, db, "/experts/?page=9") == at_200  # the last page, 8 cards
-    filtered_200 = _count(client, db, "/experts/?q=expert&role=&skill=&free_before=2027-06-01&mode=remote")
+    assert _count(client, count_queries, "/experts/?page=9") == at_200  # the last page, 8 cards
+    filtered_200 = _count(client, count_queries, "/experts/?q=expert&role=&skill=&free_before=2027-06-01&mode=remote")
     assert at_10 == at_200
     assert filtered_10 == filtered_200
     assert at_10 <= 12, at_10
@@ -73,15 +70,19 @@ def _add_requests(factory, member_pool, start: int, stop: int) -> None:
 
 @pytest.mark.parametrize("per_page", [None, 250])
 def test_my_requests_queries_do_not_grow_with_requests(
-    client, login, db, factory, member_pool, member_clock, monkeypatch, per_page
+    count_queries, client, login, db, factory, member_pool, member_clock, monkeypatch, per_page
 ):
     if per_page:  # every row on one page, to count with 200 rows really shown
         monkeypatch.setattr("expertpool.requests.queries.PER_PAGE", per_page)
     login(member_pool.user)
     _add_requests(factory, member_pool, 0, 10)
-    counts_10 = [_count(client, db, url) for url in ("/demandes", "/demandes?statut=scheduled", "/mon-espace")]
+    counts_10 = [
+        _count(client, count_queries, url) for url in ("/demandes", "/demandes?statut=scheduled", "/mon-espace")
+    ]
     _add_requests(factory, member_pool, 10, 200)
-    counts_200 = [_count(client, db, url) for url in ("/demandes", "/demandes?statut=scheduled", "/mon-espace")]
+    counts_200 = [
+        _count(client, count_queries, url) for url in ("/demandes", "/demandes?statut=scheduled", "/mon-espace")
+    ]
     if per_page:
         assert client.get("/demandes").text.count('<tr>\n      <th scope="row">') == 200
     assert counts_10 == counts_200

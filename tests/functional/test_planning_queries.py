@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from factories import FIXED_NOW
-from sqlalchemy import event
+from query_counter import QueryCounting
 
 from expertpool.models import AllocationRun, RequestStatus, UserRole
 
@@ -89,16 +89,5 @@ def test_page_queries_do_not_grow_with_rows(app, db, factory, login, client, pat
     for n in (10, 200):
         run = _data(factory, n)
         client.get(path.format(run=run.id))  # warm-up: caches and first-request work are not the point
-        statements = []
-
-        def count(*_args, statements=statements, **_kwargs):
-            statements.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            response = client.get(path.format(run=run.id))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        assert response.status_code == 200
-        counts.append(len(statements))
+        counts.append(QueryCounting(db).get(client, path.format(run=run.id), fresh=False)[0])
     assert counts[0] == counts[1], counts

@@ -6,7 +6,8 @@ from datetime import date
 
 from factories import FIXED_NOW
 from planning_helpers import small_pool
-from sqlalchemy import event, func, select
+from query_counter import QueryCounter
+from sqlalchemy import func, select
 
 from expertpool.extensions import db as _db
 from expertpool.invariants import check_invariants
@@ -15,17 +16,9 @@ from expertpool.planning.service import run_allocation
 
 
 def _counted_commit(**kwargs) -> tuple[int, Counter]:
-    kinds: Counter = Counter()
-
-    def count(_conn, _cursor, statement, _params, _context, _executemany):
-        kinds[statement.split(None, 1)[0].upper()] += 1
-
-    event.listen(_db.engine, "before_cursor_execute", count)
-    try:
+    with QueryCounter(_db.engine) as counter:
         run = run_allocation(actor=None, now=FIXED_NOW, mode="commit", **kwargs)
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", count)
-    return run.booked_half_days, kinds
+    return run.booked_half_days, counter.kinds
 
 
 def test_statements_per_run_do_not_grow_with_the_half_days(db, factory):

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 from planning_helpers import load_generated_problem
-from sqlalchemy import event, func, select
+from query_counter import QueryCounter
+from sqlalchemy import func, select
 
 from expertpool.allocation import check_plan, generate
 from expertpool.extensions import db as _db
@@ -33,18 +34,11 @@ def test_regional_pool_is_planned_within_seconds(db):
     clock = time.perf_counter()
     preview = run_allocation(actor=None, now=NOW, mode="preview")
     preview_seconds = time.perf_counter() - clock
-    statements: Counter = Counter()
-
-    def count(_conn, _cursor, statement, *_args):
-        statements[statement.split(None, 1)[0].upper()] += 1
-
-    event.listen(_db.engine, "before_cursor_execute", count)
     clock = time.perf_counter()
-    try:
+    with QueryCounter(_db.engine) as counter:
         run = run_allocation(actor=None, now=NOW, mode="commit")
-    finally:
-        commit_seconds = time.perf_counter() - clock
-        event.remove(_db.engine, "before_cursor_execute", count)
+    commit_seconds = time.perf_counter() - clock
+    statements: Counter = counter.kinds
 
     assert run.booked_half_days == preview.booked_half_days > 1000
     assert db.session.scalar(select(func.count(Booking.id))) == booked_before + run.booked_half_days
