@@ -151,6 +151,33 @@ def login(client):
 
 
 @pytest.fixture
+def travel_to():
+    """travel_to(moment): the whole app (every now_utc, today_paris, signed link) sees `moment`, the
+    clock standing still, until the test ends (time-machine); returns the traveller (`.move_to(other)`)."""
+    import time_machine
+
+    travellers = []
+
+    def _travel(moment):
+        traveller = time_machine.travel(moment, tick=False)
+        travellers.append(traveller)
+        return traveller.start()
+
+    yield _travel
+    for traveller in reversed(travellers):
+        traveller.stop()
+
+
+@pytest.fixture
+def frozen_clock(travel_to):
+    """Now is FIXED_NOW (Monday 11 January 2027, 10:00 in Paris) for the whole app, for the whole test."""
+    from factories import FIXED_NOW
+
+    travel_to(FIXED_NOW)
+    return FIXED_NOW
+
+
+@pytest.fixture
 def count_queries(db):
     """count_queries() → a counter of SQL statements for a `with` block; count_queries.get(client, url)
     → (statements, response) of one GET. The one query counter of the tests (tests/query_counter.py)."""

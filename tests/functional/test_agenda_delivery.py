@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from factories import FIXED_NOW
 from sqlalchemy import select
 
 from expertpool.models import AuditLog, Booking, BookingStatus, InterventionRequest, RequestStatus, UserRole
@@ -11,8 +10,8 @@ from expertpool.models.expert import FULL_TIME_WEEK_MASK, week_bit
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock(monkeypatch):
-    monkeypatch.setattr("expertpool.agenda.views.now_utc", lambda: FIXED_NOW)  # Monday 11 January 2027
+def _frozen_clock(frozen_clock):
+    return frozen_clock  # Monday 11 January 2027
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from factories import FIXED_NOW
 from notes import note_text
 from sqlalchemy import func, select
 
@@ -20,8 +19,8 @@ from expertpool.quotas import balance
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock(monkeypatch):
-    monkeypatch.setattr("expertpool.agenda.views.now_utc", lambda: FIXED_NOW)
+def _frozen_clock(frozen_clock):
+    return frozen_clock
 
 
 @pytest.fixture

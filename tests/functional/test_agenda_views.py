@@ -3,15 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
-from factories import FIXED_NOW
 
 from expertpool.models import BookingStatus, RequestStatus, UserRole
 from expertpool.models.expert import FULL_TIME_WEEK_MASK, week_bit
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock(monkeypatch):
-    monkeypatch.setattr("expertpool.agenda.views.now_utc", lambda: FIXED_NOW)
+def _frozen_clock(frozen_clock):
+    return frozen_clock
 
 
 def _scheduled(factory, title="Sauvegardes PostgreSQL", **values):

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from expertpool.i18n import days_label
 from expertpool.models import AllocationRun, BookingStatus, InterventionRequest, QuotaKind, RequestStatus, UserRole
-from expertpool.planning import views as planning_views
 from expertpool.reports import metrics
 
 pytest_plugins = ["member_fixtures"]  # member_clock: the member views see FIXED_NOW
@@ -143,10 +142,9 @@ def test_case3_requests_in_flight_reserve_the_right_and_one_price_everywhere(
     assert sent[0].status == RequestStatus.SUBMITTED
 
 
-def test_case4_home_and_reports_agree_on_who_is_over_quota(client, login, factory, monkeypatch):
+def test_case4_home_and_reports_agree_on_who_is_over_quota(client, login, factory, frozen_clock):
     """A commune with a right of 2 and 4 booked, whose EPCI envelope of 2 is used up exactly, is not over
     quota; a commune beyond its envelope is, on the coordinator home and in the reports alike."""
-    monkeypatch.setattr("expertpool.coordination.home.now_utc", lambda: FIXED_NOW)
     factory.settings(unit_price_cents=18000)
     period = factory.period(2027, half_days=0)
     epci = factory.member("CC exacte", kind="epci", holds_envelope=True)
@@ -170,10 +168,10 @@ def test_case4_home_and_reports_agree_on_who_is_over_quota(client, login, factor
 
 
 def test_case6_a_planning_run_lists_each_member_once_with_its_right_and_envelope_apart(
-    client, login, db, factory, monkeypatch
+    client, login, db, factory, travel_to
 ):
     now = datetime(2026, 12, 21, 9, 0, tzinfo=UTC)  # the horizon meets two periods
-    monkeypatch.setattr(planning_views, "now_utc", lambda: now)
+    travel_to(now)
     factory.settings(horizon_weeks=3, unit_price_cents=18000)
     p2026, p2027 = factory.period(2026, half_days=0), factory.period(2027, half_days=0)
     epci = factory.member("Pays des Abers", kind="epci", holds_envelope=True)

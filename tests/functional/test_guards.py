@@ -4,13 +4,11 @@ outside the request's window, and French dates in move histories."""
 from datetime import date
 
 import pytest
-from factories import FIXED_NOW
 from member_support import request_form, row_counts
 from planning_helpers import book_request_a, small_pool
 from sqlalchemy import select
 
 from expertpool.models import AuditLog, Booking, InterventionRequest, OutboxMail, RequestStatus, UserRole
-from expertpool.planning import views as planning_views
 
 pytest_plugins = ["member_fixtures"]
 
@@ -107,8 +105,7 @@ def test_a_request_longer_than_its_window_is_refused_at_the_form(client, login, 
 
 
 @pytest.fixture
-def pool(factory, monkeypatch):
-    monkeypatch.setattr(planning_views, "now_utc", lambda: FIXED_NOW)
+def pool(factory, frozen_clock):
     return small_pool(factory)
 
 

@@ -7,11 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from expertpool.coordination import home, quota_views
 from expertpool.models import Booking, BookingStatus, InterventionRequest, RequestStatus, UserRole
-from expertpool.planning import views as planning_views
 from expertpool.quotas import balance, period_for
-from expertpool.requests import views as request_views
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday; 2026 is open, 2027 is not
 WARNING = "La période 2026 se termine le 31 décembre 2026 et la suivante n'est pas encore ouverte."
@@ -19,9 +16,8 @@ NOTICE = "La période 2027 n'est pas encore ouverte : ces demi-journées seront 
 
 
 @pytest.fixture
-def world(factory, monkeypatch):
-    for module in (home, quota_views, planning_views, request_views):
-        monkeypatch.setattr(module, "now_utc", lambda: NOW)
+def world(factory, travel_to):
+    travel_to(NOW)
     factory.settings(horizon_weeks=8, holidays_region="metropole")
     member = factory.member("Tréglonou")
     period = factory.period(2026, members=[member], half_days=40)

@@ -8,12 +8,10 @@ from planning_helpers import book_request_a, small_pool, table_counts
 from sqlalchemy import func, select
 
 from expertpool.models import AllocationRun, AuditLog, Booking, Notification, RequestStatus, UserRole
-from expertpool.planning import views
 
 
 @pytest.fixture
-def pool(factory, monkeypatch):
-    monkeypatch.setattr(views, "now_utc", lambda: FIXED_NOW)
+def pool(factory, frozen_clock):
     return small_pool(factory)
 
 

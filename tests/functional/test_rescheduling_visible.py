@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 import pytest
-from factories import FIXED_NOW
 from icalendar import Calendar
 from notes import note_text
 from sqlalchemy import select
@@ -17,9 +16,8 @@ KIND = "booking.to_reschedule.member"  # the member's users' notification (the s
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock(monkeypatch):
-    for module in ("expertpool.agenda.views", "expertpool.requests.views"):
-        monkeypatch.setattr(f"{module}.now_utc", lambda: FIXED_NOW)
+def _frozen_clock(frozen_clock):
+    return frozen_clock
 
 
 @pytest.fixture
@@ -112,7 +110,6 @@ def test_member_feed_shows_the_half_day_as_tentative(client, login, db, world):
 
 
 def test_an_expert_leaving_the_pool_tells_the_members_too(client, login, db, world, factory, monkeypatch):
-    monkeypatch.setattr("expertpool.coordination.expert_views.now_utc", lambda: FIXED_NOW)
     coordinator = factory.user(role=UserRole.COORDINATOR, email="coord@pool.example")
     login(coordinator)
     assert client.post(f"/coordination/experts/{world['expert'].id}/desactiver").status_code == 303

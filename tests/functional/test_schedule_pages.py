@@ -11,10 +11,8 @@ from expertpool.models import UserRole
 
 
 @pytest.fixture
-def coordinator_at_fixed_now(factory, login, monkeypatch):
+def coordinator_at_fixed_now(factory, login, frozen_clock):
     """A coordinator logged in, on pages that see FIXED_NOW (Monday 11 January 2027, 10:00 in Paris)."""
-    for module in ("expertpool.coordination.home", "expertpool.planning.views"):
-        monkeypatch.setattr(f"{module}.now_utc", lambda: FIXED_NOW)
     login(factory.user(role=UserRole.COORDINATOR))
 
 

@@ -76,9 +76,8 @@ def test_a_changed_or_malformed_cron_setting_is_followed_safely(app, db, factory
     assert (fields["hour"], fields["minute"]) == ("7", "15") and state["cron"] == "15 7 * * *"
 
 
-def test_allocation_job_runs_each_occurrence_once(app, db, factory, monkeypatch):
+def test_allocation_job_runs_each_occurrence_once(app, db, factory, frozen_clock):
     small_pool(factory)
-    monkeypatch.setattr(jobs, "now_utc", lambda: FIXED_NOW)
     jobs.allocation_job(app)
     jobs.allocation_job(app)  # a second scheduler process at the same minute: nothing more
     runs = db.session.scalars(select(AllocationRun)).all()
@@ -115,10 +114,9 @@ def test_day_before_reminders_are_sent_once_per_booking_per_day(db, factory):
     assert len(user_b_notes) == 1
 
 
-def test_reminder_job_wrapper_commits_once(app, db, factory, monkeypatch):
+def test_reminder_job_wrapper_commits_once(app, db, factory, frozen_clock):
     pool = small_pool(factory)
     factory.booking(pool.request_a, pool.expert, date(2027, 1, 12), "am")
-    monkeypatch.setattr(jobs, "now_utc", lambda: FIXED_NOW)
     jobs.reminder_job(app)
     jobs.reminder_job(app)
     assert db.session.scalar(select(func.count(Notification.id))) == 2

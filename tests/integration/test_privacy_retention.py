@@ -163,11 +163,10 @@ def test_the_periods_are_the_settings(db, factory, aged):
     assert counts["notifications"] == 2 and counts["sign_in_failures"] == 0 and counts["last_sign_in"] == 0
 
 
-def test_the_daily_job_queues_the_purge_once_a_day_and_the_queue_runs_it(app, db, aged, monkeypatch):
+def test_the_daily_job_queues_the_purge_once_a_day_and_the_queue_runs_it(app, db, aged, frozen_clock):
     from expertpool.models import Task
     from expertpool.tasks import drain
 
-    monkeypatch.setattr(jobs, "now_utc", lambda: FIXED_NOW)
     jobs.retention_job(app)
     jobs.retention_job(app)
     assert db.session.scalar(select(func.count()).where(Task.kind == "retention.purge")) == 1
