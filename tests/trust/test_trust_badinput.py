@@ -164,7 +164,14 @@ def assert_escaped(html: str, posted: dict, where: str) -> None:
                 assert payload not in html, f"{where}: the payload {payload!r} is shown unescaped"
 
 
-@pytest.mark.parametrize("page", pages_with_forms(), ids=lambda p: p.label)
+def pages_someone_may_open(pages) -> list[Page]:
+    """Pages at least one role may open: the others have nothing to fuzz (the matrix tests their 403s),
+    so no case is generated for them (a case that always skips tests nothing). A page missing from the
+    matrix is kept: its case fails and says so."""
+    return [p for p in pages if p.endpoint not in MATRIX or allowed_roles(MATRIX[p.endpoint])]
+
+
+@pytest.mark.parametrize("page", pages_someone_may_open(pages_with_forms()), ids=lambda p: p.label)
 def test_forms_of_the_page_survive_hostile_input(page, app, db, world, isolated):
     entry = MATRIX.get(page.endpoint)
     if entry is None:
@@ -260,15 +267,14 @@ def parameters_read_by_the_code() -> tuple[str, ...]:
     return tuple(sorted(names | set(COMMON_PARAMETERS)))
 
 
-@pytest.mark.parametrize("page", [p for p in pages_with_forms() if not p.args], ids=lambda p: p.label)
+@pytest.mark.parametrize(
+    "page", pages_someone_may_open([p for p in pages_with_forms() if not p.args]), ids=lambda p: p.label
+)
 def test_query_strings_of_the_page_survive_hostile_input(page, app, db, world, isolated):
     """Filters, pagination and date pickers read the query string: hostile values give a page or a
     4xx, never a 500 (GET forms of the page are discovered like the POST ones)."""
     entry = MATRIX[page.endpoint]
-    roles = allowed_roles(entry)
-    if not roles:
-        pytest.skip("no role may open this page")
-    role = roles[0]
+    role = allowed_roles(entry)[0]
     url = build_url(app, page.route, world, entry.args)
     with isolated():
         response = client_as(app, world, role).get(url)
