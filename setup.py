@@ -39,7 +39,7 @@ setup(
     package_dir=DATA_DIRS,
     package_data={
         **{name: ["**/*"] for name in DATA_DIRS},
-        "expertpool": ["translations/*/LC_MESSAGES/*", "demo/*.csv"],
+        "expertpool": ["translations/*/LC_MESSAGES/*", "demo_data/*.json", "demo_data/*.csv"],
     },
     include_package_data=True,
 )
