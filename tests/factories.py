@@ -139,3 +139,21 @@ class Factory:
         return self._add(
             Unavailability(expert_id=expert.id, start_date=start, end_date=end or start, half=half, **values)
         )
+
+
+# The form of a 2028 period by population bands (≤ 1 000: 4 days, ≤ 10 000: 10 days, above: 20 days).
+POPULATION_PERIOD_FORM = {
+    "name": "2028",
+    "start_date": "2028-01-01",
+    "end_date": "2028-12-31",
+    "policy": "population",
+    "fixed_days": "",
+    "unit_price": "180",
+    "carry_over_cap": "2",
+    "bands-0-max_population": "1000",
+    "bands-0-days": "4",
+    "bands-1-max_population": "10000",
+    "bands-1-days": "10",
+    "bands-2-max_population": "",
+    "bands-2-days": "20",
+}

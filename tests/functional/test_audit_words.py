@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import pytest
+from factories import POPULATION_PERIOD_FORM
 from sqlalchemy import select
 
 from expertpool import audit
@@ -19,20 +20,7 @@ INTERNAL = re.compile(
     r"mode : commit|commit)\b"
 )
 
-PERIOD = {
-    "name": "2028",
-    "start_date": "2028-01-01",
-    "end_date": "2028-12-31",
-    "policy": "population",
-    "fixed_days": "",
-    "unit_price": "180",
-    "carry_over_cap": "2",
-    "bands-0-max_population": "1000",
-    "bands-0-days": "4",
-    "bands-1-max_population": "",
-    "bands-1-days": "20",
-    "confirm": "1",
-}
+PERIOD = {**POPULATION_PERIOD_FORM, "confirm": "1"}
 
 CSV = (
     "Nom;Type;Code INSEE;SIREN;Population;Cotisation;EPCI\r\n"
@@ -68,11 +56,16 @@ def test_an_opened_period_reads_in_words(client, db, factory, coordinator):
     factory.member(name="Petite", population=300)
     assert client.post("/coordination/periodes/nouvelle", data=PERIOD).status_code == 303
     cells = _audit_cells(client)
-    assert "tranches de population</strong> : jusqu&#39;à 1 000 habitants : 4 jours ; au-delà : 20 jours" in cells
+    assert (
+        "tranches de population</strong> : jusqu&#39;à 1 000 habitants : 4 jours ; "
+        "jusqu&#39;à 10 000 habitants : 10 jours ; au-delà : 20 jours"
+    ) in cells
     assert "plafond de report</strong> : 2 jours" in cells
     assert not INTERNAL.search(cells), INTERNAL.search(cells)
     cells = _audit_cells(client, "en")
-    assert "population bands</strong> : up to 1,000 inhabitants: 4 days; above: 20 days" in cells
+    assert (
+        "population bands</strong> : up to 1,000 inhabitants: 4 days; up to 10,000 inhabitants: 10 days; above: 20 days"
+    ) in cells
     assert not INTERNAL.search(cells), INTERNAL.search(cells)
 
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from factories import POPULATION_PERIOD_FORM
 from sqlalchemy import func, select
 
 from expertpool.models import (
@@ -32,21 +33,7 @@ def coordinator(factory, login):
 
 # --- quota periods -------------------------------------------------------------------------------
 
-PERIOD = {
-    "name": "2028",
-    "start_date": "2028-01-01",
-    "end_date": "2028-12-31",
-    "policy": "population",
-    "fixed_days": "",
-    "unit_price": "180",
-    "carry_over_cap": "2",
-    "bands-0-max_population": "1000",
-    "bands-0-days": "4",
-    "bands-1-max_population": "10000",
-    "bands-1-days": "10",
-    "bands-2-max_population": "",
-    "bands-2-days": "20",
-}
+PERIOD = POPULATION_PERIOD_FORM
 
 
 def test_open_period_preview_then_confirm_with_carry_over(client, db, factory, coordinator):
