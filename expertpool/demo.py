@@ -1811,7 +1811,16 @@ def _notifications(ctx: _Ctx) -> None:
         notes.append((ctx.coordinator, "request_submitted", params, submitted, 4, None))
     expert_user = ctx.users[EXPERT_EMAIL]
     if scheduled is not None:
-        notes.append((expert_user, "booking.assigned", {"slots": slot_params(scheduled.bookings)}, scheduled, 5, None))
+        notes.append(
+            (
+                expert_user,
+                "booking.assigned",
+                {"slots": slot_params(scheduled.bookings, with_expert=False)},
+                scheduled,
+                5,
+                None,
+            )
+        )
     rows = []
     for user, kind, params, req, days_ago, read_days_ago in notes:
         at = _ago(ctx, days_ago, hour=7)
