@@ -14,11 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from expertpool.calendars import days, public_holidays
 from expertpool.extensions import db
+from expertpool.i18n import half_day_label
 from expertpool.models import (
     Booking,
     BookingStatus,
@@ -74,18 +77,25 @@ def shift(view: str, start: date, delta: int) -> date:
     return start + timedelta(days=7 * delta * (QUARTER_WEEKS if view == "quarter" else 1))
 
 
+@dataclass(frozen=True, slots=True)
+class TimelineBooking:
+    """What a cell shows of a booking: read as plain columns (thousands of ORM objects would cost more than
+    the whole page)."""
+
+    id: int
+    member_id: int
+    movable: bool  # planned and not started: drag and drop and the keyboard may move it
+    flagged: bool  # to reschedule
+    label: str  # the accessible label: request, member, expert, half-day
+
+
 @dataclass
 class Cell:
-    day: date
-    half: str
-    works: bool
-    holiday: str | None = None
-    away: Unavailability | None = None
-    bookings: list[Booking] = field(default_factory=list)
-
-    @property
-    def free(self) -> bool:
-        return self.works and self.holiday is None and self.away is None and not self.bookings
+    # The cell's attributes, written once here from trusted values (a class, an ISO date, am/pm): thousands
+    # of cells escaped attribute by attribute cost more than the rest of the page.
+    attributes: Markup  # class (holiday, unavailable, outside the weekly pattern), data-day, data-half
+    mark: str  # the text of an empty cell that is not free: "F", "I" or "–" (explained by the legend)
+    bookings: list[TimelineBooking] = field(default_factory=list)
 
 
 @dataclass
@@ -114,7 +124,7 @@ class Week:
 
 @dataclass(frozen=True, slots=True)
 class LegendEntry:
-    member: Member
+    member: str
     colour: int
     initials: str
 
@@ -140,7 +150,8 @@ def initials_of(name: str) -> str:
     return "".join(ch for ch in word if ch.isalnum())[:3].upper() or "?"
 
 
-def build(period: Period, *, role_id: int | None = None, skill_id: int | None = None) -> Timeline:
+def build(period: Period, today: date, *, role_id: int | None = None, skill_id: int | None = None) -> Timeline:
+    """The timeline of `period`; bookings after `today` that are still planned may be moved."""
     roles = list(db.session.scalars(select(Role).order_by(Role.label)))
     skills = list(db.session.scalars(select(Skill).order_by(Skill.name)))
     query = (
@@ -160,14 +171,26 @@ def build(period: Period, *, role_id: int | None = None, skill_id: int | None = 
     weekend_worked = any(e.works(5, h) or e.works(6, h) for e in experts for h in HALVES)
     shown_days = [d for d in days(period.start, period.end) if weekend_worked or d.weekday() < 5]
 
-    by_slot: dict[tuple[int, date, str], list[Booking]] = defaultdict(list)
-    members: dict[int, Member] = {}
+    labels = {(day, half): half_day_label(day, half) for day in shown_days for half in HALVES}
+    names = {e.id: e.display_name for e in experts}
+    by_slot: dict[tuple[int, date, str], list[TimelineBooking]] = defaultdict(list)
+    members: dict[int, str] = {}
+    to_reschedule = _(" (à replanifier)")
     if ids:
-        bookings = db.session.scalars(
-            select(Booking)
-            .join(Booking.request)
-            .join(InterventionRequest.member)
-            .options(contains_eager(Booking.request).contains_eager(InterventionRequest.member))
+        rows = db.session.execute(
+            select(
+                Booking.id,
+                Booking.expert_id,
+                Booking.date,
+                Booking.half,
+                Booking.status,
+                Booking.to_reschedule,
+                InterventionRequest.title,
+                Member.id,
+                Member.name,
+            )
+            .join(InterventionRequest, InterventionRequest.id == Booking.request_id)
+            .join(Member, Member.id == InterventionRequest.member_id)
             .where(
                 Booking.expert_id.in_(ids),
                 Booking.date >= period.start,
@@ -175,10 +198,14 @@ def build(period: Period, *, role_id: int | None = None, skill_id: int | None = 
                 Booking.status.in_(SHOWN_STATUSES),
             )
             .order_by(Booking.date, Booking.half, Booking.id)
-        ).unique()
-        for booking in bookings:
-            by_slot[(booking.expert_id, booking.date, booking.half)].append(booking)
-            members[booking.request.member_id] = booking.request.member
+        )
+        for id_, expert_id, day, half, status, flagged, title, member_id, member in rows:
+            members[member_id] = member
+            flagged = bool(flagged) and status == BookingStatus.PLANNED
+            label = f"{title} — {member} — {names[expert_id]}, {labels.get((day, half), day.isoformat())}"
+            movable = status == BookingStatus.PLANNED and day > today
+            booking = TimelineBooking(id_, member_id, movable, flagged, label + (to_reschedule if flagged else ""))
+            by_slot[(expert_id, day, half)].append(booking)
     away: dict[int, list[Unavailability]] = defaultdict(list)
     if ids:
         for item in db.session.scalars(
@@ -190,25 +217,35 @@ def build(period: Period, *, role_id: int | None = None, skill_id: int | None = 
         ):
             away[item.expert_id].append(item)
 
-    ordered = sorted(members.values(), key=lambda m: (m.name, m.id))
-    colours = {m.id: index % PALETTE_SIZE for index, m in enumerate(ordered)}
-    initials = {m.id: initials_of(m.name) for m in ordered}
-    legend = [LegendEntry(m, colours[m.id], initials[m.id]) for m in ordered]
+    ordered = sorted(members.items(), key=lambda item: (item[1], item[0]))
+    colours = {member_id: index % PALETTE_SIZE for index, (member_id, _name) in enumerate(ordered)}
+    initials = {member_id: initials_of(name) for member_id, name in ordered}
+    legend = [LegendEntry(name, colours[member_id], initials[member_id]) for member_id, name in ordered]
 
     week_booked: dict[date, int] = defaultdict(int)
     week_working: dict[date, int] = defaultdict(int)
     rows = []
+    iso = {day: day.isoformat() for day in shown_days}
     for expert in experts:
         row = Row(expert, [])
         for day in shown_days:
+            holiday = holidays.get(day)
             for half in HALVES:
-                cell = Cell(day, half, expert.works(day.weekday(), half), holidays.get(day))
-                cell.away = next((u for u in away.get(expert.id, ()) if u.covers(day, half)), None)
-                cell.bookings = by_slot.get((expert.id, day, half), [])
-                row.cells.append(cell)
-                if cell.works and cell.holiday is None and cell.away is None:
+                works = expert.works(day.weekday(), half)
+                leave = holiday is None and any(u.covers(day, half) for u in away.get(expert.id, ()))
+                if holiday:
+                    css, mark = "tl-cell tl-holiday", _("F")
+                elif leave:
+                    css, mark = "tl-cell tl-away", _("I")
+                elif not works:
+                    css, mark = "tl-cell tl-off", "–"
+                else:
+                    css, mark = "tl-cell", ""
                     row.working += 1
                     week_working[monday_of(day)] += 1
+                attributes = Markup(f'class="{css}" data-day="{iso[day]}" data-half="{half}"')  # noqa: S704 (no user data)
+                cell = Cell(attributes, mark, by_slot.get((expert.id, day, half), []))
+                row.cells.append(cell)
                 if cell.bookings:
                     row.booked += 1
                     week_booked[monday_of(day)] += 1

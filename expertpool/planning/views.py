@@ -400,17 +400,20 @@ def _timeline_url(query: dict) -> str:
 
 def _timeline_page(query: dict, *, error: str = "", retry: str = "", status: int = 200):
     period = timeline.period_for(query["view"], date.fromisoformat(query["start"]))
-    grid = timeline.build(period, role_id=query["role"], skill_id=query["skill"])
+    today = today_paris(now_utc())
+    grid = timeline.build(period, today, role_id=query["role"], skill_id=query["skill"])
     form = TimelineMoveForm(formdata=None, back=urlencode({k: v for k, v in query.items() if v is not None}))
     return render_template(
         "planning/timeline.html",
         tl=grid,
         query=query,
         move_form=form,
-        today=today_paris(now_utc()),
+        today=today,
         error=error,
         retry=retry,
         url=lambda **changes: _timeline_url({**query, **changes}),
+        # One url_for for thousands of cells: the move form's address with the booking's id put in.
+        move_url=url_for(".move", booking_id=0).replace("/0/", "/{}/").format,
     ), status
 
 

@@ -2,7 +2,8 @@
 and guards as the move form."""
 
 import re
-from datetime import date
+import time
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
@@ -63,7 +64,7 @@ def test_timeline_shows_bookings_by_member_with_text_leave_holidays_and_load(cli
     booked = _cell(html, pool.expert.id, "2027-01-12", "am")
     assert (
         ">PLO</a>" in booked
-        and 'aria-label="Migration PostgreSQL — Plouzané — Anne Le Gall, 12 janvier 2027 (matin)"' in booked
+        and 'aria-label="PLO — Migration PostgreSQL — Plouzané — Anne Le Gall, 12 janvier 2027 (matin)"' in booked
     )
     assert ">LOC</a>" in _cell(html, pool.expert.id, "2027-01-13", "am")
     colour_a = re.search(r"tl-booking (tl-c\d+)", booked).group(1)
@@ -181,3 +182,36 @@ def test_expert_role_cannot_post_moves(client, login, factory, pool):
     user = factory.user(role=UserRole.EXPERT)
     login(user)
     assert client.get("/planification/calendrier").status_code == 403
+
+
+def test_timeline_of_62_experts_over_13_weeks(client, login, db, factory, pool):
+    """The issue's size: 62 experts × 13 weeks, half of the half-days booked, in the same queries as one
+    expert, and fast (the load bench prints the figure on the regional pool: `make bench`)."""
+    login(pool.coordinator)
+    url = "/planification/calendrier?view=quarter&start=2027-01-11"
+    client.get(url)
+    with QueryCounter(db.engine) as small:
+        client.get(url)
+    members = [factory.member(f"Commune {n}") for n in range(20)]
+    requests = [factory.request(m, title=f"Demande {n}") for n, m in enumerate(members)]
+    rows = []
+    for n in range(61):
+        expert = factory.expert(f"Expert {n:02d}", roles=("dba",))
+        for k in range(0, 65, 2):
+            day = date(2027, 1, 11) + timedelta(days=k // 5 * 7 + k % 5)
+            rows.append(Booking(request_id=requests[(n + k) % 20].id, expert_id=expert.id, date=day, half="am"))
+    db.session.add_all(rows)
+    db.session.commit()
+    client.get(url)
+    timings = []
+    for _ in range(3):  # the best of three: the machine running the tests is shared
+        started = time.perf_counter()
+        with QueryCounter(db.engine) as large:
+            response = client.get(url)
+        timings.append(time.perf_counter() - started)
+    seconds = min(timings)
+    assert response.status_code == 200 and response.text.count('<tr data-expert="') == 62
+    assert response.text.count('class="tl-booking') == len(rows)
+    assert large.count == small.count
+    print(f"timeline 62 experts x 13 weeks, {len(rows)} bookings: {seconds * 1000:.0f} ms, {large.count} queries")
+    assert seconds < 3  # generous: the machine running the tests is shared
