@@ -119,16 +119,18 @@ def test_a_refused_move_shows_a_french_message_and_changes_nothing(live_app, new
     assert _booking(live_app, world["taken"]) == (world["monday"] + timedelta(days=1), "am")
 
 
-def test_timeline_is_accessible_and_fits_a_phone(new_page, login, axe, world):
+def test_timeline_is_accessible_and_fits_a_phone(new_page, login, axe, world, artefacts_dir):
     page = _open(new_page(), login, world)
     for view in ("week", "quarter"):
         page.goto(f"/planification/calendrier?view={view}&start={world['monday'].isoformat()}")
+        page.screenshot(path=str(artefacts_dir / f"timeline-{view}.png"), full_page=True)
         assert axe(page) == [], view
     phone = _open(new_page(width=360, height=740), login, world)
     phone.set_viewport_size({"width": 360, "height": 740})
     for view in ("week", "month", "quarter"):
         phone.goto(f"/planification/calendrier?view={view}&start={world['monday'].isoformat()}")
         overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        phone.screenshot(path=str(artefacts_dir / f"timeline-{view}-360.png"), full_page=True)
         assert overflow <= 1, (view, overflow)
         # The grid is wider than the phone: it scrolls inside its own box.
         assert phone.evaluate(
