@@ -219,7 +219,12 @@ def build(period: Period, today: date, *, role_id: int | None = None, skill_id: 
 
     ordered = sorted(members.items(), key=lambda item: (item[1], item[0]))
     colours = {member_id: index % PALETTE_SIZE for index, (member_id, _name) in enumerate(ordered)}
-    initials = {member_id: initials_of(name) for member_id, name in ordered}
+    initials: dict[int, str] = {}
+    taken: dict[str, int] = defaultdict(int)
+    for member_id, name in ordered:  # two members never share a cell text: PLO, PLO2…
+        short = initials_of(name)
+        taken[short] += 1
+        initials[member_id] = short if taken[short] == 1 else f"{short}{taken[short]}"
     legend = [LegendEntry(name, colours[member_id], initials[member_id]) for member_id, name in ordered]
 
     week_booked: dict[date, int] = defaultdict(int)

@@ -83,6 +83,16 @@ def test_timeline_shows_bookings_by_member_with_text_leave_holidays_and_load(cli
     assert f'href="/planification/reservations/{booking.id}/deplacer"' in booked and 'draggable="true"' in booked
 
 
+def test_members_with_the_same_initials_get_different_cell_texts(client, login, factory, pool):
+    plougonvelin = factory.member("Commune de Plougonvelin")
+    factory.booking(pool.request_a, pool.expert, date(2027, 1, 12), "am")
+    factory.booking(factory.request(plougonvelin, title="Wifi"), pool.expert, date(2027, 1, 12), "pm")
+    login(pool.coordinator)
+    html = client.get("/planification/calendrier?view=week&start=2027-01-11").text
+    texts = {_cell(html, pool.expert.id, "2027-01-12", half).split('">')[-1].split("<")[0] for half in ("am", "pm")}
+    assert texts == {"PLO", "PLO2"}
+
+
 def test_timeline_shows_holidays_of_the_pools_region_and_filters(client, login, factory, pool):
     factory.expert_user("Bruno Kerhervé", roles=("dsi",))
     login(pool.coordinator)
