@@ -91,3 +91,27 @@ def group_interventions(half_days: Iterable[HalfDay], works: WorksOn) -> list[In
         interventions.append(Intervention(request_id, expert_id, tuple(current)))
     interventions.sort(key=lambda i: (i.first[0], HALVES.index(i.first[1]), i.request_id, i.expert_id))
     return interventions
+
+
+def intervention_text(first: date, last: date, count: int, expert: str | None = None, half: str | None = None) -> str:
+    """'8–11 décembre 2027, 4 demi-journées, Soizic Guéguen' in the reader's language: THE way an intervention
+    is written (pages, mails, notifications, statements). A single half-day says which half instead of a count.
+    """
+    from flask_babel import gettext, ngettext  # the grouping above stays usable without an app
+
+    from expertpool.i18n import date_range, half_day_label
+
+    if count == 1 and half in HALVES:
+        when = half_day_label(first, half)
+    else:
+        when = gettext(
+            "%(dates)s, %(count)s",
+            dates=date_range(first, last),
+            count=ngettext("%(num)d demi-journée", "%(num)d demi-journées", count),
+        )
+    return gettext("%(when)s, %(expert)s", when=when, expert=expert) if expert else when
+
+
+def run_text(run: Intervention, expert: str | None = None) -> str:
+    """`intervention_text` of a grouped run."""
+    return intervention_text(run.first[0], run.last[0], run.count, expert, run.first[1])

@@ -24,6 +24,7 @@ _COORDINATOR = [
     ("coordination.home", _l("Accueil")),
     ("coordination.queue", _l("Demandes")),
     ("planning.index", _l("Planification")),
+    ("planning.timeline", _l("Calendrier des experts")),
     ("coordination.members", _l("Membres")),
     ("coordination.experts", _l("Experts")),
     ("coordination.users", _l("Utilisateurs")),
@@ -52,7 +53,9 @@ def nav_items() -> list[dict]:
 
 
 def init_app(app) -> None:
+    from expertpool.booked_interventions import booked_interventions
     from expertpool.extensions import db
+    from expertpool.interventions import run_text
     from expertpool.notifications import notification_text, unread_count
     from expertpool.permissions import init_template_globals
 
@@ -66,6 +69,8 @@ def init_app(app) -> None:
     app.jinja_env.filters.update(
         booking_state=booking_state, booking_status=booking_status_label, is_to_reschedule=is_to_reschedule
     )
+    app.jinja_env.filters["interventions"] = booked_interventions
+    app.jinja_env.globals["run_text"] = run_text
 
     @app.context_processor
     def _shared_context():

@@ -7,7 +7,7 @@ gettext, so the catalogue translates them) and, for the kinds that are mailed, t
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale, gettext, ngettext
@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 from expertpool.extensions import db
 from expertpool.i18n import days_label, half_day_label
+from expertpool.interventions import group_interventions, intervention_text
 from expertpool.mail import render_mail, send_mail
-from expertpool.models import Notification, User, UserRole
+from expertpool.models import Expert, Notification, User, UserRole
 
 MAX_SLOTS_IN_MESSAGE = 12
 
@@ -47,17 +48,43 @@ def _formatted(name: str, value):
     return value
 
 
-def slot_params(bookings: Iterable) -> list[list[str]]:
-    """Half-days as JSON-safe parameters: [["2027-01-18", "am"], …] in date order."""
-    return [[b.date.isoformat(), b.half] for b in sorted(bookings, key=lambda b: (b.date, b.half))]
+def slot_params(bookings: Iterable, *, with_expert: bool = True) -> list[dict]:
+    """Half-days as JSON-safe parameters, grouped in interventions (DESIGN.md):
+    [{"first": "2027-01-18", "last": "2027-01-21", "count": 8, "half": "am", "expert": "Soizic Guéguen"}, …]
+    in date order. `with_expert=False` when the reader is the expert, or the sentence already names them."""
+    from expertpool.booked_interventions import expert_works  # it reads models that import this module
+
+    items = list(bookings)
+    runs = group_interventions(items, expert_works(items))
+    names = {}
+    if with_expert and runs:
+        ids = {run.expert_id for run in runs}
+        names = dict(db.session.execute(select(Expert.id, Expert.display_name).where(Expert.id.in_(ids))).all())
+    params = []
+    for run in runs:
+        item = {"first": run.first[0].isoformat(), "last": run.last[0].isoformat(), "count": run.count}
+        item["half"] = run.first[1]
+        if run.expert_id in names:
+            item["expert"] = names[run.expert_id]
+        params.append(item)
+    return params
 
 
-def slots_text(slots: list[list[str]]) -> str:
-    """'lundi 18 janvier 2027 (matin), mardi 19 janvier 2027 (après-midi)…' in the current locale."""
-    parts = [half_day_label(day, half, weekday=True) for day, half in slots[:MAX_SLOTS_IN_MESSAGE]]
+def slots_text(slots: list) -> str:
+    """'18–21 janvier 2027, 8 demi-journées, Soizic Guéguen ; …' in the current locale. Notifications stored
+    before interventions hold half-days ([["2027-01-18", "am"], …]): those read 'lundi 18 janvier 2027 (matin)'."""
+    parts = [_slot_text(slot) for slot in slots[:MAX_SLOTS_IN_MESSAGE]]
     if len(slots) > MAX_SLOTS_IN_MESSAGE:
         parts.append("…")
-    return ", ".join(parts)
+    return ("; " if slots and isinstance(slots[0], dict) else ", ").join(parts)
+
+
+def _slot_text(slot) -> str:
+    if isinstance(slot, dict):
+        first, last = date.fromisoformat(slot["first"]), date.fromisoformat(slot["last"])
+        return intervention_text(first, last, int(slot["count"]), slot.get("expert"), slot.get("half"))
+    day, half = slot
+    return half_day_label(day, half, weekday=True)
 
 
 def _approved(p: dict) -> str:

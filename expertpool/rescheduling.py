@@ -35,6 +35,6 @@ def tell_members_to_reschedule(flagged: list[Booking], *, now: datetime) -> None
     for request_id, bookings in by_request.items():
         req = requests[request_id]
         link = member_request_link(req.id)
-        params = {"title": req.title, "slots": slot_params(bookings)}
+        params = {"title": req.title, "slots": slot_params(bookings, with_expert=False)}
         for user in users.get(req.member_id, ()):
             notify(user, "booking.to_reschedule.member", params, now=now, link=link)

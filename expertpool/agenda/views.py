@@ -25,6 +25,7 @@ from expertpool.agenda.forms import (
     UnavailabilityForm,
     WeekPatternForm,
 )
+from expertpool.booked_interventions import booked_interventions
 from expertpool.extensions import db
 from expertpool.i18n import date_long
 from expertpool.models import (
@@ -339,8 +340,8 @@ def _assignments_page(expert: Expert):
             expert,
             today=today,
             to_record=[b for b in planned if b.date <= today],
-            upcoming=[b for b in planned if b.date > today],
-            history=history,
+            upcoming=booked_interventions(b for b in planned if b.date > today),
+            history=booked_interventions(history, newest_first=True),
         ),
     )
 

@@ -51,7 +51,8 @@ def seed_inbox(ctx: Ctx) -> None:
         notes.append((ctx.coordinator, "request_submitted", params, submitted, 4, None))
     expert_user = ctx.users[EXPERT_EMAIL]
     if scheduled is not None:
-        notes.append((expert_user, "booking.assigned", {"slots": slot_params(scheduled.bookings)}, scheduled, 5, None))
+        slots = slot_params(scheduled.bookings, with_expert=False)  # the reader is the expert
+        notes.append((expert_user, "booking.assigned", {"slots": slots}, scheduled, 5, None))
     rows = []
     for user, kind, params, req, days_ago, read_days_ago in notes:
         at = ago(ctx, days_ago, hour=7)

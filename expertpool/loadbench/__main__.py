@@ -36,6 +36,10 @@ def pages(pool: BenchPool) -> list[Page]:
         Page("planning", "/planification/", "coordinator"),
         Page("planning history", "/planification/historique", "coordinator"),
         Page("planning bookings", "/planification/reservations", "coordinator"),
+        # Issue 15: every expert × 13 weeks of half-days, and the month view.
+        Page("timeline quarter", f"/planification/calendrier?view=quarter&start={monday}", "coordinator"),
+        Page("timeline month", "/planification/calendrier?view=month&start=2027-09-01", "coordinator"),
+        Page("expert interventions", f"/agenda/experts/{pool.expert_id}/interventions", "coordinator"),
         Page("agenda week", f"/agenda/experts/{pool.expert_id}/semaine?semaine={monday}", "expert"),
         Page("agenda month", f"/agenda/experts/{pool.expert_id}/mois?mois=2027-09", "expert"),
         Page("statement HTML", f"/rapports/membres/{pool.member_id}/etat?period={pool.period_id}", "coordinator"),

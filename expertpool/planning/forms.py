@@ -56,3 +56,15 @@ class CancelForm(FlaskForm):
         ],
         render_kw={"rows": 2, "maxlength": 500},
     )
+
+
+class TimelineMoveForm(MoveForm):
+    """A move from the timeline (drag and drop, keyboard): the same fields and checks as the move form, plus
+    the booking and the timeline's query to come back to."""
+
+    booking = WholeNumberField(
+        _l("Réservation"),
+        parse_message=_l("Réservation inconnue."),
+        validators=[InputRequired(_l("Réservation inconnue."))],
+    )
+    back = HiddenField()

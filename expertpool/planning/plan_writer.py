@@ -458,7 +458,7 @@ def _notify(new_bookings: dict[int, list[NewBooking]], snapshot: Snapshot, *, no
         user = experts[expert_id].user if expert_id in experts else None
         if user is None or not user.active:
             continue
-        notify(user, "booking.assigned", {"slots": slot_params(bookings)}, now=now, link=link)
+        notify(user, "booking.assigned", {"slots": slot_params(bookings, with_expert=False)}, now=now, link=link)
 
 
 def request_ids_in(run: AllocationRun) -> set[int]:

@@ -59,7 +59,7 @@ def send_day_before_reminders(*, now: datetime) -> int | None:
         link = member_request_link(req.id)
         experts = ", ".join(dict.fromkeys(b.expert.display_name for b in request_bookings))
         for user in users_by_member.get(req.member_id, ()):
-            params = {"expert": experts, "title": req.title, "slots": slot_params(request_bookings)}
+            params = {"expert": experts, "title": req.title, "slots": slot_params(request_bookings, with_expert=False)}
             notify(user, "booking.reminder", params, now=now, link=link)
             sent += 1
     link = expert_assignments_link()
@@ -71,7 +71,7 @@ def send_day_before_reminders(*, now: datetime) -> int | None:
         notify(
             user,
             "booking.reminder_expert",
-            {"slots": slot_params(expert_bookings), "members": places},
+            {"slots": slot_params(expert_bookings, with_expert=False), "members": places},
             now=now,
             link=link,
         )

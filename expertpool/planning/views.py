@@ -1,6 +1,8 @@
 """The scheduler's coordinator pages: preview and commit a run, run history, move or cancel a booking."""
 
+from dataclasses import dataclass
 from datetime import date
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,9 +13,12 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 
 from expertpool import schedule
 from expertpool.allocation import ProblemError
+from expertpool.booked_interventions import expert_works
 from expertpool.booking_conflicts import needs_moving
 from expertpool.extensions import db
+from expertpool.fields import optional_int
 from expertpool.i18n import days_label
+from expertpool.interventions import group_interventions
 from expertpool.list_page import requested_page
 from expertpool.models import (
     AllocationRun,
@@ -28,8 +33,8 @@ from expertpool.models import (
 )
 from expertpool.periods import period_warning
 from expertpool.permissions import staff_required
-from expertpool.planning import moves
-from expertpool.planning.forms import CancelForm, CommitForm, MoveForm, PreviewForm
+from expertpool.planning import moves, timeline
+from expertpool.planning.forms import CancelForm, CommitForm, MoveForm, PreviewForm, TimelineMoveForm
 from expertpool.planning.plan_writer import request_ids_in
 from expertpool.planning.problem_builder import db_id, horizon
 from expertpool.planning.service import AllocationBusy, run_allocation
@@ -168,12 +173,17 @@ def run_detail(run_id: int):
         else {}
     )
     per_request = {}
-    for a in (run.plan or {}).get("assignments", ()):
-        day = date.fromisoformat(a["date"])
-        entry = per_request.setdefault(db_id(a["request"]), {"count": 0, "experts": set(), "first": day, "last": day})
+    slots = [
+        PlannedHalfDay(db_id(a["request"]), db_id(a["expert"]), date.fromisoformat(a["date"]), a["half"])
+        for a in (run.plan or {}).get("assignments", ())
+    ]
+    for slot in slots:
+        entry = per_request.setdefault(slot.request_id, {"count": 0, "experts": set(), "runs": []})
         entry["count"] += 1
-        entry["experts"].add(db_id(a["expert"]))
-        entry["first"], entry["last"] = min(entry["first"], day), max(entry["last"], day)
+        entry["experts"].add(slot.expert_id)
+    # Each request's half-days read as interventions (DESIGN.md); the bookings page lists them one by one.
+    for intervention in group_interventions(slots, expert_works(slots)):
+        per_request[intervention.request_id]["runs"].append(intervention)
     expert_names.update(
         _names(
             Expert,
@@ -199,6 +209,14 @@ def run_detail(run_id: int):
         commit_form=CommitForm(preview_id=run.id),
         periods=metrics.get("periods", []),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedHalfDay:
+    request_id: int
+    expert_id: int
+    date: date
+    half: str
 
 
 def _names(model, column, ids) -> dict[int, str]:
@@ -298,6 +316,7 @@ def move(booking_id: int):
     form = MoveForm(experts=_eligible_experts(booking))
     if request.method == "GET":
         form.expert.data, form.day.data, form.half.data = booking.expert_id, booking.date, booking.half
+        _prefill_target(form, request.args)
         return _booking_page(booking, form, CancelForm())
     if not form.validate_on_submit():
         return _booking_page(booking, form, CancelForm(formdata=None), 400)
@@ -342,3 +361,105 @@ def cancel(booking_id: int):
         return _booking_page(booking, move_form, form, 400)
     flash(_("La demi-journée est annulée ; la demande sera replanifiée au prochain passage."), "success")
     return redirect(url_for(".bookings"))
+
+
+def _prefill_target(form: MoveForm, args) -> None:
+    """?expert=&day=&half= (a refused move of the timeline) prefill the target; anything unreadable is ignored."""
+    expert_id = optional_int(args.get("expert"))
+    if expert_id in {value for value, _label in form.expert.choices}:
+        form.expert.data = expert_id
+    try:
+        form.day.data = date.fromisoformat(args.get("day", ""))
+    except ValueError:
+        pass
+    if args.get("half") in ("am", "pm"):
+        form.half.data = args["half"]
+
+
+# ---------------------------------------------------------------- the coordinator's timeline
+
+
+def _timeline_args(args) -> dict:
+    """The timeline's query, read forgivingly: an unknown view, date or filter falls back to the default."""
+    view = args.get("view") if args.get("view") in timeline.VIEWS else "month"
+    try:
+        anchor = date.fromisoformat(args.get("start", ""))
+    except ValueError:
+        anchor = today_paris(now_utc())
+    return {
+        "view": view,
+        "start": timeline.period_for(view, anchor).start.isoformat(),
+        "role": optional_int(args.get("role")),
+        "skill": optional_int(args.get("skill")),
+    }
+
+
+def _timeline_url(query: dict) -> str:
+    return url_for(".timeline", **{k: v for k, v in query.items() if v is not None})
+
+
+def _timeline_page(query: dict, *, error: str = "", retry: str = "", status: int = 200):
+    period = timeline.period_for(query["view"], date.fromisoformat(query["start"]))
+    today = today_paris(now_utc())
+    grid = timeline.build(period, today, role_id=query["role"], skill_id=query["skill"])
+    form = TimelineMoveForm(formdata=None, back=urlencode({k: v for k, v in query.items() if v is not None}))
+    return render_template(
+        "planning/timeline.html",
+        tl=grid,
+        query=query,
+        move_form=form,
+        today=today,
+        error=error,
+        retry=retry,
+        url=lambda **changes: _timeline_url({**query, **changes}),
+        # One url_for for thousands of cells: the move form's address with the booking's id put in.
+        move_url=url_for(".move", booking_id=0).replace("/0/", "/{}/").format,
+    ), status
+
+
+@bp.route("/calendrier", endpoint="timeline")
+@staff_required
+def timeline_view():
+    return _timeline_page(_timeline_args(request.args))
+
+
+@bp.route("/calendrier/deplacer", methods=["POST"], endpoint="timeline_move")
+@staff_required
+def move_on_timeline():
+    """A move dropped (or chosen by keyboard) on the timeline, through the same service and guards as the
+    move form. Done: back to the timeline. Refused: the timeline again, status 400, the French message."""
+    query = _timeline_args(dict(parse_qsl(request.form.get("back", ""))))
+    booking_id = optional_int(request.form.get("booking"))
+    booking = db.session.get(Booking, booking_id) if booking_id else None
+    if booking is None:
+        return _timeline_page(query, error=_("Réservation inconnue."), status=400)
+    experts = db.session.scalars(
+        select(Expert).where(Expert.active.is_(True)).options(selectinload(Expert.roles), selectinload(Expert.skills))
+    ).all()
+    form = TimelineMoveForm(experts=experts)
+    if not form.validate_on_submit():
+        messages = [str(m) for errors in form.errors.values() for m in errors]
+        return _timeline_page(query, error=" ".join(messages), status=400)
+    retry = url_for(
+        ".move", booking_id=booking.id, expert=form.expert.data, day=form.day.data.isoformat(), half=form.half.data
+    )
+    try:
+        moves.move_booking(
+            booking,
+            expert=db.session.get(Expert, form.expert.data),
+            day=form.day.data,
+            half=form.half.data,
+            actor=_actor(),
+            now=now_utc(),
+            confirm_outside=form.confirm_outside.data,
+            reason=form.outside_reason.data or "",
+        )
+        db.session.commit()
+    except moves.MoveRefused as exc:  # refused before any change: nothing to roll back
+        return _timeline_page(query, error=exc.message, retry=retry, status=400)
+    except IntegrityError:
+        db.session.rollback()
+        message = _("Cette demi-journée de l'expert vient d'être réservée : choisissez-en une autre.")
+        return _timeline_page(query, error=message, status=400)
+    flash(_("La demi-journée est déplacée."), "success")
+    return redirect(_timeline_url(query))

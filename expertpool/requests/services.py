@@ -214,7 +214,7 @@ def _tell_experts_of_cancellation(req, released, now) -> None:
         user = bookings[0].expert.user
         if user is None or not user.active:
             continue
-        params = {"member": req.member.name, "title": req.title, "slots": slot_params(bookings)}
+        params = {"member": req.member.name, "title": req.title, "slots": slot_params(bookings, with_expert=False)}
         notify(user, "booking_cancelled", params, now=now, link=link)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from expertpool import periods, quotas
+from expertpool.booked_interventions import booked_interventions
 from expertpool.extensions import db
 from expertpool.i18n import days_input
 from expertpool.list_page import requested_page
@@ -91,6 +92,10 @@ def _flash_not_cancellable() -> None:
 # --- home -----------------------------------------------------------------------------------------
 
 
+UPCOMING_INTERVENTIONS = 10
+UPCOMING_HALF_DAYS = 240
+
+
 @bp.route("/mon-espace")
 @member_required
 def dashboard():
@@ -98,7 +103,10 @@ def dashboard():
     visible = member_ids_visible_to(current_user)
     return render_template(
         "requests/dashboard.html",
-        upcoming=queries.upcoming_bookings(visible, today),
+        # The next interventions, read from enough half-days that the shown ones are whole.
+        upcoming=booked_interventions(queries.upcoming_bookings(visible, today, limit=UPCOMING_HALF_DAYS))[
+            :UPCOMING_INTERVENTIONS
+        ],
         needing_action=queries.requests_needing_action(current_user.member_id),
         notifications=queries.latest_notifications(current_user),
         **_balance_context(today),

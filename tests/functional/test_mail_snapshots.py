@@ -18,7 +18,15 @@ from expertpool.notifications import KINDS, notification_text, notify
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / "messages"
 UPDATE = os.environ.get("EXPERTPOOL_UPDATE_SNAPSHOTS") == "1"
-SLOTS = [["2027-01-18", "am"], ["2027-01-19", "pm"]]
+# Interventions as slot_params writes them: a run of 8 half-days, and a single afternoon.
+SLOTS = [
+    {"first": "2027-01-18", "last": "2027-01-21", "count": 8, "half": "am", "expert": "Soizic Guéguen"},
+    {"first": "2027-02-01", "last": "2027-02-01", "count": 1, "half": "pm", "expert": "Claire DBA"},
+]
+# To the expert, or when the sentence names the expert already: no name.
+OWN_SLOTS = [{key: value for key, value in slot.items() if key != "expert"} for slot in SLOTS]
+# Notifications stored before interventions hold half-days: they still read.
+LEGACY_SLOTS = [["2027-01-18", "am"], ["2027-01-19", "pm"]]
 
 # One example of the parameters of every kind (the variant with "over" has its own snapshot).
 EXAMPLES = {
@@ -26,7 +34,7 @@ EXAMPLES = {
     "join_request.staff": {"name": "Anne Le Gall", "email": "anne@plouzane.fr", "member": "Plouzané"},
     "booking.to_reschedule.member": {
         "title": "Migration PostgreSQL",
-        "slots": [["2027-01-18", "am"], ["2027-01-18", "pm"]],
+        "slots": [{"first": "2027-01-18", "last": "2027-01-18", "count": 2, "half": "am", "expert": "Claire DBA"}],
     },
     "request_submitted": {"member": "Plouzané", "title": "Migration PostgreSQL"},
     "request_cancelled": {"member": "Plouzané", "title": "Migration PostgreSQL"},
@@ -37,15 +45,16 @@ EXAMPLES = {
     "request_rejected": {"title": "Migration PostgreSQL", "reason": "Hors du périmètre du pool."},
     "request_needs_info": {"title": "Migration PostgreSQL", "message": "Quelle version utilisez-vous ?"},
     "request.scheduled": {"title": "Migration PostgreSQL", "slots": SLOTS},
-    "booking.reminder": {"expert": "Claire DBA", "title": "Migration PostgreSQL", "slots": SLOTS},
+    "booking.reminder": {"expert": "Claire DBA", "title": "Migration PostgreSQL", "slots": OWN_SLOTS},
     "request.rate": {"title": "Migration PostgreSQL"},
-    "booking.moved": {"title": "Migration PostgreSQL", "slots": SLOTS[:1]},
-    "booking.cancelled": {"title": "Migration PostgreSQL", "slots": SLOTS[:1]},
-    "booking.assigned": {"slots": SLOTS},
-    "booking_cancelled": {"member": "Plouzané", "title": "Migration PostgreSQL", "slots": SLOTS},
-    "booking.reminder_expert": {"slots": SLOTS, "members": "Plouzané, Milizac"},
+    "booking.moved": {"title": "Migration PostgreSQL", "slots": SLOTS[1:]},
+    "booking.cancelled": {"title": "Migration PostgreSQL", "slots": SLOTS[1:]},
+    "booking.assigned": {"slots": OWN_SLOTS},
+    "booking_cancelled": {"member": "Plouzané", "title": "Migration PostgreSQL", "slots": OWN_SLOTS},
+    "booking.reminder_expert": {"slots": OWN_SLOTS, "members": "Plouzané, Milizac"},
 }
 VARIANTS = {
+    "request.scheduled.legacy": ("request.scheduled", {"title": "Migration PostgreSQL", "slots": LEGACY_SLOTS}),
     "request_approved.over": ("request_approved", {"title": "Migration PostgreSQL", "days": 6, "over": 3}),
     "booking.to_reschedule.one": ("booking.to_reschedule", {"expert": "Claire DBA", "count": 1}),
     "request_approved.more_than_asked": (

@@ -1,5 +1,6 @@
 """The coordinator's planning pages: preview, commit, history, move and cancel a booking."""
 
+import re
 from datetime import date
 
 import pytest
@@ -41,6 +42,11 @@ def test_preview_then_commit(client, login, db, pool):
     for text in ("Plouzané", "Locmaria", "Anne Le Gall", "Valider ce plan", "Niveau après", "25 %"):
         assert text in detail.text, text
     assert "non servis" in detail.text  # each request misses three half-days, with the engine's reason
+    # Per request, the proposed half-days read as interventions (issue 15), each one click from its half-days.
+    per_request = re.search(r'id="per-request".*?</section>', detail.text, re.S).group(0)
+    runs = re.findall(r"<summary>([^<]*)</summary>", per_request)
+    assert runs and all(re.fullmatch(r"\d+(–\d+)? janv\. 2027, \d+ demi-journées, Anne Le Gall", r) for r in runs), runs
+    assert sum(int(re.search(r", (\d+) demi", r).group(1)) for r in runs) <= 10
 
     committed = client.post("/planification/valider", data={"preview_id": preview.id}, follow_redirects=True)
     assert committed.status_code == 200

@@ -100,8 +100,15 @@ def test_statement_html_shows_lines_and_bill(client, pool, coordinator):
     assert "État annuel des recours" in text and "D. 5211-16" in text
     assert "Commune d'Aubépine-sur-Orge" in text or "Commune d&#39;Aubépine-sur-Orge" in text
     lines = re.search(r'id="statement-lines".*?</table>', html, re.S).group(0)
-    assert lines.count("<tr>") == 1 + EXPECTED["a"]["delivered"]  # header + one line per delivered half-day
-    assert "11 janvier 2027" in lines and "Xavier Dupré" in lines and "Sauvegardes" in lines
+    # One row per intervention (DESIGN.md), as in the PDF: three half-days of Xavier in a row, two of Yasmine.
+    assert "Interventions réalisées (5 demi-journées)" in text
+    rows = [plain(re.sub(r"<[^>]+>", " ", row)) for row in re.findall(r"<tr data-intervention.*?</tr>", lines, re.S)]
+    r1, r3 = pool.requests["r1"].id, pool.requests["r3"].id
+    assert rows[0].startswith("11–12 janv. 2027, 3 demi-journées 11 janvier 2027 (matin)")
+    assert rows[0].endswith(f"3 Xavier Dupré n° {r1} — Migration PostgreSQL 540,00 €")
+    assert rows[1].startswith("1 févr. 2027, 2 demi-journées 1 février 2027 (matin) 1 février 2027 (après-midi)")
+    assert rows[1].endswith(f"2 Yasmine Łukasiewicz n° {r3} — Sauvegardes 360,00 €")
+    assert len(rows) == 2 and lines.count("<details") == 2  # the half-days one click away
     assert "15 décembre 2026" not in lines  # the previous period's half-day
     a = EXPECTED["a"]
     assert f"5 demi-journées × 180,00 € = {euros_text(a['delivered_value'])}" in text

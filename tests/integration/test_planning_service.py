@@ -61,7 +61,10 @@ def test_commit_books_what_the_engine_says_and_passes_check(db, factory):
     )
     assert schedule_audit.before["booked"] == 0 and schedule_audit.after["booked"] == 5
     notes = {n.user_id: note_text(n) for n in db.session.scalars(select(Notification))}
-    assert "planifiées" in notes[pool.user_a.id] and "janvier" in notes[pool.user_a.id]
+    # In interventions (DESIGN.md), not one date per half-day.
+    assert (
+        "planifiées" in notes[pool.user_a.id] and "janv. 2027, 3 demi-journées, Anne Le Gall" in notes[pool.user_a.id]
+    )
     assert pool.expert_user.id in notes
     assert run.mode == "commit" and run.finished_at is not None and run.triggered_by_id == pool.coordinator.id
     # The single-flight row is gone: the next run is not blocked.

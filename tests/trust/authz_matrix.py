@@ -166,6 +166,8 @@ MATRIX: dict[str, Access] = {
     "planning.bookings": Access(get=STAFF),
     "planning.move": Access(get=STAFF),
     "planning.cancel": Access(post=STAFF),
+    "planning.timeline": Access(get=STAFF),
+    "planning.timeline_move": Access(post=STAFF),
     # reports
     "reports.dashboard": Access(get=STAFF),
     "reports.member_statement": Access(get=MEMBERS),
