@@ -76,7 +76,8 @@ def slots_text(slots: list) -> str:
     parts = [_slot_text(slot) for slot in slots[:MAX_SLOTS_IN_MESSAGE]]
     if len(slots) > MAX_SLOTS_IN_MESSAGE:
         parts.append("…")
-    return ("; " if slots and isinstance(slots[0], dict) else ", ").join(parts)
+    # Interventions hold commas of their own: a semicolon parts them (with its French space before it).
+    return (gettext(" ; ") if slots and isinstance(slots[0], dict) else ", ").join(parts)
 
 
 def _slot_text(slot) -> str:

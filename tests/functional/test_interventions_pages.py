@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 from factories import FIXED_NOW
-from member_support import QueryCounter
+from query_counter import QueryCounter
 
 from expertpool.models import RequestStatus, UserRole
 from expertpool.notifications import slot_params, slots_text

@@ -8,8 +8,8 @@ from html import unescape
 
 import pytest
 from factories import FIXED_NOW
-from member_support import QueryCounter
 from planning_helpers import small_pool
+from query_counter import QueryCounter
 from sqlalchemy import func, select
 
 from expertpool.extensions import db as _db
