@@ -1,9 +1,12 @@
 """The data model, one module per aggregate; importing this package registers every table."""
 
+# Registers the listener that keeps the folded search columns (after every model it reads is defined).
+from expertpool.models import search_columns  # noqa: E402, F401
 from expertpool.models.base import Base
 from expertpool.models.booking import Booking
 from expertpool.models.enums import (
     BookingStatus,
+    ContactShown,
     Half,
     JoinRequestStatus,
     MailStatus,
@@ -43,6 +46,7 @@ __all__ = [
     "Base",
     "Booking",
     "BookingStatus",
+    "ContactShown",
     "Expert",
     "Half",
     "MailStatus",

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from expertpool import periods, quotas
+from expertpool.contacts import planned_expert_contacts
 from expertpool.extensions import db
 from expertpool.list_page import requested_page
 from expertpool.models import InterventionRequest, PoolSettings, RequestStatus, Urgency
@@ -144,6 +145,7 @@ def _render_detail(req, *, message_form=None, rating_form=None, status=200):
         req=req,
         today=today,
         period_notice=_period_notice(req, today),
+        expert_contacts=planned_expert_contacts(req.bookings),
         split=quotas.judge_request(req, now=now_utc()),
         message_form=message_form or MessageForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
