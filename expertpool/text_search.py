@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, literal, or_
+from sqlalchemy import and_, case, false, func, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 # Words a French query carries that say nothing about what is looked for ("base de données").
@@ -65,10 +65,11 @@ class Search:
 
 
 def search(fields: Sequence[Field], query: str | None, dialect: str) -> Search | None:
-    """The clause and rank for `query` over `fields`, or None when the query holds no word."""
+    """The clause and rank for `query` over `fields`; None for an empty query (nothing to filter on).
+    A query of punctuation alone ("_", "%") matches nothing, as a word found nowhere would."""
     words = terms(query)
     if not words:
-        return None
+        return None if not (query or "").strip() else Search(false(), literal(0))
     found = {(w, i): _matches(f.column, w, dialect) for w in words for i, f in enumerate(fields)}
     if dialect == "postgresql":
         # French stemming drops stop words the folding kept ("a" alone): a word PostgreSQL cannot search

@@ -10,8 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from expertpool.booking_conflicts import held_half_days, unavailability_by_expert
-from expertpool.calendars import working_half_days
+from expertpool.availability import free_half_days_by_expert
 from expertpool.extensions import db
 from expertpool.models import (
     Booking,
@@ -112,23 +111,9 @@ def ratings(expert_ids: list[int]) -> dict[int, Rating]:
 def next_free_half_days(
     experts: list[Expert], start: date, region: str, weeks: int = FREE_SLOT_HORIZON_WEEKS
 ) -> dict[int, FreeSlot | None]:
-    """{expert_id: first half-day from `start` in the weekly pattern, not a holiday, not unavailable,
-    not booked}, with one query for the bookings and one for the unavailability of all experts."""
-    if not experts:
-        return {}
-    end = start + timedelta(weeks=weeks)
-    ids = [e.id for e in experts]
-    booked = held_half_days(ids, start, end)
-    off = unavailability_by_expert(ids, start, end)
-    result: dict[int, FreeSlot | None] = {}
-    for expert in experts:
-        # The calendar rule (pattern, holidays, unavailability) is calendars.working_half_days'; only
-        # the bookings are subtracted here.
-        slots = working_half_days(expert, start, end, region, off.get(expert.id, []))
-        result[expert.id] = next(
-            (FreeSlot(day, half) for day, half in slots if (expert.id, day, half) not in booked), None
-        )
-    return result
+    """{expert_id: first free half-day from `start`} (availability.py: pattern, holidays, leave, bookings)."""
+    free = free_half_days_by_expert(experts, start, start + timedelta(weeks=weeks), region)
+    return {expert_id: FreeSlot(*slots[0]) if slots else None for expert_id, slots in free.items()}
 
 
 def expert_cards(

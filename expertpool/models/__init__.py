@@ -35,7 +35,7 @@ from expertpool.models.operations import (
     Task,
 )
 from expertpool.models.quota import Quota, QuotaAdjustment, QuotaPeriod
-from expertpool.models.request import InterventionRequest, RequestMessage
+from expertpool.models.request import InterventionRequest, PreferredHalfDay, RequestMessage
 from expertpool.models.settings import PoolSettings
 from expertpool.models.user import User
 
@@ -61,6 +61,7 @@ __all__ = [
     "OutboxMail",
     "PeriodStatus",
     "PoolSettings",
+    "PreferredHalfDay",
     "ProviderIdentity",
     "Quota",
     "QuotaAdjustment",

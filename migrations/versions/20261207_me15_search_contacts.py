@@ -1,4 +1,5 @@
-"""Folded search columns for the forgiving search, and the expert's work phone and shown contact (issue 15).
+"""Folded search columns for the forgiving search, the expert's work phone and shown contact, a request's
+preferred half-days, and the pool's instant booking setting (issue 15).
 
 Revision ID: 20261207_me15
 Revises: 20261206_position_quote
@@ -58,9 +59,34 @@ def upgrade():
             batch_op.f("ck_experts_contact_shown_known"), "contact_shown IN ('email', 'phone', 'both')"
         )
     _backfill(op.get_bind())
+    op.add_column(
+        "pool_settings", sa.Column("instant_booking_max_half_days", sa.Integer(), nullable=False, server_default="0")
+    )
+    with op.batch_alter_table("pool_settings", schema=None) as batch_op:
+        batch_op.create_check_constraint(
+            batch_op.f("ck_pool_settings_instant_booking_not_negative"), "instant_booking_max_half_days >= 0"
+        )
+    op.create_table(
+        "preferred_half_days",
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("date", sa.Date(), nullable=False),
+        sa.Column("half", sa.String(length=2), nullable=False),
+        sa.CheckConstraint("half IN ('am', 'pm')", name=op.f("ck_preferred_half_days_half_known")),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["intervention_requests.id"],
+            name=op.f("fk_preferred_half_days_request_id_intervention_requests"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("request_id", "date", "half", name=op.f("pk_preferred_half_days")),
+    )
 
 
 def downgrade():
+    op.drop_table("preferred_half_days")
+    with op.batch_alter_table("pool_settings", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_pool_settings_instant_booking_not_negative"), type_="check")
+        batch_op.drop_column("instant_booking_max_half_days")
     with op.batch_alter_table("experts", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_experts_contact_shown_known"), type_="check")
         batch_op.drop_column("contact_shown")
