@@ -70,6 +70,9 @@ def create_app(config: Mapping | str | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    from expertpool.planning import instant
+
+    instant.init_app(app)
     if not app.testing:
         request_log.configure_logging(app.config.get("LOG_FORMAT", "text"))
     error_reporting.init_sentry(app)

@@ -186,8 +186,10 @@ def answer_information(req: InterventionRequest, *, actor: User, now: datetime, 
 
 
 def auto_approve_if_eligible(req: InterventionRequest, *, now: datetime) -> bool:
-    """Approve a just-submitted small request that fits the remaining quota (the pool's setting)."""
-    limit = PoolSettings.load(db.session).auto_approve_max_half_days
+    """Approve a just-submitted small request that fits the remaining quota (the pool's settings: a
+    request small enough to be booked at once is approved at once too)."""
+    settings = PoolSettings.load(db.session)
+    limit = max(settings.auto_approve_max_half_days, settings.instant_booking_max_half_days)
     if limit <= 0 or req.status != RequestStatus.SUBMITTED or req.half_days > limit:
         return False
     if not quotas.judge_request(req, now=now, half_days=req.half_days, approving=True).within_quota:

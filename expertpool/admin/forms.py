@@ -96,6 +96,13 @@ class SettingsForm(FlaskForm):
             NumberRange(min=0, max=120, message=_l("Entre 0 (désactivée) et 120 demi-journées.")),
         ],
     )
+    instant_booking_max_half_days = WholeNumberField(
+        _l("Réservation immédiate jusqu'à (demi-journées)"),
+        validators=[
+            InputRequired(_l("Indiquez un nombre de demi-journées (0 pour désactiver).")),
+            NumberRange(min=0, max=20, message=_l("Entre 0 (désactivée) et 20 demi-journées.")),
+        ],
+    )
     horizon_weeks = WholeNumberField(
         _l("Horizon de planification (semaines)"),
         validators=[

@@ -17,6 +17,7 @@ SETTING_FIELDS = (
     "pm_start",
     "pm_end",
     "auto_approve_max_half_days",
+    "instant_booking_max_half_days",
     "horizon_weeks",
     "next_period_warning_weeks",
     "scheduler_cron",

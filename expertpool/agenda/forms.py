@@ -4,13 +4,23 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from expertpool.agenda.delivery import MAX_NOTE_LENGTH, MAX_REPORT_LENGTH
 from expertpool.agenda.week_pattern import field_name
+from expertpool.contacts import is_valid_phone
 from expertpool.labels import UNAVAILABILITY_KIND_LABELS, WEEKDAY_LABELS
-from expertpool.models import UnavailabilityKind
+from expertpool.models import ContactShown, UnavailabilityKind
 from expertpool.models.expert import HALVES, WEEKDAYS
 
 MAX_REASON_LENGTH = 500
@@ -117,3 +127,33 @@ for _day in range(len(WEEKDAYS)):
             field_name(_day, _half),
             BooleanField(_l("%(day)s, %(half)s", day=WEEKDAY_LABELS[_day], half=HALF_LABELS[_half])),
         )
+
+
+CONTACT_CHOICES = (
+    (ContactShown.EMAIL, _l("Mon e-mail professionnel")),
+    (ContactShown.PHONE, _l("Mon téléphone professionnel")),
+    (ContactShown.BOTH, _l("Les deux")),
+)
+
+
+class ContactForm(FlaskForm):
+    """The expert's work phone and what members with a planned intervention see of their contact."""
+
+    work_phone = StringField(
+        _l("Téléphone professionnel"),
+        validators=[Optional(), Length(max=40, message=_l("40 caractères au plus."))],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    contact_shown = RadioField(
+        _l("Ce que voient les membres dont une intervention est planifiée"),
+        choices=CONTACT_CHOICES,
+        validators=[InputRequired(_l("Choisissez ce que voient les membres."))],
+    )
+
+    def validate_work_phone(self, field):
+        if field.data and not is_valid_phone(field.data):
+            raise ValidationError(_l("Numéro de téléphone invalide (par exemple 02 98 00 00 00)."))
+
+    def validate_contact_shown(self, field):
+        if field.data in (ContactShown.PHONE, ContactShown.BOTH) and not (self.work_phone.data or "").strip():
+            raise ValidationError(_l("Indiquez d'abord un téléphone professionnel."))

@@ -15,11 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool.agenda import delivery, grid, unavailability, week_pattern
+from expertpool.agenda import contact, delivery, grid, unavailability, week_pattern
 from expertpool.agenda.forms import (
     HALF_LABELS,
     KIND_LABELS,
     WEEKDAY_LABELS,
+    ContactForm,
     DeliveryForm,
     ReportForm,
     UnavailabilityForm,
@@ -455,3 +456,25 @@ def week_pattern_page(expert_id: int):
     return render_template(
         "agenda/week_pattern.html", **_context(expert, form=form, editable=editable, rows=rows, half_labels=HALF_LABELS)
     ), code
+
+
+@bp.route("/experts/<int:expert_id>/coordonnees", methods=["GET", "POST"])
+@roles_required(*AGENDA_ROLES)
+def contact_page(expert_id: int):
+    """The work phone and what members with a planned intervention see (the expert chooses)."""
+    expert = _expert_or_404(expert_id, can_manage_expert_time)
+    form = ContactForm(obj=None if request.method == "POST" else expert)
+    if form.validate_on_submit():
+        changed = contact.set_contact(
+            expert,
+            work_phone=form.work_phone.data or "",
+            contact_shown=form.contact_shown.data,
+            actor=current_user,
+            now=now_utc(),
+        )
+        db.session.commit()
+        flash(_("Coordonnées enregistrées.") if changed else _("Aucun changement."), "success")
+        return redirect(url_for("agenda.contact_page", expert_id=expert.id))
+    code = 400 if form.errors else 200
+    email = expert.user.email if expert.user else None
+    return render_template("agenda/contact.html", **_context(expert, form=form, email=email)), code

@@ -193,12 +193,30 @@ def _read_request(entry: Any, index: int, seen: set[str], members: set[str], exp
         raise ProblemError(f"{where}: unknown preferred_expert {preferred!r}")
     submitted = _field(entry, "submitted_at", where, default=None)
     submitted_at = None if submitted is None else _datetime(submitted, where, "submitted_at")
-    return Request(request_id, member, role, skills, half_days, earliest, deadline, urgency, preferred, submitted_at)
+    liked = set()
+    for k, slot in enumerate(
+        _list(_field(entry, "preferred_half_days", where, default=[]), where, "preferred_half_days")
+    ):
+        spot = f"{where}: preferred_half_days #{k + 1}"
+        liked.add((_date(_field(slot, "date", spot), spot, "date"), _half(_field(slot, "half", spot), spot)))
+    return Request(
+        request_id,
+        member,
+        role,
+        skills,
+        half_days,
+        earliest,
+        deadline,
+        urgency,
+        preferred,
+        submitted_at,
+        frozenset(liked),
+    )
 
 
 def problem_from_dict(data: Any) -> Problem:
     """Read and validate a problem document; raise ProblemError naming the offending entry."""
-    _check_format(data, PROBLEM_FORMATS)  # /2 adds nothing to the problem yet: both read alike
+    _check_format(data, PROBLEM_FORMATS)  # /2 adds optional fields only: a /1 document reads alike
     horizon = _field(data, "horizon", "problem")
     start = _date(_field(horizon, "start", "horizon"), "horizon", "start")
     end = _date(_field(horizon, "end", "horizon"), "horizon", "end")
@@ -272,6 +290,10 @@ def problem_to_dict(problem: Problem) -> dict:
             entry["preferred_expert"] = r.preferred_expert
         if r.submitted_at is not None:
             entry["submitted_at"] = _iso_utc(r.submitted_at)
+        if r.preferred_half_days:
+            entry["preferred_half_days"] = [
+                {"date": d.isoformat(), "half": h} for d, h in sorted(r.preferred_half_days)
+            ]
         requests.append(entry)
     return {
         "format": PROBLEM_FORMAT,

@@ -57,6 +57,8 @@ class Request:
     urgency: str = "normal"
     preferred_expert: str | None = None
     submitted_at: datetime | None = None
+    # Half-days the member marked as preferred: a placement preference, never a constraint (placement.py).
+    preferred_half_days: frozenset[tuple[date, str]] = frozenset()
 
     @property
     def signature(self) -> tuple[str, frozenset[str]]:

@@ -181,9 +181,46 @@ def _place_flow(network: Network, flow: np.ndarray, free: np.ndarray) -> list[As
     return assignments
 
 
+def _move_to_preferred(
+    request, slots: list[list[int]], free: np.ndarray, start, window: tuple[int, int], experts: list[int]
+) -> set[int]:
+    """Move the request's half-days onto the free preferred half-days of its window (an expert it can have,
+    its preferred or usual ones first); return the ids of the slots now on a preferred half-day.
+
+    Safe for the same reason as every move of `refine`: the request keeps its total, and the half-day it
+    gives back could serve no request with unserved demand (the flow is maximum)."""
+    if not request.preferred_half_days:
+        return set()
+    lo, hi = window
+    liked = sorted(
+        ((d - start).days, HALVES.index(h)) for d, h in request.preferred_half_days if lo <= (d - start).days <= hi
+    )
+    kept = {id(slot) for slot in slots if (slot[1], slot[2]) in set(liked)}
+    taken = {(slot[1], slot[2]) for slot in slots}
+    # The latest half-days move first, so the request keeps its earliest ones when preferences run out.
+    movable = sorted((slot for slot in slots if id(slot) not in kept), key=lambda slot: (slot[1], slot[2]))
+    for day, half in liked:
+        if not movable:
+            break
+        if (day, half) in taken:
+            continue
+        expert = next((e for e in experts if free[e, day, half]), None)
+        if expert is None:
+            continue
+        slot = movable.pop()
+        free[slot[0], slot[1], slot[2]] = True
+        free[expert, day, half] = False
+        taken.discard((slot[1], slot[2]))
+        taken.add((day, half))
+        slot[:] = [expert, day, half]
+        kept.add(id(slot))
+    return kept
+
+
 def refine(network: Network, assignments: list[Assignment]) -> list[Assignment]:
-    """Move half-days to the preferred expert, the request's main expert or the member's previous
-    experts, and urgent requests' half-days to earlier dates, using only free half-days."""
+    """Move half-days onto the member's preferred half-days, then to the preferred expert, the request's
+    main expert or the member's previous experts, and urgent requests' half-days to earlier dates, using
+    only free half-days."""
     problem = network.problem
     start = problem.horizon_start
     expert_index = {e.id: k for k, e in enumerate(problem.experts)}
@@ -194,6 +231,9 @@ def refine(network: Network, assignments: list[Assignment]) -> list[Assignment]:
         e, d, h = expert_index[a.expert], (a.date - start).days, HALVES.index(a.half)
         free[e, d, h] = False
         by_request[request_index[a.request]].append([e, d, h])
+    # The loop below narrows each request's list to the slots it may still move; the slots themselves
+    # (mutable [expert, day, half]) are shared, so this keeps all of them.
+    placed = {k: list(slots) for k, slots in by_request.items()}
     previous = {m.id: [expert_index[e] for e in m.previous_experts] for m in problem.members}
     eligible_of_class = {}
     for k, slots in by_request.items():
@@ -219,6 +259,11 @@ def refine(network: Network, assignments: list[Assignment]) -> list[Assignment]:
             }
         eligible = eligible_of_class[signature]
         ranked = list(dict.fromkeys(e for e in ranked if e in eligible))
+        # The member's preferred half-days come first: the slots put on them stay there.
+        kept = _move_to_preferred(request, slots, free, start, (lo, hi), [*ranked, *sorted(eligible)])
+        slots = [slot for slot in slots if id(slot) not in kept]
+        if not slots:
+            continue
         urgent = request.urgency != "normal"
         rank_of = {e: r for r, e in enumerate(ranked)}
         if not urgent and all(slot[0] == ranked[0] for slot in slots):
@@ -256,7 +301,7 @@ def refine(network: Network, assignments: list[Assignment]) -> list[Assignment]:
                 free[target] = False
                 slot[:] = list(target)
     refined = []
-    for k, slots in by_request.items():
+    for k, slots in placed.items():
         request_id = problem.requests[k].id
         for e, d, h in sorted(slots, key=lambda slot: (slot[1], slot[2])):
             refined.append(Assignment(request_id, problem.experts[e].id, start + timedelta(days=d), HALVES[h]))

@@ -7,11 +7,10 @@ same whether the pool has ten experts or two hundred.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from expertpool.booking_conflicts import held_half_days, unavailability_by_expert
-from expertpool.calendars import working_half_days
+from expertpool.availability import free_half_days_by_expert
 from expertpool.extensions import db
 from expertpool.models import (
     Booking,
@@ -22,12 +21,15 @@ from expertpool.models import (
 )
 from expertpool.models.enums import BookingStatus
 from expertpool.models.expert import expert_roles, expert_skills
+from expertpool.text_search import Field, search
 
 # A rating is shown once this many rated interventions back it: one unhappy mayor is not a verdict.
 MIN_RATINGS_SHOWN = 3
 # How far ahead "next free half-day" looks (in weeks); beyond it the card says "not before…".
 FREE_SLOT_HORIZON_WEEKS = 26
 MAX_SEARCH_LENGTH = 100
+# Ranking: a word found in the name counts more than in the roles and skills, which count more than the bio.
+NAME_WEIGHT, PROFILE_WEIGHT, BIO_WEIGHT = 100, 10, 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,43 +55,28 @@ class ExpertCard:
     next_free: FreeSlot | None
 
 
-def _like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with the user's % and _ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def find_experts(
     *, text: str = "", role_id: int | None = None, skill_id: int | None = None, mode: str = ""
 ) -> list[Expert]:
-    """Active experts matching the search (name, bio, skills, roles) and filters, roles and skills loaded."""
+    """Active experts matching the search (name, roles and skills, bio: best match first) and filters,
+    roles and skills loaded."""
     stmt = (
         select(Expert)
         .where(Expert.active.is_(True))
         .options(selectinload(Expert.roles), selectinload(Expert.skills))
         .order_by(Expert.display_name, Expert.id)
     )
-    text = (text or "").strip()[:MAX_SEARCH_LENGTH]
-    if text:
-        pattern = _like_pattern(text)
-        skill_match = (
-            select(expert_skills.c.expert_id)
-            .join(Skill, Skill.id == expert_skills.c.skill_id)
-            .where(Skill.name.ilike(pattern, escape="\\"))
-        )
-        role_match = (
-            select(expert_roles.c.expert_id)
-            .join(Role, Role.id == expert_roles.c.role_id)
-            .where(or_(Role.label.ilike(pattern, escape="\\"), Role.code.ilike(pattern, escape="\\")))
-        )
-        stmt = stmt.where(
-            or_(
-                Expert.display_name.ilike(pattern, escape="\\"),
-                Expert.bio.ilike(pattern, escape="\\"),
-                Expert.id.in_(skill_match),
-                Expert.id.in_(role_match),
-            )
-        )
+    found = search(
+        [
+            Field(Expert.search_name, NAME_WEIGHT),
+            Field(Expert.search_profile, PROFILE_WEIGHT),
+            Field(Expert.search_bio, BIO_WEIGHT),
+        ],
+        (text or "")[:MAX_SEARCH_LENGTH],
+        db.engine.dialect.name,
+    )
+    if found is not None:
+        stmt = stmt.where(found.where).order_by(None).order_by(found.rank.desc(), Expert.display_name, Expert.id)
     if role_id:
         stmt = stmt.where(Expert.id.in_(select(expert_roles.c.expert_id).where(expert_roles.c.role_id == role_id)))
     if skill_id:
@@ -124,23 +111,9 @@ def ratings(expert_ids: list[int]) -> dict[int, Rating]:
 def next_free_half_days(
     experts: list[Expert], start: date, region: str, weeks: int = FREE_SLOT_HORIZON_WEEKS
 ) -> dict[int, FreeSlot | None]:
-    """{expert_id: first half-day from `start` in the weekly pattern, not a holiday, not unavailable,
-    not booked}, with one query for the bookings and one for the unavailability of all experts."""
-    if not experts:
-        return {}
-    end = start + timedelta(weeks=weeks)
-    ids = [e.id for e in experts]
-    booked = held_half_days(ids, start, end)
-    off = unavailability_by_expert(ids, start, end)
-    result: dict[int, FreeSlot | None] = {}
-    for expert in experts:
-        # The calendar rule (pattern, holidays, unavailability) is calendars.working_half_days'; only
-        # the bookings are subtracted here.
-        slots = working_half_days(expert, start, end, region, off.get(expert.id, []))
-        result[expert.id] = next(
-            (FreeSlot(day, half) for day, half in slots if (expert.id, day, half) not in booked), None
-        )
-    return result
+    """{expert_id: first free half-day from `start`} (availability.py: pattern, holidays, leave, bookings)."""
+    free = free_half_days_by_expert(experts, start, start + timedelta(weeks=weeks), region)
+    return {expert_id: FreeSlot(*slots[0]) if slots else None for expert_id, slots in free.items()}
 
 
 def expert_cards(

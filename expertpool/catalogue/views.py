@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 
+from expertpool import availability
 from expertpool.catalogue import queries
 from expertpool.catalogue.forms import ExpertFilterForm
 from expertpool.extensions import db
@@ -82,7 +83,20 @@ def expert(expert_id: int):
     found = queries.load_expert(expert_id)
     if found is None:
         abort(404)
-    card = queries.expert_cards(
-        [found], start=_first_bookable_day(), region=PoolSettings.load(db.session).holidays_region
-    )[0]
-    return render_template("catalogue/expert.html", card=card, expert=found, weekday_labels=WEEKDAY_LABELS)
+    region = PoolSettings.load(db.session).holidays_region
+    start = _first_bookable_day()
+    card = queries.expert_cards([found], start=start, region=region)[0]
+    end = start + timedelta(weeks=availability.WEEKS_SHOWN) - timedelta(days=1)
+    free = availability.free_half_days_by_expert([found], start, end, region)[found.id]
+    free_days: dict = {}
+    for day, half in free:
+        free_days.setdefault(day, []).append(half)
+    return render_template(
+        "catalogue/expert.html",
+        card=card,
+        expert=found,
+        weekday_labels=WEEKDAY_LABELS,
+        free_days=free_days,
+        free_start=start,
+        free_end=end,
+    )

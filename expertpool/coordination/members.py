@@ -9,6 +9,7 @@ from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import InterventionRequest, Member, MemberKind, Quota, QuotaKind, QuotaPeriod, User
 from expertpool.quotas import balances, positions
+from expertpool.text_search import Field, search
 
 MEMBER_FIELDS = (
     "name",
@@ -33,13 +34,20 @@ def epci_choices() -> list[tuple[int, str]]:
 
 
 def search_members(q: str = "", kind: str = "", epci_id: int | None = None, active: str = "yes") -> Select:
-    """The members matching the list's filters, by name (a query for `db.paginate`)."""
+    """The members matching the list's filters, best match first, then by name (a query for `db.paginate`)."""
     query = select(Member).options(selectinload(Member.parent)).order_by(Member.name, Member.id)
-    if q:
-        pattern = f"%{q.strip().lower()}%"
-        query = query.where(
-            or_(func.lower(Member.name).like(pattern), Member.insee_code.like(pattern), Member.siren.like(pattern))
-        )
+    # A code is looked up as typed; a name as words, whatever their case, accents or order.
+    found = search(
+        [
+            Field(Member.search_name, 10),
+            Field(func.coalesce(Member.insee_code, ""), 1),
+            Field(func.coalesce(Member.siren, ""), 1),
+        ],
+        q,
+        db.engine.dialect.name,
+    )
+    if found is not None:
+        query = query.where(found.where).order_by(None).order_by(found.rank.desc(), Member.name, Member.id)
     if kind:
         query = query.where(Member.kind == kind)
     if epci_id:

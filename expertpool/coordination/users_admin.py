@@ -7,7 +7,7 @@ Who may act on which account and grant which role is decided in `expertpool/perm
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from expertpool import feed_tokens
@@ -16,6 +16,7 @@ from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import User, UserRole
 from expertpool.permissions import can_grant_role, can_manage_user
+from expertpool.text_search import Field, search
 
 
 class UserAdminError(ValueError):
@@ -29,9 +30,9 @@ class UserAdminError(ValueError):
 
 def search_users(q: str = "", role: str = "") -> Select:
     query = select(User).options(selectinload(User.member)).order_by(User.name, User.id)
-    if q:
-        pattern = f"%{q.strip().lower()}%"
-        query = query.where(or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern)))
+    found = search([Field(User.search_name, 10), Field(func.lower(User.email), 1)], q, db.engine.dialect.name)
+    if found is not None:
+        query = query.where(found.where).order_by(None).order_by(found.rank.desc(), User.name, User.id)
     if role:
         query = query.where(User.role == role)
     return query

@@ -1,9 +1,12 @@
 """The data model, one module per aggregate; importing this package registers every table."""
 
+# Registers the listener that keeps the folded search columns (after every model it reads is defined).
+from expertpool.models import search_columns  # noqa: E402, F401
 from expertpool.models.base import Base
 from expertpool.models.booking import Booking
 from expertpool.models.enums import (
     BookingStatus,
+    ContactShown,
     Half,
     JoinRequestStatus,
     MailStatus,
@@ -32,7 +35,7 @@ from expertpool.models.operations import (
     Task,
 )
 from expertpool.models.quota import Quota, QuotaAdjustment, QuotaPeriod
-from expertpool.models.request import InterventionRequest, RequestMessage
+from expertpool.models.request import InterventionRequest, PreferredHalfDay, RequestMessage
 from expertpool.models.settings import PoolSettings
 from expertpool.models.user import User
 
@@ -43,6 +46,7 @@ __all__ = [
     "Base",
     "Booking",
     "BookingStatus",
+    "ContactShown",
     "Expert",
     "Half",
     "MailStatus",
@@ -57,6 +61,7 @@ __all__ = [
     "OutboxMail",
     "PeriodStatus",
     "PoolSettings",
+    "PreferredHalfDay",
     "ProviderIdentity",
     "Quota",
     "QuotaAdjustment",

@@ -92,6 +92,14 @@ class UnavailabilityKind(StrEnum):
     OTHER = "other"
 
 
+class ContactShown(StrEnum):
+    """What an expert shows members with a planned intervention: work email, work phone, or both."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    BOTH = "both"
+
+
 class QuotaPolicy(StrEnum):
     FIXED = "fixed"
     PROPORTIONAL = "proportional"

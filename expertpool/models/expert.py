@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expertpool.models.base import Base
-from expertpool.models.enums import UnavailabilityKind, sql_in
+from expertpool.models.enums import ContactShown, UnavailabilityKind, sql_in
 from expertpool.timeutil import now_utc
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -58,6 +58,7 @@ class Expert(Base):
     __table_args__ = (
         CheckConstraint("day_rate_cents >= 0", name="day_rate_not_negative"),
         CheckConstraint("week_mask >= 0 AND week_mask < 16384", name="week_mask_range"),
+        CheckConstraint(f"contact_shown IN {sql_in(ContactShown)}", name="contact_shown_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,7 +73,15 @@ class Expert(Base):
     works_remote: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # How members with a planned intervention reach the expert: the expert chooses what is shown.
+    work_phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_shown: Mapped[str] = mapped_column(String(10), default=ContactShown.EMAIL)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    # Folded copies of the name, the roles and skills, and the bio, kept by models/search_columns.py for
+    # the forgiving search (text_search.py).
+    search_name: Mapped[str] = mapped_column(String(2000), default="")
+    search_profile: Mapped[str] = mapped_column(String(2000), default="")
+    search_bio: Mapped[str] = mapped_column(String(2000), default="")
 
     user: Mapped["User | None"] = relationship(back_populates="expert")  # noqa: F821
     roles: Mapped[list[Role]] = relationship(secondary=expert_roles, order_by=Role.code)

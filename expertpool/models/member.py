@@ -42,6 +42,8 @@ class Member(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    # The folded name, kept by models/search_columns.py for the forgiving search (text_search.py).
+    search_name: Mapped[str] = mapped_column(String(2000), default="")
 
     parent: Mapped["Member | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Member"]] = relationship(back_populates="parent")

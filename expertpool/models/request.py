@@ -100,6 +100,11 @@ class InterventionRequest(Base):
     messages: Mapped[list["RequestMessage"]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestMessage.created_at"
     )
+    preferred_half_days: Mapped[list["PreferredHalfDay"]] = relationship(
+        back_populates="request",
+        cascade="all, delete-orphan",
+        order_by="(PreferredHalfDay.date, PreferredHalfDay.half)",
+    )
 
     @property
     def quote_amount_cents(self) -> int:
@@ -118,6 +123,26 @@ class InterventionRequest(Base):
 
     def __repr__(self) -> str:
         return f"<InterventionRequest {self.id} {self.status}>"
+
+
+class PreferredHalfDay(Base):
+    """A half-day the member marked as preferred when asking: the scheduler tries it first, never at the
+    cost of fairness (see allocation/placement.py)."""
+
+    __tablename__ = "preferred_half_days"
+    __table_args__ = (CheckConstraint("half IN ('am', 'pm')", name="half_known"),)
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("intervention_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    half: Mapped[str] = mapped_column(String(2), primary_key=True)
+
+    request: Mapped[InterventionRequest] = relationship(back_populates="preferred_half_days")
+
+    @property
+    def slot(self) -> tuple[date, str]:
+        return (self.date, self.half)
 
 
 class RequestMessage(Base):

@@ -14,6 +14,7 @@ class PoolSettings(Base):
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("unit_price_cents >= 0", name="unit_price_not_negative"),
         CheckConstraint("auto_approve_max_half_days >= 0", name="auto_approve_not_negative"),
+        CheckConstraint("instant_booking_max_half_days >= 0", name="instant_booking_not_negative"),
         CheckConstraint("horizon_weeks BETWEEN 1 AND 60", name="horizon_weeks_range"),
         CheckConstraint("next_period_warning_weeks BETWEEN 0 AND 52", name="next_period_warning_weeks_range"),
         CheckConstraint("holidays_region IN ('metropole', 'alsace-moselle')", name="holidays_region_known"),
@@ -41,6 +42,9 @@ class PoolSettings(Base):
     # Requests of at most this many half-days that fit the remaining quota are approved on
     # submission; 0 turns auto-approval off.
     auto_approve_max_half_days: Mapped[int] = mapped_column(default=0)
+    # Requests of at most this many half-days that fit the remaining quota are approved on submission and
+    # booked at once (the engine solves that one request under the scheduler's lock); 0 turns it off.
+    instant_booking_max_half_days: Mapped[int] = mapped_column(default=0)
     horizon_weeks: Mapped[int] = mapped_column(default=12)
     # From this many weeks before the current period ends, coordinators are warned while the next
     # period is not open (no half-day can be booked after the end of the open periods); 0 = never.

@@ -42,6 +42,8 @@ class User(UserMixin, Base):
     password_changed_at: Mapped[datetime | None]
     # Set when the person's data was erased (RGPD art. 17): the row stays for the records that point to it.
     anonymised_at: Mapped[datetime | None]
+    # The folded name, kept by models/search_columns.py for the forgiving search (text_search.py).
+    search_name: Mapped[str] = mapped_column(String(2000), default="")
 
     member: Mapped["Member | None"] = relationship(back_populates="users")  # noqa: F821
     expert: Mapped["Expert | None"] = relationship(back_populates="user", uselist=False)  # noqa: F821

@@ -105,7 +105,9 @@ def split_by_period(start: date, end: date) -> list[Segment]:
 class Snapshot:
     """What the allocation needs from the database, read once for the whole horizon."""
 
-    def __init__(self, start: date, end: date, region: str):
+    def __init__(self, start: date, end: date, region: str, request_ids: list[int] | None = None):
+        """`request_ids` limits the requests to plan (an instant booking plans one); every booking is
+        still read, so nothing already held is given again."""
         self.start, self.end, self.region = start, end, region
         self.experts: list[Expert] = list(
             db.session.scalars(
@@ -131,8 +133,15 @@ class Snapshot:
         self.requests: list[InterventionRequest] = list(
             db.session.scalars(
                 select(InterventionRequest)
-                .where(InterventionRequest.status.in_(RequestStatus.SCHEDULABLE))
-                .options(selectinload(InterventionRequest.role), selectinload(InterventionRequest.skills))
+                .where(
+                    InterventionRequest.status.in_(RequestStatus.SCHEDULABLE),
+                    *([InterventionRequest.id.in_(request_ids)] if request_ids is not None else []),
+                )
+                .options(
+                    selectinload(InterventionRequest.role),
+                    selectinload(InterventionRequest.skills),
+                    selectinload(InterventionRequest.preferred_half_days),
+                )
                 .order_by(InterventionRequest.id)
             )
         )
@@ -289,6 +298,9 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
                     urgency=req.urgency,
                     preferred_expert=expert_key(preferred) if preferred else None,
                     submitted_at=req.submitted_at,
+                    preferred_half_days=frozenset(
+                        p.slot for p in req.preferred_half_days if seg.start <= p.date <= seg.end
+                    ),
                 )
             )
         if seg.period is None:

@@ -31,30 +31,42 @@ METHOD = "fair"
 __all__ = ["AllocationBusy", "COMMIT_LOCK_KEY", "run_allocation", "solve_horizon"]
 
 
-def solve_horizon(*, now: datetime, horizon_start: date | None = None, weeks: int | None = None) -> Outcome:
-    """Read the database and solve the horizon (one problem per quota period it meets). Writes nothing."""
+def solve_horizon(
+    *, now: datetime, horizon_start: date | None = None, weeks: int | None = None, request_ids: list[int] | None = None
+) -> Outcome:
+    """Read the database and solve the horizon (one problem per quota period it meets). Writes nothing.
+    With `request_ids`, only those requests are planned (around every booking already held)."""
     settings = PoolSettings.load(db.session)
     start, end = horizon(now, settings, horizon_start, weeks)
-    snapshot = Snapshot(start, end, settings.holidays_region)
+    snapshot = Snapshot(start, end, settings.holidays_region, request_ids)
     segments = split_by_period(start, end)
     build_problems(snapshot, segments, solve_one=lambda problem: solve(problem, method=METHOD))
     return Outcome(start, end, segments, snapshot)
 
 
 def run_allocation(
-    *, actor, now: datetime, mode: str = RunMode.PREVIEW, horizon_start: date | None = None, weeks: int | None = None
+    *,
+    actor,
+    now: datetime,
+    mode: str = RunMode.PREVIEW,
+    horizon_start: date | None = None,
+    weeks: int | None = None,
+    request_ids: list[int] | None = None,
 ) -> AllocationRun:
     """Run the allocation once and return its (committed) AllocationRun row.
 
     preview: writes only the run row (the plan, for the coordinator to look at). commit: writes the
     bookings, request states, audit rows and notifications too, in one transaction. Raises
     AllocationBusy when another commit is running; on any failure nothing of the run is written.
+    `request_ids` plans only those requests (an instant booking), under the same lock and checks.
     """
     if mode not in (RunMode.PREVIEW, RunMode.COMMIT):
         raise ValueError(f"unknown allocation mode {mode!r}")
     if mode == RunMode.PREVIEW:
         try:
-            run = _run(actor=actor, now=now, mode=mode, horizon_start=horizon_start, weeks=weeks)
+            run = _run(
+                actor=actor, now=now, mode=mode, horizon_start=horizon_start, weeks=weeks, request_ids=request_ids
+            )
             db.session.commit()
         except BaseException:
             db.session.rollback()
@@ -63,24 +75,28 @@ def run_allocation(
     claim = locking.acquire_single_flight(COMMIT_LOCK_KEY, "allocate", now=now)
     try:
         try:
-            return _commit(actor=actor, now=now, horizon_start=horizon_start, weeks=weeks)
+            return _commit(actor=actor, now=now, horizon_start=horizon_start, weeks=weeks, request_ids=request_ids)
         except StaleDataError:
             # A row changed between our refreshed read and our write (should not happen under the
             # locks, but never a 500): read everything again once.
             log.warning("allocation: data changed during the commit, running it again")
         try:
-            return _commit(actor=actor, now=now, horizon_start=horizon_start, weeks=weeks)
+            return _commit(actor=actor, now=now, horizon_start=horizon_start, weeks=weeks, request_ids=request_ids)
         except StaleDataError as exc:
             raise AllocationBusy(_("Le planning a changé pendant le calcul : relancez la planification.")) from exc
     finally:
         _release(claim)
 
 
-def _commit(*, actor, now: datetime, horizon_start: date | None, weeks: int | None) -> AllocationRun:
+def _commit(
+    *, actor, now: datetime, horizon_start: date | None, weeks: int | None, request_ids: list[int] | None
+) -> AllocationRun:
     """One commit attempt in one transaction: all of it written, or nothing."""
     try:
         locking.take_advisory_lock()
-        run = _run(actor=actor, now=now, mode=RunMode.COMMIT, horizon_start=horizon_start, weeks=weeks)
+        run = _run(
+            actor=actor, now=now, mode=RunMode.COMMIT, horizon_start=horizon_start, weeks=weeks, request_ids=request_ids
+        )
         db.session.commit()
     except IntegrityError as exc:
         # The partial unique index caught a half-day booked behind our back: nothing was written.
@@ -100,12 +116,14 @@ def _release(claim: locking.Claim) -> None:
         log.exception("could not release the allocation lock")
 
 
-def _settle(outcome: Outcome, *, now: datetime, horizon_start: date | None, weeks: int | None) -> Outcome:
+def _settle(
+    outcome: Outcome, *, now: datetime, horizon_start: date | None, weeks: int | None, request_ids: list[int] | None
+) -> Outcome:
     """Lock the plan's experts, then make the plan agree with what was committed during the solve."""
     plan_writer.lock_experts(outcome)
     if plan_writer.conflicting_slots(outcome):
         # A half-day was booked between our read and now (a manual move): read again and solve again.
-        outcome = solve_horizon(now=now, horizon_start=horizon_start, weeks=weeks)
+        outcome = solve_horizon(now=now, horizon_start=horizon_start, weeks=weeks, request_ids=request_ids)
         plan_writer.lock_experts(outcome)
         if plan_writer.conflicting_slots(outcome):
             raise AllocationBusy(_("Le planning a changé pendant le calcul : relancez la planification."))
@@ -114,11 +132,13 @@ def _settle(outcome: Outcome, *, now: datetime, horizon_start: date | None, week
     return outcome
 
 
-def _run(*, actor, now: datetime, mode: str, horizon_start: date | None, weeks: int | None) -> AllocationRun:
+def _run(
+    *, actor, now: datetime, mode: str, horizon_start: date | None, weeks: int | None, request_ids: list[int] | None
+) -> AllocationRun:
     clock = time.perf_counter()
-    outcome = solve_horizon(now=now, horizon_start=horizon_start, weeks=weeks)
+    outcome = solve_horizon(now=now, horizon_start=horizon_start, weeks=weeks, request_ids=request_ids)
     if mode == RunMode.COMMIT:
-        outcome = _settle(outcome, now=now, horizon_start=horizon_start, weeks=weeks)
+        outcome = _settle(outcome, now=now, horizon_start=horizon_start, weeks=weeks, request_ids=request_ids)
     duration = time.perf_counter() - clock
     run = plan_writer.write_run(
         outcome, mode=mode, actor=actor, now=now, finished_at=now + timedelta(seconds=duration), duration_s=duration

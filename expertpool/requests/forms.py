@@ -25,12 +25,15 @@ from expertpool.fields import DATE_FORMATS, FrenchDateField
 from expertpool.i18n import date_long, parse_days
 from expertpool.models import Urgency
 from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
+from expertpool.requests.free_slots import parse_value as parse_slot_value
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
 ADDRESS_MAX = 500
 # A request is about the coming months: a deadline years away is a typing error.
 MAX_WINDOW_AHEAD = timedelta(days=2 * 366)
+# A member marks a few preferred half-days among those shown (four weeks ahead), not a whole calendar.
+MAX_PREFERRED = 20
 
 URGENCY_CHOICES = [
     (Urgency.NORMAL.value, _l("Normale")),
@@ -100,6 +103,11 @@ class RequestForm(FlaskForm):
         validators=[InputRequired(_l("Indiquez la date limite."))],
         render_kw={"type": "date"},
     )
+    # "2027-01-12:am" values; the choices are the free half-days the page shows (validated below, not
+    # against the choices: a half-day chosen on the page may be taken meanwhile and stays a wish).
+    preferred_slots = SelectMultipleField(
+        _l("Vos demi-journées préférées (facultatif)"), validators=[Optional()], validate_choice=False
+    )
     accept_quote = BooleanField(
         _l(
             "J'accepte le devis : les demi-journées au-delà de mon droit de tirage me seront facturées au prix "
@@ -131,6 +139,7 @@ class RequestForm(FlaskForm):
     original_earliest: date | None = None
     half_days: int | None = None
     holidays_region: str = "metropole"
+    preferred_half_days: list[tuple[date, str]] = []  # set by validate_preferred_slots
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -229,6 +238,17 @@ class RequestForm(FlaskForm):
         if field.data > self.today + MAX_WINDOW_AHEAD:
             raise ValidationError(_l("La date limite doit être dans les deux ans qui viennent."))
 
+    def validate_preferred_slots(self, field) -> None:
+        slots = {parse_slot_value(value) for value in field.data or []}
+        if None in slots:
+            raise ValidationError(_l("Choisissez des demi-journées de la liste."))
+        if len(slots) > MAX_PREFERRED:
+            raise ValidationError(_l("Choisissez au plus %(max)d demi-journées préférées.", max=MAX_PREFERRED))
+        start, end = self.earliest.data, self.deadline.data
+        if start and end and any(not start <= day <= end for day, _half in slots):
+            raise ValidationError(_l("Vos demi-journées préférées doivent être entre les dates de début et de fin."))
+        self.preferred_half_days = sorted(slots)
+
     def validate_address(self, field) -> None:
         if self.place.data == "on_site" and not (field.data or "").strip():
             raise ValidationError(_l("Indiquez l'adresse où l'expert doit venir."))
@@ -257,6 +277,7 @@ class RequestForm(FlaskForm):
             "urgency": self.urgency.data,
             "on_site": self.place.data == "on_site",
             "address": (self.address.data or "").strip(),
+            "preferred_half_days": self.preferred_half_days,
         }
 
 

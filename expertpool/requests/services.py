@@ -16,6 +16,7 @@ from expertpool.links import expert_assignments_link, staff_request_link
 from expertpool.models import (
     BookingStatus,
     InterventionRequest,
+    PreferredHalfDay,
     RequestMessage,
     RequestStatus,
     Skill,
@@ -50,10 +51,21 @@ def _apply(req: InterventionRequest, data: dict) -> None:
     skill_ids = data.get("skill_ids") or []
     skills = db.session.scalars(select(Skill).where(Skill.id.in_(skill_ids)).order_by(Skill.name)) if skill_ids else []
     req.skills = list(skills)
+    if "preferred_half_days" in data:
+        wanted = set(data["preferred_half_days"])
+        # Keep the rows still wanted (same primary key), add the new ones: no delete-and-insert clash.
+        req.preferred_half_days = [p for p in req.preferred_half_days if p.slot in wanted] + [
+            PreferredHalfDay(date=day, half=half)
+            for day, half in sorted(wanted - {p.slot for p in req.preferred_half_days})
+        ]
 
 
 def _audit_snapshot(req: InterventionRequest) -> dict:
-    return {**snapshot(req, *_AUDITED), "skills": sorted(s.id for s in req.skills)}
+    return {
+        **snapshot(req, *_AUDITED),
+        "skills": sorted(s.id for s in req.skills),
+        "preferred_half_days": [f"{p.date.isoformat()} {p.half}" for p in req.preferred_half_days],
+    }
 
 
 def create_request(

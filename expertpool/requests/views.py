@@ -6,14 +6,15 @@ form → call a service → commit once → redirect.
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import periods, quotas
+from expertpool import periods, quotas, signals
 from expertpool.booked_interventions import booked_interventions
+from expertpool.contacts import planned_expert_contacts
 from expertpool.extensions import db
 from expertpool.i18n import days_input
 from expertpool.list_page import requested_page
@@ -26,7 +27,7 @@ from expertpool.permissions import (
     member_ids_visible_to,
     member_required,
 )
-from expertpool.requests import queries, services
+from expertpool.requests import free_slots, queries, services
 from expertpool.requests.forms import (
     URGENCY_HELP,
     CancelForm,
@@ -151,6 +152,8 @@ def _render_detail(req, *, message_form=None, rating_form=None, status=200):
         req=req,
         today=today,
         period_notice=_period_notice(req, today),
+        expert_contacts=planned_expert_contacts(req.bookings),
+        preferred=free_slots.preferred_outcome(req),
         split=quotas.judge_request(req, now=now_utc()),
         message_form=message_form or MessageForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
@@ -186,6 +189,7 @@ def _render_form(form, *, req=None, position=None, status=200):
         form=form,
         req=req,
         position=position,
+        free_slots=free_slots.for_form(form, today),
         urgency_help=URGENCY_HELP,
         **_balance_context(today),
     ), status
@@ -250,6 +254,12 @@ def _handle_form(form: RequestForm, req: InterventionRequest | None):
         flash(_("Un rôle, un expert ou une compétence choisi n'existe plus : vérifiez le formulaire."), "danger")
         return _render_form(form, req=req, position=position, status=400)
     if req.status == RequestStatus.APPROVED:
+        # The pool may book such a request at once (planning/instant.py listens).
+        signals.request_approved_on_sending.send(current_app._get_current_object(), request_id=req.id, now=now)
+        db.session.refresh(req)
+    if req.status == RequestStatus.SCHEDULED:
+        flash(_("Votre demande est envoyée, acceptée et déjà planifiée : voici ses demi-journées."), "success")
+    elif req.status == RequestStatus.APPROVED:
         flash(_("Votre demande est envoyée et déjà acceptée : elle sera planifiée prochainement."), "success")
     elif submit:
         flash(_("Votre demande est envoyée au coordinateur du pool."), "success")
@@ -302,6 +312,11 @@ def new():
     if expert is not None:
         form.preferred_expert.data = expert.id
         form.role.data = expert.roles[0].id if expert.roles else None
+    slot = free_slots.parse_value(request.args.get("creneau", ""))
+    if slot is not None and slot[0] > today:
+        # A free half-day picked on an expert's profile: the request starts that day and prefers it.
+        form.earliest.data = slot[0]
+        form.preferred_slots.data = [free_slots.slot_value(*slot)]
     return _render_form(form)
 
 
@@ -324,6 +339,7 @@ def edit(request_id: int):
     form.urgency.data = req.urgency
     form.place.data = "on_site" if req.on_site else "remote"
     form.address.data = req.address
+    form.preferred_slots.data = [free_slots.slot_value(p.date, p.half) for p in req.preferred_half_days]
     return _render_form(form, req=req)
 
 

@@ -16,6 +16,7 @@ GOOD = {
     "pm_start": "13:30",
     "pm_end": "17:00",
     "auto_approve_max_half_days": "4",
+    "instant_booking_max_half_days": "2",
     "horizon_weeks": "12",
     "next_period_warning_weeks": "8",
     "scheduler_cron": "0 6 * * mon-fri",
@@ -41,6 +42,7 @@ def test_admin_saves_settings_with_one_audit_row(client, db, admin):
     assert settings.unit_price_cents == 18250
     assert settings.holidays_region == "alsace-moselle"
     assert settings.auto_approve_max_half_days == 4
+    assert settings.instant_booking_max_half_days == 2
     assert settings.am_start == time(8, 30)
     assert settings.next_period_warning_weeks == 8
     assert db.session.query(AuditLog).filter_by(action="settings.update").count() == 1
@@ -60,6 +62,7 @@ def test_admin_saves_settings_with_one_audit_row(client, db, admin):
         ("horizon_weeks", "1e9", "Indiquez un nombre entier."),
         ("horizon_weeks", "", "Indiquez un nombre de semaines."),
         ("auto_approve_max_half_days", "-1", "Entre 0 (désactivée) et 120"),
+        ("instant_booking_max_half_days", "21", "Entre 0 (désactivée) et 20 demi-journées."),
         ("next_period_warning_weeks", "53", "Entre 0 (jamais) et 52 semaines."),
         ("next_period_warning_weeks", "", "Indiquez un nombre de semaines (0 pour ne jamais alerter)."),
         ("scheduler_cron", "every morning", "Expression cron invalide"),

@@ -106,6 +106,7 @@ MATRIX: dict[str, Access] = {
     "agenda.unavailability_delete": Access(post=EXPERT_X_OBJECT, args={"item_id": "unavailability"}),
     "agenda.record_delivery": Access(get=EXPERT_X_OBJECT, args={"booking_id": "due_booking"}),
     "agenda.report": Access(get=EXPERT_X_OBJECT, args={"request_id": "scheduled"}),
+    "agenda.contact_page": Access(get=EXPERT_X_OBJECT),
     "agenda.week_pattern_page": Access(
         get=EXPERT_X_OBJECT, post=access(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, OK, OK)
     ),

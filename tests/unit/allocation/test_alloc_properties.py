@@ -1,5 +1,7 @@
 """Property tests: every method's plan is a valid calendar; the fair solver's plan passes all 7 rules."""
 
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -61,6 +63,10 @@ def problems(draw):
                 draw(st.sampled_from(["normal", "normal", "high", "critical"])),
                 draw(st.sampled_from([None, experts[0].id])),
                 datetime(2026, 12, 1, tzinfo=UTC) + timedelta(hours=draw(st.integers(0, 500))),
+                frozenset(
+                    (START + timedelta(days=draw(st.integers(-1, days))), draw(st.sampled_from(["am", "pm"])))
+                    for _ in range(draw(st.integers(0, 3)))
+                ),
             )
         )
     holidays = frozenset({START + timedelta(days=2)}) if draw(st.booleans()) else frozenset()
@@ -84,3 +90,14 @@ def test_alloc_baseline_plans_pass_rules_one_to_four(problem, method):
     report = check_plan(problem, plan, fairness=False)
     calendar_rules = [v for v in report.violations if v.split(":")[0] in ("rule 1", "rule 2", "rule 3", "rule 4")]
     assert not calendar_rules
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_alloc_preferred_half_days_only_move_half_days_never_change_who_gets_how_many(problem):
+    """Preferences are placement only: the same problem without them serves every request alike."""
+    plain = replace(problem, requests=tuple(replace(r, preferred_half_days=frozenset()) for r in problem.requests))
+    with_preferences, without = solve(problem), solve(plain)
+    assert check_plan(problem, with_preferences).ok
+    count = Counter(a.request for a in with_preferences.assignments)
+    assert count == Counter(a.request for a in without.assignments)

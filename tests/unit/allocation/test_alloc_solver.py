@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
-from expertpool.allocation import check_plan, free_half_days, problem_from_dict, solve
+from expertpool.allocation import check_plan, free_half_days, problem_from_dict, problem_to_dict, solve
 from expertpool.allocation.generate import french_holidays
+from expertpool.allocation.model import ProblemError
 
 WEEK = {
     "mon": ["am", "pm"],
@@ -243,3 +244,77 @@ def test_alloc_metrics_are_reported():
                 "total_satisfaction", "min_level_unmet", "jain_index", "solve_seconds"):  # fmt: skip
         assert key in metrics
     assert metrics["bound_total"] == metrics["served_half_days"] == 10
+
+
+def _placed(plan, request="r-1"):
+    return sorted((a.date.isoformat(), a.half) for a in plan.assignments if a.request == request)
+
+
+def test_alloc_placement_puts_half_days_on_the_preferred_ones_when_free():
+    liked = [{"date": "2027-01-07", "half": "pm"}, {"date": "2027-01-08", "half": "am"}]
+    problem = make_problem(
+        [{"id": "m-a", "quota": 10, "used": 0}], [{"member": "m-a", "half_days": 3, "preferred_half_days": liked}]
+    )
+    plan = solve(problem)
+    assert_valid(problem, plan)
+    placed = _placed(plan)
+    assert len(placed) == 3
+    assert {("2027-01-07", "pm"), ("2027-01-08", "am")} <= set(placed)
+    # Without preferences the same request takes other half-days: the preference is what moved them.
+    plain = make_problem([{"id": "m-a", "quota": 10, "used": 0}], [{"member": "m-a", "half_days": 3}])
+    assert not {("2027-01-07", "pm"), ("2027-01-08", "am")} <= set(_placed(solve(plain)))
+
+
+def test_alloc_preferences_never_change_how_much_each_request_gets():
+    liked = [{"date": "2027-01-04", "half": h} for h in ("am", "pm")]
+    members = [{"id": "m-a", "quota": 10, "used": 0}, {"id": "m-b", "quota": 20, "used": 0}]
+    requests = [
+        {"member": "m-a", "half_days": 10, "preferred_half_days": liked},
+        {"member": "m-b", "half_days": 10, "preferred_half_days": liked},
+    ]
+    with_preferences = solve(make_problem(members, requests))
+    without = solve(
+        make_problem(members, [{k: v for k, v in r.items() if k != "preferred_half_days"} for r in requests])
+    )
+    assert served(with_preferences) == served(without)
+    # One expert, one Monday morning: only one request can have it, and none gets it twice.
+    monday_am = [a for a in with_preferences.assignments if (a.date.isoformat(), a.half) == ("2027-01-04", "am")]
+    assert len(monday_am) == 1
+
+
+def test_alloc_preferred_half_days_outside_the_window_or_taken_are_ignored():
+    liked = [
+        {"date": "2027-01-04", "half": "am"},  # before the window
+        {"date": "2027-01-06", "half": "am"},  # booked already
+        {"date": "2027-01-07", "half": "am"},
+    ]
+    expert = {
+        "id": "e-1",
+        "roles": ["dba"],
+        "skills": [],
+        "week": WEEK,
+        "booked": [{"date": "2027-01-06", "half": "am"}],
+    }
+    problem = make_problem(
+        [{"id": "m-a", "quota": 10, "used": 0}],
+        [{"member": "m-a", "half_days": 2, "earliest": "2027-01-05", "preferred_half_days": liked}],
+        experts=[expert],
+    )
+    plan = solve(problem)
+    assert_valid(problem, plan)
+    placed = _placed(plan)
+    assert len(placed) == 2 and ("2027-01-07", "am") in placed
+    assert ("2027-01-04", "am") not in placed and ("2027-01-06", "am") not in placed
+
+
+def test_alloc_preferred_half_days_go_through_the_exchange_format():
+    liked = [{"date": "2027-01-07", "half": "pm"}]
+    problem = make_problem(
+        [{"id": "m-a", "quota": 1, "used": 0}], [{"member": "m-a", "half_days": 1, "preferred_half_days": liked}]
+    )
+    document = problem_to_dict(problem)
+    assert document["requests"][0]["preferred_half_days"] == liked
+    assert problem_from_dict(document) == problem
+    document["requests"][0]["preferred_half_days"] = [{"date": "2027-01-07", "half": "soir"}]
+    with pytest.raises(ProblemError, match="preferred_half_days #1"):
+        problem_from_dict(document)

@@ -1,0 +1,68 @@
+"""Free half-days: what an expert gives the pool (weekly pattern, holidays, leave) minus what is booked.
+
+Read for many experts at once in a fixed number of queries: the marketplace's "next free half-day", an
+expert's profile and the request form's "free half-days of the experts who fit" all come from here.
+"""
+
+from collections import Counter
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from expertpool.booking_conflicts import held_half_days, unavailability_by_expert
+from expertpool.calendars import working_half_days
+from expertpool.extensions import db
+from expertpool.models import Expert
+from expertpool.models.expert import expert_roles, expert_skills
+
+# How far the request form and an expert's profile show free half-days ahead.
+WEEKS_SHOWN = 4
+
+
+def free_half_days_by_expert(experts: list[Expert], start: date, end: date, region: str) -> dict[int, list]:
+    """{expert_id: [(date, half), …]} free from `start` to `end`, in date order; two queries in all."""
+    if not experts:
+        return {}
+    ids = [e.id for e in experts]
+    booked = held_half_days(ids, start, end)
+    off = unavailability_by_expert(ids, start, end)
+    return {
+        expert.id: [
+            (day, half)
+            for day, half in working_half_days(expert, start, end, region, off.get(expert.id, []))
+            if (expert.id, day, half) not in booked
+        ]
+        for expert in experts
+    }
+
+
+def fitting_experts(role_id: int | None, skill_ids: list[int], expert_id: int | None = None) -> list[Expert]:
+    """The active experts who can serve a request for this role and every one of these skills (only the
+    chosen expert, when the member asked for one)."""
+    stmt = select(Expert).where(Expert.active.is_(True)).order_by(Expert.id)
+    if expert_id is not None:
+        stmt = stmt.where(Expert.id == expert_id)
+    if role_id is not None:
+        stmt = stmt.where(Expert.id.in_(select(expert_roles.c.expert_id).where(expert_roles.c.role_id == role_id)))
+    for skill_id in skill_ids:
+        stmt = stmt.where(Expert.id.in_(select(expert_skills.c.expert_id).where(expert_skills.c.skill_id == skill_id)))
+    return list(db.session.scalars(stmt.options(selectinload(Expert.roles))))
+
+
+def free_half_days_among(experts: list[Expert], start: date, end: date, region: str) -> Counter:
+    """{(date, half): how many of these experts are free then}, for the half-days at least one is."""
+    counts: Counter = Counter()
+    for slots in free_half_days_by_expert(experts, start, end, region).values():
+        counts.update(slots)
+    return counts
+
+
+def shown_window(earliest: date | None, deadline: date | None, first_day: date) -> tuple[date, date]:
+    """The days whose free half-days a form shows: from the window's start (not before `first_day`) for
+    WEEKS_SHOWN weeks, not past the deadline."""
+    start = max(earliest or first_day, first_day)
+    end = start + timedelta(weeks=WEEKS_SHOWN) - timedelta(days=1)
+    if deadline is not None and deadline >= start:
+        end = min(end, deadline)
+    return start, end
