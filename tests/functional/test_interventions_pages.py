@@ -102,7 +102,7 @@ def test_notifications_group_half_days_in_interventions(app, world):
         from flask_babel import force_locale
 
         with force_locale("fr"):
-            assert slots_text(params) == f"{FIRST_RUN}, Soizic Guéguen; {SECOND_RUN}, Soizic Guéguen"
+            assert slots_text(params) == f"{FIRST_RUN}, Soizic Guéguen ; {SECOND_RUN}, Soizic Guéguen"
         with force_locale("en"):
             assert " ".join(slots_text(params).split()) == (
                 "Jan 14 – 18, 2027, 6 half-days, Soizic Guéguen; 20 January 2027 (morning), Soizic Guéguen"
