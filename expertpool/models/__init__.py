@@ -33,6 +33,7 @@ from expertpool.models.operations import (
 )
 from expertpool.models.quota import Quota, QuotaAdjustment, QuotaPeriod
 from expertpool.models.request import InterventionRequest, RequestMessage
+from expertpool.models.scenario import Scenario
 from expertpool.models.settings import PoolSettings
 from expertpool.models.user import User
 
@@ -57,6 +58,7 @@ __all__ = [
     "OutboxMail",
     "PeriodStatus",
     "PoolSettings",
+    "Scenario",
     "ProviderIdentity",
     "Quota",
     "QuotaAdjustment",
