@@ -24,6 +24,7 @@ _COORDINATOR = [
     ("coordination.home", _l("Accueil")),
     ("coordination.queue", _l("Demandes")),
     ("planning.index", _l("Planification")),
+    ("scenarios.index", _l("Scénarios")),
     ("coordination.members", _l("Membres")),
     ("coordination.experts", _l("Experts")),
     ("coordination.users", _l("Utilisateurs")),

@@ -137,4 +137,3 @@ def apply_to_problem(problem: Problem, changes: Changes, *, members=None) -> Pro
         for m in (problem.members if members is None else members)
     )
     return replace(problem, experts=tuple(experts) if problem.experts else (), members=members, requests=requests)
-

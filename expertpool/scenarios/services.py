@@ -5,7 +5,7 @@ A run writes the scenario row only: the base is read, the changes live in memory
 never written (the no-write test checks the bookings, quotas and requests stay exactly as they were).
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from time import perf_counter
 
 from sqlalchemy import select
@@ -131,20 +131,32 @@ def run_task(payload: dict, *, now: datetime) -> None:
 # --- the next period's policy ---------------------------------------------------------------------
 
 
+class NoPolicyToAdopt(ValueError):
+    """The scenario changes no drawing-right policy: there is nothing to adopt."""
+
+
 def next_period_dates(now: datetime) -> tuple[str, date, date]:
-    """The calendar year after the latest period (the usual yearly opening)."""
-    latest = db.session.scalar(select(QuotaPeriod).order_by(QuotaPeriod.start_date.desc()).limit(1))
-    year = latest.end_date.year + 1 if latest else today_paris(now).year
+    """The period after today's: the one that starts after the period holding today (the calendar
+    year after when none does)."""
+    today = today_paris(now)
+    current = db.session.scalar(
+        select(QuotaPeriod).where(QuotaPeriod.start_date <= today, QuotaPeriod.end_date >= today).limit(1)
+    )
+    start = current.end_date + timedelta(days=1) if current else date(today.year + 1, 1, 1)
+    year = start.year
+    if start == date(year, 1, 1):
+        return str(year), start, date(year, 12, 31)
+    return f"{start.isoformat()}", start, date(year + 1, start.month, start.day) - timedelta(days=1)
     return str(year), date(year, 1, 1), date(year, 12, 31)
 
 
 def adopt_policy(scenario: Scenario, *, actor, now: datetime) -> QuotaPeriod:
     """Open the next period with the scenario's policy, through the period preparation itself (its
     entitlements, carry-over and envelopes, its audit row), plus one audit row naming the scenario.
-    Raises ValueError when the scenario changes no policy, PeriodOverlap when that period exists."""
+    Raises NoPolicyToAdopt when the scenario changes no policy, PeriodOverlap when that period exists."""
     changes = read_changes(scenario.changes)
     if changes.policy is None:
-        raise ValueError("no policy")
+        raise NoPolicyToAdopt(scenario.name)
     name, start, end = next_period_dates(now)
     policy = {**changes.policy, "name": name, "start_date": start, "end_date": end}
     period = quota_periods.open_period(policy, actor=actor, now=now)

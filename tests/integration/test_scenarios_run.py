@@ -12,7 +12,7 @@ from planning_helpers import small_pool
 from sqlalchemy import select
 
 from expertpool.allocation import check_plan, plan_from_dict, problem_from_dict
-from expertpool.models import AuditLog, Booking, InterventionRequest, Quota, QuotaPeriod, Scenario, Task
+from expertpool.models import AuditLog, Booking, InterventionRequest, Quota, QuotaPeriod, Task
 from expertpool.scenarios import services
 from expertpool.scenarios.changes import WEEK_PRESETS, read_changes
 from expertpool.scenarios.figures import figures
@@ -62,7 +62,12 @@ def test_baseline_is_the_scheduler_preview_by_hand(db, factory):
         "within": 5,
     }
     assert base["roles"]["dba"] == {"label": base["roles"]["dba"]["label"], "served": 10, "unserved": 6}
-    assert base["experts"][f"e-{pool.expert.id}"] == {"name": "Anne Le Gall", "added": False, "free": 10, "proposed": 10}
+    assert base["experts"][f"e-{pool.expert.id}"] == {
+        "name": "Anne Le Gall",
+        "added": False,
+        "free": 10,
+        "proposed": 10,
+    }
     assert same == base
     assert {m: row["served"] for m, row in same["members"].items()} == {a: 5, b: 5}
 
@@ -190,7 +195,7 @@ def test_adopting_the_policy_opens_next_period_audited(db, factory):
     assert {q.entitled_half_days for q in quotas} == {12}
     actions = [a.action for a in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
     assert actions[-2:] == ["quota_period.open", "scenario.adopt"]
-    with pytest.raises(ValueError):
+    with pytest.raises(services.NoPolicyToAdopt):
         services.adopt_policy(
             services.create(name="x", base="backlog", changes={}, actor=pool.coordinator, now=FIXED_NOW),
             actor=pool.coordinator,
