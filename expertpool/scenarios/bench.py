@@ -31,11 +31,11 @@ def _best(function, repeats: int) -> float:
 
 def bench_scenario(seed: int = 2027, repeats: int = 2, scale: str = "regional") -> dict:
     from expertpool import create_app
+    from expertpool.models import Scenario
     from expertpool.planning.service import solve_horizon
     from expertpool.reports.bench import build_database
     from expertpool.scenarios.changes import WEEK_PRESETS, Changes, read_changes
     from expertpool.scenarios.figures import figures
-    from expertpool.models import Scenario
     from expertpool.scenarios.runner import BACKLOG, REPLAY, solve_base
     from expertpool.scenarios.services import compute_result
 
