@@ -6,6 +6,7 @@ import io
 
 import pytest
 from factories import FIXED_NOW
+from member_support import QueryCounter
 from openpyxl import load_workbook
 from planning_helpers import small_pool
 from sqlalchemy import func, select
@@ -141,3 +142,30 @@ def test_adopting_from_the_page(db, login, pool):
         client.post(f"/scenarios/{scenario.id}/adopter", follow_redirects=True).get_data(as_text=True)
     )
     assert "existe déjà" in again
+
+
+def _queries(client, db, url: str) -> int:
+    assert client.get(url).status_code == 200  # warm-up
+    db.session.expire_all()
+    with QueryCounter(db.engine) as counter:
+        assert client.get(url).status_code == 200
+    return counter.count
+
+
+def test_list_and_comparison_queries_do_not_grow_with_rows(db, factory, login, pool):
+    client = login(pool.coordinator)
+    counts = []
+    for extra in (0, 10):
+        for k in range(extra):
+            member = factory.member(f"Commune {extra}-{k}")
+            factory.quota(member, pool.period, 6)
+            factory.request(member, status="approved", half_days=2, skills=("postgresql",))
+        scenario = Scenario(name=f"S{extra}", base="backlog", changes={}, status="draft", progress=0, result={})
+        db.session.add(scenario)
+        db.session.flush()
+        client.post(f"/scenarios/{scenario.id}/lancer")
+        drain(now=FIXED_NOW)
+        counts.append(
+            (_queries(client, db, "/scenarios/"), _queries(client, db, f"/scenarios/comparer?s={scenario.id}"))
+        )
+    assert counts[0] == counts[1]
