@@ -8,7 +8,7 @@ original windows, on the experts' leave of that time, every half-day replanned (
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -190,17 +190,32 @@ def engine_members(problem: Problem, book: Ledger, parent_of: dict[int, int]) ->
     )
 
 
-def solve_base(base: str, changes: Changes, *, now: datetime, progress=None) -> Output:
-    """Read the base, apply the changes in memory, solve each period's problem with the scheduler's engine."""
+@dataclass
+class Base:
+    """What a scenario and its baseline read once: the window, the snapshot, the ledgers per period."""
+
+    kind: str
+    start: date
+    end: date
+    snapshot: Snapshot
+    ledgers: dict = field(default_factory=dict)  # (segment start, member ids) -> Ledger, never modified
+
+
+def read_base(kind: str, changes: Changes, *, now: datetime) -> Base:
     settings = PoolSettings.load(db.session)
-    if base == REPLAY:
+    if kind == REPLAY:
         start, end = replay_window(now)
-        snapshot: Snapshot = ReplaySnapshot(start, end, settings.holidays_region)
-        segments = replay_segments(start, end)
-    else:
-        start, end = horizon(now, settings, None, changes.horizon_weeks)
-        snapshot = Snapshot(start, end, settings.holidays_region)
-        segments = split_by_period(start, end)
+        return Base(kind, start, end, ReplaySnapshot(start, end, settings.holidays_region))
+    start, end = horizon(now, settings, None, changes.horizon_weeks)
+    return Base(kind, start, end, Snapshot(start, end, settings.holidays_region))
+
+
+def solve_base(kind: str, changes: Changes, *, now: datetime, base: Base | None = None) -> Output:
+    """Apply the changes in memory to the base and solve each period's problem with the scheduler's
+    builder and engine (`base`: already read, e.g. for the baseline; read here otherwise)."""
+    base = base or read_base(kind, changes, now=now)
+    snapshot = base.snapshot
+    segments = replay_segments(base.start, base.end) if kind == REPLAY else split_by_period(base.start, base.end)
     rights = _Rights(changes)
     by_start = {seg.start: seg for seg in segments}
     books: dict[date, Ledger] = {}
@@ -208,37 +223,44 @@ def solve_base(base: str, changes: Changes, *, now: datetime, progress=None) -> 
 
     def solve_one(problem: Problem):
         seg = by_start[problem.horizon_start]
-        book = ledger(sorted(db_id(m.id) for m in problem.members), seg.period, now=now)
-        if base == REPLAY:
+        ids = tuple(sorted(db_id(m.id) for m in problem.members))
+        key = (seg.start, ids)
+        if key not in base.ledgers:
+            base.ledgers[key] = ledger(ids, seg.period, now=now)
+        book = base.ledgers[key]
+        if kind == REPLAY:
             book = _replayed_ledger(book, problem)
         book = rights.apply(book, seg)
         members = None
-        if base == REPLAY or changes.touch_rights:
+        if kind == REPLAY or changes.touch_rights:
             members = engine_members(problem, book, snapshot.parent_of)
         problem = apply_to_problem(problem, changes, members=members)
         books[seg.start], changed[seg.start] = book, problem
-        if progress is not None:
-            progress(len(books), len(segments))
         return solve(problem, method=METHOD)
 
     build_problems(snapshot, segments, solve_one=solve_one)
     solved = []
-    price = changes.unit_price_cents or settings.unit_price_cents
+    price = changes.unit_price_cents or unit_price_cents()
     for seg in segments:
         if seg.start in changed:
             seg.problem = changed[seg.start]
         solved.append(Solved(seg, books.get(seg.start) or Ledger(seg.period, price)))
-    return Output(base, start, end, snapshot, solved, price)
+    return Output(kind, base.start, base.end, snapshot, solved, price)
 
 
-def baseline(base: str, changes: Changes, *, now: datetime) -> Output:
-    """What the figures are compared with: the scheduler's own preview (`solve_horizon`) on the same
-    data and horizon for the backlog; the replay without changes for the last 12 months."""
-    if base == REPLAY:
-        return solve_base(base, Changes(), now=now)
+def baseline(kind: str, changes: Changes, *, now: datetime, base: Base | None = None) -> Output:
+    """What a scenario is compared with: the same base solved without any change (same horizon). For
+    the backlog it is the scheduler's preview: the same builder and engine on the same snapshot (the
+    tests check it against `scheduler_preview`)."""
+    unchanged = Changes(horizon_weeks=changes.horizon_weeks if kind == BACKLOG else None)
+    return solve_base(kind, unchanged, now=now, base=base)
+
+
+def scheduler_preview(changes: Changes, *, now: datetime) -> Output:
+    """The scheduler's own preview (`planning.service.solve_horizon`) as an Output, with its ledgers."""
     outcome = solve_horizon(now=now, weeks=changes.horizon_weeks)
     solved = [
         Solved(seg, ledger(sorted(db_id(m.id) for m in seg.problem.members), seg.period, now=now))
         for seg in outcome.segments
     ]
-    return Output(base, outcome.start, outcome.end, outcome.snapshot, solved, unit_price_cents())
+    return Output(BACKLOG, outcome.start, outcome.end, outcome.snapshot, solved, unit_price_cents())

@@ -18,7 +18,7 @@ from expertpool.models import QuotaPeriod, Scenario
 from expertpool.planning.plan_writer import plain
 from expertpool.scenarios.changes import read_changes
 from expertpool.scenarios.figures import figures
-from expertpool.scenarios.runner import baseline, solve_base
+from expertpool.scenarios.runner import baseline, read_base, solve_base
 from expertpool.tasks import enqueue, task_handler
 from expertpool.timeutil import today_paris
 
@@ -81,10 +81,11 @@ def compute_result(scenario: Scenario, *, now: datetime, progress=None) -> dict:
     """The scenario's figures beside the baseline's, and its problems and plans in the exchange format."""
     changes = read_changes(scenario.changes)
     clock = perf_counter()
-    base_figures = figures(baseline(scenario.base, changes, now=now))
+    base = read_base(scenario.base, changes, now=now)  # read once for the baseline and the scenario
+    base_figures = figures(baseline(scenario.base, changes, now=now, base=base))
     if progress is not None:
         progress(50)
-    output = solve_base(scenario.base, changes, now=now)
+    output = solve_base(scenario.base, changes, now=now, base=base)
     solved = [s for s in output.solved if s.problem.members]
     return {
         "baseline": base_figures,

@@ -16,7 +16,7 @@ from expertpool.models import AuditLog, Booking, InterventionRequest, Quota, Quo
 from expertpool.scenarios import services
 from expertpool.scenarios.changes import WEEK_PRESETS, read_changes
 from expertpool.scenarios.figures import figures
-from expertpool.scenarios.runner import baseline, solve_base
+from expertpool.scenarios.runner import scheduler_preview, solve_base
 from expertpool.tasks import drain
 
 PRICE = 18000  # the pool's default unit price, in cents per half-day
@@ -69,6 +69,7 @@ def test_baseline_is_the_scheduler_preview_by_hand(db, factory):
         "proposed": 10,
     }
     assert same == base
+    assert base == figures(scheduler_preview(read_changes({}), now=FIXED_NOW))
     assert {m: row["served"] for m, row in same["members"].items()} == {a: 5, b: 5}
 
 
@@ -218,7 +219,7 @@ def test_no_change_gives_the_scheduler_preview(db, factory, asks, rights, weeks)
             factory.quota(member, pool.period, rights[k])
             factory.request(member, status="approved", half_days=half_days, skills=("postgresql",))
         changes = read_changes({})
-        preview = figures(baseline("backlog", changes, now=FIXED_NOW))
+        preview = figures(scheduler_preview(changes, now=FIXED_NOW))
         scenario = figures(solve_base("backlog", changes, now=FIXED_NOW))
         assert scenario == preview
         for solved in solve_base("backlog", changes, now=FIXED_NOW).solved:
