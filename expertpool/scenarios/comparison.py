@@ -98,7 +98,8 @@ def keyed_rows(cols: list[Column], key: str, fields: tuple[str, ...]) -> list[di
         entries = [c.figures[key].get(k) for c in cols]
         first = next(e for e in entries if e)
         name = first.get("label") or first.get("name") or _("Expert ajouté (%(key)s)", key=k.removeprefix("e--"))
-        rows.append({"name": name, "values": [[(e or {}).get(f, 0) for f in fields] for e in entries]})
+        # None: not in that column (an added expert is not in the baseline).
+        rows.append({"name": name, "values": [[e.get(f, 0) for f in fields] if e else None for e in entries]})
     return rows
 
 
@@ -212,7 +213,7 @@ def charts(cols: list[Column], roles: list[dict]) -> dict:
             "unit": _("jours"),
             "labels": [r["name"] for r in roles],
             "datasets": [
-                {"label": title, "data": [r["values"][k][0] / 2 for r in roles], "color": color}
+                {"label": title, "data": [(r["values"][k] or [0])[0] / 2 for r in roles], "color": color}
                 for k, (title, color) in enumerate(
                     zip(titles, ("remaining", "planned", "delivered", "over"), strict=False)
                 )

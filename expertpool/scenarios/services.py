@@ -100,8 +100,10 @@ def compute_result(scenario: Scenario, *, now: datetime, progress=None) -> dict:
 
 def _progress(scenario_id: int, percent: int) -> None:
     """Shown on the page while the run goes on: committed at once (it holds nothing else)."""
-    db.session.get(Scenario, scenario_id).progress = percent
-    db.session.commit()
+    scenario = db.session.get(Scenario, scenario_id)
+    if scenario is not None:  # deleted meanwhile: the run goes on and is dropped at the end
+        scenario.progress = percent
+        db.session.commit()
 
 
 def _failed(payload: dict, *, error: str, final: bool, now: datetime) -> None:
@@ -120,6 +122,8 @@ def run_task(payload: dict, *, now: datetime) -> None:
     db.session.commit()
     result = compute_result(scenario, now=now, progress=lambda p: _progress(scenario_id, p))
     scenario = db.session.get(Scenario, scenario_id)
+    if scenario is None:
+        return
     scenario.result, scenario.status, scenario.progress, scenario.run_at, scenario.error = (
         result,
         "done",
