@@ -226,3 +226,14 @@ def test_no_change_gives_the_scheduler_preview(db, factory, asks, rights, weeks)
             assert check_plan(solved.problem, solved.plan).ok
     finally:
         nested.rollback()
+
+
+def test_a_scenario_deleted_before_its_run_is_dropped(db, factory):
+    pool = small_pool(factory)
+    scenario = services.create(name="Vite", base="backlog", changes={}, actor=pool.coordinator, now=FIXED_NOW)
+    services.queue_run(scenario, actor=pool.coordinator, now=FIXED_NOW)
+    services.delete(scenario, actor=pool.coordinator, now=FIXED_NOW)
+    db.session.commit()
+    assert drain(now=FIXED_NOW) == 1
+    task = db.session.scalars(select(Task).order_by(Task.id.desc())).first()
+    assert (task.status, task.last_error) == ("done", "")
