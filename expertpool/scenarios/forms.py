@@ -1,5 +1,7 @@
 """The scenario form (its changes as fields, French messages next to them) and the buttons' CSRF form."""
 
+from datetime import date
+
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -209,8 +211,6 @@ class ScenarioForm(FlaskForm):
 
     def fill(self, scenario) -> None:
         """The form's fields from a saved scenario (to edit it)."""
-        from datetime import date
-
         changes = scenario.changes or {}
         self.name.data, self.base.data = scenario.name, scenario.base
         policy = changes.get("policy") or {}
