@@ -60,10 +60,13 @@ def parse_bands(text: str) -> list[dict]:
 
 
 def bands_text(bands: list[dict]) -> str:
-    return " ; ".join(
-        f"{b['max_population'] if b['max_population'] is not None else ''} : {b['half_days'] / 2:g}".replace(".", ",")
-        for b in bands
-    )
+    """The population bands as the form writes them ("500 : 4 ; : 8,5")."""
+    parts = []
+    for band in bands:
+        limit = "" if band["max_population"] is None else str(band["max_population"])
+        days = f"{band['half_days'] / 2:g}".replace(".", ",")
+        parts.append(f"{limit} : {days}".strip())
+    return " ; ".join(parts)
 
 
 class ScenarioForm(FlaskForm):

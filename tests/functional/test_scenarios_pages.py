@@ -169,3 +169,37 @@ def test_list_and_comparison_queries_do_not_grow_with_rows(db, factory, login, p
             (_queries(client, db, "/scenarios/"), _queries(client, db, f"/scenarios/comparer?s={scenario.id}"))
         )
     assert counts[0] == counts[1]
+
+
+def test_editing_shows_the_saved_changes_and_saving_them_again_changes_nothing(db, login, pool):
+    client = login(pool.coordinator)
+    fields = {
+        "policy": "population",
+        "bands": "500 : 4 ; : 8,5",
+        "member": str(pool.member_a.id),
+        "member_days": "3",
+        "unit_price": "200",
+        "add_count": "2",
+        "add_role": "dba",
+        "add_skills": ["postgresql"],
+        "add_week": "mornings",
+        "add_start": "2027-02-01",
+        "removed": [str(pool.expert.id)],
+        "horizon_weeks": "6",
+    }
+    assert _create(client, **fields).status_code == 303
+    scenario = db.session.scalars(select(Scenario)).one()
+    saved = dict(scenario.changes)
+    assert saved["policy"]["population_bands"] == [
+        {"max_population": 500, "half_days": 8},
+        {"max_population": None, "half_days": 17},
+    ]
+    assert saved["member_right"] == {"member_id": pool.member_a.id, "half_days": 6}
+    assert saved["unit_price_cents"] == 20000 and len(saved["experts_added"]) == 2
+    page = html.unescape(client.get(f"/scenarios/{scenario.id}/modifier").get_data(as_text=True))
+    assert 'value="500 : 4 ; : 8,5"' in page and 'value="2027-02-01"' in page
+    # The page's own values, posted back, give the same changes.
+    again = {**fields, "name": "Un DBA de plus", "base": "backlog"}
+    assert client.post(f"/scenarios/{scenario.id}/modifier", data=again).status_code == 303
+    db.session.refresh(scenario)
+    assert scenario.changes == saved
