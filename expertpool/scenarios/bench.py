@@ -50,10 +50,10 @@ def bench_scenario(seed: int = 2027, repeats: int = 2, scale: str = "regional") 
             scheduler = _best(lambda: solve_horizon(now=NOW), repeats)
             backlog = _best(lambda: figures(solve_base(BACKLOG, changes, now=NOW)), repeats)
             # The whole task: the baseline (the scheduler's preview, its figures) and the scenario.
-            task = _best(lambda: compute_result(Scenario(base=BACKLOG, changes=raw), now=NOW), 1)
+            task = _best(lambda: compute_result(Scenario(base=BACKLOG, changes=raw), now=NOW), repeats)
             replay_scheduler = _best(lambda: solve_base(REPLAY, Changes(), now=NOW), repeats)
             replay = _best(lambda: figures(solve_base(REPLAY, changes, now=NOW)), repeats)
-            year_task = _best(lambda: compute_result(Scenario(base=REPLAY, changes=raw), now=NOW), 1)
+            year_task = _best(lambda: compute_result(Scenario(base=REPLAY, changes=raw), now=NOW), repeats)
             served = figures(solve_base(REPLAY, changes, now=NOW))["totals"]["served"]
     return {
         "scale": scale,

@@ -147,6 +147,10 @@ class _Rights:
         return self._carried[seg.period.id]
 
     def apply(self, book: Ledger, seg: Segment) -> Ledger:
+        """The ledger under the scenario's rights and price (the same object when nothing changes, so
+        that the baseline and the scenario share its positions)."""
+        if not self.changes.touch_rights and not self.changes.unit_price_cents:
+            return book
         own = dict(book.own)
         policy = self.changes.policy
         if policy is not None and seg.period is not None:

@@ -82,14 +82,16 @@ def compute_result(scenario: Scenario, *, now: datetime, progress=None) -> dict:
     changes = read_changes(scenario.changes)
     clock = perf_counter()
     base = read_base(scenario.base, changes, now=now)  # read once for the baseline and the scenario
-    base_figures = figures(baseline(scenario.base, changes, now=now, base=base))
+    before: dict = {}  # positions before each plan, shared while both outputs are alive
+    base_output = baseline(scenario.base, changes, now=now, base=base)
+    base_figures = figures(base_output, before)
     if progress is not None:
         progress(50)
     output = solve_base(scenario.base, changes, now=now, base=base)
     solved = [s for s in output.solved if s.problem.members]
     return {
         "baseline": base_figures,
-        "scenario": figures(output),
+        "scenario": figures(output, before),
         "seconds": round(perf_counter() - clock, 3),
         "exchange": {
             "problems": [problem_to_dict(s.problem) for s in solved],
