@@ -23,6 +23,7 @@ BLUEPRINTS = (
     "expertpool.planning.views",
     "expertpool.admin.views",
     "expertpool.reports.views",
+    "expertpool.scenarios.views",
     "expertpool.privacy.views",
     "expertpool.legal.views",
     "expertpool.health.views",

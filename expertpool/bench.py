@@ -19,6 +19,12 @@ BENCHMARKS = (
         "bench_dashboard",
         "well under 1 s",
     ),
+    (
+        "What-if scenario vs the scheduler, regional",
+        "expertpool.scenarios.bench",
+        "bench_scenario",
+        "≤ 2 × scheduler, < 10 s",
+    ),
 )
 
 

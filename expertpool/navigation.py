@@ -25,6 +25,7 @@ _COORDINATOR = [
     ("coordination.queue", _l("Demandes")),
     ("planning.index", _l("Planification")),
     ("planning.timeline", _l("Calendrier des experts")),
+    ("scenarios.index", _l("Scénarios")),
     ("coordination.members", _l("Membres")),
     ("coordination.experts", _l("Experts")),
     ("coordination.users", _l("Utilisateurs")),

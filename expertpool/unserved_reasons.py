@@ -172,6 +172,26 @@ def plan_entry_sentence(entry: Mapping[str, Any], req=None) -> str:
     )
 
 
+# The reasons in a word, for tables that add up half-days per reason (a scenario's comparison).
+_SHORT = {
+    "window_beyond_horizon": lambda: gettext("fenêtre au-delà de la période planifiée"),
+    "deadline_passed": lambda: gettext("échéance déjà passée"),
+    "no_eligible_expert": lambda: gettext("aucun expert du profil dans le pool"),
+    "no_eligible_expert_free_in_window": lambda: gettext("aucun expert libre dans la fenêtre"),
+    "critical_capacity_exhausted": lambda: gettext("urgence critique non couverte"),
+    "quota_exhausted_capacity_to_within_quota": lambda: gettext("droit de tirage épuisé"),
+    "capacity_shared_fairly": lambda: gettext("capacité saturée, partagée équitablement"),
+    "not_scheduled": lambda: gettext("non planifié"),
+    "period_not_open": lambda: gettext("période pas encore ouverte"),
+}
+
+
+def reason_short_label(reason: str) -> str:
+    """A reason code in a few words, in the reader's language (the code itself when unknown)."""
+    label = _SHORT.get(reason)
+    return label() if label else reason
+
+
 def init_app(app) -> None:
     """Templates write `req|unserved_for_member`, `req|unserved_for_coordinator`, `unserved_plan_entry(item, req)`."""
     app.jinja_env.filters.update(

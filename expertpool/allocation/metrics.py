@@ -32,6 +32,15 @@ def member_figures(problem: Problem, served: Counter, servable: frozenset[str] |
     return {"quota": quota, "used": used, "x": x, "unmet": unmet, "demand": demand}
 
 
+def jain_index(levels) -> float:
+    """Jain's fairness index (Σx)² / (n·Σx²) of quota-usage levels: 1 when all equal (or none), 1/n when
+    one takes all."""
+    levels = np.asarray(levels, dtype=float)
+    if not len(levels) or not levels.any():
+        return 1.0
+    return float(levels.sum() ** 2 / (len(levels) * (levels**2).sum()))
+
+
 def plan_metrics(problem: Problem, plan: Plan, bound: dict, servable: frozenset[str] | None = None) -> dict:
     """The metrics dict stored in a plan; `bound` holds bound_entitled and bound_total.
 
@@ -48,7 +57,7 @@ def plan_metrics(problem: Problem, plan: Plan, bound: dict, servable: frozenset[
     unmet_within = (quota > 0) & (unmet > 0) & (used + x < quota)
     asking = (quota > 0) & (figures["demand"] > 0)
     levels = level[asking]
-    jain = float(levels.sum() ** 2 / (len(levels) * (levels**2).sum())) if len(levels) and levels.any() else 1.0
+    jain = jain_index(levels)
     bound_entitled = int(bound["bound_entitled"])
     bound_total = int(bound["bound_total"])
     return {

@@ -36,6 +36,7 @@ from expertpool.models.operations import (
 )
 from expertpool.models.quota import Quota, QuotaAdjustment, QuotaPeriod
 from expertpool.models.request import InterventionRequest, PreferredHalfDay, RequestMessage
+from expertpool.models.scenario import Scenario
 from expertpool.models.settings import PoolSettings
 from expertpool.models.user import User
 
@@ -62,6 +63,7 @@ __all__ = [
     "PeriodStatus",
     "PoolSettings",
     "PreferredHalfDay",
+    "Scenario",
     "ProviderIdentity",
     "Quota",
     "QuotaAdjustment",

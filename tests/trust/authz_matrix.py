@@ -169,6 +169,21 @@ MATRIX: dict[str, Access] = {
     "planning.cancel": Access(post=STAFF),
     "planning.timeline": Access(get=STAFF),
     "planning.timeline_move": Access(post=STAFF),
+    # what-if scenarios (the world's scenario was never run: it has no exchange files to download)
+    "scenarios.index": Access(get=STAFF),
+    "scenarios.new": Access(get=STAFF),
+    "scenarios.edit": Access(get=STAFF),
+    "scenarios.show": Access(get=STAFF),
+    "scenarios.state": Access(get=STAFF),
+    "scenarios.compare": Access(get=STAFF),
+    "scenarios.problem_file": Access(
+        get=access(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND)
+    ),
+    "scenarios.plan_file": Access(get=access(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND)),
+    "scenarios.run": Access(post=STAFF),
+    "scenarios.duplicate": Access(post=STAFF),
+    "scenarios.delete": Access(post=STAFF),
+    "scenarios.adopt": Access(post=STAFF),
     # reports
     "reports.dashboard": Access(get=STAFF),
     "reports.member_statement": Access(get=MEMBERS),

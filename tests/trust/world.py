@@ -25,6 +25,7 @@ from expertpool.models import (
     RequestMessage,
     RequestStatus,
     RunMode,
+    Scenario,
     UserRole,
 )
 
@@ -160,7 +161,8 @@ def build_world(factory) -> World:
         attempts=6,
         error="SMTPServerDisconnected: Connection unexpectedly closed",
     )
-    session.add_all([message, notification, run, job, adjustment, failed_mail])
+    scenario = Scenario(name="Un DBA de plus", base="backlog", changes={}, status="draft", progress=0, result={})
+    session.add_all([message, notification, run, job, adjustment, failed_mail, scenario])
     session.flush()
     booking.allocation_run_id = run.id
     session.flush()
@@ -191,6 +193,7 @@ def build_world(factory) -> World:
             "notification": notification.id,
             "failed_mail": failed_mail.id,
             "run": run.id,
+            "scenario": scenario.id,
             "job": job.id,
             "period": period.id,
             "quota": quota.id,

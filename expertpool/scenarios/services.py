@@ -1,0 +1,171 @@
+"""Scenarios: saved, duplicated, deleted, run through the task queue, exported, and turned into the next
+period's policy. Services flush, never commit (the view or the task runner commits once).
+
+A run writes the scenario row only: the base is read, the changes live in memory, and the plan is
+never written (the no-write test checks the bookings, quotas and requests stay exactly as they were).
+"""
+
+from datetime import date, datetime, timedelta
+from time import perf_counter
+
+from sqlalchemy import select
+
+from expertpool.allocation import plan_to_dict, problem_to_dict
+from expertpool.audit import record, snapshot
+from expertpool.coordination import quota_periods
+from expertpool.extensions import db
+from expertpool.models import QuotaPeriod, Scenario
+from expertpool.planning.plan_writer import plain
+from expertpool.scenarios.changes import read_changes
+from expertpool.scenarios.figures import figures
+from expertpool.scenarios.runner import baseline, read_base, solve_base
+from expertpool.tasks import enqueue, task_handler
+from expertpool.timeutil import today_paris
+
+TASK_KIND = "scenarios.run"
+FIELDS = ("name", "base", "changes")
+RUNNING = ("queued", "running")
+
+
+def create(*, name: str, base: str, changes: dict, actor, now: datetime) -> Scenario:
+    scenario = Scenario(
+        name=name,
+        base=base,
+        changes=changes,
+        status="draft",
+        progress=0,
+        result={},
+        error="",
+        created_by_id=getattr(actor, "id", None),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(scenario)
+    db.session.flush()
+    record(actor, "scenario.create", scenario, now=now, after=snapshot(scenario, *FIELDS))
+    return scenario
+
+
+def update(scenario: Scenario, *, name: str, base: str, changes: dict, actor, now: datetime) -> None:
+    """A changed scenario's old figures no longer match it: they are dropped (run it again)."""
+    before = snapshot(scenario, *FIELDS)
+    scenario.name, scenario.base, scenario.changes = name, base, changes
+    if snapshot(scenario, *FIELDS) == before:
+        return
+    if scenario.status not in RUNNING:
+        scenario.status, scenario.progress, scenario.result, scenario.error = "draft", 0, {}, ""
+    scenario.updated_at = now
+    db.session.flush()
+    record(actor, "scenario.update", scenario, now=now, before=before, after=snapshot(scenario, *FIELDS))
+
+
+def duplicate(scenario: Scenario, *, name: str, actor, now: datetime) -> Scenario:
+    return create(name=name, base=scenario.base, changes=dict(scenario.changes), actor=actor, now=now)
+
+
+def delete(scenario: Scenario, *, actor, now: datetime) -> None:
+    record(actor, "scenario.delete", scenario, now=now, before=snapshot(scenario, *FIELDS))
+    db.session.delete(scenario)
+    db.session.flush()
+
+
+def queue_run(scenario: Scenario, *, actor, now: datetime) -> None:
+    """Ask the scheduler process to run it (the page shows its status meanwhile)."""
+    scenario.status, scenario.progress, scenario.error = "queued", 0, ""
+    enqueue(TASK_KIND, {"scenario_id": scenario.id}, now=now)
+    db.session.flush()
+    record(actor, "scenario.run", scenario, now=now, after={"base": scenario.base})
+
+
+def compute_result(scenario: Scenario, *, now: datetime, progress=None) -> dict:
+    """The scenario's figures beside the baseline's, and its problems and plans in the exchange format."""
+    changes = read_changes(scenario.changes)
+    clock = perf_counter()
+    base = read_base(scenario.base, changes, now=now)  # read once for the baseline and the scenario
+    before: dict = {}  # positions before each plan, shared while both outputs are alive
+    base_output = baseline(scenario.base, changes, now=now, base=base)
+    base_figures = figures(base_output, before)
+    if progress is not None:
+        progress(50)
+    output = solve_base(scenario.base, changes, now=now, base=base)
+    solved = [s for s in output.solved if s.problem.members]
+    return {
+        "baseline": base_figures,
+        "scenario": figures(output, before),
+        "seconds": round(perf_counter() - clock, 3),
+        "exchange": {
+            "problems": [problem_to_dict(s.problem) for s in solved],
+            "plans": [plain(plan_to_dict(s.plan)) for s in solved],
+        },
+    }
+
+
+def _progress(scenario_id: int, percent: int) -> None:
+    """Shown on the page while the run goes on: committed at once (it holds nothing else)."""
+    scenario = db.session.get(Scenario, scenario_id)
+    if scenario is not None:  # deleted meanwhile: the run goes on and is dropped at the end
+        scenario.progress = percent
+        db.session.commit()
+
+
+def _failed(payload: dict, *, error: str, final: bool, now: datetime) -> None:
+    scenario = db.session.get(Scenario, int(payload.get("scenario_id", 0)))
+    if scenario is not None:
+        scenario.status, scenario.error = ("failed" if final else "queued"), error
+
+
+@task_handler(TASK_KIND, on_failure=_failed)
+def run_task(payload: dict, *, now: datetime) -> None:
+    scenario = db.session.get(Scenario, int(payload.get("scenario_id", 0)))
+    if scenario is None:  # deleted while queued: nothing to do
+        return
+    scenario_id = scenario.id
+    scenario.status, scenario.progress = "running", 5
+    db.session.commit()
+    result = compute_result(scenario, now=now, progress=lambda p: _progress(scenario_id, p))
+    scenario = db.session.get(Scenario, scenario_id)
+    if scenario is None:
+        return
+    scenario.result, scenario.status, scenario.progress, scenario.run_at, scenario.error = (
+        result,
+        "done",
+        100,
+        now,
+        "",
+    )
+
+
+# --- the next period's policy ---------------------------------------------------------------------
+
+
+class NoPolicyToAdopt(ValueError):
+    """The scenario changes no drawing-right policy: there is nothing to adopt."""
+
+
+def next_period_dates(now: datetime) -> tuple[str, date, date]:
+    """The period after today's: the one that starts after the period holding today (the calendar
+    year after when none does)."""
+    today = today_paris(now)
+    current = db.session.scalar(
+        select(QuotaPeriod).where(QuotaPeriod.start_date <= today, QuotaPeriod.end_date >= today).limit(1)
+    )
+    start = current.end_date + timedelta(days=1) if current else date(today.year + 1, 1, 1)
+    year = start.year
+    if start == date(year, 1, 1):
+        return str(year), start, date(year, 12, 31)
+    return f"{start.isoformat()}", start, date(year + 1, start.month, start.day) - timedelta(days=1)
+    return str(year), date(year, 1, 1), date(year, 12, 31)
+
+
+def adopt_policy(scenario: Scenario, *, actor, now: datetime) -> QuotaPeriod:
+    """Open the next period with the scenario's policy, through the period preparation itself (its
+    entitlements, carry-over and envelopes, its audit row), plus one audit row naming the scenario.
+    Raises NoPolicyToAdopt when the scenario changes no policy, PeriodOverlap when that period exists."""
+    changes = read_changes(scenario.changes)
+    if changes.policy is None:
+        raise NoPolicyToAdopt(scenario.name)
+    name, start, end = next_period_dates(now)
+    policy = {**changes.policy, "name": name, "start_date": start, "end_date": end}
+    period = quota_periods.open_period(policy, actor=actor, now=now)
+    record(actor, "scenario.adopt", scenario, now=now, after={"period": period.name, "policy": changes.policy})
+    return period
