@@ -54,12 +54,14 @@ def nav_items() -> list[dict]:
 def init_app(app) -> None:
     from expertpool.extensions import db
     from expertpool.notifications import notification_text, unread_count
+    from expertpool.periods import not_open_message
     from expertpool.permissions import init_template_globals
 
     init_template_globals(app)
     # Globals too, not only context: macros imported without context (status_badge…) read them.
     app.jinja_env.globals.update(status_labels=STATUS_LABELS, urgency_labels=URGENCY_LABELS)
     app.jinja_env.filters["notification_text"] = notification_text
+    app.jinja_env.filters["period_not_open"] = not_open_message
     app.jinja_env.filters.update(
         booking_state=booking_state, booking_status=booking_status_label, is_to_reschedule=is_to_reschedule
     )

@@ -196,6 +196,13 @@ class RequestSplit:
     own_free_before: int
     envelope_free_before: int
     period: QuotaPeriod | None = None
+    # A request whose dates fall in a period not open yet is not judged at all: the first such day
+    # (pages say "la période 2027 n'est pas encore ouverte" rather than another period's figures).
+    not_open_from: date | None = None
+
+    @property
+    def judged(self) -> bool:
+        return self.not_open_from is None
 
     @property
     def within_quota(self) -> bool:
@@ -371,15 +378,27 @@ def all_periods() -> list[QuotaPeriod]:
 def pick_period(periods: list[QuotaPeriod], earliest: date | None, deadline: date | None, now: datetime | None):
     """The period whose drawing right a request uses: the one holding its first possible day.
 
-    A window opening before any period falls back on its deadline, then on today's period.
+    A window opening before any period falls back on its deadline, then on today's period — but a
+    window that starts later than today is never judged against today's period: when no period holds
+    its dates, it has none yet (None: its period is not open).
     """
-    for day in (earliest, deadline, today_paris(now) if now else None):
+    today = today_paris(now) if now else None
+    days = [earliest, deadline]
+    if earliest is None or today is None or earliest <= today:
+        days.append(today)
+    for day in days:
         if day is None:
             continue
         for period in periods:
             if period.contains(day):
                 return period
     return None
+
+
+def not_open_split(req: InterventionRequest, half_days: int | None = None) -> RequestSplit:
+    """A request whose period is not open: not judged (no own, envelope or over-quota part)."""
+    n = req.granted_half_days if half_days is None else int(half_days)
+    return RequestSplit(req.id, req.member_id, n, 0, 0, 0, unit_price_cents(), 0, 0, None, req.earliest)
 
 
 def period_of_request(req: InterventionRequest, now: datetime | None = None) -> QuotaPeriod | None:
@@ -580,8 +599,17 @@ def request_splits(
         else:
             splits = positions(member_ids, chosen[period_id], now=now, periods=periods).requests
         for r in reqs:
-            result[r.id] = splits.get(r.id) or _settled_split(r, chosen[period_id], price)
+            if period_id is None:
+                result[r.id] = _not_open_or_settled(r, price)
+            else:
+                result[r.id] = splits.get(r.id) or _settled_split(r, chosen[period_id], price)
     return result
+
+
+def _not_open_or_settled(req: InterventionRequest, price: int) -> RequestSplit:
+    if req.status in (RequestStatus.APPROVED, *AWAITING_DECISION):
+        return replace(not_open_split(req), unit_price_cents=price)
+    return _settled_split(req, None, price)
 
 
 def _settled_split(req: InterventionRequest, period: QuotaPeriod | None, price: int) -> RequestSplit:
@@ -603,6 +631,8 @@ def judge_request(
     period = period_of_request(req, now)
     if not approving and req.status not in (RequestStatus.DRAFT, RequestStatus.APPROVED, *AWAITING_DECISION):
         return _settled_split(req, period, unit_price_cents())
+    if period is None:
+        return not_open_split(req, half_days)
     n = req.granted_half_days if half_days is None else int(half_days)
     book = ledger([req.member_id], period, now=now)
     others = [r for r in book.requests if req.id is None or r.id != req.id]
