@@ -11,9 +11,11 @@ available = total − delivered − planned − approved-not-booked; free after 
 
 What a commune uses is covered in a fixed order — delivered, planned, approved-not-booked, then each
 request in submission order — first by its own right, then by its EPCI's envelope (shared with its
-sibling communes, in the same order), and what is left is over quota (billable at the pool's unit
-price). Own right and envelope are always kept apart. The whole computation is a pure function of a
-`Ledger` (plain data), so it also runs over a plan held in memory (a preview) without writing anything.
+sibling communes, in the same order, each within the cap its EPCI set for it), and what is left is
+over quota (billable at the pool's unit price). A request whose envelope draw the EPCI refused does not
+draw on the envelope: beyond the own right it is over quota. Own right and envelope are always kept
+apart. The whole computation is a pure function of a `Ledger` (plain data), so it also runs over a plan
+held in memory (a preview) without writing anything.
 """
 
 from collections.abc import Iterable
@@ -26,6 +28,8 @@ from expertpool.extensions import db
 from expertpool.models import (
     Booking,
     BookingStatus,
+    EnvelopeDraw,
+    EnvelopeReview,
     InterventionRequest,
     Member,
     PoolSettings,
@@ -79,8 +83,13 @@ class Position:
     # A commune whose EPCI holds an envelope: what that envelope can still give it (shared with siblings).
     envelope_available: int = 0
     has_envelope: bool = False
-    # What the envelope holds once only the booked half-days are covered (what a scheduler run may give).
+    # What the envelope holds for it once only the booked half-days are covered (what a scheduler run
+    # may give), within its cap.
     envelope_after_booked: int = 0
+    # The cap its EPCI set on its draw for the period (None: none but the envelope itself).
+    envelope_cap: int | None = None
+    # What the whole envelope holds once the booked half-days are covered (shared with the siblings).
+    envelope_pool_after_booked: int = 0
 
     @property
     def total(self) -> int:
@@ -132,6 +141,15 @@ class Position:
     def from_envelope(self) -> int:
         """Booked half-days covered by the EPCI's envelope (a commune) — never counted in the own right."""
         return self.booked_split.envelope
+
+    @property
+    def envelope_drawn(self) -> int:
+        """Half-days drawn on the envelope, booked or approved: what its cap is measured against."""
+        return self.booked_split.envelope + self.approved_split.envelope
+
+    @property
+    def envelope_cap_left(self) -> int | None:
+        return None if self.envelope_cap is None else max(0, self.envelope_cap - self.envelope_drawn)
 
     @property
     def over_quota(self) -> int:
@@ -230,6 +248,7 @@ class OpenRequest:
     layer: int  # APPROVED or REQUESTED
     half_days: int  # outstanding: granted − booked for an approved request, asked for a sent one
     order: tuple  # submission order
+    envelope_refused: bool = False  # its EPCI refused the draw: beyond the own right, over quota
 
 
 @dataclass(slots=True)
@@ -243,18 +262,22 @@ class Ledger:
     envelope: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # EPCI -> same
     booked: dict[int, tuple[int, int]] = field(default_factory=dict)  # member -> (planned, delivered)
     requests: list[OpenRequest] = field(default_factory=list)
+    caps: dict[int, int] = field(default_factory=dict)  # commune -> cap on its envelope draw
+    # member -> (planned, delivered) of `booked` that belong to requests whose envelope draw was refused
+    no_envelope: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def with_plan(self, extra_planned: dict[int, int]) -> "Ledger":
         """The ledger once `extra_planned` {request id: half-days} more are booked (a preview)."""
-        booked = dict(self.booked)
+        booked, no_envelope = dict(self.booked), dict(self.no_envelope)
         requests = []
         for r in self.requests:
             n = min(extra_planned.get(r.id, 0), r.half_days) if r.layer == APPROVED else 0
             if n:
-                planned, delivered = booked.get(r.member_id, (0, 0))
-                booked[r.member_id] = (planned + n, delivered)
+                for figures in (booked, no_envelope) if r.envelope_refused else (booked,):
+                    planned, delivered = figures.get(r.member_id, (0, 0))
+                    figures[r.member_id] = (planned + n, delivered)
             requests.append(replace(r, half_days=r.half_days - n) if n else r)
-        return replace(self, booked=booked, requests=requests)
+        return replace(self, booked=booked, requests=requests, no_envelope=no_envelope)
 
 
 @dataclass(slots=True)
@@ -281,15 +304,18 @@ def compute(ledger: Ledger) -> Positions:
         own_room[member_id] = _total(ledger.own.get(member_id))
         layers[member_id] = [Split(), Split(), Split(), Split()]
     before_own: dict[int | None, int] = {}
-    # The own right covers the layers in order; what it leaves goes to the envelope queue.
+    # The own right covers the layers in order; what it leaves goes to the envelope queue, except the
+    # half-days of requests whose envelope draw was refused (the own right covers those first).
     for member_id in sorted(members):
         planned, delivered = ledger.booked.get(member_id, (0, 0))
-        for index, n in ((0, delivered), (1, planned)):
+        refused_planned, refused_delivered = ledger.no_envelope.get(member_id, (0, 0))
+        for index, n, refused in ((0, delivered, refused_delivered), (1, planned, refused_planned)):
             covered = min(own_room[member_id], n)
             own_room[member_id] -= covered
-            layers[member_id][index] += Split(own=covered)
-            if n - covered:
-                beyond.append(((index, (), member_id), member_id, index, None, n - covered))
+            refused_over = max(0, refused - covered)
+            layers[member_id][index] += Split(own=covered, over=refused_over)
+            if n - covered - refused_over:
+                beyond.append(((index, (), member_id), member_id, index, None, n - covered - refused_over))
     own_of_request: dict[int | None, int] = {}
     for r in sorted(ledger.requests, key=lambda r: (r.layer, r.order)):
         before_own[r.id] = own_room[r.member_id]
@@ -298,6 +324,8 @@ def compute(ledger: Ledger) -> Positions:
         own_of_request[r.id] = covered
         layers[r.member_id][2 + r.layer] += Split(own=covered)
         beyond.append(((2 + r.layer, r.order, r.member_id), r.member_id, 2 + r.layer, r, r.half_days - covered))
+    cap_room = dict(ledger.caps)
+    cap_drawn: dict[int, list[int]] = {}  # commune -> envelope half-days drawn per layer
     # The envelopes cover the communes' overflows in the same order, across sibling communes.
     envelope_room = {epci_id: _total(figures) for epci_id, figures in ledger.envelope.items()}
     envelope_layers = {epci_id: [Split(), Split(), Split(), Split()] for epci_id in ledger.envelope}
@@ -306,7 +334,13 @@ def compute(ledger: Ledger) -> Positions:
     for _order, member_id, index, req, n in sorted(beyond, key=lambda item: item[0]):
         epci_id = ledger.parent_of.get(member_id)
         room = envelope_room.get(epci_id, 0) if epci_id in envelope_room else 0
+        room = min(room, cap_room.get(member_id, room))  # within the cap its EPCI set
+        if req is not None and req.envelope_refused:
+            room = 0
         covered = min(room, n)
+        if member_id in cap_room:
+            cap_room[member_id] -= covered
+        cap_drawn.setdefault(member_id, [0, 0, 0, 0])[index] += covered
         if epci_id in envelope_room:
             envelope_room[epci_id] -= covered
             envelope_layers[epci_id][index] += Split(own=covered, over=n - covered)
@@ -325,6 +359,13 @@ def compute(ledger: Ledger) -> Positions:
         entitled, carried, adjusted = ledger.own.get(member_id, (0, 0, 0))
         epci_id = ledger.parent_of.get(member_id)
         delivered, planned, approved, requested = layers[member_id]
+        # What the envelope can still give this commune: what it holds, and no more than its cap left.
+        cap = ledger.caps.get(member_id)
+        drawn = cap_drawn.get(member_id, [0, 0, 0, 0])
+        available, after_booked = envelope_available.get(epci_id, 0), envelope_after_booked.get(epci_id, 0)
+        if cap is not None:
+            available = min(available, max(0, cap - sum(drawn[:3])))
+            after_booked = min(after_booked, max(0, cap - sum(drawn[:2])))
         positions[member_id] = Position(
             entitled,
             carried,
@@ -334,8 +375,10 @@ def compute(ledger: Ledger) -> Positions:
             approved,
             requested,
             ledger.unit_price_cents,
-            envelope_available.get(epci_id, 0),
+            available,
             epci_id in ledger.envelope,
+            after_booked,
+            cap if epci_id in ledger.envelope else None,
             envelope_after_booked.get(epci_id, 0),
         )
     envelopes = {}
@@ -479,6 +522,7 @@ def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, n
         select(
             InterventionRequest.id,
             InterventionRequest.member_id,
+            InterventionRequest.envelope_review,
             InterventionRequest.status,
             InterventionRequest.half_days,
             InterventionRequest.approved_half_days,
@@ -493,17 +537,52 @@ def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, n
         )
     ).all()
     result = []
-    for rid, member_id, status, asked, approved, earliest, deadline, submitted, decided, booked_n in rows:
+    for rid, member_id, review, status, asked, approved, earliest, deadline, submitted, decided, booked_n in rows:
         chosen = pick_period(periods, earliest, deadline, now)
         if chosen is None or chosen.id != period.id:
             continue
         # Approved requests draw in the order they were decided, the others in the order they were sent.
         if status == RequestStatus.APPROVED:
             n = max(0, (approved if approved is not None else asked) - int(booked_n or 0))
-            result.append(OpenRequest(rid, member_id, APPROVED, n, _order(decided or submitted, rid)))
+            layer, n, order = APPROVED, n, _order(decided or submitted, rid)
         else:
-            result.append(OpenRequest(rid, member_id, REQUESTED, asked, _order(submitted, rid)))
+            layer, n, order = REQUESTED, asked, _order(submitted, rid)
+        result.append(OpenRequest(rid, member_id, layer, n, order, review == EnvelopeReview.REFUSED))
     return result
+
+
+def _envelope_caps(member_ids: list[int] | None, period: QuotaPeriod) -> dict[int, int]:
+    """{commune: cap its EPCI set on its draw for the period} (`member_ids` None: every member)."""
+    return dict(
+        db.session.execute(
+            select(EnvelopeDraw.member_id, EnvelopeDraw.cap_half_days).where(
+                EnvelopeDraw.period_id == period.id,
+                EnvelopeDraw.cap_half_days.is_not(None),
+                _among(EnvelopeDraw.member_id, member_ids),
+            )
+        ).all()
+    )
+
+
+def _booked_without_envelope(member_ids: list[int] | None, period: QuotaPeriod) -> dict[int, tuple[int, int]]:
+    """{member: (planned, delivered)} half-days of requests whose envelope draw the EPCI refused."""
+    rows = db.session.execute(
+        select(
+            InterventionRequest.member_id,
+            func.sum(case((Booking.status == BookingStatus.PLANNED, 1), else_=0)),
+            func.sum(case((Booking.status == BookingStatus.DELIVERED, 1), else_=0)),
+        )
+        .join(Booking, Booking.request_id == InterventionRequest.id)
+        .where(
+            _among(InterventionRequest.member_id, member_ids),
+            InterventionRequest.envelope_review == EnvelopeReview.REFUSED,
+            Booking.date >= period.start_date,
+            Booking.date <= period.end_date,
+            Booking.status.in_(HOLDING_BOOKING_STATUSES),
+        )
+        .group_by(InterventionRequest.member_id)
+    ).all()
+    return {member_id: (int(planned or 0), int(delivered or 0)) for member_id, planned, delivered in rows}
 
 
 def _order(sent: datetime | None, request_id: int | None) -> tuple:
@@ -517,7 +596,7 @@ def _order(sent: datetime | None, request_id: int | None) -> tuple:
 def ledger(
     member_ids: Iterable[int], period: QuotaPeriod | None, *, now: datetime | None = None, periods=None
 ) -> Ledger:
-    """The raw figures the positions of `member_ids` depend on, in a constant number of queries (4, and
+    """The raw figures the positions of `member_ids` depend on, in a constant number of queries (6, and
     one more without `periods`, the list of all periods)."""
     ids = list(member_ids)
     price = unit_price_cents()
@@ -538,6 +617,8 @@ def ledger(
         envelope=envelope,
         booked=consumption(related, period.start_date, period.end_date),
         requests=_open_requests(related, period, all_periods() if periods is None else periods, now),
+        caps=_envelope_caps(related, period),
+        no_envelope=_booked_without_envelope(related, period),
     )
 
 
@@ -645,7 +726,8 @@ def judge_request(
     booked_n = 0
     if req.id is not None and layer == APPROVED and not approving:
         booked_n = sum(1 for b in req.bookings if b.status in HOLDING_BOOKING_STATUSES)
-    mine = OpenRequest(req.id, req.member_id, layer, max(0, n - booked_n), _order(stamp, req.id))
+    refused = req.envelope_review == EnvelopeReview.REFUSED
+    mine = OpenRequest(req.id, req.member_id, layer, max(0, n - booked_n), _order(stamp, req.id), refused)
     book.requests = [*others, mine]
     split = compute(book).requests[req.id]
     return replace(split, half_days=n)

@@ -12,10 +12,11 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from expertpool import quotas
+from expertpool import envelopes, quotas
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import (
+    EnvelopeReview,
     InterventionRequest,
     Member,
     PoolSettings,
@@ -39,6 +40,10 @@ _AUDITED_FIELDS = (
 
 class DecisionConflict(Exception):
     """The request is no longer waiting for a decision (someone else decided, or it was cancelled)."""
+
+
+class AwaitingEpci(DecisionConflict):
+    """Its draw on the EPCI's envelope waits for the EPCI: the coordinator approves after the EPCI."""
 
 
 # --- quota position -------------------------------------------------------------------------------
@@ -71,6 +76,8 @@ def approve_request(
 
 def _approve(req, *, actor, now, half_days, note, action) -> None:
     _ensure_decidable(req)
+    if req.envelope_review == EnvelopeReview.PENDING:
+        raise AwaitingEpci(req.id)
     _lock_drawing_rights(req)
     granted = req.half_days if half_days is None else int(half_days)
     if not MIN_HALF_DAYS <= granted <= MAX_HALF_DAYS:
@@ -89,6 +96,8 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     # More than asked: the member reads the figure they asked for beside the one granted, and why.
     adjusted = {"asked": req.half_days, "reason": note} if more_than_asked else {}
     _notify_member(req, now, "request_approved", days=granted, over=split.over, **adjusted)
+    if split.envelope:
+        envelopes.notify_first_draws([req.member_id], split.period, now=now, link=_epci_link())
 
 
 def _lock_drawing_rights(req: InterventionRequest) -> None:
@@ -231,6 +240,10 @@ def _member_link(req) -> str:
     return _first_url(
         [("requests.detail", {"request_id": req.id}), ("requests.show", {"request_id": req.id}), ("requests.index", {})]
     )
+
+
+def _epci_link() -> str:
+    return _first_url([("envelope.manage", {})])
 
 
 def _staff_link(req) -> str:

@@ -4,6 +4,7 @@ from expertpool.models.base import Base
 from expertpool.models.booking import Booking
 from expertpool.models.enums import (
     BookingStatus,
+    EnvelopeReview,
     Half,
     JoinRequestStatus,
     MailStatus,
@@ -31,7 +32,7 @@ from expertpool.models.operations import (
     OutboxMail,
     Task,
 )
-from expertpool.models.quota import Quota, QuotaAdjustment, QuotaPeriod
+from expertpool.models.quota import EnvelopeDraw, Quota, QuotaAdjustment, QuotaPeriod
 from expertpool.models.request import InterventionRequest, RequestMessage
 from expertpool.models.settings import PoolSettings
 from expertpool.models.user import User
@@ -43,6 +44,8 @@ __all__ = [
     "Base",
     "Booking",
     "BookingStatus",
+    "EnvelopeDraw",
+    "EnvelopeReview",
     "Expert",
     "Half",
     "MailStatus",

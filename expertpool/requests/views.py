@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import periods, quotas
+from expertpool import envelopes, periods, quotas
 from expertpool.extensions import db
 from expertpool.list_page import requested_page
 from expertpool.models import InterventionRequest, PoolSettings, RequestStatus, Urgency
@@ -102,6 +102,9 @@ def dashboard():
         upcoming=queries.upcoming_bookings(visible, today),
         needing_action=queries.requests_needing_action(current_user.member_id),
         notifications=queries.latest_notifications(current_user),
+        pending_envelope_reviews=len(envelopes.pending_reviews(current_user.member))
+        if current_user.member.holds_envelope
+        else 0,
         **_balance_context(today),
     )
 
