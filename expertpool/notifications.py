@@ -142,8 +142,8 @@ KINDS: dict[str, Kind] = {
     ),
     "envelope_draw_refused": Kind(
         N_(
-            "Votre intercommunalité refuse que « %(title)s » soit pris sur son enveloppe : %(reason)s. "
-            "La part au-delà de votre droit de tirage (%(over)s) sera hors droit de tirage, facturable."
+            "Votre intercommunalité refuse que « %(title)s » soit pris sur son enveloppe : la part au-delà de "
+            "votre droit de tirage (%(over)s) sera hors droit de tirage, facturable. Motif : %(reason)s"
         ),
         _l("Tirage sur l'enveloppe refusé"),
     ),

@@ -242,15 +242,18 @@ def test_a_refused_draw_is_over_quota_for_the_commune_who_is_told(client, login,
     db.session.refresh(req)
     assert (req.envelope_review, req.envelope_review_reason) == (EnvelopeReview.REFUSED, "Budget de l'année épuisé.")
     mail = db.session.scalar(select(OutboxMail).where(OutboxMail.recipient == "maire@treglonou.example"))
-    assert "Votre intercommunalité refuse que « Refonte du site » soit pris sur son enveloppe" in mail.body
-    assert "La part au-delà de votre droit de tirage (2 jours) sera hors droit de tirage, facturable." in mail.body
+    assert (
+        "Votre intercommunalité refuse que « Refonte du site » soit pris sur son enveloppe : la part au-delà de "
+        "votre droit de tirage (2 jours) sera hors droit de tirage, facturable. Motif : Budget de l'année épuisé."
+    ) in " ".join(mail.body.split())
     # The position: the 4 half-days beyond the own right are over quota, the envelope gives nothing.
     split = quotas.judge_request(req, now=FIXED_NOW)
     assert (split.own, split.envelope, split.over) == (2, 0, 4)
 
     login(abers["mayor"])
     page = plain(client.get(f"/demandes/{req.id}").text)
-    assert "Votre intercommunalité a refusé le tirage sur son enveloppe : Budget de l'année épuisé." in page
+    assert "Motif : Budget de l'année épuisé." in page
+    assert "Votre intercommunalité a refusé le tirage sur son enveloppe : la part au-delà" in page
     assert "Hors droit : 2 jours" in page
     login(abers["coordinator"])
     assert client.post(f"/coordination/demandes/{req.id}/accepter", data={"days": "3"}).status_code == 303
