@@ -470,13 +470,22 @@ def consumption(member_ids: Iterable[int] | None, start: date, end: date) -> dic
     """{member_id: (planned, delivered)} half-days booked for the members' requests in [start, end]
     (`member_ids` None: every member)."""
     ids = None if member_ids is None else list(member_ids)
+    return {member_id: figures[:2] for member_id, figures in _booked(ids, start, end).items()}
+
+
+def _booked(ids: list[int] | None, start: date, end: date) -> dict[int, tuple[int, int, int, int]]:
+    """{member_id: (planned, delivered, planned, delivered of requests whose envelope draw was refused)}."""
     if ids is not None and not ids:
         return {}
+    refused = InterventionRequest.envelope_review == EnvelopeReview.REFUSED
+    planned, delivered = Booking.status == BookingStatus.PLANNED, Booking.status == BookingStatus.DELIVERED
     rows = db.session.execute(
         select(
             InterventionRequest.member_id,
-            func.sum(case((Booking.status == BookingStatus.PLANNED, 1), else_=0)),
-            func.sum(case((Booking.status == BookingStatus.DELIVERED, 1), else_=0)),
+            func.sum(case((planned, 1), else_=0)),
+            func.sum(case((delivered, 1), else_=0)),
+            func.sum(case((planned & refused, 1), else_=0)),
+            func.sum(case((delivered & refused, 1), else_=0)),
         )
         .join(Booking, Booking.request_id == InterventionRequest.id)
         .where(
@@ -487,15 +496,19 @@ def consumption(member_ids: Iterable[int] | None, start: date, end: date) -> dic
         )
         .group_by(InterventionRequest.member_id)
     ).all()
-    return {member_id: (int(planned or 0), int(delivered or 0)) for member_id, planned, delivered in rows}
+    return {member_id: tuple(int(n or 0) for n in figures) for member_id, *figures in rows}
 
 
-def _related_members(ids: list[int] | None, period: QuotaPeriod) -> tuple[dict[int, int | None], list[Quota]]:
-    """({member: parent}, their quotas of the period) for the members, their EPCI, the EPCI's communes
-    and their own communes (an envelope is shared, so a commune's position depends on its siblings' use),
-    in one query (`ids` None: every member)."""
-    query = select(Member.id, Member.parent_id, Quota).outerjoin(
-        Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id)
+def _related_members(
+    ids: list[int] | None, period: QuotaPeriod
+) -> tuple[dict[int, int | None], list[Quota], dict[int, int]]:
+    """({member: parent}, their quotas of the period, {commune: cap on its envelope draw}) for the members,
+    their EPCI, the EPCI's communes and their own communes (an envelope is shared, so a commune's position
+    depends on its siblings' use), in one query (`ids` None: every member)."""
+    query = (
+        select(Member.id, Member.parent_id, Quota, EnvelopeDraw.cap_half_days)
+        .outerjoin(Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id))
+        .outerjoin(EnvelopeDraw, (EnvelopeDraw.member_id == Member.id) & (EnvelopeDraw.period_id == period.id))
     )
     if ids is not None:
         parents = select(Member.parent_id).where(Member.id.in_(ids), Member.parent_id.is_not(None))
@@ -508,7 +521,9 @@ def _related_members(ids: list[int] | None, period: QuotaPeriod) -> tuple[dict[i
             )
         )
     rows = db.session.execute(query).all()
-    return {member_id: parent for member_id, parent, _quota in rows}, [q for _m, _p, q in rows if q is not None]
+    parents = {member_id: parent for member_id, parent, _quota, _cap in rows}
+    caps = {member_id: cap for member_id, _parent, _quota, cap in rows if cap is not None}
+    return parents, [q for _m, _p, q, _c in rows if q is not None], caps
 
 
 def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, now) -> list[OpenRequest]:
@@ -551,40 +566,6 @@ def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, n
     return result
 
 
-def _envelope_caps(member_ids: list[int] | None, period: QuotaPeriod) -> dict[int, int]:
-    """{commune: cap its EPCI set on its draw for the period} (`member_ids` None: every member)."""
-    return dict(
-        db.session.execute(
-            select(EnvelopeDraw.member_id, EnvelopeDraw.cap_half_days).where(
-                EnvelopeDraw.period_id == period.id,
-                EnvelopeDraw.cap_half_days.is_not(None),
-                _among(EnvelopeDraw.member_id, member_ids),
-            )
-        ).all()
-    )
-
-
-def _booked_without_envelope(member_ids: list[int] | None, period: QuotaPeriod) -> dict[int, tuple[int, int]]:
-    """{member: (planned, delivered)} half-days of requests whose envelope draw the EPCI refused."""
-    rows = db.session.execute(
-        select(
-            InterventionRequest.member_id,
-            func.sum(case((Booking.status == BookingStatus.PLANNED, 1), else_=0)),
-            func.sum(case((Booking.status == BookingStatus.DELIVERED, 1), else_=0)),
-        )
-        .join(Booking, Booking.request_id == InterventionRequest.id)
-        .where(
-            _among(InterventionRequest.member_id, member_ids),
-            InterventionRequest.envelope_review == EnvelopeReview.REFUSED,
-            Booking.date >= period.start_date,
-            Booking.date <= period.end_date,
-            Booking.status.in_(HOLDING_BOOKING_STATUSES),
-        )
-        .group_by(InterventionRequest.member_id)
-    ).all()
-    return {member_id: (int(planned or 0), int(delivered or 0)) for member_id, planned, delivered in rows}
-
-
 def _order(sent: datetime | None, request_id: int | None) -> tuple:
     # Naive and aware datetimes cannot be compared: SQLite returns naive UTC, so compare UTC as text.
     if sent is not None and sent.tzinfo is not None:
@@ -596,15 +577,16 @@ def _order(sent: datetime | None, request_id: int | None) -> tuple:
 def ledger(
     member_ids: Iterable[int], period: QuotaPeriod | None, *, now: datetime | None = None, periods=None
 ) -> Ledger:
-    """The raw figures the positions of `member_ids` depend on, in a constant number of queries (6, and
+    """The raw figures the positions of `member_ids` depend on, in a constant number of queries (4, and
     one more without `periods`, the list of all periods)."""
     ids = list(member_ids)
     price = unit_price_cents()
     if period is None or not ids:
         return Ledger(period, price, parent_of=dict.fromkeys(ids))
     scope = None if len(ids) >= WHOLE_POOL else ids
-    parent_of, quotas = _related_members(scope, period)
+    parent_of, quotas, caps = _related_members(scope, period)
     related = None if scope is None else list(parent_of)
+    booked = _booked(related, period.start_date, period.end_date)
     own, envelope = {}, {}
     for quota in quotas:
         figures = (quota.entitled_half_days, quota.carried_over_half_days, quota.adjusted_half_days)
@@ -615,10 +597,10 @@ def ledger(
         parent_of=parent_of,
         own=own,
         envelope=envelope,
-        booked=consumption(related, period.start_date, period.end_date),
+        booked={member_id: figures[:2] for member_id, figures in booked.items()},
         requests=_open_requests(related, period, all_periods() if periods is None else periods, now),
-        caps=_envelope_caps(related, period),
-        no_envelope=_booked_without_envelope(related, period),
+        caps=caps,
+        no_envelope={member_id: figures[2:] for member_id, figures in booked.items() if any(figures[2:])},
     )
 
 

@@ -259,6 +259,16 @@ def test_a_refused_draw_is_over_quota_for_the_commune_who_is_told(client, login,
     assert client.post(f"/coordination/demandes/{req.id}/accepter", data={"days": "3"}).status_code == 303
     db.session.refresh(req)
     assert req.over_quota_half_days == 4
+    # Once booked, its half-days beyond the own right stay off the envelope: over quota, billable.
+    _user, expert = factory.expert_user("Alice Martin", roles=("dba",))
+    for day in (date(2027, 2, 1), date(2027, 2, 2), date(2027, 2, 3)):
+        for half in ("am", "pm"):
+            factory.booking(req, expert, day, half)
+    req.status = RequestStatus.SCHEDULED
+    db.session.flush()
+    position = quotas.balance(abers["commune"].id, abers["period"])
+    assert position.planned_split == quotas.Split(own=2, envelope=0, over=4)
+    assert (position.from_envelope, position.over_quota, position.envelope_available) == (0, 4, 20)
 
 
 def test_without_the_epci_s_approval_setting_nothing_waits(client, login, db, factory, abers):
