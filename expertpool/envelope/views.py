@@ -113,10 +113,13 @@ def staff_manage(epci_id: int):
 def _save_cap(epci: Member, commune_id: int):
     commune = _commune_or_404(epci, commune_id)
     form = CapForm(prefix=f"c{commune.id}")
-    period = db.session.get(QuotaPeriod, int(form.period.data)) if (form.period.data or "").isdigit() else None
-    if period is None:
-        abort(404)
-    if not form.validate():
+    period_id = form.period.data or ""
+    period = db.session.get(QuotaPeriod, int(period_id)) if period_id.isdigit() and len(period_id) < 10 else None
+    valid = form.validate()
+    if period is None:  # a page left open while the period was removed, or a tampered form
+        form.cap.errors = [*form.cap.errors, _("Cette période n'existe plus : rechargez la page.")]
+        return _render_manage(epci, _period(None), forms={commune.id: form}, status=400)
+    if not valid:
         return _render_manage(epci, period, forms={commune.id: form}, status=400)
     changed = envelopes.set_cap(epci, commune, period, form.cap.data, actor=current_user, now=now_utc())
     db.session.commit()
