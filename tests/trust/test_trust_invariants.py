@@ -200,7 +200,8 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
             factory.quota(epci, db.session.get(type(period), period_id), 4, kind="envelope")
             db.session.commit()
             self.epci_id = epci.id
-            for quota in (6, 0):
+            # The third commune (no own right) draws on the envelope from its first request: caps bite.
+            for quota in (6, 0, 0):
                 self.add_member(quota)
             for mask in ((1 << 10) - 1, 0b1010101010):
                 self.add_expert(mask)
@@ -437,6 +438,13 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
                 return envelopes.set_cap(epci, commune, the_period, cap, actor=self.user(coordinator_id), now=self.now)
 
             self.change(cap_it, expected_rows=lambda changed: 1 if changed else 0)
+
+        @precondition(lambda self: self.members)
+        @rule(cap=st.sampled_from([0, 1, 2]), half_days=st.integers(1, 6), start=st.integers(1, 30))
+        def cap_then_submit(self, cap, half_days, start):
+            """The commune with no own right, capped, asks: its request meets the cap at once."""
+            self.envelope_cap(1, cap, False)  # the communes of the EPCI: the first, then this one
+            self._submit(2, half_days, start, 20, Urgency.NORMAL)
 
         @rule(fixed=st.integers(0, 8), open_it=st.booleans())
         def prepare_or_open_next_period(self, fixed, open_it):
