@@ -24,7 +24,7 @@ from expertpool.models import (
     RequestStatus,
     UserRole,
 )
-from expertpool.planning.problem_builder import member_key
+from expertpool.planning.problem_builder import envelope_shares, member_key
 from expertpool.planning.service import solve_horizon
 
 pytest_plugins = ["member_fixtures"]  # member_clock: the member views see FIXED_NOW
@@ -173,6 +173,21 @@ def test_the_scheduler_gives_a_capped_commune_no_more_of_the_envelope_than_its_c
     db.session.flush()
     members = {m.id: m for m in solve_horizon(now=FIXED_NOW).segments[0].problem.members}
     assert members[member_key(pool.member_a.id)].quota == 5
+
+
+@pytest.mark.parametrize(
+    ("needs", "remaining", "limits", "expected"),
+    [
+        ({1: 5, 2: 3}, 6, {1: 1}, {1: 1, 2: 5}),  # what the capped commune cannot take goes to its sibling
+        ({1: 5, 2: 3}, 6, {1: 0}, {2: 6}),
+        ({1: 4, 2: 4}, 6, {1: 2, 2: 2}, {1: 2, 2: 2}),  # both capped: the rest of the envelope stays
+        ({1: 4, 2: 4}, 6, {}, {1: 3, 2: 3}),
+    ],
+)
+def test_envelope_shares_never_exceed_a_commune_s_cap(needs, remaining, limits, expected):
+    shares = envelope_shares(needs, remaining, limits)
+    assert shares == expected
+    assert sum(shares.values()) <= remaining
 
 
 # --- the EPCI's approval of draws -----------------------------------------------------------------
