@@ -95,10 +95,14 @@ def set_cap(epci: Member, commune: Member, period: QuotaPeriod, cap: int | None,
 
 
 def set_approval_required(epci: Member, required: bool, *, actor, now: datetime) -> bool:
-    """Whether the EPCI approves each draw on its envelope before the coordinator decides."""
+    """Whether the EPCI approves each draw on its envelope before the coordinator decides. Turned off,
+    the draws still waiting for it no longer wait (the coordinator decides them as any other)."""
     if epci.envelope_draws_need_approval == required:
         return False
     epci.envelope_draws_need_approval = required
+    released = [] if required else pending_reviews(epci)
+    for req in released:
+        req.envelope_review = None
     db.session.flush()
     record(
         actor,
@@ -106,7 +110,7 @@ def set_approval_required(epci: Member, required: bool, *, actor, now: datetime)
         epci,
         now=now,
         before={"envelope_draws_need_approval": not required},
-        after={"envelope_draws_need_approval": required},
+        after={"envelope_draws_need_approval": required, "released_requests": [r.id for r in released]},
         member_id=epci.id,
     )
     return True

@@ -134,6 +134,7 @@ FIELD_LABELS = {
     "rating": _l("note"),
     "reason": _l("motif"),
     "rejection_reason": _l("motif du refus"),
+    "released_requests": _l("demandes qui n'attendent plus l'EPCI"),
     "role": _l("rôle"),
     "siren": _l("SIREN"),
     "start_date": _l("début"),

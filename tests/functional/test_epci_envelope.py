@@ -121,6 +121,7 @@ def test_the_epci_caps_a_commune_and_every_page_reads_the_cap(client, login, db,
 def test_a_coordinator_sets_a_cap_too_and_an_empty_cap_removes_it(client, login, db, abers):
     commune, epci, period = abers["commune"], abers["epci"], abers["period"]
     login(abers["coordinator"])
+    assert f'href="/coordination/membres/{epci.id}/enveloppe"' in client.get(f"/coordination/membres/{epci.id}").text
     page = client.get(f"/coordination/membres/{epci.id}/enveloppe")
     assert page.status_code == 200 and "Tréglonou" in page.text
     sent = client.post(
@@ -291,6 +292,20 @@ def test_without_the_epci_s_approval_setting_nothing_waits(client, login, db, fa
     assert req.envelope_review is None
     within = _send(client, login, db, factory, abers, days="0,5")  # after the first, nothing of the own right left
     assert within.envelope_review is None
+
+
+def test_turning_approval_off_releases_the_draws_waiting_for_the_epci(client, login, db, factory, abers):
+    _require_approval(client, login, abers)
+    req = _send(client, login, db, factory, abers)
+    assert req.envelope_review == EnvelopeReview.PENDING
+    login(abers["epci_user"])
+    assert client.post("/mon-espace/enveloppe/validation", data={}).status_code == 303
+    db.session.refresh(req)
+    assert req.envelope_review is None and abers["epci"].envelope_draws_need_approval is False
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "envelope.approval_setting")).all()[-1]
+    assert audit.after == {"envelope_draws_need_approval": False, "released_requests": [req.id]}
+    login(abers["coordinator"])
+    assert client.post(f"/coordination/demandes/{req.id}/accepter", data={"days": "3"}).status_code == 303
 
 
 def test_a_critical_request_never_waits_for_the_epci(client, login, db, factory, abers):
