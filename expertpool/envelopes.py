@@ -10,6 +10,7 @@ Services flush and never commit; each change writes one audit row.
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from expertpool import quotas
 from expertpool.audit import record
@@ -143,6 +144,7 @@ def pending_reviews(epci: Member) -> list[InterventionRequest]:
     return list(
         db.session.scalars(
             select(InterventionRequest)
+            .options(selectinload(InterventionRequest.member))  # the queue names each commune
             .join(Member, Member.id == InterventionRequest.member_id)
             .where(
                 Member.parent_id == epci.id,
