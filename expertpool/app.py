@@ -17,6 +17,7 @@ BLUEPRINTS = (
     "expertpool.main.views",
     "expertpool.catalogue.views",
     "expertpool.requests.views",
+    "expertpool.envelope.views",
     "expertpool.agenda.views",
     "expertpool.feeds.views",
     "expertpool.coordination.views",

@@ -11,11 +11,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from expertpool import quotas
+from expertpool import envelopes, quotas
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
-from expertpool.links import member_request_link, staff_request_link
+from expertpool.links import epci_envelope_link, member_request_link, staff_request_link
 from expertpool.models import (
+    EnvelopeReview,
     InterventionRequest,
     Member,
     PoolSettings,
@@ -38,6 +39,10 @@ _AUDITED_FIELDS = (
 
 class DecisionConflict(Exception):
     """The request is no longer waiting for a decision (someone else decided, or it was cancelled)."""
+
+
+class AwaitingEpci(DecisionConflict):
+    """Its draw on the EPCI's envelope waits for the EPCI: the coordinator approves after the EPCI."""
 
 
 # --- quota position -------------------------------------------------------------------------------
@@ -70,6 +75,8 @@ def approve_request(
 
 def _approve(req, *, actor, now, half_days, note, action) -> None:
     _ensure_decidable(req)
+    if req.envelope_review == EnvelopeReview.PENDING:
+        raise AwaitingEpci(req.id)
     _lock_drawing_rights(req)
     granted = req.half_days if half_days is None else int(half_days)
     if not MIN_HALF_DAYS <= granted <= MAX_HALF_DAYS:
@@ -88,6 +95,8 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     # More than asked: the member reads the figure they asked for beside the one granted, and why.
     adjusted = {"asked": req.half_days, "reason": note} if more_than_asked else {}
     _notify_member(req, now, "request_approved", days=granted, over=split.over, **adjusted)
+    if split.envelope:
+        envelopes.notify_first_draws([req.member_id], split.period, now=now, link=epci_envelope_link())
 
 
 def _lock_drawing_rights(req: InterventionRequest) -> None:

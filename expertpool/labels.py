@@ -234,6 +234,12 @@ FIELD_LABELS = {
     "week_mask": _l("semaine type"),
     "works_on_site": _l("intervient sur place"),
     "works_remote": _l("intervient à distance"),
+    "envelope_draws_need_approval": _l("tirages sur l'enveloppe à valider"),
+    "envelope_review": _l("avis de l'EPCI"),
+    "cap_half_days": _l("plafond"),
+    "commune": _l("commune"),
+    "epci": _l("EPCI"),
+    "released_requests": _l("demandes qui n'attendent plus l'EPCI"),
 }
 
 

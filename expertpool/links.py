@@ -50,3 +50,8 @@ def expert_report_link(request_id: int) -> str:
 def expert_week_link(expert_id: int, day: date) -> str:
     """An expert's agenda, the week of `day`."""
     return page_link("agenda.week", expert_id=expert_id, day=day.isoformat())
+
+
+def epci_envelope_link() -> str:
+    """The EPCI users' page of their envelope (its communes' draws, caps and the draws to approve)."""
+    return page_link("envelope.manage")

@@ -58,6 +58,7 @@ def init_app(app) -> None:
     from expertpool.extensions import db
     from expertpool.interventions import run_text
     from expertpool.notifications import notification_text, unread_count
+    from expertpool.periods import not_open_message
     from expertpool.permissions import init_template_globals
 
     init_template_globals(app)
@@ -67,6 +68,7 @@ def init_app(app) -> None:
         status_labels=STATUS_LABELS, urgency_labels=URGENCY_LABELS, RequestStatus=RequestStatus
     )
     app.jinja_env.filters["notification_text"] = notification_text
+    app.jinja_env.filters["period_not_open"] = not_open_message
     app.jinja_env.filters.update(
         booking_state=booking_state, booking_status=booking_status_label, is_to_reschedule=is_to_reschedule
     )

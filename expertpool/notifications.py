@@ -138,6 +138,18 @@ KINDS: dict[str, Kind] = {
     "request_answered": Kind(N_("%(member)s a répondu sur la demande « %(title)s ».")),
     "booking.to_reschedule": Kind(_to_reschedule),
     "join_request.staff": Kind(N_("%(name)s (%(email)s) demande à rejoindre %(member)s.")),
+    "envelope_reviewed": Kind(
+        N_("%(epci)s a répondu sur le tirage de %(member)s pour « %(title)s » : la demande peut être décidée.")
+    ),
+    # to an EPCI's users (mailed): draws of its communes on its envelope
+    "envelope_review_requested": Kind(
+        N_("%(member)s demande %(days)s sur l'enveloppe de votre intercommunalité pour « %(title)s » : à valider."),
+        _l("Un tirage sur votre enveloppe est à valider"),
+    ),
+    "envelope_first_draw": Kind(
+        N_("%(member)s commence à tirer sur l'enveloppe de votre intercommunalité (%(period)s) : %(days)s."),
+        _l("Une commune tire sur votre enveloppe"),
+    ),
     # to a member's users (mailed)
     "request_approved": Kind(_approved, _l("Demande acceptée")),
     "booking.to_reschedule.member": Kind(
@@ -149,6 +161,16 @@ KINDS: dict[str, Kind] = {
     ),
     "join_request": Kind(
         N_("%(name)s (%(email)s) demande à rejoindre %(member)s."), _l("Demande d'accès à votre espace")
+    ),
+    "envelope_draw_approved": Kind(
+        N_("Votre intercommunalité accepte que %(days)s de « %(title)s » soient pris sur son enveloppe.")
+    ),
+    "envelope_draw_refused": Kind(
+        N_(
+            "Votre intercommunalité refuse que « %(title)s » soit pris sur son enveloppe : la part au-delà de "
+            "votre droit de tirage (%(over)s) sera hors droit de tirage, facturable. Motif : %(reason)s"
+        ),
+        _l("Tirage sur l'enveloppe refusé"),
     ),
     "request_rejected": Kind(N_("Votre demande « %(title)s » est refusée : %(reason)s"), _l("Demande refusée")),
     "request_needs_info": Kind(

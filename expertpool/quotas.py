@@ -11,9 +11,11 @@ available = total − delivered − planned − approved-not-booked; free after 
 
 What a commune uses is covered in a fixed order — delivered, planned, approved-not-booked, then each
 request in submission order — first by its own right, then by its EPCI's envelope (shared with its
-sibling communes, in the same order), and what is left is over quota (billable at the pool's unit
-price). Own right and envelope are always kept apart. The whole computation is a pure function of a
-`Ledger` (plain data), so it also runs over a plan held in memory (a preview) without writing anything.
+sibling communes, in the same order, each within the cap its EPCI set for it), and what is left is
+over quota (billable at the pool's unit price). A request whose envelope draw the EPCI refused does not
+draw on the envelope: beyond the own right it is over quota. Own right and envelope are always kept
+apart. The whole computation is a pure function of a `Ledger` (plain data), so it also runs over a plan
+held in memory (a preview) without writing anything.
 """
 
 from collections.abc import Iterable
@@ -26,6 +28,8 @@ from expertpool.extensions import db
 from expertpool.models import (
     Booking,
     BookingStatus,
+    EnvelopeDraw,
+    EnvelopeReview,
     InterventionRequest,
     Member,
     PoolSettings,
@@ -77,8 +81,13 @@ class Position:
     # A commune whose EPCI holds an envelope: what that envelope can still give it (shared with siblings).
     envelope_available: int = 0
     has_envelope: bool = False
-    # What the envelope holds once only the booked half-days are covered (what a scheduler run may give).
+    # What the envelope holds for it once only the booked half-days are covered (what a scheduler run
+    # may give), within its cap.
     envelope_after_booked: int = 0
+    # The cap its EPCI set on its draw for the period (None: none but the envelope itself).
+    envelope_cap: int | None = None
+    # What the whole envelope holds once the booked half-days are covered (shared with the siblings).
+    envelope_pool_after_booked: int = 0
 
     @property
     def total(self) -> int:
@@ -130,6 +139,15 @@ class Position:
     def from_envelope(self) -> int:
         """Booked half-days covered by the EPCI's envelope (a commune) — never counted in the own right."""
         return self.booked_split.envelope
+
+    @property
+    def envelope_drawn(self) -> int:
+        """Half-days drawn on the envelope, booked or approved: what its cap is measured against."""
+        return self.booked_split.envelope + self.approved_split.envelope
+
+    @property
+    def envelope_cap_left(self) -> int | None:
+        return None if self.envelope_cap is None else max(0, self.envelope_cap - self.envelope_drawn)
 
     @property
     def over_quota(self) -> int:
@@ -194,6 +212,13 @@ class RequestSplit:
     own_free_before: int
     envelope_free_before: int
     period: QuotaPeriod | None = None
+    # A request whose dates fall in a period not open yet is not judged at all: the first such day
+    # (pages say "la période 2027 n'est pas encore ouverte" rather than another period's figures).
+    not_open_from: date | None = None
+
+    @property
+    def judged(self) -> bool:
+        return self.not_open_from is None
 
     @property
     def within_quota(self) -> bool:
@@ -221,6 +246,7 @@ class OpenRequest:
     layer: int  # APPROVED or REQUESTED
     half_days: int  # outstanding: granted − booked for an approved request, asked for a sent one
     order: tuple  # submission order
+    envelope_refused: bool = False  # its EPCI refused the draw: beyond the own right, over quota
 
 
 @dataclass(slots=True)
@@ -234,18 +260,22 @@ class Ledger:
     envelope: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # EPCI -> same
     booked: dict[int, tuple[int, int]] = field(default_factory=dict)  # member -> (planned, delivered)
     requests: list[OpenRequest] = field(default_factory=list)
+    caps: dict[int, int] = field(default_factory=dict)  # commune -> cap on its envelope draw
+    # member -> (planned, delivered) of `booked` that belong to requests whose envelope draw was refused
+    no_envelope: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def with_plan(self, extra_planned: dict[int, int]) -> "Ledger":
         """The ledger once `extra_planned` {request id: half-days} more are booked (a preview)."""
-        booked = dict(self.booked)
+        booked, no_envelope = dict(self.booked), dict(self.no_envelope)
         requests = []
         for r in self.requests:
             n = min(extra_planned.get(r.id, 0), r.half_days) if r.layer == APPROVED else 0
             if n:
-                planned, delivered = booked.get(r.member_id, (0, 0))
-                booked[r.member_id] = (planned + n, delivered)
+                for figures in (booked, no_envelope) if r.envelope_refused else (booked,):
+                    planned, delivered = figures.get(r.member_id, (0, 0))
+                    figures[r.member_id] = (planned + n, delivered)
             requests.append(replace(r, half_days=r.half_days - n) if n else r)
-        return replace(self, booked=booked, requests=requests)
+        return replace(self, booked=booked, requests=requests, no_envelope=no_envelope)
 
 
 @dataclass(slots=True)
@@ -272,15 +302,18 @@ def compute(ledger: Ledger) -> Positions:
         own_room[member_id] = _total(ledger.own.get(member_id))
         layers[member_id] = [Split(), Split(), Split(), Split()]
     before_own: dict[int | None, int] = {}
-    # The own right covers the layers in order; what it leaves goes to the envelope queue.
+    # The own right covers the layers in order; what it leaves goes to the envelope queue, except the
+    # half-days of requests whose envelope draw was refused (the own right covers those first).
     for member_id in sorted(members):
         planned, delivered = ledger.booked.get(member_id, (0, 0))
-        for index, n in ((0, delivered), (1, planned)):
+        refused_planned, refused_delivered = ledger.no_envelope.get(member_id, (0, 0))
+        for index, n, refused in ((0, delivered, refused_delivered), (1, planned, refused_planned)):
             covered = min(own_room[member_id], n)
             own_room[member_id] -= covered
-            layers[member_id][index] += Split(own=covered)
-            if n - covered:
-                beyond.append(((index, (), member_id), member_id, index, None, n - covered))
+            refused_over = max(0, refused - covered)
+            layers[member_id][index] += Split(own=covered, over=refused_over)
+            if n - covered - refused_over:
+                beyond.append(((index, (), member_id), member_id, index, None, n - covered - refused_over))
     own_of_request: dict[int | None, int] = {}
     for r in sorted(ledger.requests, key=lambda r: (r.layer, r.order)):
         before_own[r.id] = own_room[r.member_id]
@@ -289,6 +322,8 @@ def compute(ledger: Ledger) -> Positions:
         own_of_request[r.id] = covered
         layers[r.member_id][2 + r.layer] += Split(own=covered)
         beyond.append(((2 + r.layer, r.order, r.member_id), r.member_id, 2 + r.layer, r, r.half_days - covered))
+    cap_room = dict(ledger.caps)
+    cap_drawn: dict[int, list[int]] = {}  # commune -> envelope half-days drawn per layer
     # The envelopes cover the communes' overflows in the same order, across sibling communes.
     envelope_room = {epci_id: _total(figures) for epci_id, figures in ledger.envelope.items()}
     envelope_layers = {epci_id: [Split(), Split(), Split(), Split()] for epci_id in ledger.envelope}
@@ -297,7 +332,13 @@ def compute(ledger: Ledger) -> Positions:
     for _order, member_id, index, req, n in sorted(beyond, key=lambda item: item[0]):
         epci_id = ledger.parent_of.get(member_id)
         room = envelope_room.get(epci_id, 0) if epci_id in envelope_room else 0
+        room = min(room, cap_room.get(member_id, room))  # within the cap its EPCI set
+        if req is not None and req.envelope_refused:
+            room = 0
         covered = min(room, n)
+        if member_id in cap_room:
+            cap_room[member_id] -= covered
+        cap_drawn.setdefault(member_id, [0, 0, 0, 0])[index] += covered
         if epci_id in envelope_room:
             envelope_room[epci_id] -= covered
             envelope_layers[epci_id][index] += Split(own=covered, over=n - covered)
@@ -316,6 +357,13 @@ def compute(ledger: Ledger) -> Positions:
         entitled, carried, adjusted = ledger.own.get(member_id, (0, 0, 0))
         epci_id = ledger.parent_of.get(member_id)
         delivered, planned, approved, requested = layers[member_id]
+        # What the envelope can still give this commune: what it holds, and no more than its cap left.
+        cap = ledger.caps.get(member_id)
+        drawn = cap_drawn.get(member_id, [0, 0, 0, 0])
+        available, after_booked = envelope_available.get(epci_id, 0), envelope_after_booked.get(epci_id, 0)
+        if cap is not None:
+            available = min(available, max(0, cap - sum(drawn[:3])))
+            after_booked = min(after_booked, max(0, cap - sum(drawn[:2])))
         positions[member_id] = Position(
             entitled,
             carried,
@@ -325,8 +373,10 @@ def compute(ledger: Ledger) -> Positions:
             approved,
             requested,
             ledger.unit_price_cents,
-            envelope_available.get(epci_id, 0),
+            available,
             epci_id in ledger.envelope,
+            after_booked,
+            cap if epci_id in ledger.envelope else None,
             envelope_after_booked.get(epci_id, 0),
         )
     envelopes = {}
@@ -369,15 +419,27 @@ def all_periods() -> list[QuotaPeriod]:
 def pick_period(periods: list[QuotaPeriod], earliest: date | None, deadline: date | None, now: datetime | None):
     """The period whose drawing right a request uses: the one holding its first possible day.
 
-    A window opening before any period falls back on its deadline, then on today's period.
+    A window opening before any period falls back on its deadline, then on today's period — but a
+    window that starts later than today is never judged against today's period: when no period holds
+    its dates, it has none yet (None: its period is not open).
     """
-    for day in (earliest, deadline, today_paris(now) if now else None):
+    today = today_paris(now) if now else None
+    days = [earliest, deadline]
+    if earliest is None or today is None or earliest <= today:
+        days.append(today)
+    for day in days:
         if day is None:
             continue
         for period in periods:
             if period.contains(day):
                 return period
     return None
+
+
+def not_open_split(req: InterventionRequest, half_days: int | None = None) -> RequestSplit:
+    """A request whose period is not open: not judged (no own, envelope or over-quota part)."""
+    n = req.granted_half_days if half_days is None else int(half_days)
+    return RequestSplit(req.id, req.member_id, n, 0, 0, 0, unit_price_cents(), 0, 0, None, req.earliest)
 
 
 def period_of_request(req: InterventionRequest, now: datetime | None = None) -> QuotaPeriod | None:
@@ -406,13 +468,22 @@ def consumption(member_ids: Iterable[int] | None, start: date, end: date) -> dic
     """{member_id: (planned, delivered)} half-days booked for the members' requests in [start, end]
     (`member_ids` None: every member)."""
     ids = None if member_ids is None else list(member_ids)
+    return {member_id: figures[:2] for member_id, figures in _booked(ids, start, end).items()}
+
+
+def _booked(ids: list[int] | None, start: date, end: date) -> dict[int, tuple[int, int, int, int]]:
+    """{member_id: (planned, delivered, planned, delivered of requests whose envelope draw was refused)}."""
     if ids is not None and not ids:
         return {}
+    refused = InterventionRequest.envelope_review == EnvelopeReview.REFUSED
+    planned, delivered = Booking.status == BookingStatus.PLANNED, Booking.status == BookingStatus.DELIVERED
     rows = db.session.execute(
         select(
             InterventionRequest.member_id,
-            func.sum(case((Booking.status == BookingStatus.PLANNED, 1), else_=0)),
-            func.sum(case((Booking.status == BookingStatus.DELIVERED, 1), else_=0)),
+            func.sum(case((planned, 1), else_=0)),
+            func.sum(case((delivered, 1), else_=0)),
+            func.sum(case((planned & refused, 1), else_=0)),
+            func.sum(case((delivered & refused, 1), else_=0)),
         )
         .join(Booking, Booking.request_id == InterventionRequest.id)
         .where(
@@ -423,15 +494,19 @@ def consumption(member_ids: Iterable[int] | None, start: date, end: date) -> dic
         )
         .group_by(InterventionRequest.member_id)
     ).all()
-    return {member_id: (int(planned or 0), int(delivered or 0)) for member_id, planned, delivered in rows}
+    return {member_id: tuple(int(n or 0) for n in figures) for member_id, *figures in rows}
 
 
-def _related_members(ids: list[int] | None, period: QuotaPeriod) -> tuple[dict[int, int | None], list[Quota]]:
-    """({member: parent}, their quotas of the period) for the members, their EPCI, the EPCI's communes
-    and their own communes (an envelope is shared, so a commune's position depends on its siblings' use),
-    in one query (`ids` None: every member)."""
-    query = select(Member.id, Member.parent_id, Quota).outerjoin(
-        Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id)
+def _related_members(
+    ids: list[int] | None, period: QuotaPeriod
+) -> tuple[dict[int, int | None], list[Quota], dict[int, int]]:
+    """({member: parent}, their quotas of the period, {commune: cap on its envelope draw}) for the members,
+    their EPCI, the EPCI's communes and their own communes (an envelope is shared, so a commune's position
+    depends on its siblings' use), in one query (`ids` None: every member)."""
+    query = (
+        select(Member.id, Member.parent_id, Quota, EnvelopeDraw.cap_half_days)
+        .outerjoin(Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id))
+        .outerjoin(EnvelopeDraw, (EnvelopeDraw.member_id == Member.id) & (EnvelopeDraw.period_id == period.id))
     )
     if ids is not None:
         parents = select(Member.parent_id).where(Member.id.in_(ids), Member.parent_id.is_not(None))
@@ -444,7 +519,9 @@ def _related_members(ids: list[int] | None, period: QuotaPeriod) -> tuple[dict[i
             )
         )
     rows = db.session.execute(query).all()
-    return {member_id: parent for member_id, parent, _quota in rows}, [q for _m, _p, q in rows if q is not None]
+    parents = {member_id: parent for member_id, parent, _quota, _cap in rows}
+    caps = {member_id: cap for member_id, _parent, _quota, cap in rows if cap is not None}
+    return parents, [q for _m, _p, q, _c in rows if q is not None], caps
 
 
 def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, now) -> list[OpenRequest]:
@@ -458,6 +535,7 @@ def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, n
         select(
             InterventionRequest.id,
             InterventionRequest.member_id,
+            InterventionRequest.envelope_review,
             InterventionRequest.status,
             InterventionRequest.half_days,
             InterventionRequest.granted_half_days,
@@ -472,16 +550,16 @@ def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, n
         )
     ).all()
     result = []
-    for rid, member_id, status, asked, granted, earliest, deadline, submitted, decided, booked_n in rows:
+    for rid, member_id, review, status, asked, granted, earliest, deadline, submitted, decided, booked_n in rows:
         chosen = pick_period(periods, earliest, deadline, now)
         if chosen is None or chosen.id != period.id:
             continue
         # Approved requests draw in the order they were decided, the others in the order they were sent.
         if status == RequestStatus.APPROVED:
-            n = max(0, granted - int(booked_n or 0))
-            result.append(OpenRequest(rid, member_id, APPROVED, n, _order(decided or submitted, rid)))
+            layer, n, order = APPROVED, max(0, granted - int(booked_n or 0)), _order(decided or submitted, rid)
         else:
-            result.append(OpenRequest(rid, member_id, REQUESTED, asked, _order(submitted, rid)))
+            layer, n, order = REQUESTED, asked, _order(submitted, rid)
+        result.append(OpenRequest(rid, member_id, layer, n, order, review == EnvelopeReview.REFUSED))
     return result
 
 
@@ -503,8 +581,9 @@ def ledger(
     if period is None or not ids:
         return Ledger(period, price, parent_of=dict.fromkeys(ids))
     scope = None if len(ids) >= WHOLE_POOL else ids
-    parent_of, quotas = _related_members(scope, period)
+    parent_of, quotas, caps = _related_members(scope, period)
     related = None if scope is None else list(parent_of)
+    booked = _booked(related, period.start_date, period.end_date)
     own, envelope = {}, {}
     for quota in quotas:
         figures = (quota.entitled_half_days, quota.carried_over_half_days, quota.adjusted_half_days)
@@ -515,8 +594,10 @@ def ledger(
         parent_of=parent_of,
         own=own,
         envelope=envelope,
-        booked=consumption(related, period.start_date, period.end_date),
+        booked={member_id: figures[:2] for member_id, figures in booked.items()},
         requests=_open_requests(related, period, all_periods() if periods is None else periods, now),
+        caps=caps,
+        no_envelope={member_id: figures[2:] for member_id, figures in booked.items() if any(figures[2:])},
     )
 
 
@@ -578,8 +659,17 @@ def request_splits(
         else:
             splits = positions(member_ids, chosen[period_id], now=now, periods=periods).requests
         for r in reqs:
-            result[r.id] = splits.get(r.id) or _settled_split(r, chosen[period_id], price)
+            if period_id is None:
+                result[r.id] = _not_open_or_settled(r, price)
+            else:
+                result[r.id] = splits.get(r.id) or _settled_split(r, chosen[period_id], price)
     return result
+
+
+def _not_open_or_settled(req: InterventionRequest, price: int) -> RequestSplit:
+    if req.status in (RequestStatus.APPROVED, *AWAITING_DECISION):
+        return replace(not_open_split(req), unit_price_cents=price)
+    return _settled_split(req, None, price)
 
 
 def _settled_split(req: InterventionRequest, period: QuotaPeriod | None, price: int) -> RequestSplit:
@@ -605,6 +695,8 @@ def judge_request(
         *RequestStatus.AWAITING_DECISION,
     ):
         return _settled_split(req, period, unit_price_cents())
+    if period is None:
+        return not_open_split(req, half_days)
     n = req.granted_half_days if half_days is None else int(half_days)
     book = ledger([req.member_id], period, now=now)
     others = [r for r in book.requests if req.id is None or r.id != req.id]
@@ -617,7 +709,8 @@ def judge_request(
     booked_n = 0
     if req.id is not None and layer == APPROVED and not approving:
         booked_n = sum(1 for b in req.bookings if b.status in BookingStatus.HOLDING)
-    mine = OpenRequest(req.id, req.member_id, layer, max(0, n - booked_n), _order(stamp, req.id))
+    refused = req.envelope_review == EnvelopeReview.REFUSED
+    mine = OpenRequest(req.id, req.member_id, layer, max(0, n - booked_n), _order(stamp, req.id), refused)
     book.requests = [*others, mine]
     split = compute(book).requests[req.id]
     return replace(split, half_days=n)

@@ -103,6 +103,13 @@ def _decide(request_id: int, form, action, done_message):
     try:
         action(req, form)
         db.session.commit()
+    except approval.AwaitingEpci:
+        db.session.rollback()
+        return _render(
+            _load(request_id),
+            status=409,
+            conflict=_("Le tirage sur l'enveloppe attend la validation de l'EPCI : décidez après elle."),
+        ), req
     except (StaleDataError, approval.DecisionConflict):
         db.session.rollback()
         return _render(_load(request_id), status=409, conflict=conflict_message()), req

@@ -7,6 +7,7 @@ from expertpool.models.booking import Booking
 from expertpool.models.enums import (
     BookingStatus,
     ContactShown,
+    EnvelopeReview,
     Half,
     JoinRequestStatus,
     MailStatus,
@@ -34,7 +35,7 @@ from expertpool.models.operations import (
     OutboxMail,
     Task,
 )
-from expertpool.models.quota import Quota, QuotaAdjustment, QuotaPeriod
+from expertpool.models.quota import EnvelopeDraw, Quota, QuotaAdjustment, QuotaPeriod
 from expertpool.models.request import InterventionRequest, PreferredHalfDay, RequestMessage
 from expertpool.models.scenario import Scenario
 from expertpool.models.settings import PoolSettings
@@ -48,6 +49,8 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "ContactShown",
+    "EnvelopeDraw",
+    "EnvelopeReview",
     "Expert",
     "Half",
     "MailStatus",

@@ -111,6 +111,14 @@ class QuotaKind(StrEnum):
     ENVELOPE = "envelope"  # an EPCI's envelope shared with its member communes
 
 
+class EnvelopeReview(StrEnum):
+    """An EPCI's decision on a request's draw on its envelope (when the EPCI asks to approve draws)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"  # the part beyond the commune's own right is over quota (billable)
+
+
 class PeriodStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"

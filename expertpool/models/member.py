@@ -39,6 +39,8 @@ class Member(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     # An EPCI may hold an envelope of days shared with its communes.
     holds_envelope: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The EPCI approves each draw of a commune on its envelope before the coordinator decides.
+    envelope_draws_need_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)

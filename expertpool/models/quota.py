@@ -89,3 +89,20 @@ class QuotaAdjustment(Base):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     quota: Mapped[Quota] = relationship(back_populates="adjustments")
+
+
+class EnvelopeDraw(Base):
+    """A commune's draw on its EPCI's envelope for one period: the cap the EPCI set (None: no cap other
+    than the envelope itself), and when the commune first drew on it (its EPCI was told then)."""
+
+    __tablename__ = "envelope_draws"
+    __table_args__ = (
+        UniqueConstraint("period_id", "member_id", name="uq_envelope_draws_period_member"),
+        CheckConstraint("cap_half_days IS NULL OR cap_half_days >= 0", name="cap_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("quota_periods.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    cap_half_days: Mapped[int | None]
+    first_drawn_at: Mapped[datetime | None]

@@ -7,7 +7,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expertpool.models.base import Base
-from expertpool.models.enums import RequestStatus, Urgency, sql_in
+from expertpool.models.enums import EnvelopeReview, RequestStatus, Urgency, sql_in
 from expertpool.models.expert import Skill
 from expertpool.timeutil import now_utc
 
@@ -35,6 +35,9 @@ class InterventionRequest(Base):
         CheckConstraint("deadline >= earliest", name="window_ordered"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
         CheckConstraint("quote_half_days IS NULL OR quote_half_days >= 0", name="quote_half_days_not_negative"),
+        CheckConstraint(
+            f"envelope_review IS NULL OR envelope_review IN {sql_in(EnvelopeReview)}", name="envelope_review_known"
+        ),
         Index("ix_intervention_requests_status_urgency", "status", "urgency"),
     )
 
@@ -61,6 +64,12 @@ class InterventionRequest(Base):
     quote_unit_price_cents: Mapped[int | None]
     quote_accepted_at: Mapped[datetime | None]
     quote_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The EPCI's decision on the part drawn on its envelope, when it approves draws (None: not asked).
+    # Refused: that part is over quota for the commune (quotas.py reads it).
+    envelope_review: Mapped[str | None] = mapped_column(String(10))
+    envelope_review_reason: Mapped[str] = mapped_column(Text, default="")
+    envelope_reviewed_at: Mapped[datetime | None]
+    envelope_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approval_note: Mapped[str] = mapped_column(Text, default="")
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     cancellation_reason: Mapped[str] = mapped_column(Text, default="")

@@ -16,10 +16,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import audit
+from expertpool import audit, envelopes
 from expertpool.allocation import Assignment, Plan, Unserved, free_half_days, plan_to_dict
 from expertpool.extensions import db
-from expertpool.links import expert_assignments_link, member_request_link
+from expertpool.links import epci_envelope_link, expert_assignments_link, member_request_link
 from expertpool.models import (
     AllocationRun,
     AuditLog,
@@ -338,6 +338,18 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
     insert_rows(AuditLog, audit_rows)
     db.session.flush()
     _notify(new_bookings, snapshot, now=now)
+    _notify_envelope_draws(outcome, new_bookings, now=now)
+
+
+def _notify_envelope_draws(outcome: Outcome, new_bookings: dict[int, list[NewBooking]], *, now: datetime) -> None:
+    """An EPCI hears when one of its communes starts drawing on its envelope (once per period)."""
+    communes = {outcome.snapshot.member_of[rid] for rid in new_bookings} & set(outcome.snapshot.parent_of)
+    if not communes:
+        return
+    link = epci_envelope_link()
+    for seg in outcome.segments:
+        if seg.period is not None and seg.plan is not None and seg.plan.assignments:
+            envelopes.notify_first_draws(communes, seg.period, now=now, link=link)
 
 
 def _insert_bookings(new_bookings: dict[int, list[NewBooking]], run: AllocationRun, now: datetime) -> None:

@@ -20,6 +20,7 @@ from expertpool.calendars import public_holidays
 from expertpool.extensions import db
 from expertpool.models import (
     Booking,
+    EnvelopeReview,
     Expert,
     InterventionRequest,
     Member,
@@ -146,6 +147,7 @@ class Snapshot:
             )
         )
         request_ids = [r.id for r in self.requests]
+        self.envelope_refused = {r.id for r in self.requests if r.envelope_review == EnvelopeReview.REFUSED}
         self.member_of = {r.id: r.member_id for r in self.requests}
         self.held_per_request: Counter = Counter()
         if request_ids:
@@ -219,9 +221,27 @@ def _engine_expert(expert: Expert, seg: Segment, snapshot: Snapshot) -> EngineEx
     )
 
 
-def envelope_shares(needs: dict[int, int], remaining: int) -> dict[int, int]:
+def envelope_shares(needs: dict[int, int], remaining: int, limits: dict[int, int] | None = None) -> dict[int, int]:
     """Split what is left of one envelope among the communes that need it: in proportion to each
-    one's need, in whole half-days (largest remainders), summing to at most `remaining`."""
+    one's need, in whole half-days (largest remainders), summing to at most `remaining`, none above its
+    limit (what its cap leaves it): what a capped commune cannot take goes to the others, the same way."""
+    limits = limits or {}
+    shares: dict[int, int] = {}
+    asking = {m: need for m, need in needs.items() if need > 0 and limits.get(m, remaining) > 0}
+    while remaining > 0 and asking:
+        part = _proportional_shares(asking, remaining)
+        capped = {m for m, share in part.items() if m in limits and share >= limits[m]}
+        if not capped:
+            shares.update(part)
+            break
+        for m in capped:
+            shares[m] = limits[m]
+            remaining -= limits[m]
+            del asking[m]
+    return shares
+
+
+def _proportional_shares(needs: dict[int, int], remaining: int) -> dict[int, int]:
     # When every need fits, the rest is still handed out in the same proportion: a larger drawing
     # right only lowers the commune's level, as its true right (own + whole envelope) would.
     asking = {member_id: need for member_id, need in needs.items() if need > 0}
@@ -237,7 +257,11 @@ def envelope_shares(needs: dict[int, int], remaining: int) -> dict[int, int]:
 
 
 def drawing_rights(
-    member_ids: list[int], balances_: dict[int, Position], demand: Counter, parent_of: dict[int, int]
+    member_ids: list[int],
+    balances_: dict[int, Position],
+    demand: Counter,
+    parent_of: dict[int, int],
+    envelope_demand: Counter | None = None,
 ) -> dict[int, int]:
     """{member db id: the quota given to the engine}: its own total plus its share of its EPCI's envelope.
 
@@ -249,20 +273,26 @@ def drawing_rights(
     to its own quota plus its share, and the siblings together never draw more than the envelope
     holds; what the split leaves unused is at worst served later as over quota, never lost.
     What a commune's booked half-days already took from the envelope (quotas.Position.from_envelope)
-    is part of its right.
+    is part of its right. A commune's share never exceeds what the cap its EPCI set leaves it
+    (Position.envelope_after_booked), and the half-days of requests whose envelope draw the EPCI
+    refused (outside `envelope_demand`) ask nothing of the envelope.
     """
+    envelope_demand = demand if envelope_demand is None else envelope_demand
     quotas = {member_id: balances_[member_id].total for member_id in member_ids}
     needs_by_epci: dict[int, dict[int, int]] = defaultdict(dict)
+    limits: dict[int, int] = {}
     envelope_left: dict[int, int] = {}
     for member_id in member_ids:
         balance, epci_id = balances_[member_id], parent_of.get(member_id)
         if epci_id is None or balance.envelope_after_booked <= 0:
             continue
         # The siblings all read the same envelope, so any one of them tells what it still holds.
-        envelope_left[epci_id] = balance.envelope_after_booked
-        needs_by_epci[epci_id][member_id] = max(0, demand[member_id] - balance.left_after_booked)
+        envelope_left[epci_id] = balance.envelope_pool_after_booked
+        limits[member_id] = balance.envelope_after_booked
+        beyond_own = max(0, demand[member_id] - balance.left_after_booked)
+        needs_by_epci[epci_id][member_id] = min(beyond_own, envelope_demand[member_id])
     for epci_id, needs in needs_by_epci.items():
-        for member_id, share in envelope_shares(needs, envelope_left[epci_id]).items():
+        for member_id, share in envelope_shares(needs, envelope_left[epci_id], limits).items():
             quotas[member_id] += balances_[member_id].from_envelope + share
     return quotas
 
@@ -309,9 +339,12 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
         member_ids = sorted({db_id(r.member) for r in requests})
         seg.balances = balances(member_ids, seg.period) if member_ids else {}
         demand: Counter = Counter()
+        envelope_demand: Counter = Counter()
         for r in requests:
             demand[db_id(r.member)] += r.half_days
-        quotas = drawing_rights(member_ids, seg.balances, demand, snapshot.parent_of)
+            if db_id(r.id) not in snapshot.envelope_refused:
+                envelope_demand[db_id(r.member)] += r.half_days
+        quotas = drawing_rights(member_ids, seg.balances, demand, snapshot.parent_of, envelope_demand)
         members = []
         for member_id in member_ids:
             balance = seg.balances[member_id]

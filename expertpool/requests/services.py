@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from expertpool import quotas
+from expertpool import envelopes, quotas
 from expertpool.approval import answer_information, auto_approve_if_eligible
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
@@ -176,12 +176,18 @@ def _mark_submitted(
 
 
 def _after_submit(req: InterventionRequest, now: datetime) -> bool:
-    if auto_approve_if_eligible(req, now=now):
+    # A draw on the EPCI's envelope that the EPCI approves first: never approved automatically meanwhile.
+    waits_for_epci = envelopes.ask_review_if_needed(req, now=now, link=_epci_queue_link())
+    if not waits_for_epci and auto_approve_if_eligible(req, now=now):
         return True
     notify_staff(
         "request_submitted", {"member": req.member.name, "title": req.title}, now=now, link=staff_request_link(req.id)
     )
     return False
+
+
+def _epci_queue_link() -> str:
+    return url_for("envelope.queue") if "envelope.queue" in current_app.view_functions else ""
 
 
 def cancel_request(req: InterventionRequest, *, actor: User, now: datetime, reason: str = "") -> list:

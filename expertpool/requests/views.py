@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import periods, quotas, signals
+from expertpool import envelopes, periods, quotas, signals
 from expertpool.booked_interventions import booked_interventions
 from expertpool.contacts import planned_expert_contacts
 from expertpool.extensions import db
@@ -110,6 +110,9 @@ def dashboard():
         ],
         needing_action=queries.requests_needing_action(current_user.member_id),
         notifications=queries.latest_notifications(current_user),
+        pending_envelope_reviews=len(envelopes.pending_reviews(current_user.member))
+        if current_user.member.holds_envelope
+        else 0,
         **_balance_context(today),
     )
 

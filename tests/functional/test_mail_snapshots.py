@@ -52,6 +52,11 @@ EXAMPLES = {
     "booking.assigned": {"slots": OWN_SLOTS},
     "booking_cancelled": {"member": "Plouzané", "title": "Migration PostgreSQL", "slots": OWN_SLOTS},
     "booking.reminder_expert": {"slots": OWN_SLOTS, "members": "Plouzané, Milizac"},
+    "envelope_reviewed": {"epci": "Pays d'Iroise", "member": "Plouzané", "title": "Migration PostgreSQL"},
+    "envelope_review_requested": {"member": "Plouzané", "title": "Migration PostgreSQL", "days": 5},
+    "envelope_first_draw": {"member": "Plouzané", "period": "2027", "days": 3},
+    "envelope_draw_approved": {"title": "Migration PostgreSQL", "days": 5},
+    "envelope_draw_refused": {"title": "Migration PostgreSQL", "reason": "Budget épuisé.", "over": 5},
 }
 VARIANTS = {
     "request.scheduled.legacy": ("request.scheduled", {"title": "Migration PostgreSQL", "slots": LEGACY_SLOTS}),

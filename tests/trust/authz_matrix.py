@@ -46,6 +46,8 @@ MEMBER_A_ONLY = access(LOGIN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FO
 # An object of expert X: X and the staff; expert Y gets 404, members 403 (an expert page).
 EXPERT_X_OBJECT = access(LOGIN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, OK, OK)
 EXPERT_X_ONLY = access(LOGIN, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN)
+# An EPCI's own page: member users of a commune get 404 (no envelope of theirs), other roles 403.
+NOT_AN_EPCI = access(LOGIN, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 # A secret link: whoever holds it (no login).
 TOKEN = PUBLIC
 
@@ -90,6 +92,15 @@ MATRIX: dict[str, Access] = {
     "requests.new": Access(get=MEMBERS),
     "requests.quota_check": Access(get=MEMBERS),
     "requests.detail": Access(get=MEMBER_A_ONLY),
+    # an EPCI's envelope: its own users only (members A and B are communes: 404), and the staff's page
+    "envelope.manage": Access(get=NOT_AN_EPCI),
+    "envelope.queue": Access(get=NOT_AN_EPCI),
+    "envelope.cap": Access(post=NOT_AN_EPCI, args={"commune_id": "epci_commune"}),
+    "envelope.approval_setting": Access(post=NOT_AN_EPCI),
+    "envelope.approve": Access(post=NOT_AN_EPCI),
+    "envelope.refuse": Access(post=NOT_AN_EPCI),
+    "envelope.staff_manage": Access(get=STAFF, args={"epci_id": "epci"}),
+    "envelope.staff_cap": Access(post=STAFF, args={"epci_id": "epci", "commune_id": "epci_commune"}),
     "requests.edit": Access(get=MEMBER_A_ONLY),
     "requests.messages": Access(get=MEMBER_A_ONLY),
     "requests.cancel": Access(get=MEMBER_A_ONLY),

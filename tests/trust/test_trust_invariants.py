@@ -1,6 +1,7 @@
 """The data invariants hold under any sequence of real operations: a hypothesis state machine creates
 members and experts, declares unavailability, submits, approves, rejects and cancels requests, runs the
-scheduler, records deliveries and lets time pass, calling the app's services the way the views do
+scheduler, records deliveries, adjusts rights, caps a commune's draw on its EPCI's envelope, prepares and
+opens the next period and lets time pass, calling the app's services the way the views do
 (one commit per operation, a rollback when one is refused), and after every step checks
 `expertpool.invariants.check_invariants` and that each change wrote its audit row(s).
 
@@ -8,6 +9,7 @@ Also: check_invariants itself finds each kind of violation (it must not pass vac
 EXPERTPOOL_STATE_MACHINE_EXAMPLES sets the number of sequences (default 15, up to 25 steps each).
 """
 
+import html
 import os
 import re
 from collections import Counter
@@ -26,7 +28,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from sqlalchemy import func, select
-from trust.drawing_right_oracle import expected_positions
+from trust.drawing_right_oracle import expected_billable, expected_positions
 
 from expertpool.invariants import check_invariants
 from expertpool.models import (
@@ -105,11 +107,11 @@ def check_invariants_over(bookings):
 
 
 def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monkeypatch):
-    from expertpool import approval
+    from expertpool import approval, envelopes
     from expertpool.agenda import delivery, unavailability
     from expertpool.coordination.experts_admin import create_expert
     from expertpool.coordination.members import create_member
-    from expertpool.coordination.quota_periods import adjust_quota
+    from expertpool.coordination.quota_periods import adjust_quota, open_period, preview_period
     from expertpool.requests import services as request_services
 
     try:
@@ -146,6 +148,7 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
             self.experts: list[tuple[int, int]] = []  # (expert id, user id)
             self.requests: list[int] = []
             self.serial = 0
+            self.next_period_id = None  # 2028, once opened
             stats["sequences"] += 1
 
         def teardown(self):
@@ -196,7 +199,8 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
             factory.quota(epci, db.session.get(type(period), period_id), 4, kind="envelope")
             db.session.commit()
             self.epci_id = epci.id
-            for quota in (6, 0):
+            # The third commune (no own right) draws on the envelope from its first request: caps bite.
+            for quota in (6, 0, 0):
                 self.add_member(quota)
             for mask in ((1 << 10) - 1, 0b1010101010):
                 self.add_expert(mask)
@@ -416,6 +420,64 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
 
             self.change(adjust, expected_rows=1)
 
+        @precondition(lambda self: self.members)
+        @rule(pick=st.integers(0, 99), cap=st.sampled_from([None, 0, 1, 2, 5]), next_period=st.booleans())
+        def envelope_cap(self, pick, cap, next_period):
+            """The EPCI caps one of its communes' draw on its envelope (this period, or the next once open)."""
+            from expertpool.models import Member, QuotaPeriod
+
+            communes = [m for m, _u in self.members if db.session.get(Member, m).parent_id == self.epci_id]
+            chosen = self.next_period_id if next_period else period_id
+            if not communes or chosen is None:
+                return
+            the_period = db.session.get(QuotaPeriod, chosen)
+            epci, commune = db.session.get(Member, self.epci_id), db.session.get(Member, communes[pick % len(communes)])
+
+            def cap_it():
+                return envelopes.set_cap(epci, commune, the_period, cap, actor=self.user(coordinator_id), now=self.now)
+
+            self.change(cap_it, expected_rows=lambda changed: 1 if changed else 0)
+
+        @precondition(lambda self: self.members)
+        @rule(cap=st.sampled_from([0, 1, 2]), half_days=st.integers(1, 6), start=st.integers(1, 30))
+        def cap_then_submit(self, cap, half_days, start):
+            """The commune with no own right, capped, asks: its request meets the cap at once."""
+            self.envelope_cap(1, cap, False)  # the communes of the EPCI: the first, then this one
+            self._submit(2, half_days, start, 20, Urgency.NORMAL)
+
+        @rule(fixed=st.integers(0, 8), open_it=st.booleans())
+        def prepare_or_open_next_period(self, fixed, open_it):
+            """Prepare 2028 (its quotas previewed, nothing written), and open it."""
+            policy = {
+                "name": "2028",
+                "start_date": date(2028, 1, 1),
+                "end_date": date(2028, 12, 31),
+                "policy": "fixed",
+                "fixed_half_days": fixed,
+                "unit_price_cents": 18000,
+                "population_bands": [],
+                "carry_over_cap_half_days": 0,
+            }
+            before = self.audit_rows()
+            lines = preview_period(policy)
+            assert self.audit_rows() == before and lines, "preparing a period writes nothing"
+            if not open_it or self.next_period_id is not None:
+                return
+
+            def open_next():
+                return open_period(policy, actor=self.user(coordinator_id), now=self.now)
+
+            opened = self.change(open_next, expected_rows=1)
+            if opened is not None:
+                self.next_period_id = opened.id
+
+        @precondition(lambda self: self.members)
+        @rule(pick=st.integers(0, 99), half_days=st.integers(1, 6), start=st.integers(0, 60))
+        def submit_for_next_period(self, pick, half_days, start):
+            """A request whose dates fall in 2028: judged there once it opens, and not before."""
+            days_ahead = (date(2028, 1, 3) - self.today).days + start
+            self._submit(pick, half_days, days_ahead, 10, Urgency.NORMAL)
+
         @rule(days=st.integers(1, 21))
         def let_time_pass(self, days):
             self.now += timedelta(days=days)
@@ -427,29 +489,50 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
 
         @invariant()
         def drawing_right_figures_match_the_raw_rows(self):
-            """Positions, request splits and the drawing-rights export equal the oracle's figures."""
+            """Positions, request splits and the drawing-rights export equal the oracle's figures, in every
+            period (the next one once opened); a request no open period holds is judged in none."""
             from expertpool import quotas
             from expertpool.models import QuotaPeriod
+
+            clock[0] = self.now
+            periods = list(db.session.scalars(select(QuotaPeriod).order_by(QuotaPeriod.start_date)))
+            judged = quotas.request_splits(db.session.scalars(select(InterventionRequest)), self.now)
+            all_splits, current = {}, None
+            for the_period in periods:
+                expected, splits = expected_positions(db.session, the_period, self.today, periods)
+                self.figures_match(the_period, expected, splits, judged)
+                all_splits.update(splits)
+                if the_period.contains(self.today):
+                    current = (the_period, expected)
+            if current is not None:
+                self.pages_show(*current, all_splits)
+            for req in db.session.scalars(
+                select(InterventionRequest).where(
+                    InterventionRequest.status.in_((RequestStatus.APPROVED, *quotas.AWAITING_DECISION))
+                )
+            ):
+                if req.id not in all_splits:  # its dates fall in a period not open yet
+                    assert not judged[req.id].judged and judged[req.id].over == 0, req.id
+                    stats["requests waiting for their period"] += 1
+
+        def figures_match(self, the_period, expected, splits, judged):
+            from expertpool import quotas
             from expertpool.reports import exports
 
-            the_period = db.session.get(QuotaPeriod, period_id)
-            clock[0] = self.now
-            expected, splits = expected_positions(db.session, the_period, self.today, [the_period])
             result = quotas.positions(list(expected), the_period, now=self.now)
             for member_id, e in expected.items():
                 p = result.members[member_id]
                 got = (p.total, p.delivered, p.planned, p.approved, p.requested, p.available)
                 assert got == (e.total, e.delivered, e.planned, e.approved, e.requested, e.available), member_id
-                assert (p.free_after_pending, p.from_envelope, p.over_quota) == (
+                assert (p.free_after_pending, p.from_envelope, p.over_quota, p.envelope_drawn) == (
                     e.free_after_pending,
                     e.from_envelope,
                     e.over_quota,
+                    e.envelope_drawn,
                 ), member_id
             for request_id, (own, from_envelope, over) in splits.items():
                 split = result.requests[request_id]
                 assert (split.own, split.envelope, split.over) == (own, from_envelope, over), request_id
-            judged = quotas.request_splits(db.session.scalars(select(InterventionRequest)), self.now)
-            for request_id, (own, from_envelope, over) in splits.items():
                 assert (judged[request_id].own, judged[request_id].envelope, judged[request_id].over) == (
                     own,
                     from_envelope,
@@ -469,26 +552,44 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
                     cells["Hors droit de tirage réservé (jours)"],
                 ) == (e.total, e.planned, e.delivered, e.available, e.from_envelope, e.over_quota)
             stats["drawing-right checks"] += 1
-            if the_period.contains(self.today):
-                self.pages_show(expected, splits)
 
-        def pages_show(self, expected, splits):
-            """The member's home (one member per step, in turn), the approval queue and the coordinator
-            home show the oracle's figures."""
+        def pages_show(self, the_period, expected, splits):
+            """The member's home and yearly statement (one member per step, in turn), the approval queue
+            and the coordinator home show the oracle's figures."""
+            from expertpool import quotas
             from expertpool.i18n import days_label
             from expertpool.models import Member, User
+            from expertpool.reports.statement import units_times_price
 
-            def page(user_id, path):
+            def html_of(user_id, path):
                 with client.session_transaction() as browser:
                     browser["_user_id"] = db.session.get(User, user_id).get_id()
                     browser["_fresh"] = True
                 response = client.get(path)
                 assert response.status_code == 200, path
-                text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).replace("&#39;", "'")
+                return response.get_data(as_text=True)
+
+            def plain(html):
+                text = re.sub(r"<[^>]+>", " ", html).replace("&#39;", "'")
                 return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\xa0", " "))
+
+            def page(user_id, path):
+                return plain(html_of(user_id, path))
 
             member_id, user_id = self.members[stats["steps"] % len(self.members)]
             e = expected[member_id]
+            # The yearly statement (HTML): its summary rows are the oracle's figures.
+            statement = html_of(coordinator_id, f"/rapports/membres/{member_id}/etat?period={the_period.id}")
+            rows = dict(re.findall(r'<tr data-item="([a-z_]+)"[^>]*><th[^>]*>.*?</th><td[^>]*>(.*?)</td>', statement))
+            billed = expected_billable(db.session, the_period, expected)[member_id]
+            for key, value in (
+                ("total", days_label(e.total)),
+                ("delivered", days_label(e.delivered)),
+                ("planned", days_label(e.planned)),
+                ("remaining", days_label(e.available)),
+                ("billable", units_times_price(billed, quotas.unit_price_cents())),
+            ):
+                assert plain(html.unescape(rows[key])).strip() == plain(value).strip(), (key, rows[key], value)
             home = page(user_id, "/mon-espace")
             assert f"Restant : {days_label(e.available)}" in home
             assert (f"Hors droit de tirage (facturable) {days_label(e.over_quota)}" in home) == bool(e.over_quota)

@@ -134,7 +134,10 @@ def build_world(factory) -> World:
         status=BookingStatus.DELIVERED,
     )
     # Inactive objects, so that the pages show their "reactivate" buttons.
-    factory.member("Commune fermée", insee_code="29003", active=False)
+    closed = factory.member("Commune fermée", insee_code="29003", active=False)
+    # An EPCI holding an envelope (no user of the world belongs to it), the closed commune its member.
+    epci = factory.member("CC du Léon", kind="epci", holds_envelope=True)
+    closed.parent_id = epci.id
     factory.expert("Expert parti", roles=("dba",), active=False)
     factory.user(UserRole.MEMBER, member=member_b, email="ancien@example.org", name="Ancien", active=False)
     message = RequestMessage(request_id=submitted.id, author_id=world.users["member_a"].id, body="Bonjour")
@@ -174,6 +177,8 @@ def build_world(factory) -> World:
         {
             "member": member_a.id,
             "member_b": member_b.id,
+            "epci": epci.id,
+            "epci_commune": closed.id,
             "expert": expert_x.id,
             "expert_y": expert_y.id,
             "user": world.users["member_a"].id,
