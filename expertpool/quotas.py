@@ -667,7 +667,7 @@ def request_splits(
 
 
 def _not_open_or_settled(req: InterventionRequest, price: int) -> RequestSplit:
-    if req.status in (RequestStatus.APPROVED, *AWAITING_DECISION):
+    if req.status in (RequestStatus.APPROVED, *RequestStatus.AWAITING_DECISION):
         return replace(not_open_split(req), unit_price_cents=price)
     return _settled_split(req, None, price)
 

@@ -12,7 +12,7 @@ from expertpool import envelopes, quotas
 from expertpool.approval import answer_information, auto_approve_if_eligible
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
-from expertpool.links import expert_assignments_link, staff_request_link
+from expertpool.links import expert_assignments_link, page_link, staff_request_link
 from expertpool.models import (
     BookingStatus,
     InterventionRequest,
@@ -187,7 +187,7 @@ def _after_submit(req: InterventionRequest, now: datetime) -> bool:
 
 
 def _epci_queue_link() -> str:
-    return url_for("envelope.queue") if "envelope.queue" in current_app.view_functions else ""
+    return page_link("envelope.queue")
 
 
 def cancel_request(req: InterventionRequest, *, actor: User, now: datetime, reason: str = "") -> list:

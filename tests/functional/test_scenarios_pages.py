@@ -6,9 +6,9 @@ import io
 
 import pytest
 from factories import FIXED_NOW
-from member_support import QueryCounter
 from openpyxl import load_workbook
 from planning_helpers import small_pool
+from query_counter import QueryCounter
 from sqlalchemy import func, select
 
 from expertpool.models import AuditLog, Scenario
