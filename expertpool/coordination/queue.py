@@ -4,7 +4,7 @@ Two coordinators may decide at once: the request's optimistic `version` makes th
 (StaleDataError); the view rolls back and says, in French, that someone else was faster.
 """
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, select
@@ -15,6 +15,7 @@ from expertpool import quotas
 from expertpool.coordination import approval
 from expertpool.coordination.forms import ApproveForm, InformationForm, RejectForm
 from expertpool.extensions import db
+from expertpool.list_page import paginate_query
 from expertpool.models import InterventionRequest, RequestMessage, Urgency
 from expertpool.timeutil import now_utc
 
@@ -30,9 +31,12 @@ def conflict_message() -> str:
     )
 
 
-def waiting_requests(limit: int | None = None) -> list[InterventionRequest]:
-    """Requests waiting for a decision: critical first, then high, then the oldest."""
-    query = (
+PER_PAGE = 25
+
+
+def waiting_query():
+    """Requests waiting for a decision: critical first, then high, then the oldest (a query to page)."""
+    return (
         select(InterventionRequest)
         .options(
             selectinload(InterventionRequest.member),
@@ -47,15 +51,25 @@ def waiting_requests(limit: int | None = None) -> list[InterventionRequest]:
             InterventionRequest.id,
         )
     )
+
+
+def waiting_requests(limit: int | None = None) -> list[InterventionRequest]:
+    query = waiting_query()
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
 
 
 def queue_page():
-    requests = waiting_requests()
-    positions = quotas.request_splits(requests, now_utc())
-    return render_template("coordination/queue.html", requests=requests, positions=positions, now=now_utc())
+    """One page of the queue, paged in SQL so that its cost does not grow with the waiting requests.
+
+    Each row's drawing-right judgement stays the one of the whole queue: `request_splits` reads the
+    position of the page's members with all their open requests (those on other pages included), in
+    submission order, so a request on page 2 is judged after the same member's earlier ones on page 1.
+    """
+    page = paginate_query(waiting_query(), request.args, PER_PAGE)
+    positions = quotas.request_splits(page.items, now_utc())
+    return render_template("coordination/queue.html", page=page, positions=positions, now=now_utc())
 
 
 def _load(request_id: int) -> InterventionRequest:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from expertpool.coordination import users_admin
 from expertpool.coordination.forms import ROLE_LABELS, ChangeRoleForm, InviteForm, UserFilterForm
 from expertpool.extensions import db
-from expertpool.list_page import requested_page
+from expertpool.list_page import paginate_query
 from expertpool.models import Member, User
 from expertpool.permissions import can_manage_user, grantable_roles
 from expertpool.timeutil import now_utc
@@ -33,7 +33,7 @@ def users_list():
         if valid
         else users_admin.search_users()
     )
-    page = db.paginate(query, page=requested_page(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate_query(query, request.args, PER_PAGE)
     link_args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "coordination/users.html",
