@@ -14,7 +14,6 @@ from expertpool.list_page import paginate_query
 from expertpool.models import Booking, BookingStatus, Expert, Role, Skill
 from expertpool.timeutil import now_utc, today_paris
 
-
 PER_PAGE = 50
 
 
