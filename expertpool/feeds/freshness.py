@@ -30,9 +30,11 @@ from expertpool.extensions import db
 from expertpool.models import Booking, Expert, InterventionRequest, Member, PoolSettings
 from expertpool.timeutil import PARIS
 
-# About 3 months back (what was done lately stays visible), 12 months ahead (beyond, plans move).
-WINDOW_PAST = timedelta(days=92)
-WINDOW_AHEAD = timedelta(days=366)
+# 3 months back (what was done lately stays visible), 12 months ahead (beyond, plans move); the feed
+# pages say so. Months of 31 days: never less than what they promise.
+PAST_MONTHS, AHEAD_MONTHS = 3, 12
+WINDOW_PAST = timedelta(days=31 * PAST_MONTHS)
+WINDOW_AHEAD = timedelta(days=31 * AHEAD_MONTHS)
 # Bump when the events' text or layout changes, so that clients holding the old feed fetch the new one.
 FEED_FORMAT = "2"
 

@@ -160,7 +160,13 @@ def _token_page(owner, feed_endpoint: str, page_endpoint: str):
         flash(_("Nouvelle adresse créée. L'ancienne ne fonctionne plus : mettez à jour votre calendrier."), "success")
         return redirect(url_for(page_endpoint))
     feed_url = absolute(url_for(feed_endpoint, token=owner.feed_token)) if owner.feed_token else None
-    return render_template("feeds/token.html", owner=owner, feed_url=feed_url, for_member=isinstance(owner, Member))
+    return render_template(
+        "feeds/token.html",
+        owner=owner,
+        feed_url=feed_url,
+        for_member=isinstance(owner, Member),
+        window_months=(freshness.PAST_MONTHS, freshness.AHEAD_MONTHS),
+    )
 
 
 # ---------------------------------------------------------------- one-off downloads (login)

@@ -157,10 +157,10 @@ def test_booking_changes_move_last_modified_too(client, db, feeds):
     assert _validators(client, url)[1] == later.strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
-def test_the_window_is_3_months_back_12_ahead_and_moves_each_day(client, db, factory, feeds, monkeypatch):
+def test_the_window_is_3_months_back_12_ahead_and_moves_each_day(client, db, factory, feeds, monkeypatch, login):
     expert, req = feeds["expert"], feeds["req"]
-    inside = [factory.booking(req, expert, day) for day in (TODAY - timedelta(days=92), TODAY + timedelta(days=366))]
-    outside = [factory.booking(req, expert, day) for day in (TODAY - timedelta(days=93), TODAY + timedelta(days=367))]
+    inside = [factory.booking(req, expert, day) for day in (TODAY - timedelta(days=93), TODAY + timedelta(days=372))]
+    outside = [factory.booking(req, expert, day) for day in (TODAY - timedelta(days=94), TODAY + timedelta(days=373))]
     db.session.commit()
     for url in feeds["urls"]:
         etag, last_modified, response = _validators(client, url)
@@ -172,6 +172,8 @@ def test_the_window_is_3_months_back_12_ahead_and_moves_each_day(client, db, fac
         monkeypatch.setattr("expertpool.feeds.views.today_paris", lambda: TODAY + timedelta(days=1))
         assert not _still_fresh(client, url, etag, last_modified)
         monkeypatch.setattr("expertpool.feeds.views.today_paris", lambda: TODAY)
+    login(feeds["expert"].user)
+    assert "les 3 derniers mois et les 12 mois à venir" in client.get("/feeds/mon-agenda").text
 
 
 def test_a_booking_keeps_its_uid_and_sequence_rises_when_moved(client, db, feeds):
