@@ -126,7 +126,10 @@ def _feed(owner_condition, party_columns, *, owner_values, name_of, for_member: 
 def _by_token(model, token: str):
     if not tokens.is_plausible(token):
         abort(404)
-    owner = db.session.scalar(select(model).where(model.feed_token == token))
+    query = select(model).where(model.feed_token == token)
+    if model is Expert:  # its account is checked below: in the same query (a refetch costs three in all)
+        query = query.options(joinedload(Expert.user))
+    owner = db.session.scalar(query)
     if owner is None or not tokens.feed_owner_is_active(owner):
         abort(404)
     return owner
