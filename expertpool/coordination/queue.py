@@ -31,7 +31,7 @@ def conflict_message() -> str:
     )
 
 
-PER_PAGE = 25
+PER_PAGE = 20  # a screenful to decide on; the count of all waiting requests stays above
 
 
 def waiting_query():

@@ -91,7 +91,7 @@ def test_queue_queries_do_not_grow_with_waiting_requests(client, db, factory, co
     at_3 = _count(client, db, "/coordination/demandes")
     add(3, 60)
     at_60 = _count(client, db, "/coordination/demandes")
-    assert len(_rows(client.get("/coordination/demandes").get_data(as_text=True))) == 25
+    assert len(_rows(client.get("/coordination/demandes").get_data(as_text=True))) == 20
     assert _count(client, db, "/coordination/demandes?page=3") == at_60
     assert at_3 == at_60, (at_3, at_60)
 
