@@ -1,7 +1,9 @@
-"""One page of a list already in memory, shaped like Flask-SQLAlchemy's pagination for the `pagination` macro."""
+"""Pages of lists for the `pagination` macro: a SELECT paged in SQL, or a list already in memory."""
 
 from dataclasses import dataclass
 from typing import Any
+
+from expertpool.extensions import db
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +43,15 @@ MAX_PAGE = 100_000  # beyond it an offset only makes the database work for nothi
 def requested_page(args) -> int:
     """The `page` of a query string (a MultiDict), 1 when missing or not a number, kept within 1–MAX_PAGE."""
     return min(max(1, args.get("page", 1, type=int)), MAX_PAGE)
+
+
+def paginate_query(query, args, per_page: int):
+    """One page of a SELECT, paged in SQL (LIMIT/OFFSET and a COUNT), for the `pagination` macro.
+
+    The page comes from the query string `args`; a page past the end shows the last one (a list that
+    shrank while someone was on its last page), never an error.
+    """
+    page = db.paginate(query, page=requested_page(args), per_page=per_page, error_out=False)
+    if not page.items and page.page > 1 and page.total:
+        page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
+    return page

@@ -11,26 +11,32 @@ from sqlalchemy.orm import selectinload
 from expertpool.coordination import experts_admin
 from expertpool.coordination.forms.experts import SKILL_SLOTS, ExpertForm, RoleForm, SkillForm
 from expertpool.extensions import db
+from expertpool.list_page import paginate_query
 from expertpool.models import Booking, BookingStatus, Expert, Role, Skill
 from expertpool.timeutil import now_utc, today_paris
 
+PER_PAGE = 50
+
 
 def experts_list():
-    experts = list(
-        db.session.scalars(
-            select(Expert)
-            .options(selectinload(Expert.roles), selectinload(Expert.skills), selectinload(Expert.user))
-            .order_by(Expert.active.desc(), Expert.display_name)
-        )
+    query = (
+        select(Expert)
+        .options(selectinload(Expert.roles), selectinload(Expert.skills), selectinload(Expert.user))
+        .order_by(Expert.active.desc(), Expert.display_name, Expert.id)
     )
+    page = paginate_query(query, request.args, PER_PAGE)
     to_reschedule = dict(
         db.session.execute(
             select(Booking.expert_id, func.count(Booking.id))
-            .where(Booking.to_reschedule.is_(True), Booking.status == BookingStatus.PLANNED)
+            .where(
+                Booking.expert_id.in_([e.id for e in page.items]),
+                Booking.to_reschedule.is_(True),
+                Booking.status == BookingStatus.PLANNED,
+            )
             .group_by(Booking.expert_id)
         ).all()
     )
-    return render_template("coordination/experts.html", experts=experts, to_reschedule=to_reschedule)
+    return render_template("coordination/experts.html", page=page, experts=page.items, to_reschedule=to_reschedule)
 
 
 def _role_choices():

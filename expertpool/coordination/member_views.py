@@ -14,7 +14,7 @@ from expertpool.coordination.forms.periods import AdjustmentForm
 from expertpool.extensions import db
 from expertpool.labels import MEMBER_KIND_LABELS as KIND_LABELS
 from expertpool.labels import field_labels
-from expertpool.list_page import requested_page
+from expertpool.list_page import paginate_query, requested_page
 from expertpool.models import Member, MemberKind, QuotaPeriod
 from expertpool.quotas import balances, period_for
 from expertpool.timeutil import now_utc, today_paris
@@ -36,7 +36,7 @@ def members_list():
         else {}
     )
     query = members.search_members(**filters)
-    page = db.paginate(query, page=requested_page(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate_query(query, request.args, PER_PAGE)
     period = period_for(today_paris())
     page_balances = balances([m.id for m in page.items], period)
     link_args = {k: v for k, v in request.args.items() if k != "page" and v}

@@ -4,7 +4,7 @@ Two coordinators may decide at once: the request's optimistic `version` makes th
 (StaleDataError); the view rolls back and says, in French, that someone else was faster.
 """
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, select
@@ -15,7 +15,8 @@ from expertpool import approval, quotas
 from expertpool.allocation.model import URGENCY_RANK
 from expertpool.coordination.forms.decisions import ApproveForm, InformationForm, RejectForm
 from expertpool.extensions import db
-from expertpool.models import InterventionRequest, RequestMessage, RequestStatus
+from expertpool.list_page import paginate_query
+from expertpool.models import InterventionRequest, RequestMessage, RequestStatus, Urgency
 from expertpool.timeutil import now_utc
 
 URGENCY_ORDER = case(URGENCY_RANK, value=InterventionRequest.urgency, else_=len(URGENCY_RANK))
@@ -28,9 +29,12 @@ def conflict_message() -> str:
     )
 
 
-def waiting_requests(limit: int | None = None) -> list[InterventionRequest]:
-    """Requests waiting for a decision: critical first, then high, then the oldest."""
-    query = (
+PER_PAGE = 20  # a screenful to decide on; the count of all waiting requests stays above
+
+
+def waiting_query():
+    """Requests waiting for a decision: critical first, then high, then the oldest (a query to page)."""
+    return (
         select(InterventionRequest)
         .options(
             selectinload(InterventionRequest.member),
@@ -45,15 +49,25 @@ def waiting_requests(limit: int | None = None) -> list[InterventionRequest]:
             InterventionRequest.id,
         )
     )
+
+
+def waiting_requests(limit: int | None = None) -> list[InterventionRequest]:
+    query = waiting_query()
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
 
 
 def queue_page():
-    requests = waiting_requests()
-    positions = quotas.request_splits(requests, now_utc())
-    return render_template("coordination/queue.html", requests=requests, positions=positions, now=now_utc())
+    """One page of the queue, paged in SQL so that its cost does not grow with the waiting requests.
+
+    Each row's drawing-right judgement stays the one of the whole queue: `request_splits` reads the
+    position of the page's members with all their open requests (those on other pages included), in
+    submission order, so a request on page 2 is judged after the same member's earlier ones on page 1.
+    """
+    page = paginate_query(waiting_query(), request.args, PER_PAGE)
+    positions = quotas.request_splits(page.items, now_utc())
+    return render_template("coordination/queue.html", page=page, positions=positions, now=now_utc())
 
 
 def _load(request_id: int) -> InterventionRequest:

@@ -9,7 +9,7 @@ from expertpool.coordination import users_admin
 from expertpool.coordination.forms.users import ChangeRoleForm, InviteForm, UserFilterForm
 from expertpool.extensions import db
 from expertpool.labels import ROLE_LABELS
-from expertpool.list_page import requested_page
+from expertpool.list_page import paginate_query, requested_page
 from expertpool.models import Member, User
 from expertpool.permissions import can_manage_user, grantable_roles
 from expertpool.timeutil import now_utc
@@ -34,7 +34,7 @@ def users_list():
         if valid
         else users_admin.search_users()
     )
-    page = db.paginate(query, page=requested_page(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate_query(query, request.args, PER_PAGE)
     link_args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "coordination/users.html",

@@ -4,17 +4,16 @@ Feeds are fetched by calendar apps without a session: the secret token in the UR
 anything wrong answers a plain 404 (see expertpool.errors), never a hint that a token once existed.
 """
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.http import is_resource_modified
 
 from expertpool import feed_tokens as tokens
 from expertpool.extensions import db
-from expertpool.feeds import ical
+from expertpool.feeds import freshness, ical
 from expertpool.links import expert_report_link, member_request_link
 from expertpool.models import Booking, Expert, InterventionRequest, Member, PoolSettings, UserRole
 from expertpool.notifications import absolute
@@ -23,8 +22,9 @@ from expertpool.timeutil import now_utc, today_paris
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
-# Old history is of no use in a calendar app and only makes every refresh heavier.
-FEED_HISTORY = timedelta(days=180)
+# Calendar apps may keep the feed, but must ask again (conditionally) before using it; private: the
+# URL's token is a secret, no shared cache may hold the answer.
+FEED_CACHE_CONTROL = "private, no-cache"
 
 
 def _bookings_query():
@@ -51,10 +51,13 @@ def _ics_response(body: bytes, filename: str, *, attachment: bool) -> Response:
 
 
 def _render(bookings, *, name: str, for_member: bool) -> bytes:
+    links: dict[int, str] = {}  # a request's half-days share its link: build it once
+
     def link_for(booking: Booking) -> str:
-        if for_member:
-            return absolute(member_request_link(booking.request_id))
-        return absolute(expert_report_link(booking.request_id))
+        if booking.request_id not in links:
+            link = member_request_link(booking.request_id) if for_member else expert_report_link(booking.request_id)
+            links[booking.request_id] = absolute(link)
+        return links[booking.request_id]
 
     return ical.build_calendar(
         bookings, PoolSettings.load(db.session), name=name, now=now_utc(), link_for=link_for, for_member=for_member
@@ -67,39 +70,67 @@ def _render(bookings, *, name: str, for_member: bool) -> bytes:
 @bp.route("/experts/<token>.ics")
 def expert_feed(token: str):
     expert = _by_token(Expert, token)
-    since = today_paris() - FEED_HISTORY
-    bookings = (
-        db.session.scalars(_bookings_query().where(Booking.expert_id == expert.id, Booking.date >= since))
-        .unique()
-        .all()
+    return _feed(
+        Booking.expert_id == expert.id,
+        (Member.id, Member.name, Member.address),
+        owner_values=(expert.display_name,),
+        name_of=lambda settings: f"{settings.name} — {expert.display_name}",
+        for_member=False,
+        filename="agenda.ics",
     )
-    settings = PoolSettings.load(db.session)
-    body = _render(bookings, name=f"{settings.name} — {expert.display_name}", for_member=False)
-    return _ics_response(body, "agenda.ics", attachment=False)
 
 
 @bp.route("/membres/<token>.ics")
 def member_feed(token: str):
     member = _by_token(Member, token)
-    since = today_paris() - FEED_HISTORY
-    bookings = (
-        db.session.scalars(
-            _bookings_query()
-            .join(Booking.request)
-            .where(InterventionRequest.member_id == member.id, Booking.date >= since)
-        )
-        .unique()
-        .all()
+    return _feed(
+        InterventionRequest.member_id == member.id,
+        (Expert.id, Expert.display_name),
+        owner_values=(member.name, member.address),
+        name_of=lambda settings: f"{settings.name} — {member.name}",
+        for_member=True,
+        filename="interventions.ics",
     )
-    settings = PoolSettings.load(db.session)
-    body = _render(bookings, name=f"{settings.name} — {member.name}", for_member=True)
-    return _ics_response(body, "interventions.ics", attachment=False)
+
+
+def _feed(owner_condition, party_columns, *, owner_values, name_of, for_member: bool, filename: str) -> Response:
+    """A feed answered 304 when the client holds it already, else built for the window of dates."""
+    today = today_paris()
+    window = freshness.feed_window(today)
+    validators = freshness.feed_validators(
+        owner_condition,
+        party_columns,
+        window,
+        today=today,
+        owner_values=owner_values,
+        base_url=absolute("/"),
+    )
+    headers = {"Cache-Control": FEED_CACHE_CONTROL}
+    if not is_resource_modified(
+        request.environ, etag=validators.etag, last_modified=validators.last_modified, ignore_if_range=True
+    ):
+        response = Response(status=304, headers=headers)
+    else:
+        bookings = (
+            db.session.scalars(_bookings_query().join(Booking.request).where(owner_condition, window.covers()))
+            .unique()
+            .all()
+        )
+        body = _render(bookings, name=name_of(PoolSettings.load(db.session)), for_member=for_member)
+        response = _ics_response(body, filename, attachment=False)
+        response.headers.update(headers)
+    response.set_etag(validators.etag, weak=True)
+    response.last_modified = validators.last_modified
+    return response
 
 
 def _by_token(model, token: str):
     if not tokens.is_plausible(token):
         abort(404)
-    owner = db.session.scalar(select(model).where(model.feed_token == token))
+    query = select(model).where(model.feed_token == token)
+    if model is Expert:  # its account is checked below: in the same query (a refetch costs three in all)
+        query = query.options(joinedload(Expert.user))
+    owner = db.session.scalar(query)
     if owner is None or not tokens.feed_owner_is_active(owner):
         abort(404)
     return owner
@@ -133,7 +164,13 @@ def _token_page(owner, feed_endpoint: str, page_endpoint: str):
         flash(_("Nouvelle adresse créée. L'ancienne ne fonctionne plus : mettez à jour votre calendrier."), "success")
         return redirect(url_for(page_endpoint))
     feed_url = absolute(url_for(feed_endpoint, token=owner.feed_token)) if owner.feed_token else None
-    return render_template("feeds/token.html", owner=owner, feed_url=feed_url, for_member=isinstance(owner, Member))
+    return render_template(
+        "feeds/token.html",
+        owner=owner,
+        feed_url=feed_url,
+        for_member=isinstance(owner, Member),
+        window_months=(freshness.PAST_MONTHS, freshness.AHEAD_MONTHS),
+    )
 
 
 # ---------------------------------------------------------------- one-off downloads (login)

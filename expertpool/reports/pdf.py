@@ -16,6 +16,7 @@ from fpdf.fonts import FontFace
 
 from expertpool.i18n import date_long, date_range, half_label, money
 from expertpool.reports.metrics import Statement
+from expertpool.reports.pdf_fonts import common_font
 from expertpool.reports.statement import billing_rule, legal_basis, summary
 from expertpool.timeutil import today_paris
 
@@ -34,19 +35,24 @@ def unicode_font_files() -> dict[str, Path] | None:
 
 
 class StatementPDF(FPDF):
-    def __init__(self, footer_text: str, use_unicode_font: bool = True):
+    def __init__(self, footer_text: str, use_unicode_font: bool = True, whole_font: bool = False):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_text = footer_text
         files = unicode_font_files() if use_unicode_font else None
         if files:
             for style, path in files.items():
-                self.add_font("DejaVu", style, str(path))
+                self.add_font("DejaVu", style, str(path if whole_font else common_font(path)))
             self.base_family = "DejaVu"
         else:
             self.core_fonts_encoding = "windows-1252"
             self.base_family = "Helvetica"
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(15, 15, 15)
+
+    @property
+    def missing_glyphs(self) -> bool:
+        """Whether some text needed a character the fonts lack (fpdf2 records them as it lays out)."""
+        return any(getattr(font, "missing_glyphs", None) for font in self.fonts.values())
 
     @property
     def unicode(self) -> bool:
@@ -70,8 +76,18 @@ class StatementPDF(FPDF):
 
 
 def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = True) -> bytes:
+    """The statement in DejaVu cut to the common scripts, or in the whole font when its text needs more."""
+    pdf = _statement_document(st, pool_name, use_unicode_font=use_unicode_font, whole_font=False)
+    if pdf.unicode and pdf.missing_glyphs:
+        for font in pdf.fonts.values():  # never written out: fpdf2 would not close their files
+            font.close()
+        pdf = _statement_document(st, pool_name, use_unicode_font=use_unicode_font, whole_font=True)
+    return bytes(pdf.output())
+
+
+def _statement_document(st: Statement, pool_name: str, *, use_unicode_font: bool, whole_font: bool) -> StatementPDF:
     title = _("État annuel des recours — %(period)s", period=st.period.name)
-    pdf = StatementPDF(f"{pool_name} — {st.member.name} — {st.period.name}", use_unicode_font)
+    pdf = StatementPDF(f"{pool_name} — {st.member.name} — {st.period.name}", use_unicode_font, whole_font)
     pdf.set_title(pdf.clean(title))
     pdf.set_author(pdf.clean(pool_name))
     pdf.add_page()
@@ -127,7 +143,7 @@ def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = Tru
         write_interventions(pdf, st)
     else:
         pdf.write_line(_("Aucune demi-journée réalisée sur la période."), 10)
-    return bytes(pdf.output())
+    return pdf
 
 
 # (heading, width in mm, alignment); 180 mm between the margins.

@@ -137,6 +137,26 @@ def test_statement_pdf_holds_the_totals(client, pool, coordinator, artefacts_dir
     assert text.count("Xavier Dupré") == 1
 
 
+@pytest.mark.parametrize(("name", "builds"), [("Commune d'Aubépine-sur-Orge", 1), ("Commune d'Ωméga-sur-Orge", 2)])
+def test_statement_pdf_prints_every_character_of_its_text(client, db, pool, coordinator, monkeypatch, name, builds):
+    """The PDF is laid out in DejaVu cut to the Latin scripts; a text that needs more (here a Greek
+    letter) is laid out again in the whole font, so no character is ever dropped."""
+    from expertpool.reports import pdf
+
+    if not pdf.unicode_font_files():
+        pytest.skip("DejaVu is not installed")
+    calls = []
+    build = pdf._statement_document
+    monkeypatch.setattr(pdf, "_statement_document", lambda *a, **k: calls.append(k["whole_font"]) or build(*a, **k))
+    pool.a.name = name
+    db.session.flush()
+    response = client.get(f"/rapports/membres/{pool.a.id}/etat.pdf?period={pool.period.id}")
+    assert response.status_code == 200
+    text = plain("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages))
+    assert name.replace("'", "’") in text.replace("'", "’")
+    assert calls == [False, True][:builds]
+
+
 def read_csv(data: bytes) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM French Excel needs
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))

@@ -5,8 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
     SelectField,
+    StringField,
 )
 from wtforms.validators import (
+    Length,
     NumberRange,
     Optional,
 )
@@ -18,7 +20,12 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    # A pool has thousands of members: a select of them all would weigh most of the page, so the
+    # member is found by name; `member` (an id) is the exact filter the member page links to.
     member = SelectField(_l("Membre"), coerce=optional_int, validators=[Optional()])
+    member_name = StringField(
+        _l("Nom du membre"), validators=[Optional(), Length(max=100, message=_l("100 caractères au plus."))]
+    )
     expert = SelectField(_l("Expert"), coerce=optional_int, validators=[Optional()])
     request = IntegerField(
         _l("N° de demande"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1, message=_l("Numéro invalide."))]
