@@ -428,6 +428,38 @@ def consumption(member_ids: Iterable[int] | None, start: date, end: date) -> dic
     return {member_id: (int(planned or 0), int(delivered or 0)) for member_id, planned, delivered in rows}
 
 
+def beyond_own_right(period: QuotaPeriod) -> list[int]:
+    """Members whose booked half-days in the period exceed their own right's total, in one aggregate query.
+
+    Not a balance: a necessary condition for a member (or, through its communes, an EPCI's envelope) to
+    be over quota, since the own right covers the booked half-days before anything else. Pages that list
+    who is over quota read the positions of these members only, instead of the whole pool's.
+    """
+    booked = func.count(Booking.id)
+    own_sum = func.coalesce(
+        func.max(Quota.entitled_half_days + Quota.carried_over_half_days + Quota.adjusted_half_days), 0
+    )
+    own_total = case((own_sum > 0, own_sum), else_=0)  # a total is never negative (Position.total)
+    rows = db.session.execute(
+        select(InterventionRequest.member_id)
+        .join(Booking, Booking.request_id == InterventionRequest.id)
+        .outerjoin(
+            Quota,
+            (Quota.member_id == InterventionRequest.member_id)
+            & (Quota.period_id == period.id)
+            & (Quota.kind == QuotaKind.OWN),
+        )
+        .where(
+            Booking.date >= period.start_date,
+            Booking.date <= period.end_date,
+            Booking.status.in_(HOLDING_BOOKING_STATUSES),
+        )
+        .group_by(InterventionRequest.member_id)
+        .having(booked > own_total)
+    ).all()
+    return [member_id for (member_id,) in rows]
+
+
 def _related_members(ids: list[int] | None, period: QuotaPeriod) -> tuple[dict[int, int | None], list[Quota]]:
     """({member: parent}, their quotas of the period) for the members, their EPCI, the EPCI's communes
     and their own communes (an envelope is shared, so a commune's position depends on its siblings' use),
