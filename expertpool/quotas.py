@@ -265,14 +265,19 @@ def _total(figures: tuple[int, int, int] | None) -> int:
 
 
 def compute(ledger: Ledger) -> Positions:
-    """The positions of a ledger (pure: no query)."""
-    layers: dict[int, list[Split]] = {}  # member -> [delivered, planned, approved, requested] splits
+    """The positions of a ledger (pure: no query).
+
+    The layers are summed as plain [own, envelope, over] lists and turned into `Split`s once at the end:
+    a whole pool holds thousands of members and requests, and frozen objects added one by one cost more
+    than the rule itself.
+    """
+    layers: dict[int, list[list[int]]] = {}  # member -> [delivered, planned, approved, requested] splits
     own_room: dict[int, int] = {}
     beyond: list[tuple[tuple, int, int, OpenRequest | None, int]] = []  # (order, member, layer, req, n)
     members = set(ledger.parent_of) | set(ledger.own) | set(ledger.booked) | {r.member_id for r in ledger.requests}
     for member_id in members:
         own_room[member_id] = _total(ledger.own.get(member_id))
-        layers[member_id] = [Split(), Split(), Split(), Split()]
+        layers[member_id] = [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]
     before_own: dict[int | None, int] = {}
     # The own right covers the layers in order; what it leaves goes to the envelope queue.
     for member_id in sorted(members):
@@ -280,7 +285,7 @@ def compute(ledger: Ledger) -> Positions:
         for index, n in ((0, delivered), (1, planned)):
             covered = min(own_room[member_id], n)
             own_room[member_id] -= covered
-            layers[member_id][index] += Split(own=covered)
+            layers[member_id][index][0] += covered
             if n - covered:
                 beyond.append(((index, (), member_id), member_id, index, None, n - covered))
     own_of_request: dict[int | None, int] = {}
@@ -289,11 +294,11 @@ def compute(ledger: Ledger) -> Positions:
         covered = min(own_room[r.member_id], r.half_days)
         own_room[r.member_id] -= covered
         own_of_request[r.id] = covered
-        layers[r.member_id][2 + r.layer] += Split(own=covered)
+        layers[r.member_id][2 + r.layer][0] += covered
         beyond.append(((2 + r.layer, r.order, r.member_id), r.member_id, 2 + r.layer, r, r.half_days - covered))
     # The envelopes cover the communes' overflows in the same order, across sibling communes.
     envelope_room = {epci_id: _total(figures) for epci_id, figures in ledger.envelope.items()}
-    envelope_layers = {epci_id: [Split(), Split(), Split(), Split()] for epci_id in ledger.envelope}
+    envelope_layers = {epci_id: [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]] for epci_id in ledger.envelope}
     before_envelope: dict[int | None, int] = {}
     split_of_request: dict[int | None, tuple[int, int]] = {}
     for _order, member_id, index, req, n in sorted(beyond, key=lambda item: item[0]):
@@ -302,22 +307,24 @@ def compute(ledger: Ledger) -> Positions:
         covered = min(room, n)
         if epci_id in envelope_room:
             envelope_room[epci_id] -= covered
-            envelope_layers[epci_id][index] += Split(own=covered, over=n - covered)
-        layers[member_id][index] += Split(envelope=covered, over=n - covered)
+            envelope_layers[epci_id][index][0] += covered
+            envelope_layers[epci_id][index][2] += n - covered
+        layers[member_id][index][1] += covered
+        layers[member_id][index][2] += n - covered
         if req is not None:
             before_envelope[req.id] = room
             split_of_request[req.id] = (covered, n - covered)
     # What each envelope still offers once the booked and approved half-days are covered.
     envelope_available, envelope_after_booked = {}, {}
     for epci_id, figures in ledger.envelope.items():
-        drawn = [s.own for s in envelope_layers[epci_id]]
+        drawn = [layer[0] for layer in envelope_layers[epci_id]]
         envelope_available[epci_id] = max(0, _total(figures) - sum(drawn[:3]))
         envelope_after_booked[epci_id] = max(0, _total(figures) - sum(drawn[:2]))
     positions = {}
     for member_id in members:
         entitled, carried, adjusted = ledger.own.get(member_id, (0, 0, 0))
         epci_id = ledger.parent_of.get(member_id)
-        delivered, planned, approved, requested = layers[member_id]
+        delivered, planned, approved, requested = (Split(*layer) for layer in layers[member_id])
         positions[member_id] = Position(
             entitled,
             carried,
@@ -333,7 +340,7 @@ def compute(ledger: Ledger) -> Positions:
         )
     envelopes = {}
     for epci_id, (entitled, carried, adjusted) in ledger.envelope.items():
-        delivered, planned, approved, requested = envelope_layers[epci_id]
+        delivered, planned, approved, requested = (Split(*layer) for layer in envelope_layers[epci_id])
         envelopes[epci_id] = Position(
             entitled, carried, adjusted, delivered, planned, approved, requested, ledger.unit_price_cents
         )
@@ -460,13 +467,20 @@ def beyond_own_right(period: QuotaPeriod) -> list[int]:
     return [member_id for (member_id,) in rows]
 
 
-def _related_members(ids: list[int] | None, period: QuotaPeriod) -> tuple[dict[int, int | None], list[Quota]]:
-    """({member: parent}, their quotas of the period) for the members, their EPCI, the EPCI's communes
-    and their own communes (an envelope is shared, so a commune's position depends on its siblings' use),
-    in one query (`ids` None: every member)."""
-    query = select(Member.id, Member.parent_id, Quota).outerjoin(
-        Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id)
-    )
+def _related_members(ids: list[int] | None, period: QuotaPeriod) -> tuple[dict[int, int | None], list[tuple]]:
+    """({member: parent}, their quotas of the period as (member, kind, entitled, carried, adjusted)) for
+    the members, their EPCI, the EPCI's communes and their own communes (an envelope is shared, so a
+    commune's position depends on its siblings' use), in one query (`ids` None: every member).
+
+    Plain rows, not ORM objects: a whole pool's read would otherwise spend most of its time building them."""
+    query = select(
+        Member.id,
+        Member.parent_id,
+        Quota.kind,
+        Quota.entitled_half_days,
+        Quota.carried_over_half_days,
+        Quota.adjusted_half_days,
+    ).outerjoin(Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id))
     if ids is not None:
         parents = select(Member.parent_id).where(Member.id.in_(ids), Member.parent_id.is_not(None))
         query = query.where(
@@ -478,7 +492,8 @@ def _related_members(ids: list[int] | None, period: QuotaPeriod) -> tuple[dict[i
             )
         )
     rows = db.session.execute(query).all()
-    return {member_id: parent for member_id, parent, _quota in rows}, [q for _m, _p, q in rows if q is not None]
+    parent_of = {row[0]: row[1] for row in rows}
+    return parent_of, [(row[0], *row[2:]) for row in rows if row[2] is not None]
 
 
 def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, now) -> list[OpenRequest]:
@@ -540,9 +555,8 @@ def ledger(
     parent_of, quotas = _related_members(scope, period)
     related = None if scope is None else list(parent_of)
     own, envelope = {}, {}
-    for quota in quotas:
-        figures = (quota.entitled_half_days, quota.carried_over_half_days, quota.adjusted_half_days)
-        (own if quota.kind == QuotaKind.OWN else envelope)[quota.member_id] = figures
+    for member_id, kind, entitled, carried, adjusted in quotas:
+        (own if kind == QuotaKind.OWN else envelope)[member_id] = (entitled, carried, adjusted)
     return Ledger(
         period=period,
         unit_price_cents=price,

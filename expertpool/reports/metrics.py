@@ -8,7 +8,7 @@ each function is constant: it never grows with the number of members, experts or
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -409,12 +409,29 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
         monday += timedelta(days=7)
     week_of = {day: weeks[monday_of(day)] for day in days(start, end)}
     per_expert = {e.id: UtilisationRow(start, name=e.display_name) for e in experts}
+    # The calendar rule is calendars.working_half_days': it is asked once per weekly pattern (a pool has a
+    # handful), and each expert's unavailability then takes its half-days off that pattern's calendar,
+    # instead of testing every half-day of the year for every expert.
+    pattern_slots: dict[int, frozenset] = {}
     for expert in experts:
-        unavailable = [absences[expert.id]] if expert.id in absences else []
-        slots = working_half_days(expert, start, end, region, unavailable)
-        per_expert[expert.id].working = len(slots)
+        if expert.week_mask not in pattern_slots:
+            pattern_slots[expert.week_mask] = frozenset(working_half_days(expert, start, end, region, []))
+        slots = pattern_slots[expert.week_mask]
+        away = set()
+        if expert.id in absences:
+            for day, half_or_whole in absences[expert.id].halves:
+                away.update(
+                    (day, half)
+                    for half in (("am", "pm") if half_or_whole is None else (half_or_whole,))
+                    if (day, half) in slots
+                )
+        per_expert[expert.id].working = len(slots) - len(away)
+        for day, _half in away:
+            week_of[day].working -= 1
+    experts_per_pattern = Counter(expert.week_mask for expert in experts)
+    for mask, slots in pattern_slots.items():
         for day, _half in slots:
-            week_of[day].working += 1
+            week_of[day].working += experts_per_pattern[mask]
     active = select(Expert.id).where(Expert.active.is_(True))
     held = (Booking.status.in_(HOLDING), Booking.date >= start, Booking.date <= end, Booking.expert_id.in_(active))
     for day, count in db.session.execute(select(Booking.date, func.count()).where(*held).group_by(Booking.date)):
