@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from expertpool.booking_conflicts import held_half_days, unavailability_by_expert
-from expertpool.calendars import working_half_days
+from expertpool.calendars import iter_working_half_days
 from expertpool.extensions import db
 from expertpool.models import (
     Booking,
@@ -136,7 +136,7 @@ def next_free_half_days(
     for expert in experts:
         # The calendar rule (pattern, holidays, unavailability) is calendars.working_half_days'; only
         # the bookings are subtracted here.
-        slots = working_half_days(expert, start, end, region, off.get(expert.id, []))
+        slots = iter_working_half_days(expert, start, end, region, off.get(expert.id, []))
         result[expert.id] = next(
             (FreeSlot(day, half) for day, half in slots if (expert.id, day, half) not in booked), None
         )
