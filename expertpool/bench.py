@@ -19,6 +19,12 @@ BENCHMARKS = (
         "bench_dashboard",
         "well under 1 s",
     ),
+    (
+        "Full replan, then a daily run of 20 requests",
+        "expertpool.planning.bench",
+        "bench_replan",
+        "< 3 s, < 1.5 s",
+    ),
 )
 
 
