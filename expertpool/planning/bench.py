@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from expertpool.bench_database import fresh_postgres_url
 from expertpool.extensions import db
 from expertpool.models import (
     Booking,
@@ -204,8 +205,6 @@ def replan_and_daily_run(session, *, count: int = DAILY_REQUESTS) -> dict:
 
 
 def _database_url(folder: str) -> str:
-    from expertpool.loadbench.data import fresh_postgres_url
-
     suffix = os.environ.get("EXPERTPOOL_TEST_POSTGRES_SUFFIX", "")
     url = fresh_postgres_url(POSTGRES_ADMIN_URL, f"expertpool_bench_replan{suffix}")
     return url or "sqlite:///" + str(Path(folder) / "replan.sqlite3")
