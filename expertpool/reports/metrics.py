@@ -365,8 +365,7 @@ class _ExpertWeek:
 
 @dataclass(frozen=True, slots=True)
 class _Absences:
-    """All of an expert's unavailabilities as one set of (day, half or None for the whole day), so that
-    the calendar asks one set lookup per half-day instead of scanning every unavailability."""
+    """All of an expert's unavailabilities as one set of (day, half or None for the whole day)."""
 
     halves: set = field(default_factory=set)
 
@@ -376,8 +375,14 @@ class _Absences:
             self.halves.add((day, half))
             day += timedelta(days=1)
 
-    def covers(self, day: date, half: str) -> bool:
-        return (day, None) in self.halves or (day, half) in self.halves
+    def taken_off(self, slots: frozenset) -> set:
+        """The half-days of `slots` (working half-days) these unavailabilities cover."""
+        return {
+            (day, half)
+            for day, half_or_whole in self.halves
+            for half in (("am", "pm") if half_or_whole is None else (half_or_whole,))
+            if (day, half) in slots
+        }
 
 
 def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
@@ -417,14 +422,7 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
         if expert.week_mask not in pattern_slots:
             pattern_slots[expert.week_mask] = frozenset(working_half_days(expert, start, end, region, []))
         slots = pattern_slots[expert.week_mask]
-        away = set()
-        if expert.id in absences:
-            for day, half_or_whole in absences[expert.id].halves:
-                away.update(
-                    (day, half)
-                    for half in (("am", "pm") if half_or_whole is None else (half_or_whole,))
-                    if (day, half) in slots
-                )
+        away = absences[expert.id].taken_off(slots) if expert.id in absences else set()
         per_expert[expert.id].working = len(slots) - len(away)
         for day, _half in away:
             week_of[day].working -= 1
