@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from expertpool.booking_conflicts import held_half_days, unavailability_by_expert
-from expertpool.calendars import working_half_days
+from expertpool.calendars import iter_working_half_days, working_half_days
 from expertpool.extensions import db
 from expertpool.models import Expert
 from expertpool.models.expert import expert_roles, expert_skills
@@ -33,6 +33,27 @@ def free_half_days_by_expert(experts: list[Expert], start: date, end: date, regi
             for day, half in working_half_days(expert, start, end, region, off.get(expert.id, []))
             if (expert.id, day, half) not in booked
         ]
+        for expert in experts
+    }
+
+
+def first_free_half_days(experts: list[Expert], start: date, end: date, region: str) -> dict[int, tuple | None]:
+    """{expert_id: the first free (date, half) from `start` to `end`, or None}; each expert's calendar is
+    walked only up to it (the marketplace asks this for every expert it shows)."""
+    if not experts:
+        return {}
+    ids = [e.id for e in experts]
+    booked = held_half_days(ids, start, end)
+    off = unavailability_by_expert(ids, start, end)
+    return {
+        expert.id: next(
+            (
+                (day, half)
+                for day, half in iter_working_half_days(expert, start, end, region, off.get(expert.id, []))
+                if (expert.id, day, half) not in booked
+            ),
+            None,
+        )
         for expert in experts
     }
 

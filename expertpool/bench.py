@@ -25,6 +25,12 @@ BENCHMARKS = (
         "bench_scenario",
         "≤ 2 × scheduler, < 10 s",
     ),
+    (
+        "Full replan, then a daily run of 20 requests",
+        "expertpool.planning.bench",
+        "bench_replan",
+        "< 3 s, < 1.5 s",
+    ),
 )
 
 

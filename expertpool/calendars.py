@@ -40,16 +40,20 @@ def days(start: date, end: date):
 def working_half_days(expert, start: date, end: date, region: str, unavailabilities=None) -> list[tuple[date, str]]:
     """The (date, half) an expert gives to the pool: in the weekly pattern, not a public holiday,
     not declared unavailable. Bookings are not subtracted (this is capacity, not free time)."""
+    return list(iter_working_half_days(expert, start, end, region, unavailabilities))
+
+
+def iter_working_half_days(expert, start: date, end: date, region: str, unavailabilities=None):
+    """`working_half_days` one at a time, in order: a caller looking for the first free one stops there
+    instead of walking the whole horizon."""
     off = public_holidays(region, start, end)
     unavailable = list(expert.unavailabilities if unavailabilities is None else unavailabilities)
-    result = []
     for day in days(start, end):
         if day in off:
             continue
         for half in ("am", "pm"):
             if expert.works(day.weekday(), half) and not any(u.covers(day, half) for u in unavailable):
-                result.append((day, half))
-    return result
+                yield day, half
 
 
 def window_half_days(start: date, end: date, region: str) -> int:

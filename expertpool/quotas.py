@@ -293,14 +293,19 @@ def _total(figures: tuple[int, int, int] | None) -> int:
 
 
 def compute(ledger: Ledger) -> Positions:
-    """The positions of a ledger (pure: no query)."""
-    layers: dict[int, list[Split]] = {}  # member -> [delivered, planned, approved, requested] splits
+    """The positions of a ledger (pure: no query).
+
+    The layers are summed as plain [own, envelope, over] lists and turned into `Split`s once at the end:
+    a whole pool holds thousands of members and requests, and frozen objects added one by one cost more
+    than the rule itself.
+    """
+    layers: dict[int, list[list[int]]] = {}  # member -> [delivered, planned, approved, requested] splits
     own_room: dict[int, int] = {}
     beyond: list[tuple[tuple, int, int, OpenRequest | None, int]] = []  # (order, member, layer, req, n)
     members = set(ledger.parent_of) | set(ledger.own) | set(ledger.booked) | {r.member_id for r in ledger.requests}
     for member_id in members:
         own_room[member_id] = _total(ledger.own.get(member_id))
-        layers[member_id] = [Split(), Split(), Split(), Split()]
+        layers[member_id] = [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]
     before_own: dict[int | None, int] = {}
     # The own right covers the layers in order; what it leaves goes to the envelope queue, except the
     # half-days of requests whose envelope draw was refused (the own right covers those first).
@@ -311,7 +316,8 @@ def compute(ledger: Ledger) -> Positions:
             covered = min(own_room[member_id], n)
             own_room[member_id] -= covered
             refused_over = max(0, refused - covered)
-            layers[member_id][index] += Split(own=covered, over=refused_over)
+            layers[member_id][index][0] += covered
+            layers[member_id][index][2] += refused_over
             if n - covered - refused_over:
                 beyond.append(((index, (), member_id), member_id, index, None, n - covered - refused_over))
     own_of_request: dict[int | None, int] = {}
@@ -320,13 +326,13 @@ def compute(ledger: Ledger) -> Positions:
         covered = min(own_room[r.member_id], r.half_days)
         own_room[r.member_id] -= covered
         own_of_request[r.id] = covered
-        layers[r.member_id][2 + r.layer] += Split(own=covered)
+        layers[r.member_id][2 + r.layer][0] += covered
         beyond.append(((2 + r.layer, r.order, r.member_id), r.member_id, 2 + r.layer, r, r.half_days - covered))
     cap_room = dict(ledger.caps)
     cap_drawn: dict[int, list[int]] = {}  # commune -> envelope half-days drawn per layer
     # The envelopes cover the communes' overflows in the same order, across sibling communes.
     envelope_room = {epci_id: _total(figures) for epci_id, figures in ledger.envelope.items()}
-    envelope_layers = {epci_id: [Split(), Split(), Split(), Split()] for epci_id in ledger.envelope}
+    envelope_layers = {epci_id: [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]] for epci_id in ledger.envelope}
     before_envelope: dict[int | None, int] = {}
     split_of_request: dict[int | None, tuple[int, int]] = {}
     for _order, member_id, index, req, n in sorted(beyond, key=lambda item: item[0]):
@@ -341,22 +347,24 @@ def compute(ledger: Ledger) -> Positions:
         cap_drawn.setdefault(member_id, [0, 0, 0, 0])[index] += covered
         if epci_id in envelope_room:
             envelope_room[epci_id] -= covered
-            envelope_layers[epci_id][index] += Split(own=covered, over=n - covered)
-        layers[member_id][index] += Split(envelope=covered, over=n - covered)
+            envelope_layers[epci_id][index][0] += covered
+            envelope_layers[epci_id][index][2] += n - covered
+        layers[member_id][index][1] += covered
+        layers[member_id][index][2] += n - covered
         if req is not None:
             before_envelope[req.id] = room
             split_of_request[req.id] = (covered, n - covered)
     # What each envelope still offers once the booked and approved half-days are covered.
     envelope_available, envelope_after_booked = {}, {}
     for epci_id, figures in ledger.envelope.items():
-        drawn = [s.own for s in envelope_layers[epci_id]]
+        drawn = [layer[0] for layer in envelope_layers[epci_id]]
         envelope_available[epci_id] = max(0, _total(figures) - sum(drawn[:3]))
         envelope_after_booked[epci_id] = max(0, _total(figures) - sum(drawn[:2]))
     positions = {}
     for member_id in members:
         entitled, carried, adjusted = ledger.own.get(member_id, (0, 0, 0))
         epci_id = ledger.parent_of.get(member_id)
-        delivered, planned, approved, requested = layers[member_id]
+        delivered, planned, approved, requested = (Split(*layer) for layer in layers[member_id])
         # What the envelope can still give this commune: what it holds, and no more than its cap left.
         cap = ledger.caps.get(member_id)
         drawn = cap_drawn.get(member_id, [0, 0, 0, 0])
@@ -381,7 +389,7 @@ def compute(ledger: Ledger) -> Positions:
         )
     envelopes = {}
     for epci_id, (entitled, carried, adjusted) in ledger.envelope.items():
-        delivered, planned, approved, requested = envelope_layers[epci_id]
+        delivered, planned, approved, requested = (Split(*layer) for layer in envelope_layers[epci_id])
         envelopes[epci_id] = Position(
             entitled, carried, adjusted, delivered, planned, approved, requested, ledger.unit_price_cents
         )
@@ -497,14 +505,57 @@ def _booked(ids: list[int] | None, start: date, end: date) -> dict[int, tuple[in
     return {member_id: tuple(int(n or 0) for n in figures) for member_id, *figures in rows}
 
 
+def beyond_own_right(period: QuotaPeriod) -> list[int]:
+    """Members whose booked half-days in the period exceed their own right's total, in one aggregate query.
+
+    Not a balance: a necessary condition for a member (or, through its communes, an EPCI's envelope) to
+    be over quota, since the own right covers the booked half-days before anything else. Pages that list
+    who is over quota read the positions of these members only, instead of the whole pool's.
+    """
+    booked = func.count(Booking.id)
+    own_sum = func.coalesce(
+        func.max(Quota.entitled_half_days + Quota.carried_over_half_days + Quota.adjusted_half_days), 0
+    )
+    own_total = case((own_sum > 0, own_sum), else_=0)  # a total is never negative (Position.total)
+    rows = db.session.execute(
+        select(InterventionRequest.member_id)
+        .join(Booking, Booking.request_id == InterventionRequest.id)
+        .outerjoin(
+            Quota,
+            (Quota.member_id == InterventionRequest.member_id)
+            & (Quota.period_id == period.id)
+            & (Quota.kind == QuotaKind.OWN),
+        )
+        .where(
+            Booking.date >= period.start_date,
+            Booking.date <= period.end_date,
+            Booking.status.in_(BookingStatus.HOLDING),
+        )
+        .group_by(InterventionRequest.member_id)
+        .having(booked > own_total)
+    ).all()
+    return [member_id for (member_id,) in rows]
+
+
 def _related_members(
     ids: list[int] | None, period: QuotaPeriod
-) -> tuple[dict[int, int | None], list[Quota], dict[int, int]]:
-    """({member: parent}, their quotas of the period, {commune: cap on its envelope draw}) for the members,
-    their EPCI, the EPCI's communes and their own communes (an envelope is shared, so a commune's position
-    depends on its siblings' use), in one query (`ids` None: every member)."""
+) -> tuple[dict[int, int | None], list[tuple], dict[int, int]]:
+    """({member: parent}, their quotas of the period as (member, kind, entitled, carried, adjusted),
+    {commune: cap on its envelope draw}) for the members, their EPCI, the EPCI's communes and their own
+    communes (an envelope is shared, so a commune's position depends on its siblings' use), in one query
+    (`ids` None: every member).
+
+    Plain rows, not ORM objects: a whole pool's read would otherwise spend most of its time building them."""
     query = (
-        select(Member.id, Member.parent_id, Quota, EnvelopeDraw.cap_half_days)
+        select(
+            Member.id,
+            Member.parent_id,
+            Quota.kind,
+            Quota.entitled_half_days,
+            Quota.carried_over_half_days,
+            Quota.adjusted_half_days,
+            EnvelopeDraw.cap_half_days,
+        )
         .outerjoin(Quota, (Quota.member_id == Member.id) & (Quota.period_id == period.id))
         .outerjoin(EnvelopeDraw, (EnvelopeDraw.member_id == Member.id) & (EnvelopeDraw.period_id == period.id))
     )
@@ -519,9 +570,9 @@ def _related_members(
             )
         )
     rows = db.session.execute(query).all()
-    parents = {member_id: parent for member_id, parent, _quota, _cap in rows}
-    caps = {member_id: cap for member_id, _parent, _quota, cap in rows if cap is not None}
-    return parents, [q for _m, _p, q, _c in rows if q is not None], caps
+    parent_of = {row[0]: row[1] for row in rows}
+    caps = {row[0]: row[6] for row in rows if row[6] is not None}
+    return parent_of, [tuple(row[:1]) + tuple(row[2:6]) for row in rows if row[2] is not None], caps
 
 
 def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, now) -> list[OpenRequest]:
@@ -585,9 +636,8 @@ def ledger(
     related = None if scope is None else list(parent_of)
     booked = _booked(related, period.start_date, period.end_date)
     own, envelope = {}, {}
-    for quota in quotas:
-        figures = (quota.entitled_half_days, quota.carried_over_half_days, quota.adjusted_half_days)
-        (own if quota.kind == QuotaKind.OWN else envelope)[quota.member_id] = figures
+    for member_id, kind, entitled, carried, adjusted in quotas:
+        (own if kind == QuotaKind.OWN else envelope)[member_id] = (entitled, carried, adjusted)
     return Ledger(
         period=period,
         unit_price_cents=price,

@@ -1,7 +1,7 @@
 """A small pool for the planning tests: two member structures, one DBA, approved requests."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -91,115 +91,6 @@ def request_states(session) -> dict[int, tuple]:
 
 def held_slots(session) -> set[tuple]:
     return {(b.id, b.request_id, b.expert_id, b.date, b.half, b.status) for b in session.scalars(select(Booking))}
-
-
-def load_generated_problem(session, problem, *, year: int = 2027) -> None:
-    """Write a generated engine problem into the database (for scale measurements). The quota period
-    opens six months before the year so that each member's prior usage becomes delivered bookings;
-    booked half-days become planned bookings of one internal request."""
-    from expertpool.models import (
-        Expert,
-        InterventionRequest,
-        Member,
-        PoolSettings,
-        Quota,
-        QuotaPeriod,
-        Role,
-        Skill,
-        Unavailability,
-    )
-    from expertpool.models.expert import week_bit
-
-    settings = PoolSettings.load(session)
-    settings.horizon_weeks = (problem.n_days + 6) // 7
-    role_codes = {c for e in problem.experts for c in e.roles} | {r.role for r in problem.requests}
-    roles = {code: Role(code=code, label=code.upper()) for code in sorted(role_codes)}
-    skill_names = {s for e in problem.experts for s in e.skills} | {s for r in problem.requests for s in r.skills}
-    skills = {name: Skill(name=name) for name in sorted(skill_names)}
-    session.add_all([*roles.values(), *skills.values()])
-    experts = {}
-    for e in problem.experts:
-        mask = sum(week_bit(day, half) for day, halves in e.week.items() for half in halves)
-        expert = Expert(
-            display_name=e.id,
-            week_mask=mask,
-            roles=[roles[c] for c in sorted(e.roles)],
-            skills=[skills[s] for s in sorted(e.skills)],
-        )
-        expert.unavailabilities = [
-            Unavailability(start_date=a.start, end_date=a.end, half=a.half) for a in e.unavailable
-        ]
-        experts[e.id] = expert
-    session.add_all(experts.values())
-    period = QuotaPeriod(name=str(year), start_date=date(year - 1, 7, 1), end_date=date(year, 12, 31))
-    members = {m.id: Member(name=m.id) for m in problem.members}
-    internal = Member(name="pool-internal")
-    session.add_all([period, *members.values(), internal])
-    session.flush()
-    session.add_all(
-        [Quota(member_id=members[m.id].id, period_id=period.id, entitled_half_days=m.quota) for m in problem.members]
-    )
-    requests = []
-    for r in problem.requests:
-        req = InterventionRequest(
-            member_id=members[r.member].id,
-            title=r.id,
-            role_id=roles[r.role].id,
-            half_days=r.half_days,
-            earliest=r.earliest,
-            deadline=r.deadline,
-            urgency=r.urgency,
-            status=RequestStatus.APPROVED,
-            preferred_expert_id=experts[r.preferred_expert].id if r.preferred_expert else None,
-            submitted_at=r.submitted_at,
-        )
-        req.skills = [skills[s] for s in sorted(r.skills)]
-        requests.append(req)
-    any_role = next(iter(roles.values())).id
-    other_work = InterventionRequest(
-        member_id=internal.id,
-        title="autre travail",
-        role_id=any_role,
-        half_days=1,
-        earliest=problem.horizon_start,
-        deadline=problem.horizon_end,
-        status=RequestStatus.SCHEDULED,
-    )
-    session.add_all([*requests, other_work])
-    session.flush()
-    session.add_all(
-        [
-            Booking(request_id=other_work.id, expert_id=experts[e.id].id, date=day, half=half)
-            for e in problem.experts
-            for day, half in e.booked
-        ]
-    )
-    # Prior usage: delivered half-days spread over the experts' weekdays of the second half of last year.
-    slots = (
-        (e, date(year - 1, 7, 1) + timedelta(days=d), h)
-        for d in range(180)
-        for h in ("am", "pm")
-        for e in experts.values()
-        if (date(year - 1, 7, 1) + timedelta(days=d)).weekday() < 5
-    )
-    for m in problem.members:
-        if m.used == 0:
-            continue
-        past = InterventionRequest(
-            member_id=members[m.id].id,
-            title="passé",
-            role_id=any_role,
-            half_days=min(120, m.used),
-            earliest=date(year - 1, 7, 1),
-            deadline=date(year - 1, 12, 31),
-            status=RequestStatus.COMPLETED,
-        )
-        session.add(past)
-        session.flush()
-        for _ in range(m.used):
-            expert, day, half = next(slots)
-            session.add(Booking(request_id=past.id, expert_id=expert.id, date=day, half=half, status="delivered"))
-    session.flush()
 
 
 def book_request_a(factory, pool: Pool, day=date(2027, 1, 13), half="am"):

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from expertpool.availability import free_half_days_by_expert
+from expertpool.availability import first_free_half_days
 from expertpool.extensions import db
 from expertpool.models import (
     Booking,
@@ -112,8 +112,8 @@ def next_free_half_days(
     experts: list[Expert], start: date, region: str, weeks: int = FREE_SLOT_HORIZON_WEEKS
 ) -> dict[int, FreeSlot | None]:
     """{expert_id: first free half-day from `start`} (availability.py: pattern, holidays, leave, bookings)."""
-    free = free_half_days_by_expert(experts, start, start + timedelta(weeks=weeks), region)
-    return {expert_id: FreeSlot(*slots[0]) if slots else None for expert_id, slots in free.items()}
+    first = first_free_half_days(experts, start, start + timedelta(weeks=weeks), region)
+    return {expert_id: FreeSlot(*slot) if slot else None for expert_id, slot in first.items()}
 
 
 def expert_cards(

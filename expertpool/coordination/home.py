@@ -19,7 +19,7 @@ from expertpool.models import (
     RequestStatus,
 )
 from expertpool.periods import period_warning
-from expertpool.quotas import period_for, positions
+from expertpool.quotas import beyond_own_right, period_for, positions
 from expertpool.timeutil import now_utc, today_paris
 
 LIST_LIMIT = 20
@@ -44,16 +44,25 @@ def colliding_bookings(today: date, limit: int = LIST_LIMIT) -> list[tuple[Booki
 def members_over_quota(today: date) -> tuple[list[tuple[Member, object, bool]], object]:
     """Active members beyond their drawing right (own quota, then envelope), and overdrawn EPCI envelopes.
 
-    Returns ([(member, position, is_envelope)], period): the same rule as the reports (quotas.is_over_quota).
+    Returns ([(member, position, is_envelope)], period), by name: the same rule as the reports
+    (quotas.is_over_quota). Only the members booked beyond their own right can be over quota (and only
+    their EPCIs' envelopes overdrawn), so only their positions (with their EPCI families) are read.
     """
     period = period_for(today)
     if period is None:
         return [], None
-    members = list(db.session.scalars(select(Member).where(Member.active.is_(True)).order_by(Member.name)))
-    result = positions([m.id for m in members], period)
+    candidates = beyond_own_right(period)
+    if not candidates:
+        return [], period
+    result = positions(candidates, period)
+    over_ids = {m for m, p in result.members.items() if p.over_quota > 0}
+    over_ids |= {m for m, p in result.envelopes.items() if p.over_quota > 0}
+    members = db.session.scalars(
+        select(Member).where(Member.id.in_(over_ids), Member.active.is_(True)).order_by(Member.name, Member.id)
+    )
     over = []
     for m in members:
-        if result.members[m.id].over_quota > 0:
+        if m.id in result.members and result.members[m.id].over_quota > 0:
             over.append((m, result.members[m.id], False))
         if m.id in result.envelopes and result.envelopes[m.id].over_quota > 0:
             over.append((m, result.envelopes[m.id], True))

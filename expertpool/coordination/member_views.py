@@ -14,7 +14,7 @@ from expertpool.coordination.forms.periods import AdjustmentForm
 from expertpool.extensions import db
 from expertpool.labels import MEMBER_KIND_LABELS as KIND_LABELS
 from expertpool.labels import field_labels
-from expertpool.list_page import paginate_query, requested_page
+from expertpool.list_page import paginate_query
 from expertpool.models import Member, MemberKind, QuotaPeriod
 from expertpool.quotas import balances, period_for
 from expertpool.timeutil import now_utc, today_paris

@@ -16,7 +16,7 @@ from expertpool.allocation.model import URGENCY_RANK
 from expertpool.coordination.forms.decisions import ApproveForm, InformationForm, RejectForm
 from expertpool.extensions import db
 from expertpool.list_page import paginate_query
-from expertpool.models import InterventionRequest, RequestMessage, RequestStatus, Urgency
+from expertpool.models import InterventionRequest, RequestMessage, RequestStatus
 from expertpool.timeutil import now_utc
 
 URGENCY_ORDER = case(URGENCY_RANK, value=InterventionRequest.urgency, else_=len(URGENCY_RANK))

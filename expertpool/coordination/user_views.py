@@ -9,7 +9,7 @@ from expertpool.coordination import users_admin
 from expertpool.coordination.forms.users import ChangeRoleForm, InviteForm, UserFilterForm
 from expertpool.extensions import db
 from expertpool.labels import ROLE_LABELS
-from expertpool.list_page import paginate_query, requested_page
+from expertpool.list_page import paginate_query
 from expertpool.models import Member, User
 from expertpool.permissions import can_manage_user, grantable_roles
 from expertpool.timeutil import now_utc

@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20, help="requests per page for the single client")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--cap-seconds", type=float, default=60.0, help="time cap per page and phase")
-    parser.add_argument("--only", help="only the pages whose name contains this text")
+    parser.add_argument(
+        "--only", help="only the pages whose name contains this text (several texts: separated by commas)"
+    )
     parser.add_argument(
         "--outage",
         choices=("after", "only", "no"),
@@ -95,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="expertpool-load-") as folder:
         url = None
         if args.database in ("auto", "postgresql"):
-            url = fresh_postgres_url(POSTGRES_ADMIN_URL, f"expertpool_bench_{args.scale}")
+            # Helpers running side by side set a suffix (as for the test databases): each its own database.
+            suffix = os.environ.get("EXPERTPOOL_TEST_POSTGRES_SUFFIX", "")
+            url = fresh_postgres_url(POSTGRES_ADMIN_URL, f"expertpool_bench_{args.scale}{suffix}")
             if url is None and args.database == "postgresql":
                 print("PostgreSQL is not reachable", file=sys.stderr)
                 return 1
@@ -135,8 +139,13 @@ def main(argv: list[str] | None = None) -> int:
             print(header)
             print("-" * len(header))
             rows = [BARE, *pages(pool)]
+            wanted = [text.strip().lower() for text in args.only.split(",")] if args.only else []
+
+            def chosen(page: Page) -> bool:
+                return not wanted or any(text in page.name.lower() for text in wanted)
+
             for page in rows:
-                if args.only and args.only.lower() not in page.name.lower() and page is not BARE:
+                if not chosen(page) and page is not BARE:
                     continue
                 cookie = f"{cookie_name}={cookies[page.role]}" if page.role else None
                 if page is BARE:
@@ -161,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{result['sql']:>4} {fmt(result['ratio'], 1):>6} {result['kb']:>6.0f}  {statuses}"
                 )
             for page in rows:
-                if page.name.endswith("feed") and (not args.only or args.only.lower() in page.name.lower()):
+                if page.name.endswith("feed") and chosen(page):
                     print(f"{page.name} refetch with If-None-Match: {conditional_fetch(base, page)}")
             if args.outage != "no" and url.startswith("postgresql"):
                 return outage_drill(base, pool, cookie_name, cookies, url, args.outage_mode)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from expertpool.bench_database import fresh_postgres_url  # noqa: F401 - the harness imports it from here
+
 QUEUE_SIZE = 170  # waiting requests in the approval queue, as measured on a regional pool
 
 
@@ -25,20 +27,6 @@ class BenchPool:
     expert_feed: str
     users: dict[str, str]  # role → Flask-Login id ("<user id>:<session token>")
     figures: dict
-
-
-def fresh_postgres_url(admin_url: str, database: str) -> str | None:
-    """Drop and create `database` on the server of `admin_url`; None when no PostgreSQL answers."""
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
-    except sa.exc.OperationalError:
-        return None
-    finally:
-        engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + "/" + database
 
 
 def build_pool(url: str, *, scale: str, seed: int = 2027) -> BenchPool:

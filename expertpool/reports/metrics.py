@@ -8,7 +8,7 @@ each function is constant: it never grows with the number of members, experts or
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -365,8 +365,7 @@ class _ExpertWeek:
 
 @dataclass(frozen=True, slots=True)
 class _Absences:
-    """All of an expert's unavailabilities as one set of (day, half or None for the whole day), so that
-    the calendar asks one set lookup per half-day instead of scanning every unavailability."""
+    """All of an expert's unavailabilities as one set of (day, half or None for the whole day)."""
 
     halves: set = field(default_factory=set)
 
@@ -376,8 +375,14 @@ class _Absences:
             self.halves.add((day, half))
             day += timedelta(days=1)
 
-    def covers(self, day: date, half: str) -> bool:
-        return (day, None) in self.halves or (day, half) in self.halves
+    def taken_off(self, slots: frozenset) -> set:
+        """The half-days of `slots` (working half-days) these unavailabilities cover."""
+        return {
+            (day, half)
+            for day, half_or_whole in self.halves
+            for half in (("am", "pm") if half_or_whole is None else (half_or_whole,))
+            if (day, half) in slots
+        }
 
 
 def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
@@ -409,12 +414,22 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
         monday += timedelta(days=7)
     week_of = {day: weeks[monday_of(day)] for day in days(start, end)}
     per_expert = {e.id: UtilisationRow(start, name=e.display_name) for e in experts}
+    # The calendar rule is calendars.working_half_days': it is asked once per weekly pattern (a pool has a
+    # handful), and each expert's unavailability then takes its half-days off that pattern's calendar,
+    # instead of testing every half-day of the year for every expert.
+    pattern_slots: dict[int, frozenset] = {}
     for expert in experts:
-        unavailable = [absences[expert.id]] if expert.id in absences else []
-        slots = working_half_days(expert, start, end, region, unavailable)
-        per_expert[expert.id].working = len(slots)
+        if expert.week_mask not in pattern_slots:
+            pattern_slots[expert.week_mask] = frozenset(working_half_days(expert, start, end, region, []))
+        slots = pattern_slots[expert.week_mask]
+        away = absences[expert.id].taken_off(slots) if expert.id in absences else set()
+        per_expert[expert.id].working = len(slots) - len(away)
+        for day, _half in away:
+            week_of[day].working -= 1
+    experts_per_pattern = Counter(expert.week_mask for expert in experts)
+    for mask, slots in pattern_slots.items():
         for day, _half in slots:
-            week_of[day].working += 1
+            week_of[day].working += experts_per_pattern[mask]
     active = select(Expert.id).where(Expert.active.is_(True))
     held = (Booking.status.in_(HOLDING), Booking.date >= start, Booking.date <= end, Booking.expert_id.in_(active))
     for day, count in db.session.execute(select(Booking.date, func.count()).where(*held).group_by(Booking.date)):

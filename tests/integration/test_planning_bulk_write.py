@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from expertpool.extensions import db as _db
 from expertpool.invariants import check_invariants
-from expertpool.models import AuditLog, Booking, InterventionRequest, RequestStatus
+from expertpool.models import AuditLog, Booking, BookingStatus, InterventionRequest, RequestStatus
 from expertpool.planning.service import run_allocation
 
 
@@ -51,4 +51,26 @@ def test_statements_per_run_do_not_grow_with_the_half_days(db, factory):
     assert sorted(states) == [RequestStatus.SCHEDULED] * 4
     actions = Counter(db.session.scalars(select(AuditLog.action)))
     assert actions["request.schedule"] == 4 and actions["allocation.run"] == 2
+    assert check_invariants(db.session) == []
+
+
+def test_bookings_written_in_one_stream_read_back_as_the_orm_writes_them(db, factory):
+    """On PostgreSQL the bookings go in through COPY, past SQLAlchemy's INSERT: each one still reads back
+    with the values and types an INSERT gives (status, UTC time of the run, its run, no note)."""
+    pool = small_pool(factory, half_days=(4, 4), quotas=(40, 40), weeks=1)
+    run = run_allocation(actor=None, now=FIXED_NOW, mode="commit")
+    bookings = list(db.session.scalars(select(Booking).execution_options(populate_existing=True)))
+    assert len(bookings) == run.booked_half_days == 8
+    assert {b.request_id for b in bookings} == {pool.request_a.id, pool.request_b.id}
+    for b in bookings:
+        assert (b.expert_id, b.status, b.to_reschedule, b.note, b.sequence) == (
+            pool.expert.id,
+            BookingStatus.PLANNED,
+            False,
+            "",
+            0,
+        )
+        assert b.allocation_run_id == run.id
+        assert b.created_at == b.updated_at == FIXED_NOW and b.created_at.utcoffset().total_seconds() == 0
+        assert b.half in ("am", "pm") and isinstance(b.date, date)
     assert check_invariants(db.session) == []

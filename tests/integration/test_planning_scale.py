@@ -6,13 +6,13 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from planning_helpers import load_generated_problem
 from query_counter import QueryCounter
 from sqlalchemy import func, select
 
 from expertpool.allocation import check_plan, generate
 from expertpool.extensions import db as _db
 from expertpool.models import Booking, InterventionRequest, RequestStatus
+from expertpool.planning.bench import load_generated_problem, replan_and_daily_run
 from expertpool.planning.service import run_allocation, solve_horizon
 
 NOW = datetime(2027, 1, 1, 9, 0, tzinfo=UTC)  # the horizon starts Monday 4 January 2027
@@ -52,3 +52,27 @@ def test_regional_pool_is_planned_within_seconds(db):
         f"({sum(statements.values())} SQL statements: {dict(statements)})"
     )
     assert commit_seconds < 60
+
+
+@pytest.mark.slow
+def test_regional_pool_full_replan_then_daily_run(db):
+    """The figures `flask bench` prints: a full replan of the regional pool, then the daily run that
+    plans the 20 requests approved since, with everything booked before held in place."""
+    load_generated_problem(db.session, generate("regional", 1))
+    db.session.commit()
+    held = {(b.id, b.request_id, b.date, b.half) for b in db.session.scalars(select(Booking))}
+
+    figures = replan_and_daily_run(db.session)
+
+    f = figures
+    print(
+        f"\nregional: full replan {f['full_replan_seconds']:.2f} s (CPU {f['full_replan_cpu_seconds']:.2f} s, "
+        f"{f['full_booked_half_days']} half-days booked); daily run of {f['daily_new_requests']} newly approved "
+        f"requests {f['daily_run_seconds']:.2f} s (CPU {f['daily_run_cpu_seconds']:.2f} s, "
+        f"{f['daily_booked_half_days']} half-days booked, {f['daily_new_requests_booked_half_days']} for the new ones)"
+    )
+    # Nothing booked before either run moved; the daily run served the new requests.
+    after = {(b.id, b.request_id, b.date, b.half) for b in db.session.scalars(select(Booking))}
+    assert held <= after
+    assert figures["daily_new_requests_booked_half_days"] > 0
+    assert figures["full_replan_seconds"] < 60 and figures["daily_run_seconds"] < 30

@@ -159,3 +159,36 @@ def test_epci_envelope_covers_its_communes_and_the_epci_pays_the_excess(factory,
     items = {item.key: item for item in summary(metrics.statement(epci, period))}
     assert items["envelope_billable"].value == 18000 and items["billable"].value == 18000
     assert {item.key for item in summary(metrics.statement(f, period))} >= {"envelope_drawn"}
+
+
+def test_utilisation_per_pattern_equals_each_experts_own_calendar(factory):
+    """The dashboard asks the calendar once per weekly pattern and takes each expert's unavailability off
+    it: the same working half-days, per expert and per week, as calendars.working_half_days expert by expert
+    (two patterns, two experts sharing one, whole and half days off, overlapping, on a holiday)."""
+    from collections import Counter
+
+    from expertpool.calendars import working_half_days
+    from expertpool.models.expert import week_bit
+
+    period = factory.period(2027, half_days=0)
+    mornings = sum(week_bit(day, "am") for day in range(5))
+    full = sum(week_bit(day, half) for day in range(5) for half in ("am", "pm"))
+    a = factory.expert("Anne", week_mask=full)
+    b = factory.expert("Bruno", week_mask=full)
+    c = factory.expert("Chloé", week_mask=mornings)
+    factory.unavailability(a, date(2027, 3, 1), date(2027, 3, 12))
+    factory.unavailability(a, date(2027, 3, 10), date(2027, 3, 10), half="pm")  # inside the first one
+    factory.unavailability(c, date(2027, 5, 3), half="pm")  # an afternoon she never works
+    factory.unavailability(c, date(2027, 7, 14), half="am")  # a holiday
+    factory.unavailability(c, date(2027, 7, 15), half="am")
+    factory.unavailability(c, date(2027, 7, 12), date(2027, 7, 16))  # the whole week, over the two above
+    factory.unavailability(b, date(2026, 12, 28), date(2027, 1, 5))  # begins before the period
+    use = metrics.utilisation(period, "metropole")
+    expected_weeks: Counter = Counter()
+    for expert in (a, b, c):
+        slots = working_half_days(expert, period.start_date, period.end_date, "metropole")
+        row = next(r for r in use.experts if r.name == expert.display_name)
+        assert row.working == len(slots), expert.display_name
+        expected_weeks.update(day - timedelta(days=day.weekday()) for day, _half in slots)
+    assert {w.label_date: w.working for w in use.weeks if w.working} == dict(expected_weeks)
+    assert use.working == sum(expected_weeks.values())
