@@ -30,6 +30,7 @@ from expertpool.models import (
 from expertpool.models.enums import HOLDING_BOOKING_STATUSES, SCHEDULABLE_STATUSES
 from expertpool.periods import PERIOD_NOT_OPEN, name_of_period_at, open_periods
 from expertpool.quotas import Position, balances
+from expertpool.quotes import accepted_billable_left
 from expertpool.timeutil import today_paris
 
 HALVES = ("am", "pm")
@@ -289,6 +290,8 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
                     urgency=req.urgency,
                     preferred_expert=expert_key(preferred) if preferred else None,
                     submitted_at=req.submitted_at,
+                    # Beyond the drawing right, only what the member accepted in a quote (rule 8).
+                    accepted_billable=accepted_billable_left(req, snapshot.held_per_request[req.id] + given[req.id]),
                 )
             )
         if seg.period is None:

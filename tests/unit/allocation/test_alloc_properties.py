@@ -1,4 +1,4 @@
-"""Property tests: every method's plan is a valid calendar; the fair solver's plan passes all 7 rules."""
+"""Property tests: every method's plan is a valid calendar; the fair solver's plan passes all 8 rules."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -61,6 +61,7 @@ def problems(draw):
                 draw(st.sampled_from(["normal", "normal", "high", "critical"])),
                 draw(st.sampled_from([None, experts[0].id])),
                 datetime(2026, 12, 1, tzinfo=UTC) + timedelta(hours=draw(st.integers(0, 500))),
+                draw(st.sampled_from([None, None, 0, 1, 3])),  # accepted_billable (rule 8)
             )
         )
     holidays = frozenset({START + timedelta(days=2)}) if draw(st.booleans()) else frozenset()
