@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from expertpool.extensions import db
-from expertpool.i18n import days_label, half_label
+from expertpool.i18n import days_label, half_label, money
 from expertpool.mail import render_mail, send_mail
 from expertpool.models import Notification, User, UserRole
 
@@ -44,6 +44,8 @@ def _formatted(name: str, value):
         return slots_text(value)
     if name in ("days", "over"):
         return days_label(value)
+    if name == "amount":  # cents
+        return money(value)
     return value
 
 
@@ -113,6 +115,10 @@ KINDS: dict[str, Kind] = {
     "request_answered": Kind(N_("%(member)s a répondu sur la demande « %(title)s ».")),
     "booking.to_reschedule": Kind(_to_reschedule),
     "join_request.staff": Kind(N_("%(name)s (%(email)s) demande à rejoindre %(member)s.")),
+    "quote.accepted": Kind(N_("%(member)s a accepté le devis de la demande « %(title)s » : %(over)s, %(amount)s HT.")),
+    "quote.acknowledged": Kind(
+        N_("%(member)s a pris connaissance du prix de l'urgence « %(title)s » : %(over)s, %(amount)s HT.")
+    ),
     # to a member's users (mailed)
     "request_approved": Kind(_approved, _l("Demande acceptée")),
     "booking.to_reschedule.member": Kind(
@@ -124,6 +130,13 @@ KINDS: dict[str, Kind] = {
     ),
     "join_request": Kind(
         N_("%(name)s (%(email)s) demande à rejoindre %(member)s."), _l("Demande d'accès à votre espace")
+    ),
+    "quote.to_accept": Kind(
+        N_(
+            "Nouveau devis pour « %(title)s » : %(over)s hors droit de tirage, %(amount)s HT. Ces demi-journées "
+            "seront planifiées une fois le devis accepté sur la page de la demande."
+        ),
+        _l("Devis à accepter"),
     ),
     "request_rejected": Kind(N_("Votre demande « %(title)s » est refusée : %(reason)s"), _l("Demande refusée")),
     "request_needs_info": Kind(

@@ -15,6 +15,11 @@ acknowledgement).
 
 from dataclasses import dataclass
 
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from expertpool import quotas
+from expertpool.extensions import db
 from expertpool.models import InterventionRequest, RequestStatus, Urgency
 from expertpool.quotas import RequestSplit
 
@@ -87,3 +92,44 @@ def quote_due(req: InterventionRequest, split: RequestSplit | None, booked: int,
     part = billable_part(req, split, booked)
     accepted = accepted_half_days(req)
     return QuoteDue(part, accepted, unit_price_cents) if part > accepted else None
+
+
+def quote_due_now(req: InterventionRequest, now) -> QuoteDue | None:
+    """The quote awaiting acceptance for one request, judged by the position now."""
+    booked = sum(1 for b in req.bookings if b.holds_slot)
+    split = quotas.judge_request(req, now=now) if req.status in QUOTABLE_STATUSES else None
+    return quote_due(req, split, booked, quotas.unit_price_cents())
+
+
+def quotes_due_for(member_id: int, now) -> list[tuple[InterventionRequest, QuoteDue]]:
+    """The member's requests with a quote to accept or a critical price to acknowledge (its home's
+    "à prendre en compte"), in a constant number of queries."""
+    closed = (RequestStatus.DRAFT, RequestStatus.CANCELLED, RequestStatus.REJECTED)
+    candidates = list(
+        db.session.scalars(
+            select(InterventionRequest)
+            .where(
+                InterventionRequest.member_id == member_id,
+                or_(
+                    InterventionRequest.status == RequestStatus.APPROVED,
+                    (InterventionRequest.urgency == Urgency.CRITICAL)
+                    & InterventionRequest.quote_accepted_at.is_(None)
+                    & (InterventionRequest.over_quota_half_days > 0)
+                    & InterventionRequest.status.not_in(closed),
+                ),
+            )
+            .options(selectinload(InterventionRequest.bookings))
+            .order_by(InterventionRequest.id)
+        )
+    )
+    if not candidates:
+        return []
+    splits = quotas.request_splits([r for r in candidates if r.status in QUOTABLE_STATUSES], now)
+    price = quotas.unit_price_cents()
+    result = []
+    for req in candidates:
+        booked = sum(1 for b in req.bookings if b.holds_slot)
+        due = quote_due(req, splits.get(req.id), booked, price)
+        if due is not None:
+            result.append((req, due))
+    return result

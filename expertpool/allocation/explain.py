@@ -61,6 +61,10 @@ def unserved_reason(network: Network, k: int, *, over_quota: bool, quote_used_up
         return DEADLINE_PASSED
     if network.eligible_experts[k] == 0:
         return NO_ELIGIBLE_EXPERT
+    if over_quota and quote_used_up and request.urgency != "critical":
+        # Beyond the drawing right, the request had every half-day its accepted quote covers: no
+        # capacity, now or in a later run, serves more without a new quote.
+        return QUOTE_NOT_ACCEPTED
     if request.deadline > problem.horizon_end:
         # What cannot fit now may fit in the next run, which covers the rest of the window.
         return WINDOW_BEYOND_HORIZON
@@ -68,9 +72,6 @@ def unserved_reason(network: Network, k: int, *, over_quota: bool, quote_used_up
         return NO_ELIGIBLE_EXPERT_FREE
     if request.urgency == "critical":
         return CRITICAL_CAPACITY_EXHAUSTED
-    if over_quota and quote_used_up:
-        # Beyond the drawing right, the request had every half-day its accepted quote covers.
-        return QUOTE_NOT_ACCEPTED
     if over_quota:
         return QUOTA_EXHAUSTED
     return CAPACITY_SHARED_FAIRLY

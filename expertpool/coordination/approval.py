@@ -12,7 +12,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from expertpool import quotas
+from expertpool import quotas, quotes
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import (
@@ -89,6 +89,10 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     # More than asked: the member reads the figure they asked for beside the one granted, and why.
     adjusted = {"asked": req.half_days, "reason": note} if more_than_asked else {}
     _notify_member(req, now, "request_approved", days=granted, over=split.over, **adjusted)
+    # More billable half-days than the quote accepted at sending: they wait for a new quote's acceptance.
+    due = quotes.quote_due(req, split, 0, split.unit_price_cents)
+    if due is not None:
+        _notify_member(req, now, "quote.to_accept", over=due.half_days, amount=due.amount_cents)
 
 
 def _lock_drawing_rights(req: InterventionRequest) -> None:

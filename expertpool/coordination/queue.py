@@ -11,7 +11,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import quotas
+from expertpool import quotas, quotes
 from expertpool.coordination import approval
 from expertpool.coordination.forms import ApproveForm, InformationForm, RejectForm
 from expertpool.extensions import db
@@ -87,6 +87,7 @@ def _render(req, *, approve_form=None, reject_form=None, info_form=None, status=
         reject_form=reject_form or RejectForm(formdata=None),
         info_form=info_form or InformationForm(formdata=None),
         decidable=req.status in approval.DECIDABLE_STATUSES,
+        quote_due=quotes.quote_due_now(req, now_utc()),
     ), status
 
 

@@ -1,0 +1,164 @@
+"""Billable work is booked only as quoted (issue 19): the scheduler stops at the accepted quote and says
+why, a new quote is accepted on the request's page, a critical request's price is acknowledged after."""
+
+import re
+
+import pytest
+from factories import FIXED_NOW
+from sqlalchemy import func, select
+
+from expertpool.models import AuditLog, Booking, InterventionRequest, Notification, OutboxMail, RequestStatus, UserRole
+
+pytest_plugins = ["member_fixtures"]  # member_clock: the member views see FIXED_NOW
+
+
+def plain(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.fixture
+def pool(factory, monkeypatch):
+    """Tréglonou holds a drawing right of 25 half-days; one DBA works every weekday, 12 weeks ahead."""
+    for module in ("expertpool.planning.views", "expertpool.coordination.queue"):
+        monkeypatch.setattr(f"{module}.now_utc", lambda: FIXED_NOW)
+    factory.settings(unit_price_cents=18000, auto_approve_max_half_days=0, horizon_weeks=12)
+    commune = factory.member("Tréglonou")
+    period = factory.period(2027, half_days=0)
+    factory.quota(commune, period, 25)
+    mayor = factory.user(member=commune, name="Maire de Tréglonou", email="mairie@treglonou.example")
+    coordinator = factory.user(role=UserRole.COORDINATOR, name="Claire Coord")
+    _user, expert = factory.expert_user("Alice Martin", roles=("dba",))
+    return {
+        "commune": commune,
+        "mayor": mayor,
+        "coordinator": coordinator,
+        "expert": expert,
+        "role": factory.role("dba"),
+    }
+
+
+def _send(client, pool, days, **values):
+    form = {
+        "title": "Au-delà du droit",
+        "description": "Beaucoup de travail.",
+        "role": str(pool["role"].id),
+        "preferred_expert": "",
+        "days": days,
+        "earliest": "2027-02-01",
+        "deadline": "2027-03-31",
+        "urgency": "normal",
+        "place": "remote",
+        "address": "",
+        "action": "submit",
+        **values,
+    }
+    assert client.post("/demandes/nouvelle", data=form).status_code == 302
+
+
+def _run(client):
+    response = client.post("/planification/valider", data={"preview_id": ""})
+    assert response.status_code == 302, response.text
+
+
+def _booked(db, req) -> int:
+    return db.session.scalar(select(func.count(Booking.id)).where(Booking.request_id == req.id))
+
+
+def test_the_scheduler_books_billable_half_days_only_up_to_the_accepted_quote(
+    client, login, db, factory, pool, member_clock
+):
+    # 13,5 days for a right of 12,5: a quote of 2 half-days (360 € HT), accepted at sending.
+    login(pool["mayor"])
+    _send(client, pool, "13,5", accept_quote="y")
+    req = db.session.scalar(select(InterventionRequest))
+    assert (req.quote_half_days, req.quote_accepted_at) == (2, FIXED_NOW)
+    # The coordinator grants one day more: 4 half-days are now billable, 2 more than accepted.
+    login(pool["coordinator"])
+    approved = client.post(
+        f"/coordination/demandes/{req.id}/accepter",
+        data={"days": "14,5", "note": "Une journée de recette en plus", "confirm_more": "y"},
+    )
+    assert approved.status_code == 303
+    assert (req.status, req.over_quota_half_days) == (RequestStatus.APPROVED, 4)
+    mail = db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "quote.to_accept"))
+    assert mail.recipient == "mairie@treglonou.example" and mail.subject.endswith("Devis à accepter")
+    assert "Nouveau devis pour « Au-delà du droit » : 2 jours hors droit de tirage, 720,00 € HT." in plain(mail.body)
+    detail = plain(client.get(f"/coordination/demandes/{req.id}").text)
+    assert (
+        "Devis en attente d'acceptation : 2 jours hors droit de tirage, 720,00 € HT (devis accepté : 1 jour)" in detail
+    )
+
+    # The run books the 25 half-days of the right and the 2 accepted beyond it: not the 2 others.
+    _run(client)
+    assert _booked(db, req) == 27
+    assert (req.unserved_reason, req.unserved_params["accepted_billable"]) == ("quote_not_accepted", 2)
+    login(pool["mayor"])
+    page = plain(client.get(f"/demandes/{req.id}").text)
+    assert (
+        "votre devis accepté couvre 1 jour hors droit de tirage, déjà planifiés : il reste 1 jour à planifier "
+        "dès que vous aurez accepté le nouveau devis" in page
+    )
+    assert "Nouveau devis à accepter" in page
+    assert "2 jours hors droit de tirage × 180,00 € la demi-journée = 720,00 € HT" in page
+    home = plain(client.get("/mon-espace").text)
+    assert "Nouveau devis à accepter : 2 jours hors droit de tirage, 720,00 € HT." in home
+
+    # Unticked: refused beside the box, nothing written. A quote that changed meanwhile: not accepted.
+    refused = client.post(f"/demandes/{req.id}/devis", data={"quoted": "4"})
+    assert refused.status_code == 400 and "Cochez cette case pour accepter le devis" in refused.text
+    stale = client.post(f"/demandes/{req.id}/devis", data={"quoted": "3", "accept": "y"})
+    assert stale.status_code == 302
+    assert req.quote_half_days == 2
+    accepted = client.post(f"/demandes/{req.id}/devis", data={"quoted": "4", "accept": "y"})
+    assert accepted.status_code == 302
+    db.session.refresh(req)
+    assert (req.quote_half_days, req.quote_unit_price_cents, req.quote_accepted_at) == (4, 18000, FIXED_NOW)
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "request.accept_quote"))
+    assert audit.before["quote_half_days"] == 2 and audit.after["quote_half_days"] == 4
+    assert db.session.scalar(select(Notification).where(Notification.kind == "quote.accepted")) is not None
+    assert "Nouveau devis à accepter" not in plain(client.get(f"/demandes/{req.id}").text)
+
+    # The next run books the rest.
+    login(pool["coordinator"])
+    _run(client)
+    assert _booked(db, req) == 29
+
+
+def test_another_member_cannot_accept_the_quote(client, login, db, factory, pool, member_clock):
+    login(pool["mayor"])
+    _send(client, pool, "13,5", accept_quote="y")
+    req = db.session.scalar(select(InterventionRequest))
+    other = factory.user(member=factory.member("Lannilis"))
+    login(other)
+    assert client.post(f"/demandes/{req.id}/devis", data={"quoted": "2", "accept": "y"}).status_code == 404
+
+
+def test_a_critical_request_is_served_first_and_its_price_acknowledged_after(
+    client, login, db, factory, pool, member_clock
+):
+    login(pool["mayor"])
+    _send(client, pool, "15", urgency="critical")  # 5 half-days beyond the right, no quote waited for
+    req = db.session.scalar(select(InterventionRequest))
+    login(pool["coordinator"])
+    assert client.post(f"/coordination/demandes/{req.id}/accepter", data={"days": "15"}).status_code == 303
+    _run(client)
+    assert _booked(db, req) == 30  # served whole, before any acknowledgement
+    detail = plain(client.get(f"/coordination/demandes/{req.id}").text)
+    assert (
+        "Urgence critique servie : prix à prendre en compte par le membre (2,5 jours hors droit, 900,00 € HT)" in detail
+    )
+
+    login(pool["mayor"])
+    home = plain(client.get("/mon-espace").text)
+    assert (
+        "À prendre en compte — Au-delà du droit Urgence critique — devis après intervention : "
+        "2,5 jours hors droit de tirage, 900,00 € HT, à prendre en compte." in home
+    )
+    page = plain(client.get(f"/demandes/{req.id}").text)
+    assert "Prix de l'urgence à prendre en compte" in page
+    assert "2,5 jours hors droit de tirage × 180,00 € la demi-journée = 900,00 € HT" in page
+    assert client.post(f"/demandes/{req.id}/devis", data={"quoted": "5", "accept": "y"}).status_code == 302
+    db.session.refresh(req)
+    assert (req.quote_half_days, req.quote_accepted_at, req.quote_accepted_by_id) == (5, FIXED_NOW, pool["mayor"].id)
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "request.acknowledge_quote")) is not None
+    assert "À prendre en compte" not in plain(client.get("/mon-espace").text)
