@@ -43,6 +43,9 @@ EXAMPLES = {
     "booking.assigned": {"slots": SLOTS},
     "booking_cancelled": {"member": "Plouzané", "title": "Migration PostgreSQL", "slots": SLOTS},
     "booking.reminder_expert": {"slots": SLOTS, "members": "Plouzané, Milizac"},
+    "quote.to_accept": {"title": "Migration PostgreSQL", "over": 4, "amount": 72000},
+    "quote.accepted": {"member": "Plouzané", "title": "Migration PostgreSQL", "over": 4, "amount": 72000},
+    "quote.acknowledged": {"member": "Plouzané", "title": "Migration PostgreSQL", "over": 5, "amount": 90000},
 }
 VARIANTS = {
     "request_approved.over": ("request_approved", {"title": "Migration PostgreSQL", "days": 6, "over": 3}),
