@@ -16,7 +16,7 @@ from fpdf.fonts import FontFace
 
 from expertpool.i18n import date_long, date_range, half_label, money
 from expertpool.reports.metrics import Statement
-from expertpool.reports.statement import billing_rule, legal_basis, summary
+from expertpool.reports.statement import billing_rule, critical_mention, legal_basis, summary
 from expertpool.timeutil import today_paris
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/share/fonts/TTF"))
@@ -162,9 +162,15 @@ def write_interventions(pdf: StatementPDF, st: Statement) -> None:
             f"n° {run.request_id} — {item.request_title}",
             money(st.unit_price_cents * run.count),
         )
+        border = "" if item.critical else "B"
         for (_heading, width, align), value in zip(INTERVENTION_COLUMNS, values, strict=True):
-            pdf.cell(width, ROW_HEIGHT, fit(pdf, pdf.clean(value), width - 2), border="B", align=align)
+            pdf.cell(width, ROW_HEIGHT, fit(pdf, pdf.clean(value), width - 2), border=border, align=align)
         pdf.ln()
+        if item.critical:  # the mark on a line of its own, under the intervention: never cut
+            pdf.set_font(pdf.base_family, "", 8)
+            pdf.cell(180, ROW_HEIGHT - 1, pdf.clean(f"n° {run.request_id} : {critical_mention()}"), border="B")
+            pdf.ln()
+            pdf.set_font(pdf.base_family, "", 9)
 
 
 def fit(pdf: StatementPDF, text: str, width: float) -> str:

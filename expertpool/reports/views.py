@@ -145,6 +145,7 @@ def statement(member_id: int):
         today=today_paris(),
         summary=statements.summary(st) if st else [],
         billing_rule=statements.billing_rule(),
+        statement_critical_mention=statements.critical_mention(),
         legal_basis=statements.legal_basis(),
     ), status
 
@@ -184,6 +185,7 @@ def member_statement():
         st=st,
         summary=statements.summary(st) if st else [],
         billing_rule=statements.billing_rule(),
+        statement_critical_mention=statements.critical_mention(),
         history=metrics.member_history(member.id, periods),
         ratings=metrics.member_ratings(member.id),
         satisfaction=metrics.satisfaction(period, member.id) if period else None,

@@ -1,13 +1,26 @@
 """Billable work is booked only as quoted (issue 19): the scheduler stops at the accepted quote and says
 why, a new quote is accepted on the request's page, a critical request's price is acknowledged after."""
 
+import csv
+import io
 import re
+from datetime import date
 
 import pytest
 from factories import FIXED_NOW
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from expertpool.models import AuditLog, Booking, InterventionRequest, Notification, OutboxMail, RequestStatus, UserRole
+from expertpool.models import (
+    AuditLog,
+    Booking,
+    BookingStatus,
+    InterventionRequest,
+    Notification,
+    OutboxMail,
+    RequestStatus,
+    UserRole,
+)
 
 pytest_plugins = ["member_fixtures"]  # member_clock: the member views see FIXED_NOW
 
@@ -30,6 +43,7 @@ def pool(factory, monkeypatch):
     _user, expert = factory.expert_user("Alice Martin", roles=("dba",))
     return {
         "commune": commune,
+        "period": period,
         "mayor": mayor,
         "coordinator": coordinator,
         "expert": expert,
@@ -162,3 +176,38 @@ def test_a_critical_request_is_served_first_and_its_price_acknowledged_after(
     assert (req.quote_half_days, req.quote_accepted_at, req.quote_accepted_by_id) == (5, FIXED_NOW, pool["mayor"].id)
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "request.acknowledge_quote")) is not None
     assert "À prendre en compte" not in plain(client.get("/mon-espace").text)
+
+
+def test_the_statement_marks_the_half_days_of_critical_requests(client, login, db, factory, pool, member_clock):
+    login(pool["mayor"])
+    _send(client, pool, "15", urgency="critical")
+    critical = db.session.scalar(select(InterventionRequest))
+    login(pool["coordinator"])
+    client.post(f"/coordination/demandes/{critical.id}/accepter", data={"days": "15"})
+    _run(client)
+    routine = factory.request(pool["commune"], status=RequestStatus.COMPLETED, half_days=1, title="Sauvegardes")
+    factory.booking(routine, pool["expert"], date(2027, 1, 13), "am", status=BookingStatus.DELIVERED)
+    for booking in db.session.scalars(select(Booking).where(Booking.request_id == critical.id)):
+        booking.status = BookingStatus.DELIVERED
+    db.session.flush()
+    url = f"/rapports/membres/{pool['commune'].id}/etat"
+    query = {"period": pool["period"].id}
+
+    html = client.get(url, query_string=query).text
+    lines = re.search(r'id="statement-lines".*?</table>', html, re.S).group(0)
+    assert lines.count("urgence critique — devis après intervention") == 30
+    sauvegardes = re.search(r"<tr>(?:(?!</tr>).)*Sauvegardes.*?</tr>", lines, re.S).group(0)
+    assert "urgence critique" not in sauvegardes
+
+    rows = list(
+        csv.reader(io.StringIO(client.get(url + ".csv", query_string=query).data.decode("utf-8-sig")), delimiter=";")
+    )
+    marks = [r[8] for r in rows if r and re.fullmatch(r"\d\d/\d\d/\d{4}", r[0])]
+    assert marks.count("urgence critique — devis après intervention") == 30 and marks.count("") == 1
+
+    pdf = client.get(url + ".pdf", query_string=query)
+    text = plain(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages))
+    # Each intervention of the critical request carries the mark on a line of its own.
+    marks = text.count(f"n° {critical.id} : urgence critique — devis après intervention")
+    assert marks >= 1 and marks == text.count(f"n° {critical.id} — Au-delà du droit")
+    assert f"n° {routine.id} : urgence" not in text
