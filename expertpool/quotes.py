@@ -1,22 +1,19 @@
 """Quotes for billable work: what a member accepted beyond its drawing right, and what is still to accept.
 
 The billable part of a request is the drawing-right position's (`quotas.judge_request` /
-`quotas.request_splits`), never recomputed here: a request approved for `granted` half-days holds
-`over_quota_half_days` beyond the right, fixed at approval; the half-days it still waits for are split
-by the position in decision order (`split.over` of them are billable). Within a request, its half-days
-within the right are booked first, so its billable half-days already booked are those beyond
-`granted − over_quota_half_days`.
+`quotas.request_splits`), never recomputed here: the half-days it already holds beyond the right are
+counted by the scheduler as it books them (`billable_booked_half_days`, from the engine's plan), and the
+half-days it still waits for are split by the position in decision order (`split.over` are billable).
 
 A non-critical request's billable half-days are booked only up to the quote its member's user accepted
 (the scheduler hands the engine `accepted_billable_left`, rule 8). A critical request never waits: it is
-served first, and its member acknowledges the price afterwards (the same columns, stamped at
-acknowledgement).
+served first, and its member acknowledges the price of its billable half-days afterwards (the same
+columns, stamped at acknowledgement).
 """
 
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from expertpool import quotas
 from expertpool.extensions import db
@@ -36,27 +33,20 @@ def accepted_half_days(req: InterventionRequest) -> int:
     return (req.quote_half_days or 0) if req.quote_accepted_at is not None else 0
 
 
-def billable_booked(req: InterventionRequest, booked: int) -> int:
-    """Of the request's `booked` half-days, those beyond the right (its within part is booked first)."""
-    within = max(0, req.granted_half_days - (req.over_quota_half_days or 0))
-    return max(0, booked - within)
-
-
-def accepted_billable_left(req: InterventionRequest, booked: int) -> int | None:
+def accepted_billable_left(req: InterventionRequest) -> int | None:
     """What the scheduler may still book beyond the right for the request (None: no limit, critical)."""
     if is_critical(req):
         return None
-    return max(0, accepted_half_days(req) - billable_booked(req, booked))
+    return max(0, accepted_half_days(req) - (req.billable_booked_half_days or 0))
 
 
-def billable_part(req: InterventionRequest, split: RequestSplit | None, booked: int) -> int:
-    """Billable half-days of the whole request as the position judges it now: those already booked
-    beyond the right, plus the billable part of what it still waits for (at least what approval fixed)."""
+def billable_part(req: InterventionRequest, split: RequestSplit | None) -> int:
+    """Billable half-days of the whole request as the position judges it now: those it holds beyond the
+    right, plus the billable part of what it still waits for."""
+    booked = req.billable_booked_half_days or 0
     if split is None or req.status not in QUOTABLE_STATUSES:
-        return req.over_quota_half_days or 0
-    if req.status == RequestStatus.APPROVED:
-        return max(req.over_quota_half_days or 0, billable_booked(req, booked) + split.over)
-    return split.over
+        return booked
+    return booked + split.over
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,35 +66,33 @@ class QuoteDue:
         return self.half_days * self.unit_price_cents
 
 
-def quote_due(req: InterventionRequest, split: RequestSplit | None, booked: int, unit_price_cents: int):
+def quote_due(req: InterventionRequest, split: RequestSplit | None, unit_price_cents: int) -> QuoteDue | None:
     """The new quote awaiting acceptance, or None.
 
-    Non-critical: once approved, when the billable part outgrew the accepted quote. Critical: once its
-    billable half-days are booked, until the member acknowledges their price.
+    Non-critical: once approved, when the billable part outgrew the accepted quote. Critical: once
+    half-days beyond the right are booked, until the member acknowledges their price.
     """
     if is_critical(req):
-        if req.quote_accepted_at is not None or req.status in (RequestStatus.CANCELLED, RequestStatus.REJECTED):
+        charged = req.billable_booked_half_days or 0
+        if not charged or (req.quote_accepted_at is not None and (req.quote_half_days or 0) >= charged):
             return None
-        charged = billable_booked(req, booked)
-        return QuoteDue(charged, 0, req.quote_unit_price_cents or unit_price_cents) if charged else None
+        return QuoteDue(charged, 0, req.quote_unit_price_cents or unit_price_cents)
     if req.status != RequestStatus.APPROVED:
         return None
-    part = billable_part(req, split, booked)
+    part = billable_part(req, split)
     accepted = accepted_half_days(req)
     return QuoteDue(part, accepted, unit_price_cents) if part > accepted else None
 
 
 def quote_due_now(req: InterventionRequest, now) -> QuoteDue | None:
     """The quote awaiting acceptance for one request, judged by the position now."""
-    booked = sum(1 for b in req.bookings if b.holds_slot)
     split = quotas.judge_request(req, now=now) if req.status in QUOTABLE_STATUSES else None
-    return quote_due(req, split, booked, quotas.unit_price_cents())
+    return quote_due(req, split, quotas.unit_price_cents())
 
 
 def quotes_due_for(member_id: int, now) -> list[tuple[InterventionRequest, QuoteDue]]:
     """The member's requests with a quote to accept or a critical price to acknowledge (its home's
     "à prendre en compte"), in a constant number of queries."""
-    closed = (RequestStatus.DRAFT, RequestStatus.CANCELLED, RequestStatus.REJECTED)
     candidates = list(
         db.session.scalars(
             select(InterventionRequest)
@@ -113,12 +101,9 @@ def quotes_due_for(member_id: int, now) -> list[tuple[InterventionRequest, Quote
                 or_(
                     InterventionRequest.status == RequestStatus.APPROVED,
                     (InterventionRequest.urgency == Urgency.CRITICAL)
-                    & InterventionRequest.quote_accepted_at.is_(None)
-                    & (InterventionRequest.over_quota_half_days > 0)
-                    & InterventionRequest.status.not_in(closed),
+                    & (InterventionRequest.billable_booked_half_days > 0),
                 ),
             )
-            .options(selectinload(InterventionRequest.bookings))
             .order_by(InterventionRequest.id)
         )
     )
@@ -128,8 +113,7 @@ def quotes_due_for(member_id: int, now) -> list[tuple[InterventionRequest, Quote
     price = quotas.unit_price_cents()
     result = []
     for req in candidates:
-        booked = sum(1 for b in req.bookings if b.holds_slot)
-        due = quote_due(req, splits.get(req.id), booked, price)
+        due = quote_due(req, splits.get(req.id), price)
         if due is not None:
             result.append((req, due))
     return result

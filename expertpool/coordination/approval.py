@@ -90,7 +90,7 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     adjusted = {"asked": req.half_days, "reason": note} if more_than_asked else {}
     _notify_member(req, now, "request_approved", days=granted, over=split.over, **adjusted)
     # More billable half-days than the quote accepted at sending: they wait for a new quote's acceptance.
-    due = quotes.quote_due(req, split, 0, split.unit_price_cents)
+    due = quotes.quote_due(req, split, split.unit_price_cents)
     if due is not None:
         _notify_member(req, now, "quote.to_accept", over=due.half_days, amount=due.amount_cents)
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from expertpool import audit
-from expertpool.allocation import Assignment, Plan, Unserved, free_half_days, plan_to_dict
+from expertpool.allocation import Assignment, Plan, Unserved, billable_half_days, free_half_days, plan_to_dict
 from expertpool.extensions import db
 from expertpool.models import (
     AllocationRun,
@@ -291,6 +291,12 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
     _insert_bookings(new_bookings, run, now)
 
     unserved = {db_id(u.request): u for u in outcome.plan.unserved}
+    # What each request received beyond its member's right: the next run reads the quote left from it.
+    billable: Counter = Counter()
+    for seg in outcome.segments:
+        if seg.problem is not None and seg.plan is not None:
+            for key, n in billable_half_days(seg.problem, seg.plan).items():
+                billable[db_id(key)] += n
     snapshot = outcome.snapshot
     changes: list[tuple[InterventionRequest, dict]] = []
     audit_rows: list[dict] = []
@@ -314,6 +320,7 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
                 held_before=held_before,
                 booked=held_before + added,
                 unserved=item,
+                billable=billable[req.id],
                 run=run,
                 actor=actor,
                 now=now,
@@ -375,6 +382,7 @@ def _schedule(
     held_before: int,
     booked: int,
     unserved: Unserved | None,
+    billable: int,
     run: AllocationRun,
     actor,
     now: datetime,
@@ -388,6 +396,9 @@ def _schedule(
         values.update(status=RequestStatus.SCHEDULED, unserved_reason="", unserved_params=None, unserved_message="")
     elif unserved is not None:
         values.update(unserved_reason=unserved.reason, unserved_params=_stored(unserved), unserved_message="")
+    if billable:
+        values["billable_booked_half_days"] = (req.billable_booked_half_days or 0) + billable
+        before["billable_booked_half_days"] = req.billable_booked_half_days or 0
     audit_rows.append(
         audit.values(
             actor,
@@ -395,7 +406,12 @@ def _schedule(
             req,
             now=now,
             before=before,
-            after={"status": values["status"], "booked": booked, "allocation_run_id": run.id},
+            after={
+                "status": values["status"],
+                "booked": booked,
+                "allocation_run_id": run.id,
+                **({"billable_booked_half_days": values["billable_booked_half_days"]} if billable else {}),
+            },
             member_id=req.member_id,
             request_id=req.id,
         )

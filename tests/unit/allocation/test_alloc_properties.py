@@ -11,6 +11,7 @@ from expertpool.allocation import (
     Problem,
     Request,
     Unavailability,
+    billable_half_days,
     check_plan,
     plan_from_dict,
     plan_to_dict,
@@ -76,6 +77,11 @@ def test_alloc_fair_plans_pass_all_seven_rules(problem):
     assert report.ok, report.violations
     assert report.metrics["served_half_days"] == report.metrics["bound_total"]
     assert plan_from_dict(plan_to_dict(plan)) == plan
+    # Rule 8's witness: beyond the right, no request gets more than its accepted quote.
+    billable = billable_half_days(problem, plan)
+    for request in problem.requests:
+        if request.accepted_billable is not None and request.urgency != "critical":
+            assert billable.get(request.id, 0) <= request.accepted_billable, request.id
 
 
 @settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])

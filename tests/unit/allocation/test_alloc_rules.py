@@ -5,7 +5,15 @@ from datetime import date
 
 import pytest
 
-from expertpool.allocation import Assignment, Plan, Unserved, check_plan, problem_from_dict, solve
+from expertpool.allocation import (
+    Assignment,
+    Plan,
+    Unserved,
+    billable_half_days,
+    check_plan,
+    problem_from_dict,
+    solve,
+)
 
 WEEK = {day: ["am", "pm"] for day in ("mon", "tue", "wed", "thu", "fri")}
 MON, TUE, WED = date(2027, 1, 4), date(2027, 1, 5), date(2027, 1, 6)
@@ -146,6 +154,8 @@ def test_alloc_rule_8_the_engine_books_billable_half_days_only_up_to_the_accepte
     assert (unserved.request, unserved.half_days, unserved.reason) == ("r-a", 4, "quote_not_accepted")
     assert unserved.params == {"accepted_billable": 2, "deadline": "2027-01-08"}
     assert check_plan(problem, plan).ok
+    # The critical half-day took the last half-day of the right: r-a's two are billable.
+    assert billable_half_days(problem, plan) == {"r-a": 2}
     # Within the right, a quote limits nothing: a member with room serves the whole request.
     roomy = _problem([("m-a", 10, 0)], [{"id": "r-a", "member": "m-a", "half_days": 6, "accepted_billable": 0}])
     assert len(solve(roomy).assignments) == 6
