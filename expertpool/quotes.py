@@ -13,12 +13,15 @@ columns, stamped at acknowledgement).
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from expertpool import quotas
 from expertpool.extensions import db
+from expertpool.i18n import date_long
 from expertpool.models import InterventionRequest, RequestStatus, Urgency
 from expertpool.quotas import RequestSplit
+from expertpool.timeutil import today_paris
 
 # Requests whose billable part may still grow (approval, others ahead): a new quote may be due.
 QUOTABLE_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO, RequestStatus.APPROVED)
@@ -117,3 +120,34 @@ def quotes_due_for(member_id: int, now) -> list[tuple[InterventionRequest, Quote
         if due is not None:
             result.append((req, due))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteFigures:
+    """What a printed quote shows: the quote due if there is one, else the one accepted."""
+
+    half_days: int
+    unit_price_cents: int
+    status: str  # a sentence in the reader's language
+
+    @property
+    def amount_cents(self) -> int:
+        return self.half_days * self.unit_price_cents
+
+
+def printable_quote(req: InterventionRequest, now) -> QuoteFigures | None:
+    """The quote of a request as printed (None: the request has none)."""
+    due = quote_due_now(req, now)
+    if due is not None:
+        if is_critical(req):
+            status = _("Urgence critique servie sans attendre : prix à prendre en compte par le membre.")
+        else:
+            status = _("Devis à accepter sur la page de la demande.")
+        return QuoteFigures(due.half_days, due.unit_price_cents, status)
+    if not req.quote_half_days:
+        return None
+    if req.quote_accepted_at is None:
+        status = _("Devis à accepter sur la page de la demande.")
+    else:
+        status = _("Accepté le %(date)s.", date=date_long(today_paris(req.quote_accepted_at)))
+    return QuoteFigures(req.quote_half_days, req.quote_unit_price_cents or 0, status)

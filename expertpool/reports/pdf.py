@@ -1,4 +1,4 @@
-"""The yearly statement as a PDF (fpdf2), with a Unicode font when one is installed.
+"""The yearly statement and a request's quote as PDFs (fpdf2), with a Unicode font when one is installed.
 
 DejaVu Sans (Debian's fonts-dejavu-core) prints every character; without it, fpdf2's core Helvetica in
 the windows-1252 encoding still prints French accents and the euro sign, and the few characters it
@@ -14,7 +14,9 @@ from flask_babel import ngettext
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from expertpool.i18n import date_long, date_range, half_label, money
+from expertpool.i18n import date_long, date_range, days_label, half_label, money
+from expertpool.models import InterventionRequest, Urgency
+from expertpool.quotes import QuoteFigures
 from expertpool.reports.metrics import Statement
 from expertpool.reports.statement import billing_rule, critical_mention, legal_basis, summary
 from expertpool.timeutil import today_paris
@@ -180,3 +182,44 @@ def fit(pdf: StatementPDF, text: str, width: float) -> str:
     while text and pdf.get_string_width(text + "…") > width:
         text = text[:-1]
     return text + "…"
+
+
+def quote_pdf(req: InterventionRequest, quote: QuoteFigures, pool_name: str, *, use_unicode_font: bool = True) -> bytes:
+    """A printable quote for a request's billable part (inert: text only, no link, no form)."""
+    title = _("Devis — demande n° %(id)s", id=req.id)
+    pdf = StatementPDF(f"{pool_name} — {req.member.name} — {title}", use_unicode_font)
+    pdf.set_title(pdf.clean(title))
+    pdf.set_author(pdf.clean(pool_name))
+    pdf.add_page()
+    pdf.write_line(pool_name, 10, "B")
+    pdf.write_line(title, 16, "B", 9)
+    pdf.write_line(req.member.name, 13, "B", 7)
+    pdf.write_line(_("Édité le %(today)s", today=date_long(today_paris())), 9)
+    pdf.ln(2)
+    pdf.write_line(req.title, 11, "B", 6)
+    window = {
+        "days": days_label(req.granted_half_days),
+        "start": date_long(req.earliest),
+        "end": date_long(req.deadline),
+    }
+    if req.approved_half_days is not None:
+        pdf.write_line(_("%(days)s accordés, du %(start)s au %(end)s", **window), 10)
+    else:
+        pdf.write_line(_("%(days)s demandés, du %(start)s au %(end)s", **window), 10)
+    pdf.ln(3)
+    with pdf.table(col_widths=(102, 78), text_align=("LEFT", "RIGHT"), first_row_as_headings=False, line_height=6) as t:
+        for label, value in (
+            (_("Demi-journées au-delà du droit de tirage"), str(quote.half_days)),
+            (_("Prix unitaire de la demi-journée (HT)"), money(quote.unit_price_cents)),
+            (_("Montant (HT)"), money(quote.amount_cents)),
+        ):
+            row = t.row()
+            row.cell(pdf.clean(label))
+            row.cell(pdf.clean(value))
+    pdf.ln(3)
+    pdf.write_line(quote.status, 10, "B", 6)
+    if req.urgency == Urgency.CRITICAL:
+        pdf.write_line(critical_mention(), 9)
+    pdf.ln(2)
+    pdf.write_line(billing_rule(), 8, "", 4.5)
+    return bytes(pdf.output())

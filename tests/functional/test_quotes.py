@@ -211,3 +211,31 @@ def test_the_statement_marks_the_half_days_of_critical_requests(client, login, d
     marks = text.count(f"n° {critical.id} : urgence critique — devis après intervention")
     assert marks >= 1 and marks == text.count(f"n° {critical.id} — Au-delà du droit")
     assert f"n° {routine.id} : urgence" not in text
+
+
+def test_the_quote_prints_as_a_pdf_for_the_member_and_the_coordinators_only(
+    client, login, db, factory, pool, member_clock
+):
+    login(pool["mayor"])
+    _send(client, pool, "13,5", accept_quote="y")
+    req = db.session.scalar(select(InterventionRequest))
+    assert f"/rapports/demandes/{req.id}/devis.pdf" in client.get(f"/demandes/{req.id}").text
+    for user in (pool["mayor"], pool["coordinator"]):
+        login(user)
+        response = client.get(f"/rapports/demandes/{req.id}/devis.pdf")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        reader = PdfReader(io.BytesIO(response.data))
+        text = plain(" ".join(page.extract_text() for page in reader.pages))
+        assert f"Devis — demande n° {req.id}" in text and "Tréglonou" in text and "Au-delà du droit" in text
+        assert "Demi-journées au-delà du droit de tirage 2" in text
+        assert "Prix unitaire de la demi-journée (HT) 180,00 €" in text and "Montant (HT) 360,00 €" in text
+        assert "Accepté le 11 janvier 2027." in text
+        # Inert: no link, no form, no script.
+        assert (
+            b"/URI" not in response.data and b"/JavaScript" not in response.data and b"/AcroForm" not in response.data
+        )
+    login(factory.user(member=factory.member("Lannilis")))
+    assert client.get(f"/rapports/demandes/{req.id}/devis.pdf").status_code == 404
+    within = factory.request(pool["commune"], status=RequestStatus.SUBMITTED, half_days=1)
+    login(pool["mayor"])
+    assert client.get(f"/rapports/demandes/{within.id}/devis.pdf").status_code == 404  # nothing billable
