@@ -60,14 +60,14 @@ _MEMBER: dict[str, Sentence] = {
     "quote_not_accepted": lambda v: (
         gettext(
             "Votre droit de tirage est épuisé et votre devis accepté couvre %(accepted)s hors droit de tirage, "
-            "déjà planifiés : il reste %(remaining)s à planifier dès que vous aurez accepté le nouveau devis "
-            "(page de la demande).",
+            "déjà planifiés : il reste %(remaining)s à planifier avant votre échéance du %(deadline)s, dès que "
+            "vous aurez accepté le nouveau devis (page de la demande).",
             **v,
         )
         if v["accepted"]
         else gettext(
-            "Votre droit de tirage est épuisé : il reste %(remaining)s hors droit de tirage, planifiés dès que "
-            "vous aurez accepté leur devis (page de la demande).",
+            "Votre droit de tirage est épuisé : il reste %(remaining)s hors droit de tirage, planifiés avant votre "
+            "échéance du %(deadline)s dès que vous aurez accepté leur devis (page de la demande).",
             **v,
         )
     ),

@@ -110,7 +110,7 @@ def test_the_scheduler_books_billable_half_days_only_up_to_the_accepted_quote(
     page = plain(client.get(f"/demandes/{req.id}").text)
     assert (
         "votre devis accepté couvre 1 jour hors droit de tirage, déjà planifiés : il reste 1 jour à planifier "
-        "dès que vous aurez accepté le nouveau devis" in page
+        "avant votre échéance du 31 mars, dès que vous aurez accepté le nouveau devis" in page
     )
     assert "Nouveau devis à accepter" in page
     assert "2 jours hors droit de tirage × 180,00 € la demi-journée = 720,00 € HT" in page
