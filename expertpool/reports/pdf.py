@@ -71,15 +71,21 @@ class StatementPDF(FPDF):
         self.cell(0, 5, self.clean(f"{self.footer_text} — {self.page_no()}/{{nb}}"), align="C")
 
 
-def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = True) -> bytes:
-    title = _("État annuel des recours — %(period)s", period=st.period.name)
-    pdf = StatementPDF(f"{pool_name} — {st.member.name} — {st.period.name}", use_unicode_font)
+def _document(title: str, member_name: str, pool_name: str, footer_part: str, use_unicode_font: bool) -> StatementPDF:
+    """A new A4 document headed by the pool, the title and the member (the footer repeats them)."""
+    pdf = StatementPDF(f"{pool_name} — {member_name} — {footer_part}", use_unicode_font)
     pdf.set_title(pdf.clean(title))
     pdf.set_author(pdf.clean(pool_name))
     pdf.add_page()
     pdf.write_line(pool_name, 10, "B")
     pdf.write_line(title, 16, "B", 9)
-    pdf.write_line(st.member.name, 13, "B", 7)
+    pdf.write_line(member_name, 13, "B", 7)
+    return pdf
+
+
+def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = True) -> bytes:
+    title = _("État annuel des recours — %(period)s", period=st.period.name)
+    pdf = _document(title, st.member.name, pool_name, st.period.name, use_unicode_font)
     identity = []
     if st.member.siren:
         identity.append(_("SIREN %(siren)s", siren=st.member.siren))
@@ -187,13 +193,7 @@ def fit(pdf: StatementPDF, text: str, width: float) -> str:
 def quote_pdf(req: InterventionRequest, quote: QuoteFigures, pool_name: str, *, use_unicode_font: bool = True) -> bytes:
     """A printable quote for a request's billable part (inert: text only, no link, no form)."""
     title = _("Devis — demande n° %(id)s", id=req.id)
-    pdf = StatementPDF(f"{pool_name} — {req.member.name} — {title}", use_unicode_font)
-    pdf.set_title(pdf.clean(title))
-    pdf.set_author(pdf.clean(pool_name))
-    pdf.add_page()
-    pdf.write_line(pool_name, 10, "B")
-    pdf.write_line(title, 16, "B", 9)
-    pdf.write_line(req.member.name, 13, "B", 7)
+    pdf = _document(title, req.member.name, pool_name, title, use_unicode_font)
     pdf.write_line(_("Édité le %(today)s", today=date_long(today_paris())), 9)
     pdf.ln(2)
     pdf.write_line(req.title, 11, "B", 6)
