@@ -18,8 +18,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
-from expertpool import audit
+from expertpool import audit, quotes
 from expertpool.allocation import Assignment, Plan, Unserved, billable_half_days, free_half_days, plan_to_dict
+from expertpool.allocation.explain import QUOTE_NOT_ACCEPTED
 from expertpool.extensions import db
 from expertpool.models import (
     AllocationRun,
@@ -300,12 +301,15 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
     snapshot = outcome.snapshot
     changes: list[tuple[InterventionRequest, dict]] = []
     audit_rows: list[dict] = []
+    quote_grown: list[InterventionRequest] = []
     for req in snapshot.requests:
         if req.id in outcome.changed_requests:
             continue  # changed under the run (cancelled, edited): left as the other writer put it
         added = len(new_bookings.get(req.id, ()))
         held_before = snapshot.held_per_request[req.id]
         item = unserved.get(req.id)
+        if _quote_outgrown(req, item):
+            quote_grown.append(req)
         if added == 0 and held_before < req.granted_half_days:
             # An explanation only (no state change): kept current for the member's page.
             if item is not None and (req.unserved_reason, req.unserved_params) != (item.reason, _stored(item)):
@@ -346,6 +350,33 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
     insert_rows(AuditLog, audit_rows)
     db.session.flush()
     _notify(new_bookings, snapshot, now=now)
+    _notify_new_quotes(quote_grown, now=now)
+
+
+def _quote_outgrown(req: InterventionRequest, item: Unserved | None) -> bool:
+    """The run stopped at the accepted quote, newly, although approval had not outgrown it: other
+    requests ahead (or a smaller right) made the billable part grow, and the member must hear of it
+    (approval itself tells the member when it makes the billable part outgrow the quote)."""
+    return (
+        item is not None
+        and item.reason == QUOTE_NOT_ACCEPTED
+        and req.unserved_reason != QUOTE_NOT_ACCEPTED
+        and (req.over_quota_half_days or 0) <= quotes.accepted_half_days(req)
+    )
+
+
+def _notify_new_quotes(requests: list[InterventionRequest], *, now: datetime) -> None:
+    """The member's users hear of the new quote to accept (a few requests at most per run)."""
+    for req in requests:
+        due = quotes.quote_due_now(req, now)
+        if due is None:
+            continue
+        link = page_link("requests.detail", "requests.index", request_id=req.id)
+        for user in db.session.scalars(
+            select(User).where(User.member_id == req.member_id, User.role == UserRole.MEMBER, User.active.is_(True))
+        ):
+            params = {"title": req.title, "over": due.half_days, "amount": due.amount_cents}
+            notify(user, "quote.to_accept", params, now=now, link=link)
 
 
 def _insert_bookings(new_bookings: dict[int, list[NewBooking]], run: AllocationRun, now: datetime) -> None:

@@ -18,6 +18,7 @@ from expertpool.models import (
     InterventionRequest,
     Notification,
     OutboxMail,
+    Quota,
     RequestStatus,
     UserRole,
 )
@@ -239,3 +240,29 @@ def test_the_quote_prints_as_a_pdf_for_the_member_and_the_coordinators_only(
     within = factory.request(pool["commune"], status=RequestStatus.SUBMITTED, half_days=1)
     login(pool["mayor"])
     assert client.get(f"/rapports/demandes/{within.id}/devis.pdf").status_code == 404  # nothing billable
+
+
+def test_a_smaller_right_makes_the_member_accept_a_new_quote_before_more_is_booked(
+    client, login, db, factory, pool, member_clock
+):
+    # Approved within the right (nothing billable, no quote); the right then shrinks to 1 day.
+    req = factory.request(
+        pool["commune"],
+        status=RequestStatus.APPROVED,
+        half_days=4,
+        earliest=date(2027, 2, 1),
+        deadline=date(2027, 3, 31),
+    )
+    req.decided_at = FIXED_NOW
+    quota = db.session.scalar(select(Quota).where(Quota.member_id == pool["commune"].id))
+    quota.entitled_half_days = 2
+    db.session.flush()
+    login(pool["coordinator"])
+    _run(client)
+    assert _booked(db, req) == 2
+    assert req.unserved_reason == "quote_not_accepted"
+    mail = db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "quote.to_accept"))
+    assert "Nouveau devis pour « Migration PostgreSQL » : 1 jour hors droit de tirage, 360,00 € HT." in plain(mail.body)
+    # A second run with nothing new says nothing new.
+    _run(client)
+    assert db.session.scalar(select(func.count(OutboxMail.id)).where(OutboxMail.kind == "quote.to_accept")) == 1
