@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from expertpool import envelopes, quotas
+from expertpool import envelopes, quotas, quotes
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.links import epci_envelope_link, member_request_link, staff_request_link
@@ -97,6 +97,10 @@ def _approve(req, *, actor, now, half_days, note, action) -> None:
     _notify_member(req, now, "request_approved", days=granted, over=split.over, **adjusted)
     if split.envelope:
         envelopes.notify_first_draws([req.member_id], split.period, now=now, link=epci_envelope_link())
+    # More billable half-days than the quote accepted at sending: they wait for a new quote's acceptance.
+    due = quotes.quote_due(req, split, split.unit_price_cents)
+    if due is not None:
+        _notify_member(req, now, "quote.to_accept", over=due.half_days, amount=due.amount_cents)
 
 
 def _lock_drawing_rights(req: InterventionRequest) -> None:

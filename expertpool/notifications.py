@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from expertpool.extensions import db
-from expertpool.i18n import days_label, half_day_label
+from expertpool.i18n import days_label, half_day_label, money
 from expertpool.interventions import group_interventions, intervention_text
 from expertpool.mail import render_mail, send_mail
 from expertpool.models import Expert, Notification, User, UserRole
@@ -45,6 +45,8 @@ def _formatted(name: str, value):
         return slots_text(value)
     if name in ("days", "over"):
         return days_label(value)
+    if name == "amount":  # cents
+        return money(value)
     return value
 
 
@@ -150,6 +152,10 @@ KINDS: dict[str, Kind] = {
         N_("%(member)s commence à tirer sur l'enveloppe de votre intercommunalité (%(period)s) : %(days)s."),
         _l("Une commune tire sur votre enveloppe"),
     ),
+    "quote.accepted": Kind(N_("%(member)s a accepté le devis de la demande « %(title)s » : %(over)s, %(amount)s HT.")),
+    "quote.acknowledged": Kind(
+        N_("%(member)s a pris connaissance du prix de l'urgence « %(title)s » : %(over)s, %(amount)s HT.")
+    ),
     # to a member's users (mailed)
     "request_approved": Kind(_approved, _l("Demande acceptée")),
     "booking.to_reschedule.member": Kind(
@@ -171,6 +177,13 @@ KINDS: dict[str, Kind] = {
             "votre droit de tirage (%(over)s) sera hors droit de tirage, facturable. Motif : %(reason)s"
         ),
         _l("Tirage sur l'enveloppe refusé"),
+    ),
+    "quote.to_accept": Kind(
+        N_(
+            "Nouveau devis pour « %(title)s » : %(over)s hors droit de tirage, %(amount)s HT. Ces demi-journées "
+            "seront planifiées une fois le devis accepté sur la page de la demande."
+        ),
+        _l("Devis à accepter"),
     ),
     "request_rejected": Kind(N_("Votre demande « %(title)s » est refusée : %(reason)s"), _l("Demande refusée")),
     "request_needs_info": Kind(

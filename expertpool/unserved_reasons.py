@@ -57,6 +57,20 @@ _MEMBER: dict[str, Sentence] = {
         "il reste %(remaining)s hors droit de tirage, sans %(role)s libre avant votre échéance du %(deadline)s.",
         **v,
     ),
+    "quote_not_accepted": lambda v: (
+        gettext(
+            "Votre droit de tirage est épuisé et votre devis accepté couvre %(accepted)s hors droit de tirage, "
+            "déjà planifiés : il reste %(remaining)s à planifier avant votre échéance du %(deadline)s, dès que "
+            "vous aurez accepté le nouveau devis (page de la demande).",
+            **v,
+        )
+        if v["accepted"]
+        else gettext(
+            "Votre droit de tirage est épuisé : il reste %(remaining)s hors droit de tirage, planifiés avant votre "
+            "échéance du %(deadline)s dès que vous aurez accepté leur devis (page de la demande).",
+            **v,
+        )
+    ),
     "capacity_shared_fairly": lambda v: gettext(
         "Le pool est complet : le temps de %(role)s disponible avant votre échéance du %(deadline)s est partagé "
         "entre les membres au même niveau de leur droit de tirage ; il reste %(remaining)s à planifier.",
@@ -93,6 +107,19 @@ _COORDINATOR: dict[str, Sentence] = {
         "dans leur droit ; reste %(remaining)s hors droit.",
         **v,
     ),
+    "quote_not_accepted": lambda v: (
+        gettext(
+            "Devis en attente d'acceptation : le devis accepté couvre %(accepted)s hors droit, déjà planifiés ; "
+            "reste %(remaining)s (échéance %(deadline)s).",
+            **v,
+        )
+        if v["accepted"]
+        else gettext(
+            "Devis en attente d'acceptation : aucun devis accepté pour la part hors droit ; reste %(remaining)s "
+            "(échéance %(deadline)s).",
+            **v,
+        )
+    ),
     "capacity_shared_fairly": lambda v: gettext(
         "Capacité de %(role)s saturée avant l'échéance (%(deadline)s), partagée entre les membres au même niveau "
         "de droit de tirage ; reste %(remaining)s.",
@@ -112,6 +139,9 @@ _SENTENCES = {MEMBER: _MEMBER, COORDINATOR: _COORDINATOR}
 def _values(params: Mapping[str, Any], half_days: int, role_label: str | None) -> dict[str, str]:
     role = role_label or str(params.get("role", ""))
     values = {"remaining": days_label(half_days), "role": role, "who": _who(params, role)}
+    if "accepted_billable" in params:  # "" when no quote was accepted (the sentences say so otherwise)
+        accepted = int(params["accepted_billable"])
+        values["accepted"] = days_label(accepted) if accepted else ""
     if "period" in params:
         values["period"] = str(params["period"])
     for name in ("earliest", "deadline", "horizon_start", "horizon_end"):

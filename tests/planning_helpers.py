@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from factories import FIXED_NOW
 from sqlalchemy import func, select
 
 from expertpool.models import (
@@ -99,3 +100,11 @@ def book_request_a(factory, pool: Pool, day=date(2027, 1, 13), half="am"):
     pool.request_a.status = RequestStatus.SCHEDULED
     factory.session.flush()
     return booking
+
+
+def accept_quote(req, billable: int, *, at=FIXED_NOW, unit_price_cents: int = 18000):
+    """The request was approved with `billable` half-days beyond the drawing right, and its member's
+    user accepted their quote: the scheduler may book them (rule 8)."""
+    req.over_quota_half_days = req.quote_half_days = billable
+    req.quote_unit_price_cents, req.quote_accepted_at = unit_price_cents, at
+    return req

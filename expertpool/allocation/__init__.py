@@ -1,5 +1,6 @@
 """The pure allocation engine of expertpool: a problem in, a fair plan out (no Flask, no database)."""
 
+from .billing import billable_half_days
 from .bounds import bounds
 from .calendar import free_half_days
 from .check import CheckReport, check_plan
@@ -37,6 +38,7 @@ __all__ = [
     "Request",
     "Unavailability",
     "Unserved",
+    "billable_half_days",
     "bounds",
     "check_plan",
     "free_half_days",

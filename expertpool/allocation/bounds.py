@@ -33,11 +33,34 @@ def network_bounds(network: Network, engine: FlowEngine | None = None, *, total:
     entitled_seconds = perf_counter() - started
     result = {"bound_entitled": entitled, "bound_entitled_seconds": round(entitled_seconds, 4)}
     if total:
-        cap[network.member_edge] = np.iinfo(np.int32).max // 4
         started = perf_counter()
-        result["bound_total"] = int(engine.extra_flow(cap)[network.member_edge].sum())
+        result["bound_total"] = _bound_total(network, engine, cap)
         result["bound_total_seconds"] = round(perf_counter() - started, 4)
     return result
+
+
+def _bound_total(network: Network, engine: FlowEngine, cap: np.ndarray) -> int:
+    """Most half-days any plan can serve. With accepted quotes (rule 8) the critical half-days come
+    first, as in every plan: they take their share of each drawing right before the quoted requests."""
+    problem = network.problem
+    rooms = network.room_edge >= 0
+    if not (rooms.any() and network.critical.any()):
+        cap[network.member_edge] = np.iinfo(np.int32).max // 4
+        return int(engine.extra_flow(cap)[network.member_edge].sum())
+    cap = network.cap.copy()
+    cap[network.request_edge] = network.demand
+    cap[network.member_edge] = 0
+    critical_only = engine.fresh(cap)
+    critical_only.augment(cap)
+    critical_served = np.bincount(
+        network.request_member[network.critical],
+        weights=critical_only.flow[network.request_edge[network.critical]],
+        minlength=len(problem.members),
+    ).astype(np.int64)
+    cap[network.room_edge[rooms]] = np.maximum(0, entitlement(problem) - critical_served)[rooms]
+    cap[network.member_edge] = np.iinfo(np.int32).max // 4
+    critical_only.augment(cap)
+    return int(critical_only.flow[network.request_edge].sum())
 
 
 def bounds(problem: Problem) -> dict:

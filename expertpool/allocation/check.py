@@ -1,4 +1,4 @@
-"""Independent verification of a plan against the engine's seven rules, written down in RULES.md.
+"""Independent verification of a plan against the engine's eight rules, written down in RULES.md.
 
 Readings: in rule 6 a member is "above its drawing right with that half-day" when used + x > quota, x
 counting all its half-days in the plan. Rule 7 is checked at the first level of the max-min: the
@@ -56,7 +56,7 @@ class _Violations:
 
 
 def check_plan(problem: Problem, plan: Plan, *, fairness: bool = True) -> CheckReport:
-    """Verify rules 1-7 (rule 7 within one half-day) and compute the plan's metrics."""
+    """Verify rules 1-8 (rule 7 within one half-day) and compute the plan's metrics."""
     found = _Violations()
     requests = {r.id: r for r in problem.requests}
     experts = {e.id: e for e in problem.experts}
@@ -168,6 +168,8 @@ def check_plan(problem: Problem, plan: Plan, *, fairness: bool = True) -> CheckR
                     f"{problem.experts[a_expert[i]].id}, {start + timedelta(days=int(day_sorted[i]))})",
                 )
 
+    _check_accepted_quotes(problem, served, found)
+
     report_metrics: dict = {}
     if fairness:
         level_info = _max_min_level(problem, plan, served)
@@ -185,6 +187,33 @@ def check_plan(problem: Problem, plan: Plan, *, fairness: bool = True) -> CheckR
         report_metrics.update(plan_metrics(problem, plan, bound, level_info["servable"]))
         report_metrics["bounds_seconds"] = bound["bounds_seconds"]
     return CheckReport(found.result(), report_metrics)
+
+
+def _check_accepted_quotes(problem: Problem, served: Counter, found: _Violations) -> None:
+    """Rule 8: beyond its drawing right, a request gets no more half-days than its accepted quote.
+
+    The member's room (quota − used − its critical half-days) may cover any of its requests; the rule
+    holds when it can cover, for every request with `accepted_billable`, what that request got beyond
+    its quote: Σ max(0, x_r − accepted_r) ≤ room.
+    """
+    critical: Counter = Counter()
+    beyond: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for request in problem.requests:
+        got = min(served[request.id], request.half_days)
+        if request.urgency == "critical":
+            critical[request.member] += got
+        elif request.accepted_billable is not None and got > request.accepted_billable:
+            beyond[request.member].append((request.id, got, request.accepted_billable))
+    for member in problem.members:
+        room = max(0, member.quota - member.used - critical[member.id])
+        need = sum(got - accepted for _r, got, accepted in beyond[member.id])
+        if need > room:
+            listed = ", ".join(f"{r} gets {got} with {accepted} accepted" for r, got, accepted in beyond[member.id])
+            found.add(
+                8,
+                f"member {member.id} has {room} half-days left in its drawing right but its requests need "
+                f"{need} beyond their accepted quotes ({listed})",
+            )
 
 
 def _max_min_level(problem: Problem, plan: Plan, served: Counter) -> dict:

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from .explain import DATE_PARAMS, REASON_PARAMS
+from .explain import COUNT_PARAMS, DATE_PARAMS, REASON_PARAMS
 from .model import (
     HALVES,
     URGENCIES,
@@ -172,7 +172,9 @@ def _read_member(entry: Any, index: int, seen: set[str], experts: set[str]) -> M
     return Member(member_id, quota, used, tuple(previous))
 
 
-def _read_request(entry: Any, index: int, seen: set[str], members: set[str], experts: set[str]) -> Request:
+def _read_request(
+    entry: Any, index: int, seen: set[str], members: set[str], experts: set[str], version: str = PROBLEM_FORMAT
+) -> Request:
     request_id = _entry_id(entry, "request", index, seen)
     where = f"request {request_id}"
     member = _text(_field(entry, "member", where), where, "member")
@@ -193,6 +195,11 @@ def _read_request(entry: Any, index: int, seen: set[str], members: set[str], exp
         raise ProblemError(f"{where}: unknown preferred_expert {preferred!r}")
     submitted = _field(entry, "submitted_at", where, default=None)
     submitted_at = None if submitted is None else _datetime(submitted, where, "submitted_at")
+    accepted = _field(entry, "accepted_billable", where, default=None)
+    if accepted is not None:
+        if version != PROBLEM_FORMAT:
+            raise ProblemError(f"{where}: 'accepted_billable' needs format {PROBLEM_FORMAT}")
+        accepted = _count(accepted, where, "accepted_billable")
     liked = set()
     for k, slot in enumerate(
         _list(_field(entry, "preferred_half_days", where, default=[]), where, "preferred_half_days")
@@ -210,13 +217,14 @@ def _read_request(entry: Any, index: int, seen: set[str], members: set[str], exp
         urgency,
         preferred,
         submitted_at,
-        frozenset(liked),
+        accepted_billable=accepted,
+        preferred_half_days=frozenset(liked),
     )
 
 
 def problem_from_dict(data: Any) -> Problem:
     """Read and validate a problem document; raise ProblemError naming the offending entry."""
-    _check_format(data, PROBLEM_FORMATS)  # /2 adds optional fields only: a /1 document reads alike
+    version = _check_format(data, PROBLEM_FORMATS)  # /2 adds optional fields to requests
     horizon = _field(data, "horizon", "problem")
     start = _date(_field(horizon, "start", "horizon"), "horizon", "start")
     end = _date(_field(horizon, "end", "horizon"), "horizon", "end")
@@ -238,7 +246,7 @@ def problem_from_dict(data: Any) -> Problem:
     )
     request_ids: set[str] = set()
     requests = tuple(
-        _read_request(entry, k, request_ids, member_ids, expert_ids)
+        _read_request(entry, k, request_ids, member_ids, expert_ids, version)
         for k, entry in enumerate(_list(_field(data, "requests", "problem"), "problem", "requests"))
     )
     return Problem(start, end, holidays, experts, members, requests)
@@ -290,6 +298,8 @@ def problem_to_dict(problem: Problem) -> dict:
             entry["preferred_expert"] = r.preferred_expert
         if r.submitted_at is not None:
             entry["submitted_at"] = _iso_utc(r.submitted_at)
+        if r.accepted_billable is not None:
+            entry["accepted_billable"] = r.accepted_billable
         if r.preferred_half_days:
             entry["preferred_half_days"] = [
                 {"date": d.isoformat(), "half": h} for d, h in sorted(r.preferred_half_days)
@@ -351,6 +361,8 @@ def _reason(entry: dict, where: str) -> tuple[str, dict[str, Any]]:
         value = _field(params, name, f"{where} params")
         if name in DATE_PARAMS:
             _date(value, f"{where} params", name)
+        elif name in COUNT_PARAMS:
+            _count(value, f"{where} params", name)
         elif name == "skills":
             value = sorted(_strings(value, f"{where} params", name))
         else:

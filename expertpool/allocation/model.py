@@ -57,6 +57,9 @@ class Request:
     urgency: str = "normal"
     preferred_expert: str | None = None
     submitted_at: datetime | None = None
+    # Half-days this request may still receive beyond its member's drawing right: what the member
+    # accepted in a quote and is not booked yet (rule 8). None: no limit (critical requests, /1 problems).
+    accepted_billable: int | None = None
     # Half-days the member marked as preferred: a placement preference, never a constraint (placement.py).
     preferred_half_days: frozenset[tuple[date, str]] = frozenset()
 

@@ -55,6 +55,11 @@ class Network:
     request_edge: np.ndarray  # source → request (critical) or member → request arc per request
     critical_member_edge: np.ndarray  # member → critical request arcs (capacity 0; used by the bounds)
     critical_requests: np.ndarray  # indices of the critical requests, aligned with critical_member_edge
+    # Rule 8 (accepted quotes): a request with `accepted_billable` takes its half-days through an intake
+    # node fed by its member's room (what is left of the drawing right, shared by the member's limited
+    # requests) and by its own billable arc (capacity: the half-days accepted beyond the right).
+    room_edge: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # member → room, or -1
+    billable_edge: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # per request, or -1
     request_out: list[list[tuple[int, int]]] = field(default_factory=list)  # (arc, tree position)
     tree_edge: dict[tuple[int, int], int] = field(default_factory=dict)  # (sig, child pos) -> arc
     leaf_edges: dict[tuple[int, int], list[tuple[int, int, int]]] = field(default_factory=dict)
@@ -199,13 +204,42 @@ def build_network(problem: Problem) -> Network:
     edge_count += n_members
 
     # Request arcs: critical ones hang on the source (served first, whatever the quota), the others
-    # on their member (the member's arc carries its fairness level).
+    # on their member (the member's arc carries its fairness level), or on their intake (rule 8).
     request_member = np.array([member_index[r.member] for r in requests], dtype=np.int64)
     demand = np.array([r.half_days for r in requests], dtype=np.int64)
     critical = np.array([r.urgency == "critical" for r in requests], dtype=bool)
     request_nodes = 2 + n_members + np.arange(n_requests, dtype=np.int64)
+    limited = np.array([r.accepted_billable is not None for r in requests], dtype=bool) & ~critical
+    request_tail = np.where(critical, SOURCE, 2 + request_member)
+    room_edge = np.full(n_members, -1, dtype=np.int64)
+    billable_edge = np.full(n_requests, -1, dtype=np.int64)
+    if limited.any():
+        rooms = np.unique(request_member[limited])
+        room_node = np.full(n_members, -1, dtype=np.int64)
+        room_node[rooms] = node + np.arange(len(rooms))
+        node += len(rooms)
+        limited_index = np.nonzero(limited)[0]
+        intake = node + np.arange(len(limited_index))
+        node += len(limited_index)
+        # member → room: what is left of the drawing right (the solver lowers it by the critical part).
+        room_edge[rooms] = edge_count + np.arange(len(rooms))
+        tails.append(2 + rooms)
+        heads.append(room_node[rooms])
+        caps.append(np.array([max(0, problem.members[m].quota - problem.members[m].used) for m in rooms]))
+        edge_count += len(rooms)
+        # room → intake, then member → intake (the billable arc).
+        tails.append(room_node[request_member[limited_index]])
+        heads.append(intake)
+        caps.append(demand[limited_index])
+        edge_count += len(limited_index)
+        billable_edge[limited_index] = edge_count + np.arange(len(limited_index))
+        tails.append(2 + request_member[limited_index])
+        heads.append(intake)
+        caps.append(np.array([requests[k].accepted_billable for k in limited_index], dtype=np.int64))
+        edge_count += len(limited_index)
+        request_tail[limited_index] = intake
     request_edge = edge_count + np.arange(n_requests)
-    tails.append(np.where(critical, SOURCE, 2 + request_member))
+    tails.append(request_tail)
     heads.append(request_nodes)
     caps.append(np.zeros(n_requests, dtype=np.int64))
     edge_count += n_requests
@@ -273,6 +307,8 @@ def build_network(problem: Problem) -> Network:
         request_edge=request_edge,
         critical_member_edge=critical_member_edge,
         critical_requests=critical_requests,
+        room_edge=room_edge,
+        billable_edge=billable_edge,
         request_out=request_out,
         tree_edge=tree_edge,
         leaf_edges=leaf_edges,

@@ -29,23 +29,29 @@ def solve(problem: Problem, *, method: str = "fair") -> Plan:
     cap = network.cap.copy()
     critical = network.critical
 
+    n_members = len(problem.members)
+    quota = np.array([m.quota for m in problem.members], dtype=np.int64)
+    used = np.array([m.used for m in problem.members], dtype=np.int64)
+
     # 1. Critical requests first, whatever the quota.
     critical_flow = np.zeros(len(network.tail), dtype=np.int64)
     top_flow = None
     if critical.any():
         cap[network.request_edge[critical]] = network.demand[critical]
         engine.augment(cap)
+    # Each critical request's amount is final from here on (the routing below keeps it), so the room
+    # left in each drawing right for requests with an accepted quote (rule 8) is known.
+    critical_served = np.bincount(
+        network.request_member[critical],
+        weights=engine.flow[network.request_edge[critical]],
+        minlength=n_members,
+    ).astype(np.int64)
+    rooms = network.room_edge >= 0
+    cap[network.room_edge[rooms]] = np.maximum(0, quota - used - critical_served)[rooms]
+    if critical.any():
         critical_flow, top_flow = _critical_routing(network, engine, cap)
 
     # 2-3. Levels for non-critical demand, within quota (λ ≤ 1) then beyond it.
-    n_members = len(problem.members)
-    quota = np.array([m.quota for m in problem.members], dtype=np.int64)
-    used = np.array([m.used for m in problem.members], dtype=np.int64)
-    critical_served = np.bincount(
-        network.request_member[critical],
-        weights=critical_flow[network.request_edge[critical]],
-        minlength=n_members,
-    ).astype(np.int64)
     servable = np.array([span is not None for span in network.request_span], dtype=bool)
     demand = np.bincount(
         network.request_member[~critical & servable],
@@ -153,6 +159,9 @@ def finish_plan(
         if missing <= 0:
             continue
         member = network.request_member[k]
-        reason = explain.unserved_reason(network, k, over_quota=used[member] + x[member] >= quota[member])
+        billable = network.billable_edge[k]
+        quote_used_up = billable >= 0 and flow[billable] >= (request.accepted_billable or 0)
+        over_quota = used[member] + x[member] >= quota[member]
+        reason = explain.unserved_reason(network, k, over_quota=over_quota, quote_used_up=bool(quote_used_up))
         unserved.append(Unserved(request.id, missing, reason, explain.reason_params(reason, request, problem)))
     return Plan(tuple(assignments), tuple(unserved), {})

@@ -11,7 +11,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import approval, quotas
+from expertpool import approval, quotas, quotes
 from expertpool.allocation.model import URGENCY_RANK
 from expertpool.coordination.forms.decisions import ApproveForm, InformationForm, RejectForm
 from expertpool.extensions import db
@@ -99,6 +99,7 @@ def _render(req, *, approve_form=None, reject_form=None, info_form=None, status=
         reject_form=reject_form or RejectForm(formdata=None),
         info_form=info_form or InformationForm(formdata=None),
         decidable=req.status in RequestStatus.AWAITING_DECISION,
+        quote_due=quotes.quote_due_now(req, now_utc()),
     ), status
 
 

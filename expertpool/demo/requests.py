@@ -17,6 +17,7 @@ from expertpool.models import (
     RequestMessage,
     User,
     UserRole,
+    Urgency,
 )
 from expertpool.models.expert import HALVES
 from expertpool.timeutil import monday_of
@@ -136,6 +137,12 @@ def _request(ctx: Ctx, spec: Spec, authors: dict[int, User]) -> InterventionRequ
     req.approved_half_days = spec.approved
     # The over-quota part is the rule's (quotas.judge_request), as the coordinator's approval fixes it.
     req.over_quota_half_days = quotas.judge_request(req, now=decided, half_days=granted, approving=True).over
+    if req.over_quota_half_days:
+        # Billable work is quoted first (issue 19): the mayor accepted this quote before the half-days
+        # were booked; a critical request was served first and its price is still to acknowledge.
+        req.quote_half_days, req.quote_unit_price_cents = req.over_quota_half_days, quotas.unit_price_cents()
+        if req.urgency != Urgency.CRITICAL:
+            req.quote_accepted_at, req.quote_accepted_by_id = submitted, author.id if author else None
     if spec.approved is not None or spec.status == S.APPROVED and spec.over_quota:
         req.approval_note = spec.note
     audit.record(
@@ -150,6 +157,8 @@ def _request(ctx: Ctx, spec: Spec, authors: dict[int, User]) -> InterventionRequ
     if spec.status == S.CANCELLED:
         return _cancel(ctx, req, spec, expert, author, decided, ids)
     booked = granted if spec.booked is None else spec.booked
+    # Its part within the right is booked first: the rest of what is booked is billable.
+    req.billable_booked_half_days = max(0, booked - (granted - req.over_quota_half_days))
     if expert is None or booked == 0:
         if spec.status == S.APPROVED and spec.note and not req.approval_note:
             explain_unserved(req, spec, "capacity_shared_fairly", granted)  # nothing booked

@@ -70,6 +70,9 @@ class InterventionRequest(Base):
     envelope_review_reason: Mapped[str] = mapped_column(Text, default="")
     envelope_reviewed_at: Mapped[datetime | None]
     envelope_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Half-days the scheduler booked beyond the drawing right for this request (each run adds what its
+    # plan gave beyond the right, allocation.billable_half_days): what is left of the accepted quote.
+    billable_booked_half_days: Mapped[int] = mapped_column(default=0, server_default="0")
     approval_note: Mapped[str] = mapped_column(Text, default="")
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     cancellation_reason: Mapped[str] = mapped_column(Text, default="")

@@ -17,8 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import audit, envelopes
-from expertpool.allocation import Assignment, Plan, Unserved, free_half_days, plan_to_dict
+from expertpool import audit, envelopes, quotes
+from expertpool.allocation import Assignment, Plan, Unserved, billable_half_days, free_half_days, plan_to_dict
+from expertpool.allocation.explain import QUOTE_NOT_ACCEPTED
 from expertpool.extensions import db
 from expertpool.links import epci_envelope_link, expert_assignments_link, member_request_link
 from expertpool.models import (
@@ -291,15 +292,24 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
     _insert_bookings(new_bookings, run, now)
 
     unserved = {db_id(u.request): u for u in outcome.plan.unserved}
+    # What each request received beyond its member's right: the next run reads the quote left from it.
+    billable: Counter = Counter()
+    for seg in outcome.segments:
+        if seg.problem is not None and seg.plan is not None:
+            for key, n in billable_half_days(seg.problem, seg.plan).items():
+                billable[db_id(key)] += n
     snapshot = outcome.snapshot
     changes: list[tuple[InterventionRequest, dict]] = []
     audit_rows: list[dict] = []
+    quote_grown: list[InterventionRequest] = []
     for req in snapshot.requests:
         if req.id in outcome.changed_requests:
             continue  # changed under the run (cancelled, edited): left as the other writer put it
         added = len(new_bookings.get(req.id, ()))
         held_before = snapshot.held_per_request[req.id]
         item = unserved.get(req.id)
+        if _quote_outgrown(req, item):
+            quote_grown.append(req)
         if added == 0 and held_before < req.granted_half_days:
             # An explanation only (no state change): kept current for the member's page.
             if item is not None and (req.unserved_reason, req.unserved_params) != (item.reason, _stored(item)):
@@ -314,6 +324,7 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
                 held_before=held_before,
                 booked=held_before + added,
                 unserved=item,
+                billable=billable[req.id],
                 run=run,
                 actor=actor,
                 now=now,
@@ -340,6 +351,7 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
     db.session.flush()
     _notify(new_bookings, snapshot, now=now)
     _notify_envelope_draws(outcome, new_bookings, now=now)
+    _notify_new_quotes(quote_grown, now=now)
 
 
 def _notify_envelope_draws(outcome: Outcome, new_bookings: dict[int, list[NewBooking]], *, now: datetime) -> None:
@@ -351,6 +363,32 @@ def _notify_envelope_draws(outcome: Outcome, new_bookings: dict[int, list[NewBoo
     for seg in outcome.segments:
         if seg.period is not None and seg.plan is not None and seg.plan.assignments:
             envelopes.notify_first_draws(communes, seg.period, now=now, link=link)
+
+
+def _quote_outgrown(req: InterventionRequest, item: Unserved | None) -> bool:
+    """The run stopped at the accepted quote, newly, although approval had not outgrown it: other
+    requests ahead (or a smaller right) made the billable part grow, and the member must hear of it
+    (approval itself tells the member when it makes the billable part outgrow the quote)."""
+    return (
+        item is not None
+        and item.reason == QUOTE_NOT_ACCEPTED
+        and req.unserved_reason != QUOTE_NOT_ACCEPTED
+        and (req.over_quota_half_days or 0) <= quotes.accepted_half_days(req)
+    )
+
+
+def _notify_new_quotes(requests: list[InterventionRequest], *, now: datetime) -> None:
+    """The member's users hear of the new quote to accept (a few requests at most per run)."""
+    for req in requests:
+        due = quotes.quote_due_now(req, now)
+        if due is None:
+            continue
+        link = member_request_link(req.id)
+        for user in db.session.scalars(
+            select(User).where(User.member_id == req.member_id, User.role == UserRole.MEMBER, User.active.is_(True))
+        ):
+            params = {"title": req.title, "over": due.half_days, "amount": due.amount_cents}
+            notify(user, "quote.to_accept", params, now=now, link=link)
 
 
 def _insert_bookings(new_bookings: dict[int, list[NewBooking]], run: AllocationRun, now: datetime) -> None:
@@ -415,6 +453,7 @@ def _schedule(
     held_before: int,
     booked: int,
     unserved: Unserved | None,
+    billable: int,
     run: AllocationRun,
     actor,
     now: datetime,
@@ -428,6 +467,9 @@ def _schedule(
         values.update(status=RequestStatus.SCHEDULED, unserved_reason="", unserved_params=None, unserved_message="")
     elif unserved is not None:
         values.update(unserved_reason=unserved.reason, unserved_params=_stored(unserved), unserved_message="")
+    if billable:
+        values["billable_booked_half_days"] = (req.billable_booked_half_days or 0) + billable
+        before["billable_booked_half_days"] = req.billable_booked_half_days or 0
     audit_rows.append(
         audit.values(
             actor,
@@ -435,7 +477,12 @@ def _schedule(
             req,
             now=now,
             before=before,
-            after={"status": values["status"], "booked": booked, "allocation_run_id": run.id},
+            after={
+                "status": values["status"],
+                "booked": booked,
+                "allocation_run_id": run.id,
+                **({"billable_booked_half_days": values["billable_booked_half_days"]} if billable else {}),
+            },
             member_id=req.member_id,
             request_id=req.id,
         )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from expertpool.allocation import Expert as EngineExpert
 from expertpool.allocation import Member as EngineMember
-from expertpool.allocation import Plan, Problem, Unserved
+from expertpool.allocation import Plan, Problem, Unserved, billable_half_days
 from expertpool.allocation import Request as EngineRequest
 from expertpool.allocation import Unavailability as EngineUnavailability
 from expertpool.calendars import public_holidays
@@ -31,6 +31,7 @@ from expertpool.models import (
 from expertpool.models.enums import BookingStatus, RequestStatus
 from expertpool.periods import PERIOD_NOT_OPEN, name_of_period_at, open_periods
 from expertpool.quotas import Position, balances
+from expertpool.quotes import accepted_billable_left
 from expertpool.timeutil import today_paris
 
 HALVES = ("am", "pm")
@@ -303,6 +304,7 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
     active = {e.id for e in snapshot.experts}
     placement = {r.id: _segments_of(r, segments) for r in snapshot.requests}
     given: Counter = Counter()  # request db id -> half-days given by earlier segments
+    billable_given: Counter = Counter()  # request db id -> of which beyond the drawing right
     served_by: dict[int, list[int]] = defaultdict(list)  # member db id -> experts given by earlier segments
     for k, seg in enumerate(segments):
         requests = []
@@ -328,6 +330,8 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
                     urgency=req.urgency,
                     preferred_expert=expert_key(preferred) if preferred else None,
                     submitted_at=req.submitted_at,
+                    # Beyond the drawing right, only what the member accepted in a quote (rule 8).
+                    accepted_billable=_quote_left(req, billable_given[req.id]),
                     preferred_half_days=frozenset(
                         p.slot for p in req.preferred_half_days if seg.start <= p.date <= seg.end
                     ),
@@ -367,9 +371,17 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
             requests=tuple(requests),
         )
         seg.plan = solve_one(seg.problem)
+        for key, n in billable_half_days(seg.problem, seg.plan).items():
+            billable_given[db_id(key)] += n
         for a in seg.plan.assignments:
             given[db_id(a.request)] += 1
             served_by[snapshot.member_of[db_id(a.request)]].append(db_id(a.expert))
+
+
+def _quote_left(req: InterventionRequest, given_beyond: int) -> int | None:
+    """The accepted quote's half-days left for this problem, after what earlier periods gave beyond it."""
+    left = accepted_billable_left(req)
+    return None if left is None else max(0, left - given_beyond)
 
 
 def _leave_unbooked(seg: Segment, requests: list[EngineRequest]) -> None:

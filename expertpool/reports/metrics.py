@@ -29,6 +29,7 @@ from expertpool.models import (
     RequestStatus,
     Role,
     Unavailability,
+    Urgency,
 )
 from expertpool.models.expert import week_bit
 from expertpool.quotas import Position, is_over_quota, period_for, positions, unit_price_cents
@@ -568,6 +569,7 @@ class StatementLine:
     request_id: int
     request_title: str
     day_rate_cents: int
+    critical: bool = False  # a critical request: served first, its price acknowledged after (issue 19)
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,6 +577,7 @@ class StatementIntervention:
     run: Intervention
     expert: str
     request_title: str
+    critical: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -603,6 +606,7 @@ def statement(member: Member, period: QuotaPeriod) -> Statement:
             Expert.day_rate_cents,
             Booking.expert_id,
             Expert.week_mask,
+            InterventionRequest.urgency,
         )
         .join(InterventionRequest, InterventionRequest.id == Booking.request_id)
         .join(Expert, Expert.id == Booking.expert_id)
@@ -614,7 +618,8 @@ def statement(member: Member, period: QuotaPeriod) -> Statement:
         )
         .order_by(Booking.date, case((Booking.half == "am", 0), else_=1), Booking.id)
     ).all()
-    lines = [StatementLine(*row[:6]) for row in rows]
+    lines = [StatementLine(*row[:6], critical=row.urgency == Urgency.CRITICAL) for row in rows]
+    critical = {row.id for row in rows if row.urgency == Urgency.CRITICAL}
     region = PoolSettings.load(db.session).holidays_region
     works = pattern_half_days(
         {row.expert_id: row.week_mask for row in rows},
@@ -626,7 +631,7 @@ def statement(member: Member, period: QuotaPeriod) -> Statement:
     interventions = []
     for run in group_interventions(slots, works):
         about = described[(run.request_id, run.expert_id)]
-        interventions.append(StatementIntervention(run, about.expert, about.request_title))
+        interventions.append(StatementIntervention(run, about.expert, about.request_title, run.request_id in critical))
     return Statement(member, period, figures, lines, interventions)
 
 

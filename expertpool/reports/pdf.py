@@ -1,4 +1,4 @@
-"""The yearly statement as a PDF (fpdf2), with a Unicode font when one is installed.
+"""The yearly statement and a request's quote as PDFs (fpdf2), with a Unicode font when one is installed.
 
 DejaVu Sans (Debian's fonts-dejavu-core) prints every character; without it, fpdf2's core Helvetica in
 the windows-1252 encoding still prints French accents and the euro sign, and the few characters it
@@ -14,10 +14,12 @@ from flask_babel import ngettext
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from expertpool.i18n import date_long, date_range, half_label, money
+from expertpool.i18n import date_long, date_range, days_label, half_label, money
+from expertpool.models import InterventionRequest, Urgency
+from expertpool.quotes import QuoteFigures
 from expertpool.reports.metrics import Statement
 from expertpool.reports.pdf_fonts import common_font
-from expertpool.reports.statement import billing_rule, legal_basis, summary
+from expertpool.reports.statement import billing_rule, critical_mention, legal_basis, summary
 from expertpool.timeutil import today_paris
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/share/fonts/TTF"))
@@ -75,25 +77,38 @@ class StatementPDF(FPDF):
         self.cell(0, 5, self.clean(f"{self.footer_text} — {self.page_no()}/{{nb}}"), align="C")
 
 
-def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = True) -> bytes:
-    """The statement in DejaVu cut to the common scripts, or in the whole font when its text needs more."""
-    pdf = _statement_document(st, pool_name, use_unicode_font=use_unicode_font, whole_font=False)
+def _with_font_fallback(build) -> bytes:
+    """The document in DejaVu cut to the common scripts, or built again in the whole font when its text
+    needs more (`build(whole_font)` makes the document)."""
+    pdf = build(False)
     if pdf.unicode and pdf.missing_glyphs:
         for font in pdf.fonts.values():  # never written out: fpdf2 would not close their files
             font.close()
-        pdf = _statement_document(st, pool_name, use_unicode_font=use_unicode_font, whole_font=True)
+        pdf = build(True)
     return bytes(pdf.output())
 
 
-def _statement_document(st: Statement, pool_name: str, *, use_unicode_font: bool, whole_font: bool) -> StatementPDF:
-    title = _("État annuel des recours — %(period)s", period=st.period.name)
-    pdf = StatementPDF(f"{pool_name} — {st.member.name} — {st.period.name}", use_unicode_font, whole_font)
+def statement_pdf(st: Statement, pool_name: str, *, use_unicode_font: bool = True) -> bytes:
+    return _with_font_fallback(lambda whole_font: _statement_document(st, pool_name, use_unicode_font, whole_font))
+
+
+def _document(
+    title: str, member_name: str, pool_name: str, footer_part: str, use_unicode_font: bool, whole_font: bool = False
+) -> StatementPDF:
+    """A new A4 document headed by the pool, the title and the member (the footer repeats them)."""
+    pdf = StatementPDF(f"{pool_name} — {member_name} — {footer_part}", use_unicode_font, whole_font)
     pdf.set_title(pdf.clean(title))
     pdf.set_author(pdf.clean(pool_name))
     pdf.add_page()
     pdf.write_line(pool_name, 10, "B")
     pdf.write_line(title, 16, "B", 9)
-    pdf.write_line(st.member.name, 13, "B", 7)
+    pdf.write_line(member_name, 13, "B", 7)
+    return pdf
+
+
+def _statement_document(st: Statement, pool_name: str, use_unicode_font: bool, whole_font: bool) -> StatementPDF:
+    title = _("État annuel des recours — %(period)s", period=st.period.name)
+    pdf = _document(title, st.member.name, pool_name, st.period.name, use_unicode_font, whole_font)
     identity = []
     if st.member.siren:
         identity.append(_("SIREN %(siren)s", siren=st.member.siren))
@@ -178,9 +193,15 @@ def write_interventions(pdf: StatementPDF, st: Statement) -> None:
             f"n° {run.request_id} — {item.request_title}",
             money(st.unit_price_cents * run.count),
         )
+        border = "" if item.critical else "B"
         for (_heading, width, align), value in zip(INTERVENTION_COLUMNS, values, strict=True):
-            pdf.cell(width, ROW_HEIGHT, fit(pdf, pdf.clean(value), width - 2), border="B", align=align)
+            pdf.cell(width, ROW_HEIGHT, fit(pdf, pdf.clean(value), width - 2), border=border, align=align)
         pdf.ln()
+        if item.critical:  # the mark on a line of its own, under the intervention: never cut
+            pdf.set_font(pdf.base_family, "", 8)
+            pdf.cell(180, ROW_HEIGHT - 1, pdf.clean(f"n° {run.request_id} : {critical_mention()}"), border="B")
+            pdf.ln()
+            pdf.set_font(pdf.base_family, "", 9)
 
 
 def fit(pdf: StatementPDF, text: str, width: float) -> str:
@@ -190,3 +211,44 @@ def fit(pdf: StatementPDF, text: str, width: float) -> str:
     while text and pdf.get_string_width(text + "…") > width:
         text = text[:-1]
     return text + "…"
+
+
+def quote_pdf(req: InterventionRequest, quote: QuoteFigures, pool_name: str, *, use_unicode_font: bool = True) -> bytes:
+    """A printable quote for a request's billable part (inert: text only, no link, no form)."""
+    return _with_font_fallback(lambda whole_font: _quote_document(req, quote, pool_name, use_unicode_font, whole_font))
+
+
+def _quote_document(
+    req: InterventionRequest, quote: QuoteFigures, pool_name: str, use_unicode_font: bool, whole_font: bool
+) -> StatementPDF:
+    title = _("Devis — demande n° %(id)s", id=req.id)
+    pdf = _document(title, req.member.name, pool_name, title, use_unicode_font, whole_font)
+    pdf.write_line(_("Édité le %(today)s", today=date_long(today_paris())), 9)
+    pdf.ln(2)
+    pdf.write_line(req.title, 11, "B", 6)
+    window = {
+        "days": days_label(req.granted_half_days),
+        "start": date_long(req.earliest),
+        "end": date_long(req.deadline),
+    }
+    if req.approved_half_days is not None:
+        pdf.write_line(_("%(days)s accordés, du %(start)s au %(end)s", **window), 10)
+    else:
+        pdf.write_line(_("%(days)s demandés, du %(start)s au %(end)s", **window), 10)
+    pdf.ln(3)
+    with pdf.table(col_widths=(102, 78), text_align=("LEFT", "RIGHT"), first_row_as_headings=False, line_height=6) as t:
+        for label, value in (
+            (_("Demi-journées au-delà du droit de tirage"), str(quote.half_days)),
+            (_("Prix unitaire de la demi-journée (HT)"), money(quote.unit_price_cents)),
+            (_("Montant (HT)"), money(quote.amount_cents)),
+        ):
+            row = t.row()
+            row.cell(pdf.clean(label))
+            row.cell(pdf.clean(value))
+    pdf.ln(3)
+    pdf.write_line(quote.status, 10, "B", 6)
+    if req.urgency == Urgency.CRITICAL:
+        pdf.write_line(critical_mention(), 9)
+    pdf.ln(2)
+    pdf.write_line(billing_rule(), 8, "", 4.5)
+    return pdf

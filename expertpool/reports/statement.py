@@ -44,6 +44,12 @@ def legal_basis() -> str:
     )
 
 
+def critical_mention() -> str:
+    """How the statement marks the half-days of a critical request (a security incident): served first,
+    without waiting for a quote; the member acknowledged the price afterwards."""
+    return _("urgence critique — devis après intervention")
+
+
 def units_times_price(half_days: int, unit_price_cents: int) -> str:
     # French puts 0 and 1 in the singular (as i18n.days_label does).
     return ngettext(
@@ -155,6 +161,7 @@ def to_csv(st: Statement) -> bytes:
             _("Unités (demi-journées)"),
             _("Prix unitaire (€)"),
             _("Montant (€)"),
+            _("Mention"),
         ]
     )
     for line in st.lines:
@@ -168,6 +175,7 @@ def to_csv(st: Statement) -> bytes:
                 1,
                 csv_text(st.unit_price_cents, MONEY),
                 csv_text(st.unit_price_cents, MONEY),
+                critical_mention() if line.critical else "",
             ]
         )
     writer.writerow([])

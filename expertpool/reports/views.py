@@ -4,16 +4,17 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from expertpool import quotes
 from expertpool.extensions import db
 from expertpool.list_page import paginate_list, requested_page
-from expertpool.models import Member, PoolSettings, UserRole
+from expertpool.models import InterventionRequest, Member, PoolSettings, UserRole
 from expertpool.permissions import can_view_statement, roles_required, staff_required
 from expertpool.reports import exports, metrics
 from expertpool.reports import statement as statements
 from expertpool.reports.charts import LEVEL_BAND_LABELS, dashboard_charts
 from expertpool.reports.forms import ExportForm, PeriodForm
-from expertpool.reports.pdf import statement_pdf
-from expertpool.timeutil import today_paris
+from expertpool.reports.pdf import quote_pdf, statement_pdf
+from expertpool.timeutil import now_utc, today_paris
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
 
@@ -145,6 +146,7 @@ def statement(member_id: int):
         today=today_paris(),
         summary=statements.summary(st) if st else [],
         billing_rule=statements.billing_rule(),
+        statement_critical_mention=statements.critical_mention(),
         legal_basis=statements.legal_basis(),
     ), status
 
@@ -168,6 +170,20 @@ def statement_csv(member_id: int):
     return _download(statements.to_csv(st), exports.CSV_MIMETYPE, _statement_filename(member, period, "csv"))
 
 
+@bp.route("/demandes/<int:request_id>/devis.pdf")
+@roles_required(*STATEMENT_ROLES)
+def quote_pdf_download(request_id: int):
+    """A request's quote, printable: its member's users (and an EPCI's, for its communes) and the staff."""
+    req = db.session.get(InterventionRequest, request_id)
+    if req is None or not can_view_statement(current_user, req.member):
+        abort(404)
+    quote = quotes.printable_quote(req, now_utc())
+    if quote is None:
+        abort(404)
+    body = quote_pdf(req, quote, PoolSettings.load(db.session).name)
+    return _download(body, "application/pdf", f"devis-demande-{req.id}.pdf")
+
+
 def _statement_filename(member, period, ext: str) -> str:
     return f"etat-annuel-recours-{period.start_date:%Y}-membre-{member.id}.{ext}"
 
@@ -184,6 +200,7 @@ def member_statement():
         st=st,
         summary=statements.summary(st) if st else [],
         billing_rule=statements.billing_rule(),
+        statement_critical_mention=statements.critical_mention(),
         history=metrics.member_history(member.id, periods),
         ratings=metrics.member_ratings(member.id),
         satisfaction=metrics.satisfaction(period, member.id) if period else None,

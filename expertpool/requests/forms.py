@@ -12,6 +12,7 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -328,3 +329,16 @@ class RatingForm(FlaskForm):
     def validate_rating(self, field) -> None:
         if field.data not in (1, 2, 3, 4, 5):
             raise ValidationError(_l("Choisissez une note de 1 à 5."))
+
+
+class QuoteForm(FlaskForm):
+    """Accept a new quote (or, for a critical request served first, acknowledge its price).
+
+    `quoted` carries the billable half-days the page showed: a quote that changed meanwhile is shown
+    again rather than accepted unseen."""
+
+    quoted = HiddenField()
+    accept = BooleanField(
+        _l("J'accepte ce devis : ces demi-journées au-delà de mon droit de tirage me seront facturées (hors taxes)."),
+        validators=[DataRequired(_l("Cochez cette case pour accepter le devis."))],
+    )

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from expertpool import envelopes, quotas
+from expertpool import envelopes, quotas, quotes
 from expertpool.approval import answer_information, auto_approve_if_eligible
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
@@ -303,3 +303,33 @@ def quota_preview(
     if saved is not None and saved.status in RequestStatus.AWAITING_DECISION:
         draft.status, draft.submitted_at = saved.status, saved.submitted_at
     return quotas.judge_request(draft, now=now, half_days=half_days)
+
+
+def accept_quote(req: InterventionRequest, *, actor: User, now: datetime, quoted: int) -> quotes.QuoteDue:
+    """The member's user accepts the new quote of the request's billable part (price frozen now), or, for a
+    critical request served first, acknowledges its price. `quoted`: the billable half-days the page
+    showed; a quote that changed meanwhile is refused (RequestStateError) so that nobody accepts unseen."""
+    if req.member_id != actor.member_id:
+        raise RequestStateError(req.status)
+    due = quotes.quote_due_now(req, now)
+    if due is None or due.half_days != quoted:
+        raise RequestStateError(req.status)
+    fields = ("quote_half_days", "quote_unit_price_cents", "quote_accepted_at")
+    before = snapshot(req, *fields)
+    req.quote_half_days, req.quote_unit_price_cents = due.half_days, due.unit_price_cents
+    req.quote_accepted_at, req.quote_accepted_by_id = now, actor.id
+    db.session.flush()
+    critical = quotes.is_critical(req)
+    record(
+        actor,
+        "request.acknowledge_quote" if critical else "request.accept_quote",
+        req,
+        now=now,
+        before=before,
+        after=snapshot(req, *fields),
+        member_id=req.member_id,
+        request_id=req.id,
+    )
+    params = {"member": req.member.name, "title": req.title, "over": due.half_days, "amount": due.amount_cents}
+    notify_staff("quote.acknowledged" if critical else "quote.accepted", params, now=now, link=_staff_link(req))
+    return due

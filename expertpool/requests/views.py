@@ -12,11 +12,11 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import envelopes, periods, quotas, signals
+from expertpool import envelopes, periods, quotas, quotes, signals
 from expertpool.booked_interventions import booked_interventions
 from expertpool.contacts import planned_expert_contacts
 from expertpool.extensions import db
-from expertpool.i18n import days_input
+from expertpool.i18n import days_input, days_label
 from expertpool.list_page import requested_page
 from expertpool.models import InterventionRequest, PoolSettings, RequestStatus, Urgency
 from expertpool.permissions import (
@@ -32,6 +32,7 @@ from expertpool.requests.forms import (
     URGENCY_HELP,
     CancelForm,
     MessageForm,
+    QuoteForm,
     RatingForm,
     RequestForm,
     parse_request_days,
@@ -109,6 +110,7 @@ def dashboard():
             :UPCOMING_INTERVENTIONS
         ],
         needing_action=queries.requests_needing_action(current_user.member_id),
+        quotes_due=quotes.quotes_due_for(current_user.member_id, now_utc()),
         notifications=queries.latest_notifications(current_user),
         pending_envelope_reviews=len(envelopes.pending_reviews(current_user.member))
         if current_user.member.holds_envelope
@@ -148,8 +150,12 @@ def _period_notice(req: InterventionRequest, today: date) -> str:
     return periods.not_open_message(day) if day is not None else ""
 
 
-def _render_detail(req, *, message_form=None, rating_form=None, status=200):
-    today = today_paris(now_utc())
+def _render_detail(req, *, message_form=None, rating_form=None, quote_form=None, status=200):
+    now = now_utc()
+    today = today_paris(now)
+    due = quotes.quote_due_now(req, now)
+    if quote_form is None and due is not None:
+        quote_form = QuoteForm(formdata=None, quoted=str(due.half_days))
     return render_template(
         "requests/detail.html",
         req=req,
@@ -157,7 +163,10 @@ def _render_detail(req, *, message_form=None, rating_form=None, status=200):
         period_notice=_period_notice(req, today),
         expert_contacts=planned_expert_contacts(req.bookings),
         preferred=free_slots.preferred_outcome(req),
-        split=quotas.judge_request(req, now=now_utc()),
+        quote_due=due,
+        quote_form=quote_form,
+        may_accept_quote=due is not None and req.member_id == current_user.member_id,
+        split=quotas.judge_request(req, now=now),
         message_form=message_form or MessageForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
         may_edit=can_edit_request(current_user, req),
@@ -171,6 +180,35 @@ def _render_detail(req, *, message_form=None, rating_form=None, status=200):
 @member_required
 def detail(request_id: int):
     return _render_detail(_visible_request_or_404(request_id))
+
+
+@bp.route("/demandes/<int:request_id>/devis", methods=["POST"])
+@member_required
+def accept_quote(request_id: int):
+    """Accept the new quote of a request's billable part (or acknowledge a critical request's price)."""
+    req = _own_request_or_404(request_id)
+    form = QuoteForm()
+    if not form.validate_on_submit():
+        return _render_detail(req, quote_form=form, status=400)
+    try:
+        quoted = int(form.quoted.data or "")
+    except ValueError:
+        quoted = -1
+    try:
+        due = services.accept_quote(req, actor=current_user, now=now_utc(), quoted=quoted)
+        db.session.commit()
+    except (services.RequestStateError, StaleDataError):
+        db.session.rollback()
+        flash(_("Le devis a changé entre-temps : lisez le nouveau devis avant de l'accepter."), "warning")
+        return redirect(url_for("requests.detail", request_id=request_id))
+    if quotes.is_critical(req):
+        flash(_("Le prix de l'intervention est pris en compte."), "success")
+    else:
+        flash(
+            _("Devis accepté : %(days)s hors droit de tirage seront planifiés.", days=days_label(due.half_days)),
+            "success",
+        )
+    return redirect(url_for("requests.detail", request_id=request_id))
 
 
 # --- the request form -----------------------------------------------------------------------------

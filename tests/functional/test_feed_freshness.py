@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-from member_support import QueryCounter
+from query_counter import QueryCounter
 
 from expertpool.agenda import unavailability
 from expertpool.models import BookingStatus, RequestStatus

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from factories import FIXED_NOW
-from member_support import QueryCounter
+from query_counter import QueryCounter
 
 from expertpool.models import UserRole
 

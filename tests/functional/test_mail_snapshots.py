@@ -57,6 +57,9 @@ EXAMPLES = {
     "envelope_first_draw": {"member": "Plouzané", "period": "2027", "days": 3},
     "envelope_draw_approved": {"title": "Migration PostgreSQL", "days": 5},
     "envelope_draw_refused": {"title": "Migration PostgreSQL", "reason": "Budget épuisé.", "over": 5},
+    "quote.to_accept": {"title": "Migration PostgreSQL", "over": 4, "amount": 72000},
+    "quote.accepted": {"member": "Plouzané", "title": "Migration PostgreSQL", "over": 4, "amount": 72000},
+    "quote.acknowledged": {"member": "Plouzané", "title": "Migration PostgreSQL", "over": 5, "amount": 90000},
 }
 VARIANTS = {
     "request.scheduled.legacy": ("request.scheduled", {"title": "Migration PostgreSQL", "slots": LEGACY_SLOTS}),

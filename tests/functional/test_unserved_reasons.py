@@ -119,6 +119,7 @@ def test_every_reason_has_a_sentence_for_each_reader_in_each_language(app, reaso
         "deadline": "2027-02-26",
         "horizon_start": "2027-01-04",
         "horizon_end": "2027-03-26",
+        "accepted_billable": 2,
     }
     params = {name: facts[name] for name in explain.REASON_PARAMS[reason]}
     with app.test_request_context(), force_locale(locale):

@@ -73,8 +73,12 @@ def test_approve_with_adjusted_days_writes_one_audit_row_and_notifies(db, factor
     assert req.decided_by_id == coordinator.id
     assert audit_count(db) == before + 1
     assert audit_count(db, "request.approve") == 1
-    assert db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == author.id)) == 1
-    mail = db.session.scalar(select(OutboxMail).where(OutboxMail.recipient == author.email))
+    # The decision, and the quote of the 2 billable half-days (none was accepted when it was sent).
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == author.id)).all()
+    assert sorted(kinds) == ["quote.to_accept", "request_approved"]
+    mail = db.session.scalar(
+        select(OutboxMail).where(OutboxMail.recipient == author.email, OutboxMail.kind == "request_approved")
+    )
     assert "6 jours" in mail.body
 
 

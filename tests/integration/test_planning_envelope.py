@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from factories import FIXED_NOW
-from planning_helpers import small_pool
+from planning_helpers import accept_quote, small_pool
 from sqlalchemy import func, select
 
 from expertpool.models import Booking, BookingStatus, QuotaKind, RequestStatus
@@ -81,6 +81,9 @@ def test_two_communes_never_draw_more_than_the_envelope_within_quota(db, factory
     pool = small_pool(factory, half_days=(8, 8), quotas=(0, 0))
     epci = _epci(factory, pool.period, 6)
     pool.member_a.parent_id = pool.member_b.parent_id = epci.id
+    # Each accepted the quote of its 5 half-days beyond its share of the envelope.
+    accept_quote(pool.request_a, 5)
+    accept_quote(pool.request_b, 5)
     db.session.flush()
 
     outcome = solve_horizon(now=FIXED_NOW)

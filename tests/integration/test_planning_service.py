@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from factories import FIXED_NOW
 from notes import note_text
-from planning_helpers import held_slots, request_states, small_pool, table_counts
+from planning_helpers import accept_quote, held_slots, request_states, small_pool, table_counts
 from sqlalchemy import func, select
 
 from expertpool.allocation import check_plan, plan_from_dict
@@ -144,6 +144,7 @@ def test_horizon_across_new_year_is_solved_per_quota_period(db, factory):
         earliest=date(2026, 12, 22),
         deadline=date(2027, 1, 8),
     )
+    accept_quote(req, 17)  # judged against 2026's right (3 left): its member accepted the rest's quote
 
     outcome = solve_horizon(now=now)
     assert [(s.start, s.end, s.period.id) for s in outcome.segments] == [

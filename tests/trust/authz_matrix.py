@@ -105,6 +105,7 @@ MATRIX: dict[str, Access] = {
     "requests.messages": Access(get=MEMBER_A_ONLY),
     "requests.cancel": Access(get=MEMBER_A_ONLY),
     "requests.rate": Access(post=MEMBER_A_ONLY, args={"request_id": "completed"}),
+    "requests.accept_quote": Access(post=MEMBER_A_ONLY, args={"request_id": "approved"}),
     # experts
     "agenda.index": Access(get=EXPERTS),
     "agenda.assignments": Access(get=EXPERTS),
@@ -204,6 +205,8 @@ MATRIX: dict[str, Access] = {
     "reports.statement": Access(get=MEMBER_A_OBJECT),
     "reports.statement_pdf_download": Access(get=MEMBER_A_OBJECT),
     "reports.statement_csv": Access(get=MEMBER_A_OBJECT),
+    # a request's printable quote: the same readers as the statement
+    "reports.quote_pdf_download": Access(get=MEMBER_A_OBJECT),
     # administration
     "admin.settings": Access(get=ADMIN),
     "admin.outbox": Access(get=ADMIN),

@@ -317,6 +317,35 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
             self.change(decide, expected_rows=1)
 
         @precondition(lambda self: self.requests)
+        @rule(pick=st.integers(0, 99))
+        def accept_quote(self, pick):
+            """The member's user accepts the quote due (or acknowledges a critical request's price)."""
+            from expertpool import quotes
+
+            req = self._request(pick)
+            due = quotes.quote_due_now(req, self.now)
+            if due is None:
+                stats["no quote due"] += 1
+                return
+            member_user = self.user(next(u for m, u in self.members if m == req.member_id))
+
+            def accept():
+                return request_services.accept_quote(req, actor=member_user, now=self.now, quoted=due.half_days)
+
+            self.change(accept, expected_rows=1)
+
+        @invariant()
+        def billable_half_days_stay_within_the_accepted_quotes(self):
+            """Beyond the drawing right, the scheduler books no more than the quotes accepted (a critical
+            request is served first and priced after)."""
+            for req in db.session.scalars(
+                select(InterventionRequest).where(InterventionRequest.urgency != Urgency.CRITICAL)
+            ):
+                accepted = (req.quote_half_days or 0) if req.quote_accepted_at is not None else 0
+                assert req.billable_booked_half_days <= accepted, (req.id, req.billable_booked_half_days, accepted)
+                stats["billable half-days booked"] += req.billable_booked_half_days
+
+        @precondition(lambda self: self.requests)
         @rule(pick=st.integers(0, 99), by_staff=st.booleans())
         def cancel(self, pick, by_staff):
             req = self._request(pick)

@@ -78,6 +78,8 @@ def build_world(factory) -> World:
     submitted = factory.request(
         member_a, title="Audit de sécurité", status=RequestStatus.SUBMITTED, created_by=world.users["member_a"]
     )
+    # Sent with a billable part: its user accepted the quote (its printable quote exists).
+    submitted.quote_half_days, submitted.quote_unit_price_cents, submitted.quote_accepted_at = 2, 18000, FIXED_NOW
     draft = factory.request(
         member_a, title="Brouillon", status=RequestStatus.DRAFT, created_by=world.users["member_a"], submitted_at=None
     )

@@ -232,3 +232,23 @@ def test_alloc_plan_version_2_refuses_unknown_codes_and_bad_params(change, messa
     with pytest.raises(ProblemError, match="unserved #1") as raised:
         plan_from_dict(document)
     assert message in str(raised.value)
+
+
+def test_alloc_problem_version_2_carries_accepted_quotes():
+    document = copy.deepcopy(DOCUMENT)
+    document["format"] = "expertpool-problem/2"
+    document["requests"][0]["accepted_billable"] = 2
+    problem = problem_from_dict(document)
+    assert problem.requests[0].accepted_billable == 2
+    assert problem_to_dict(problem)["requests"][0]["accepted_billable"] == 2
+    assert problem_from_dict(problem_to_dict(problem)) == problem
+    # Absent: no limit, and the writer leaves it out.
+    assert "accepted_billable" not in problem_to_dict(problem_from_dict(DOCUMENT))["requests"][0]
+    for value, message in ((-1, "must be at least 0"), ("2", "must be an integer"), (True, "must be an integer")):
+        document["requests"][0]["accepted_billable"] = value
+        with pytest.raises(ProblemError, match=f"request r-17: 'accepted_billable' {message}"):
+            problem_from_dict(document)
+    version_1 = copy.deepcopy(DOCUMENT)
+    version_1["requests"][0]["accepted_billable"] = 2
+    with pytest.raises(ProblemError, match="request r-17: 'accepted_billable' needs format expertpool-problem/2"):
+        problem_from_dict(version_1)

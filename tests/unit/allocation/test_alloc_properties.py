@@ -1,4 +1,4 @@
-"""Property tests: every method's plan is a valid calendar; the fair solver's plan passes all 7 rules."""
+"""Property tests: every method's plan is a valid calendar; the fair solver's plan passes all 8 rules."""
 
 from collections import Counter
 from dataclasses import replace
@@ -13,6 +13,7 @@ from expertpool.allocation import (
     Problem,
     Request,
     Unavailability,
+    billable_half_days,
     check_plan,
     plan_from_dict,
     plan_to_dict,
@@ -63,6 +64,7 @@ def problems(draw):
                 draw(st.sampled_from(["normal", "normal", "high", "critical"])),
                 draw(st.sampled_from([None, experts[0].id])),
                 datetime(2026, 12, 1, tzinfo=UTC) + timedelta(hours=draw(st.integers(0, 500))),
+                draw(st.sampled_from([None, None, 0, 1, 3])),  # accepted_billable (rule 8)
                 frozenset(
                     (START + timedelta(days=draw(st.integers(-1, days))), draw(st.sampled_from(["am", "pm"])))
                     for _ in range(draw(st.integers(0, 3)))
@@ -81,6 +83,11 @@ def test_alloc_fair_plans_pass_all_seven_rules(problem):
     assert report.ok, report.violations
     assert report.metrics["served_half_days"] == report.metrics["bound_total"]
     assert plan_from_dict(plan_to_dict(plan)) == plan
+    # Rule 8's witness: beyond the right, no request gets more than its accepted quote.
+    billable = billable_half_days(problem, plan)
+    for request in problem.requests:
+        if request.accepted_billable is not None and request.urgency != "critical":
+            assert billable.get(request.id, 0) <= request.accepted_billable, request.id
 
 
 @settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])

@@ -1,11 +1,19 @@
-"""The checker catches a violation of each of the engine's seven rules (expertpool/allocation/RULES.md):
+"""The checker catches a violation of each of the engine's eight rules (expertpool/allocation/RULES.md):
 one hand-made plan per rule, each breaking that rule and no other."""
 
 from datetime import date
 
 import pytest
 
-from expertpool.allocation import Assignment, Plan, Unserved, check_plan, problem_from_dict, solve
+from expertpool.allocation import (
+    Assignment,
+    Plan,
+    Unserved,
+    billable_half_days,
+    check_plan,
+    problem_from_dict,
+    solve,
+)
 
 WEEK = {day: ["am", "pm"] for day in ("mon", "tue", "wed", "thu", "fri")}
 MON, TUE, WED = date(2027, 1, 4), date(2027, 1, 5), date(2027, 1, 6)
@@ -97,6 +105,14 @@ CASES = {
         ),
         _plan([("r-a", MON, "am"), ("r-a", MON, "pm"), ("r-a", TUE, "am"), ("r-a", TUE, "pm")], [("r-b", 4)]),
     ),
+    # 8. m-a's right is used up; r-a's accepted quote covers 2 billable half-days and it gets 4.
+    8: (
+        _problem(
+            [("m-a", 4, 4), ("m-b", 4, 0)],
+            [{"id": "r-a", "member": "m-a", "half_days": 4, "accepted_billable": 2}],
+        ),
+        _plan([("r-a", MON, "am"), ("r-a", MON, "pm"), ("r-a", TUE, "am"), ("r-a", TUE, "pm")]),
+    ),
 }
 
 
@@ -119,3 +135,27 @@ def test_alloc_rule_2_covers_the_horizon_holidays_and_the_experts_week():
     for day in (date(2027, 1, 9), date(2027, 1, 7), date(2027, 1, 18)):
         assert _rules_broken(problem, _plan([("r-1", day, "am")])) == {2}, day
     assert _rules_broken(problem, _plan([("r-1", WED, "am")])) == set()
+
+
+def test_alloc_rule_8_the_engine_books_billable_half_days_only_up_to_the_accepted_quote():
+    # The right holds 1 more half-day; r-a accepted 2 billable half-days and asks 6, r-b (critical,
+    # never waits for a quote) takes the last half-day of the right first.
+    problem = _problem(
+        [("m-a", 5, 4), ("m-b", 4, 0)],
+        [
+            {"id": "r-a", "member": "m-a", "half_days": 6, "accepted_billable": 2},
+            {"id": "r-b", "member": "m-a", "half_days": 1, "urgency": "critical"},
+        ],
+    )
+    plan = solve(problem)
+    served = {r: sum(1 for a in plan.assignments if a.request == r) for r in ("r-a", "r-b")}
+    assert served == {"r-a": 2, "r-b": 1}
+    [unserved] = plan.unserved
+    assert (unserved.request, unserved.half_days, unserved.reason) == ("r-a", 4, "quote_not_accepted")
+    assert unserved.params == {"accepted_billable": 2, "deadline": "2027-01-08"}
+    assert check_plan(problem, plan).ok
+    # The critical half-day took the last half-day of the right: r-a's two are billable.
+    assert billable_half_days(problem, plan) == {"r-a": 2}
+    # Within the right, a quote limits nothing: a member with room serves the whole request.
+    roomy = _problem([("m-a", 10, 0)], [{"id": "r-a", "member": "m-a", "half_days": 6, "accepted_billable": 0}])
+    assert len(solve(roomy).assignments) == 6
