@@ -15,9 +15,9 @@ from expertpool.models import (
     InterventionRequest,
     MemberKind,
     RequestMessage,
+    Urgency,
     User,
     UserRole,
-    Urgency,
 )
 from expertpool.models.expert import HALVES
 from expertpool.timeutil import monday_of

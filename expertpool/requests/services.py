@@ -331,5 +331,7 @@ def accept_quote(req: InterventionRequest, *, actor: User, now: datetime, quoted
         request_id=req.id,
     )
     params = {"member": req.member.name, "title": req.title, "over": due.half_days, "amount": due.amount_cents}
-    notify_staff("quote.acknowledged" if critical else "quote.accepted", params, now=now, link=_staff_link(req))
+    notify_staff(
+        "quote.acknowledged" if critical else "quote.accepted", params, now=now, link=staff_request_link(req.id)
+    )
     return due
