@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "expertpool.privacy.views",
     "expertpool.legal.views",
     "expertpool.health.views",
+    "expertpool.api.views",  # the JSON API (tokens, not cookies: exempt from CSRF)
 )
 
 
@@ -59,6 +60,7 @@ def create_app(config: Mapping | str | None = None) -> Flask:
     _init_extensions(app)
     for module_name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)
+    csrf.exempt(importlib.import_module("expertpool.api.core").bp)  # the API authenticates with tokens
 
     from expertpool import cli, error_reporting, errors, i18n, navigation, request_log, security, unserved_reasons
 

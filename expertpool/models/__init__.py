@@ -1,5 +1,6 @@
 """The data model, one module per aggregate; importing this package registers every table."""
 
+from expertpool.models.api_token import ApiToken
 from expertpool.models.base import Base
 from expertpool.models.booking import Booking
 from expertpool.models.enums import (
@@ -38,6 +39,7 @@ from expertpool.models.user import User
 
 __all__ = [
     "AllocationRun",
+    "ApiToken",
     "AuditLog",
     "AuditLogIsAppendOnly",
     "Base",
