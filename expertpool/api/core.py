@@ -6,6 +6,7 @@ handlers are this blueprint's.
 """
 
 import hashlib
+import http
 from datetime import timedelta
 from functools import wraps
 
@@ -14,6 +15,7 @@ from flask import Response, current_app, g, json, request
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -40,7 +42,16 @@ class ExpertpoolApi(Api):
         """None: the API serves its document and docs page from its own blueprint (assets in static/)."""
 
     def _register_responses(self):
-        """Errors are documented one by one on each operation (application/problem+json)."""
+        """The error responses flask-smorest refers to, as problem documents (application/problem+json)."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = ProblemSchema
+            prepare_response(response, self.spec, PROBLEM_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error", "schema": ProblemSchema}
+        prepare_response(response, self.spec, PROBLEM_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 # --- the caller -----------------------------------------------------------------------------------

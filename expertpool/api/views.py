@@ -45,18 +45,21 @@ def _document_api(state) -> None:
     app.extensions["expertpool-api"] = api
 
 
+SELF_DESCRIBING = ("/api/v1/openapi.json", "/api/v1/docs")  # the document and its page are not operations
+
+
 def openapi_document() -> dict:
-    return current_app.extensions["expertpool-api"].spec.to_dict()
+    document = current_app.extensions["expertpool-api"].spec.to_dict()
+    document["paths"] = {path: item for path, item in document["paths"].items() if path not in SELF_DESCRIBING}
+    return document
 
 
 @bp.route("/openapi.json")
-@bp.doc(hide=True)
 def openapi_json():
     return jsonify(openapi_document())
 
 
 @bp.route("/docs")
-@bp.doc(hide=True)
 def docs():
     return render_template("api/docs.html")
 
