@@ -2,6 +2,8 @@
 information — expertpool.coordination.approval, as the decision page calls it."""
 
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from expertpool.api import schemas
 from expertpool.api.access import require_staff, user
@@ -12,6 +14,7 @@ from expertpool.api_tokens import COORDINATION_WRITE, READ
 from expertpool.coordination import approval
 from expertpool.coordination.queue import conflict_message, waiting_requests
 from expertpool.extensions import db
+from expertpool.models import InterventionRequest
 from expertpool.requests import queries
 from expertpool.timeutil import now_utc
 
@@ -22,7 +25,21 @@ from expertpool.timeutil import now_utc
 @bp.response(200, page_schema(schemas.RequestOut, "QueuePage"))
 def queue(args):
     require_staff()
-    return page_of_list(waiting_requests(), args)
+    page = page_of_list(waiting_requests(), args)
+    _load_details(page["items"])
+    return page
+
+
+def _load_details(requests: list) -> None:
+    """The skills and half-days of a page of requests in two queries (the queue's own query leaves them)."""
+    ids = [req.id for req in requests]
+    if ids:
+        db.session.scalars(
+            select(InterventionRequest)
+            .where(InterventionRequest.id.in_(ids))
+            .options(selectinload(InterventionRequest.skills), selectinload(InterventionRequest.bookings))
+            .execution_options(populate_existing=True)
+        ).all()
 
 
 def _decide(request_id: int, decide) -> object:
