@@ -36,6 +36,7 @@ from expertpool.models.quota import Quota, QuotaAdjustment, QuotaPeriod
 from expertpool.models.request import InterventionRequest, RequestMessage
 from expertpool.models.settings import PoolSettings
 from expertpool.models.user import User
+from expertpool.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AllocationRun",
@@ -77,5 +78,7 @@ __all__ = [
     "Urgency",
     "User",
     "UserRole",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "is_valid_siren",
 ]

@@ -1,4 +1,4 @@
-"""API personal access tokens, and the token an audit row was written with (issue 14).
+"""API personal access tokens, the token an audit row was written with, webhook endpoints and deliveries (issue 14).
 
 Revision ID: 20261207_api14
 Revises: 20261206_position_quote
@@ -44,7 +44,52 @@ def upgrade():
         )
 
 
+    op.create_table(
+        "webhook_endpoints",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("events", sa.JSON(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", expertpool.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("failing_since", expertpool.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("disabled_at", expertpool.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_webhook_endpoints_created_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
+    )
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("endpoint_id", sa.Integer(), nullable=False),
+        sa.Column("message_id", sa.String(length=40), nullable=False),
+        sa.Column("event", sa.String(length=40), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("response_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("created_at", expertpool.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_attempt_at", expertpool.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", expertpool.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["endpoint_id"],
+            ["webhook_endpoints.id"],
+            name=op.f("fk_webhook_deliveries_endpoint_id_webhook_endpoints"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint("message_id", name=op.f("uq_webhook_deliveries_message_id")),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_webhook_deliveries_endpoint_created", ["endpoint_id", "created_at"], unique=False)
+
+
 def downgrade():
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_endpoint_created")
+    op.drop_table("webhook_deliveries")
+    op.drop_table("webhook_endpoints")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_audit_log_api_token_id_api_tokens"), type_="foreignkey")
         batch_op.drop_column("api_token_id")

@@ -118,12 +118,12 @@ def test_pages_are_bounded(client, db, factory):
 def test_the_rate_limit_answers_429_with_retry_after(app, client, db, factory):
     user, _coordinator, _role = _member_world(db, factory)
     token = bearer(make_token(db, user))
-    app.config["API_RATE_LIMIT"] = 3
+    default, app.config["API_RATE_LIMIT"] = app.config["API_RATE_LIMIT"], 3
     try:
         codes = [client.get("/api/v1/me", headers=token).status_code for _ in range(4)]
         limited = client.get("/api/v1/me", headers=token)
     finally:
-        app.config.pop("API_RATE_LIMIT")
+        app.config["API_RATE_LIMIT"] = default
     assert codes == [200, 200, 200, 429]
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     # Counted in the sign-in limiter's store (the database here; Redis when configured).
