@@ -257,7 +257,8 @@ def _http_error(error: HTTPException):
     data = getattr(error, "data", None) or {}
     if "messages" in data:  # webargs: the body or the query did not match the schema
         return problem(400, errors=_validation_errors(data["messages"]))
-    headers = {"Allow": error.get_response().headers["Allow"]} if error.code == 405 else None
+    allow = error.get_response().headers.get("Allow")
+    headers = {"Allow": allow} if allow else None
     return problem(error.code or 500, headers=headers)
 
 

@@ -39,7 +39,8 @@ def me():
     }
 
 
-def _period(period_id: int | None) -> QuotaPeriod | None:
+def period_or_404(period_id: int | None) -> QuotaPeriod | None:
+    """The period asked for (404 if none has that id), else the current one (None between periods)."""
     periods = quotas.all_periods()
     if period_id is None:
         return quotas.period_for(today_paris(now_utc()), periods)
@@ -67,7 +68,7 @@ def my_position(args):
     caller = user()
     if caller.member is None:
         raise ApiProblem(403)
-    return _position(caller.member, _period(args["period_id"]))
+    return _position(caller.member, period_or_404(args["period_id"]))
 
 
 @bp.route("/members")
@@ -97,7 +98,7 @@ def read_member(member_id: int):
 @bp.arguments(schemas.PositionArgs, location="query", error_status_code=400)
 @bp.response(200, schemas.MemberPositionOut)
 def member_position(args, member_id: int):
-    return _position(_visible_member(member_id), _period(args["period_id"]))
+    return _position(_visible_member(member_id), period_or_404(args["period_id"]))
 
 
 @bp.route("/quota-periods")

@@ -4,11 +4,11 @@ datasets the coordinators export (the same builders as the CSV/XLSX exports)."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from expertpool import permissions, quotas
+from expertpool import permissions
 from expertpool.api import schemas
 from expertpool.api.access import allowed_or_404, get_or_404, require_staff, user
 from expertpool.api.core import bp, operation
-from expertpool.api.members import _period
+from expertpool.api.members import period_or_404
 from expertpool.api_problems import ApiProblem
 from expertpool.api_tokens import READ
 from expertpool.models import Member
@@ -23,7 +23,7 @@ from expertpool.reports import statement as statements
 def statement(args, member_id: int):
     member = get_or_404(Member, member_id)
     allowed_or_404(permissions.can_view_statement(user(), member))
-    period = _period(args["period_id"])
+    period = period_or_404(args["period_id"])
     if period is None:
         raise ApiProblem(404)
     st = metrics.statement(member, period)
@@ -54,11 +54,7 @@ def dataset(args, name: str):
     require_staff()
     if name not in exports.DATASETS:
         raise ApiProblem(404)
-    period = None
-    if args["period_id"] is not None:
-        period = next((p for p in quotas.all_periods() if p.id == args["period_id"]), None)
-        if period is None:
-            raise ApiProblem(404)
+    period = period_or_404(args["period_id"]) if args["period_id"] is not None else None  # None: all periods
     built = exports.build(name, period, args["member_id"])
     return {
         "name": name,

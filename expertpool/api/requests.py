@@ -176,8 +176,12 @@ def update_request(data, request_id: int):
     check_if_match(schemas.RequestOut, req)
     if not permissions.can_edit_request(user(), req):
         raise _conflict(_("Cette demande ne peut plus être modifiée : elle a déjà été traitée."))
+    return _save(req, data, send=data["send"] and req.status == RequestStatus.DRAFT)
+
+
+def _save(req: InterventionRequest, data: dict, *, send: bool) -> InterventionRequest:
+    """Check `data` with the page's form, then update (and maybe send) through the page's service."""
     form = _checked_form(data, req)
-    send = data["send"] and req.status == RequestStatus.DRAFT
     quote = _quote_for(form, req, send, data["accept_quote"])
     try:
         services.update_request(
@@ -218,22 +222,7 @@ def send_request(data, request_id: int):
         "address": req.address,
         "accept_quote": data["accept_quote"],
     }
-    form = _checked_form(fields, req)
-    quote = _quote_for(form, req, True, data["accept_quote"])
-    try:
-        services.update_request(
-            req,
-            actor=user(),
-            now=now_utc(),
-            data=form.data_for_service(),
-            submit=True,
-            quote=quote,
-            quote_accepted=data["accept_quote"],
-        )
-    except services.RequestStateError as exc:
-        raise _conflict() from exc
-    db.session.commit()
-    return queries.load_request(req.id)
+    return _save(req, fields, send=True)
 
 
 @bp.route("/requests/<int:request_id>/cancel", methods=["POST"])
