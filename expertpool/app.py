@@ -28,6 +28,8 @@ BLUEPRINTS = (
     "expertpool.privacy.views",
     "expertpool.legal.views",
     "expertpool.health.views",
+    "expertpool.api.views",  # the JSON API (tokens, not cookies: exempt from CSRF)
+    "expertpool.api.webhook_views",  # the coordinators' webhook endpoints and delivery log
 )
 
 
@@ -62,8 +64,19 @@ def create_app(config: Mapping | str | None = None) -> Flask:
     _init_extensions(app)
     for module_name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)
+    csrf.exempt(importlib.import_module("expertpool.api.core").bp)  # the API authenticates with tokens
 
-    from expertpool import cli, error_reporting, errors, i18n, navigation, request_log, security, unserved_reasons
+    from expertpool import (
+        cli,
+        error_reporting,
+        errors,
+        i18n,
+        navigation,
+        request_log,
+        security,
+        unserved_reasons,
+        webhooks,  # noqa: F401 - its audit-row hook turns state changes into webhook events
+    )
 
     request_log.init_app(app)
     i18n.init_app(app)

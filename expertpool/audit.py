@@ -3,6 +3,8 @@
 from datetime import date, datetime
 from enum import Enum
 
+from flask import g, has_app_context
+
 from expertpool.extensions import db
 from expertpool.models import AuditLog
 
@@ -58,4 +60,6 @@ def values(
         "request_id": request_id,
         "before": _json_safe(before) if before is not None else None,
         "after": _json_safe(after) if after is not None else None,
+        # A change made through the API names the token it was made with (set by expertpool.api.auth).
+        "api_token_id": g.get("api_token_id") if has_app_context() else None,
     }

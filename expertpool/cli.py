@@ -100,6 +100,7 @@ def init_app(app: Flask) -> None:
         "expertpool.backup",
         "expertpool.bench",
         "expertpool.privacy.commands",
+        "expertpool.api.commands",
     ):
         _register_module_commands(app, module_name)
 

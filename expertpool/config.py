@@ -73,6 +73,8 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "MAIL_SENDER": env.get("EXPERTPOOL_MAIL_SENDER", "expertpool <no-reply@expertpool.local>"),
         "RATELIMIT_STORAGE_URL": env.get("EXPERTPOOL_RATELIMIT_STORAGE_URL", ""),
         "TRUSTED_PROXIES": int(proxies),
+        # Webhook endpoints on private or loopback addresses (an intranet GLPI): refused unless allowed.
+        "WEBHOOKS_ALLOW_PRIVATE": _bool(env.get("EXPERTPOOL_WEBHOOKS_ALLOW_PRIVATE"), default=False),
         # Observability: `json` logs one JSON line per record (request id, user id, route).
         "LOG_FORMAT": env.get("EXPERTPOOL_LOG_FORMAT", "text").strip().lower(),
         # Error reporting to Sentry when set (needs the `sentry` extra); no personal data is sent.
@@ -132,6 +134,9 @@ BASE_DEFAULTS = {
     "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
     "OIDC_TIMEOUT": 10,  # seconds for each call to the provider: a slow provider must not hang a worker
     "OIDC_LEEWAY": 60,  # seconds of clock difference tolerated on the ID token's times
+    "API_RATE_LIMIT": 300,  # API calls per token per API_RATE_WINDOW (then 429 with Retry-After)
+    "API_RATE_WINDOW": timedelta(minutes=1),
+    "WEBHOOKS_ALLOW_PRIVATE": False,
 }
 
 TESTING_DEFAULTS = {

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 STANDALONE_TEMPLATE = "errors/standalone.html"
+API_PREFIX = "/api/"  # answered in JSON problem documents, never HTML pages
 
 
 def is_database_lost(error: BaseException) -> bool:
@@ -91,6 +92,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if request.path.startswith(API_PREFIX):
+            # Routing errors (no such address, wrong method) happen before the API's blueprint is known.
+            from expertpool.api_problems import problem
+
+            allow = error.get_response().headers.get("Allow")
+            return problem(error.code or 500, headers={"Allow": allow} if allow else None)
         if request.path.startswith("/feeds/") and error.code == 404:
             return "Not found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
         response = error.get_response()
@@ -112,4 +119,8 @@ def init_app(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if app.testing and app.config.get("PROPAGATE_UNEXPECTED", True):
             raise error
+        if request.path.startswith(API_PREFIX):
+            from expertpool.api_problems import problem
+
+            return problem(500)
         return error_page(500), 500

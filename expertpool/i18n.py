@@ -24,6 +24,13 @@ from expertpool.timeutil import to_paris
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.blueprint == "api":
+        # The API follows Accept-Language, else its token's user's language; never a browser session.
+        asked = request.accept_languages.best_match(languages)
+        if asked:
+            return asked
+        user = g.get("_login_user")
+        return user.locale if getattr(user, "locale", None) in languages else default
     chosen = session.get("locale")  # the language link in the menu, for this session
     if chosen in languages:
         return chosen

@@ -135,6 +135,9 @@ _REMINDER = _l("Rappel : intervention demain")
 KINDS: dict[str, Kind] = {
     # to the coordinators and administrators (in-app only)
     "request_submitted": Kind(N_("%(member)s a envoyé la demande « %(title)s ».")),
+    "webhook_disabled": Kind(
+        N_("Le webhook %(url)s échoue depuis un jour : il est désactivé. Les événements sont conservés.")
+    ),
     "request_cancelled": Kind(N_("%(member)s a annulé la demande « %(title)s ».")),
     "request_message": Kind(N_("%(member)s a écrit au sujet de la demande « %(title)s ».")),
     "request_answered": Kind(N_("%(member)s a répondu sur la demande « %(title)s ».")),

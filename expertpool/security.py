@@ -42,6 +42,8 @@ def init_app(app: Flask) -> None:
             or (request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form))
         ):
             message = _("Le formulaire contient un caractère invalide (caractère nul). Retirez-le puis réessayez.")
+            if request.blueprint == "api":
+                abort(400, description=message)  # the API answers it as a problem document
             return render_template("errors/error.html", code=400, message=message), 400
         return None
 

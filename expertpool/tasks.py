@@ -152,7 +152,12 @@ def _record_failure(task_id: int, handler: _Handler | None, error: str, *, now: 
 
 
 # Modules that register handlers: imported before draining so that every kind is known (add yours).
-HANDLER_MODULES = ["expertpool.mail", "expertpool.privacy.retention", "expertpool.scenarios.services"]
+HANDLER_MODULES = [
+    "expertpool.mail",
+    "expertpool.privacy.retention",
+    "expertpool.scenarios.services",
+    "expertpool.webhooks",
+]
 
 
 def _load_handlers() -> None:

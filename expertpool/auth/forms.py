@@ -2,9 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from expertpool.api_tokens import DEFAULT_DAYS, MAX_DAYS, NAME_MAX, SCOPES
 from expertpool.auth.services import MIN_PASSWORD_LENGTH, is_weak_password
 from expertpool.labels import LOCALE_LABELS
 
@@ -83,3 +85,34 @@ class ProfileForm(FlaskForm):
         ],
     )
     locale = SelectField(_l("Langue"), choices=list(LOCALE_LABELS.items()), validators=[DataRequired()])
+
+
+class ApiTokenForm(FlaskForm):
+    """A personal access token of the JSON API (the secret is shown once, after creation)."""
+
+    name = StringField(
+        _l("Nom du jeton"),
+        validators=[
+            DataRequired(_l("Donnez un nom au jeton (par exemple « GLPI »).")),
+            Length(max=NAME_MAX, message=_l("%(max)d caractères au plus.")),
+        ],
+    )
+    scopes = SelectMultipleField(
+        _l("Portées"),
+        choices=[(scope, scope) for scope in SCOPES],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired(_l("Choisissez au moins une portée."))],
+    )
+    days = IntegerField(
+        _l("Durée de validité (jours)"),
+        default=DEFAULT_DAYS,
+        validators=[
+            InputRequired(_l("Indiquez une durée en jours.")),
+            NumberRange(min=1, max=MAX_DAYS, message=_l("Entre %(min)d et %(max)d jours.")),
+        ],
+    )
+
+
+class RevokeApiTokenForm(FlaskForm):
+    """The revoke button (its CSRF token)."""

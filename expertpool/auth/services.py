@@ -63,6 +63,9 @@ def load_user(session_id: str) -> User | None:
 # --- throttling ---------------------------------------------------------------------------------
 
 
+API_CALLS = "api"  # the `ip` of the rows that count API calls (see LoginThrottle.count_call)
+
+
 class LoginThrottle:
     """Counts failed logins per source address and per (account, source address) pair over a sliding window.
 
@@ -138,6 +141,32 @@ class LoginThrottle:
             db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - self.window * 4))
             db.session.flush()
         return self.counts(email, ip, now)["account"] == self.failures_to_notify
+
+    def count_call(self, key: str, limit: int, window: timedelta, now: datetime) -> int | None:
+        """Count one call of `key` (an API token) in the same store as the failed logins; the seconds to wait
+        when it makes more than `limit` calls in `window`, else None. Every web process sees the same count."""
+        if self.redis is not None:
+            name = f"expertpool:api:{key}"
+            pipe = self.redis.pipeline()
+            pipe.zremrangebyscore(name, 0, (now - window).timestamp())
+            pipe.zadd(name, {f"{now.timestamp()}:{secrets.token_hex(8)}": now.timestamp()})
+            pipe.expire(name, int(window.total_seconds()) + 60)
+            pipe.zcard(name)
+            pipe.zrange(name, 0, 0, withscores=True)
+            *_, count, oldest = pipe.execute()
+            first = datetime.fromtimestamp(oldest[0][1], tz=now.tzinfo) if oldest else now
+        else:
+            # The failed-login table holds the calls too: `ip` is "api", which no client address can be.
+            since = now - window
+            db.session.execute(delete(LoginFailure).where(LoginFailure.email == key, LoginFailure.at < since))
+            db.session.add(LoginFailure(email=key, ip=API_CALLS, at=now))
+            db.session.flush()
+            rows = select(LoginFailure.at).where(LoginFailure.email == key, LoginFailure.at >= since)
+            count = db.session.scalar(select(func.count()).select_from(rows.subquery()))
+            first = db.session.scalar(select(func.min(LoginFailure.at)).where(LoginFailure.email == key)) or now
+        if count <= limit:
+            return None
+        return max(1, int((first + window - now).total_seconds()) + 1)
 
     def clear(self, email: str, ip: str) -> None:
         """A successful login forgets this pair's failures (not those from other addresses)."""

@@ -1,12 +1,13 @@
 """Login, logout, invitations, password reset and the profile page."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from expertpool import accounts
+from expertpool import accounts, api_tokens
 from expertpool.auth import forms, oidc_views, services
 from expertpool.extensions import db
+from expertpool.models import ApiToken
 from expertpool.security import is_safe_next
 from expertpool.timeutil import now_utc
 
@@ -142,4 +143,47 @@ def profile():
                 return redirect(url_for("auth.profile"))
         else:
             status = 400
-    return render_template("auth/profile.html", profile_form=profile_form, password_form=password_form), status
+    return _profile_page(profile_form, password_form, status=status)
+
+
+def _profile_page(profile_form=None, password_form=None, *, token_form=None, new_secret=None, status=200):
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/profile.html",
+        profile_form=profile_form or forms.ProfileForm(obj=user, prefix="profile"),
+        password_form=password_form or forms.ChangePasswordForm(prefix="password"),
+        token_form=token_form or forms.ApiTokenForm(formdata=None, prefix="token"),
+        revoke_form=forms.RevokeApiTokenForm(),
+        api_tokens=api_tokens.tokens_of(user),
+        new_secret=new_secret,
+        now=now_utc(),
+    ), status
+
+
+@bp.route("/profil/jetons", methods=["POST"])
+@login_required
+def create_api_token():
+    """Create a token: the page shows its secret this once (never stored, never put in the session)."""
+    user = current_user._get_current_object()
+    form = forms.ApiTokenForm(prefix="token")
+    if not form.validate_on_submit():
+        return _profile_page(token_form=form, status=400)
+    _token, secret = api_tokens.create(
+        user, name=form.name.data, scopes=form.scopes.data, days=form.days.data, actor=user, now=now_utc()
+    )
+    db.session.commit()
+    return _profile_page(new_secret=secret, status=201)
+
+
+@bp.route("/profil/jetons/<int:token_id>/revoquer", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int):
+    user = current_user._get_current_object()
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        abort(404)
+    if forms.RevokeApiTokenForm().validate_on_submit():
+        api_tokens.revoke(token, actor=user, now=now_utc())
+        db.session.commit()
+        flash(_("Jeton révoqué : il ne fonctionne plus."), "success")
+    return redirect(url_for("auth.profile") + "#jetons", code=303)

@@ -2,6 +2,7 @@
 
 # Registers the listener that keeps the folded search columns (after every model it reads is defined).
 from expertpool.models import search_columns  # noqa: E402, F401
+from expertpool.models.api_token import ApiToken
 from expertpool.models.base import Base
 from expertpool.models.booking import Booking
 from expertpool.models.enums import (
@@ -40,9 +41,11 @@ from expertpool.models.request import InterventionRequest, PreferredHalfDay, Req
 from expertpool.models.scenario import Scenario
 from expertpool.models.settings import PoolSettings
 from expertpool.models.user import User
+from expertpool.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AllocationRun",
+    "ApiToken",
     "AuditLog",
     "AuditLogIsAppendOnly",
     "Base",
@@ -85,5 +88,7 @@ __all__ = [
     "Urgency",
     "User",
     "UserRole",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "is_valid_siren",
 ]

@@ -51,6 +51,8 @@ class AuditLog(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("intervention_requests.id"), index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # The API token the change was made with (None: a page, a job or a command).
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
 
     actor: Mapped["User | None"] = relationship()  # noqa: F821
 

@@ -38,6 +38,7 @@ EXAMPLES = {
     },
     "request_submitted": {"member": "Plouzané", "title": "Migration PostgreSQL"},
     "request_cancelled": {"member": "Plouzané", "title": "Migration PostgreSQL"},
+    "webhook_disabled": {"url": "https://glpi.example.fr/webhooks"},
     "request_message": {"member": "Plouzané", "title": "Migration PostgreSQL"},
     "request_answered": {"member": "Plouzané", "title": "Migration PostgreSQL"},
     "booking.to_reschedule": {"expert": "Claire DBA", "count": 3},

@@ -51,6 +51,43 @@ NOT_AN_EPCI = access(LOGIN, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDE
 # A secret link: whoever holds it (no login).
 TOKEN = PUBLIC
 
+API_REFUSED = dict.fromkeys(ROLES, LOGIN)
+API_OPERATIONS = (
+    "list_experts",
+    "read_expert",
+    "agenda",
+    "list_unavailability",
+    "declare_unavailability",
+    "remove_unavailability",
+    "record_delivery",
+    "write_report",
+    "me",
+    "my_position",
+    "list_members",
+    "read_member",
+    "member_position",
+    "list_periods",
+    "adjust",
+    "preview",
+    "commit",
+    "read_run",
+    "queue",
+    "approve",
+    "reject",
+    "ask_information",
+    "statement",
+    "dataset",
+    "list_requests",
+    "read_request",
+    "create_request",
+    "update_request",
+    "send_request",
+    "cancel_request",
+    "rate_request",
+    "list_messages",
+    "post_message",
+)
+
 MATRIX: dict[str, Access] = {
     "static": Access(get=PUBLIC),
     # probes: no login, whoever asks (a supervisor, a load balancer)
@@ -224,6 +261,26 @@ MATRIX: dict[str, Access] = {
     "legal.privacy": Access(get=PUBLIC),
     "legal.accessibility": Access(get=PUBLIC),
     "legal.security_txt": Access(get=PUBLIC),
+    # API tokens on the profile page: one's own only (no token 1 in the world: 404 for everyone signed in)
+    "auth.create_api_token": Access(post=LOGGED_IN),
+    "auth.revoke_api_token": Access(
+        post=access(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND), args={"token_id": 1}
+    ),
+    # webhooks: the coordinators' page (no endpoint 1 in the world)
+    "webhooks.index": Access(get=STAFF),
+    "webhooks.create": Access(post=STAFF),
+    "webhooks.toggle": Access(
+        post=access(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND), args={"endpoint_id": 1}
+    ),
+    # the JSON API's document and its page are public
+    "api.openapi_json": Access(get=PUBLIC),
+    "api.docs": Access(get=PUBLIC),
+    # the JSON API authenticates with tokens only: a browser session is refused (401) whoever it is.
+    # tests/functional/test_api_authorisation.py holds the tokens' matrix (operation x role x scope).
+    **{
+        f"api.{name}": Access(get=API_REFUSED, post=API_REFUSED, args={"name": "droits", "item_id": 1, "run_id": 1})
+        for name in API_OPERATIONS
+    },
 }
 
 

@@ -32,7 +32,22 @@ def csrf_token_of(client, url: str) -> str:
 
 
 def post_routes(app):
-    return [route for route in app_routes(app) if "POST" in route.methods]
+    """Every POST of the pages. The JSON API's are not here: they take no cookie session at all (only a
+    token), so a forged cross-site POST carries nothing they accept (see test_api_refuses_cookie_sessions)."""
+    return [route for route in app_routes(app) if "POST" in route.methods and not route.endpoint.startswith("api.")]
+
+
+def test_api_refuses_cookie_sessions(csrf_app, world):
+    """With no CSRF check, the API's writes must refuse whoever a cookie says the caller is."""
+    api_posts = [
+        route for route in app_routes(csrf_app) if "POST" in route.methods and route.endpoint.startswith("api.")
+    ]
+    assert len(api_posts) >= 10
+    client = client_as(csrf_app, world, "admin")
+    for route in api_posts:
+        entry = MATRIX.get(route.endpoint)
+        url = build_url(csrf_app, route, world, entry.args if entry else {}, fallback=1)
+        assert client.post(url, json={}).status_code == 401, url
 
 
 def test_every_post_route_refuses_a_missing_or_foreign_csrf_token(csrf_app, world):
