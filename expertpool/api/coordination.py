@@ -1,17 +1,17 @@
 """The coordinators' queue and decisions: approve (adjusting the days), reject with a reason, ask for
-information — expertpool.coordination.approval, as the decision page calls it."""
+information — expertpool.approval, as the decision page calls it."""
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from expertpool import approval
 from expertpool.api import schemas
 from expertpool.api.access import require_staff, user
 from expertpool.api.core import PageArgs, bp, check_if_match, operation, page_of_list, page_schema
 from expertpool.api.requests import load_visible
 from expertpool.api_problems import ApiProblem, field_error
 from expertpool.api_tokens import COORDINATION_WRITE, READ
-from expertpool.coordination import approval
 from expertpool.coordination.queue import conflict_message, waiting_requests
 from expertpool.extensions import db
 from expertpool.models import InterventionRequest

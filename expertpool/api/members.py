@@ -10,11 +10,11 @@ from expertpool.api.core import PageArgs, bp, current_token, operation, page_of,
 from expertpool.api_problems import ApiProblem, field_error
 from expertpool.api_tokens import ADMIN, READ
 from expertpool.coordination import quota_periods
-from expertpool.coordination.forms import AdjustmentForm
+from expertpool.coordination.forms.periods import AdjustmentForm
 from expertpool.coordination.members import search_members
 from expertpool.extensions import db
+from expertpool.i18n import days_input as days_text
 from expertpool.models import Member, MemberKind, QuotaPeriod
-from expertpool.requests.forms import days_text
 from expertpool.timeutil import now_utc, today_paris
 
 

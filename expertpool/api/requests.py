@@ -16,9 +16,10 @@ from expertpool.api.core import PageArgs, bp, check_if_match, operation, page_of
 from expertpool.api_problems import ApiProblem, field_error
 from expertpool.api_tokens import READ, REQUESTS_WRITE
 from expertpool.extensions import db
+from expertpool.i18n import days_input as days_text
 from expertpool.models import InterventionRequest, PoolSettings, RequestStatus, Urgency
 from expertpool.requests import queries, services
-from expertpool.requests.forms import RequestForm, days_text
+from expertpool.requests.forms import RequestForm
 from expertpool.timeutil import now_utc, today_paris
 
 # The page form's fields, by the API's names for them (field errors name the API's).

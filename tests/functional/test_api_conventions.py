@@ -240,7 +240,7 @@ def test_the_profile_page_creates_a_token_shown_once_and_revokes_it(client, db, 
 
 
 def test_member_lists_do_not_grow_in_queries_with_rows(client, db, factory):
-    from member_support import QueryCounter
+    from query_counter import QueryCounter
 
     user, coordinator, _role = _member_world(db, factory)
     member_token, staff_token = bearer(make_token(db, user)), bearer(make_token(db, coordinator))
