@@ -240,6 +240,15 @@ FIELD_LABELS = {
     "commune": _l("commune"),
     "epci": _l("EPCI"),
     "released_requests": _l("demandes qui n'attendent plus l'EPCI"),
+    "base": _l("point de départ"),
+    "billable_booked_half_days": _l("demi-journées facturables planifiées"),
+    "changes": _l("changements"),
+    "envelope_half_days": _l("jours sur l'enveloppe"),
+    "events": _l("événements"),
+    "expires_at": _l("expiration"),
+    "revoked": _l("révoqué"),
+    "scopes": _l("portées"),
+    "url": _l("adresse"),
 }
 
 

@@ -86,5 +86,5 @@ def test_my_requests_queries_do_not_grow_with_requests(
     if per_page:
         assert client.get("/demandes").text.count('<tr>\n      <th scope="row">') == 200
     assert counts_10 == counts_200
-    assert max(counts_10) <= 15, counts_10
+    assert max(counts_10) <= 16, counts_10  # the home also reads its interventions and the prices to acknowledge
     print(f"list, filtered list, home: {counts_10} statements at 10 and 200 requests")

@@ -97,7 +97,7 @@ def test_timeline_shows_holidays_of_the_pools_region_and_filters(client, login, 
     factory.expert_user("Bruno Kerhervé", roles=("dsi",))
     login(pool.coordinator)
     html = client.get("/planification/calendrier?view=month&start=2027-05-20").text
-    assert "Du 1 mai 2027 au 31 mai 2027" in html
+    assert "Du 1er mai 2027 au 31 mai 2027" in html
     assert re.search(r'id="d2027-05-06" class="tl-day tl-holiday" title="Ascension"', html)
     assert "tl-holiday" in _cell(html, pool.expert.id, "2027-05-06", "am")  # Ascension (metropole)
     assert "tl-holiday" not in _cell(html, pool.expert.id, "2027-05-07", "am")

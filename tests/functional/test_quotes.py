@@ -196,9 +196,12 @@ def test_the_statement_marks_the_half_days_of_critical_requests(client, login, d
 
     html = client.get(url, query_string=query).text
     lines = re.search(r'id="statement-lines".*?</table>', html, re.S).group(0)
-    assert lines.count("urgence critique — devis après intervention") == 30
-    sauvegardes = re.search(r"<tr>(?:(?!</tr>).)*Sauvegardes.*?</tr>", lines, re.S).group(0)
-    assert "urgence critique" not in sauvegardes
+    # One row per intervention (its 30 half-days one click away), each marked.
+    rows_html = re.findall(r"<tr data-intervention.*?</tr>", lines, re.S)
+    marked = [row for row in rows_html if "urgence critique — devis après intervention" in row]
+    assert sum(int(re.search(r'data-intervention="(\d+)"', row).group(1)) for row in marked) == 30
+    sauvegardes = [row for row in rows_html if "Sauvegardes" in row]
+    assert len(sauvegardes) == 1 and "urgence critique" not in sauvegardes[0]
 
     rows = list(
         csv.reader(io.StringIO(client.get(url + ".csv", query_string=query).data.decode("utf-8-sig")), delimiter=";")

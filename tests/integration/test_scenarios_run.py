@@ -8,7 +8,7 @@ import pytest
 from factories import FIXED_NOW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from planning_helpers import small_pool
+from planning_helpers import accept_quote, small_pool
 from sqlalchemy import select
 
 from expertpool.allocation import check_plan, plan_from_dict, problem_from_dict
@@ -87,6 +87,10 @@ def test_an_added_half_time_dba_serves_everyone(db, factory):
 
 def test_a_fixed_policy_of_one_day_makes_the_rest_billable(db, factory):
     pool = small_pool(factory)
+    # The members accepted quotes for all they asked: a scenario, like the scheduler, books billable
+    # half-days only up to the accepted quotes (rule 8).
+    accept_quote(pool.request_a, 8)
+    accept_quote(pool.request_b, 8)
     changes = {"policy": {"policy": "fixed", "fixed_half_days": 2, "carry_over_cap_half_days": 0}}
     scenario = _run(factory, pool, changes)
     fig = scenario.result["scenario"]
@@ -100,6 +104,7 @@ def test_a_fixed_policy_of_one_day_makes_the_rest_billable(db, factory):
 
 def test_one_members_right_and_the_unit_price(db, factory):
     pool = small_pool(factory, half_days=(8, 4), quotas=(4, 20))
+    accept_quote(pool.request_a, 8)  # billable half-days only up to an accepted quote (rule 8)
     changes = {"member_right": {"member_id": pool.member_a.id, "half_days": 2}, "unit_price_cents": 20000}
     fig = _run(factory, pool, changes).result["scenario"]
     row = fig["members"][str(pool.member_a.id)]
