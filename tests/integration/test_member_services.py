@@ -98,9 +98,8 @@ def test_cancel_releases_bookings_restores_the_quota_and_tells_the_expert(db, fa
     assert quotas.balance(pool.member.id, period).remaining == 20
     assert _audit(db, req) == ["request.cancel"]
     note = db.session.scalar(select(Notification).where(Notification.user_id == pool.dba_user.id))
-    assert note.kind == "booking_cancelled" and note_text(note).endswith(
-        "Vos demi-journées sont libérées : 19 janv. 2027, 2 demi-journées."
-    )
+    assert note.kind == "booking_cancelled"
+    assert note_text(note).endswith("Vos demi-journées sont libérées : 19 janv. 2027, 2 demi-journées.")
     assert db.session.scalar(select(func.count(OutboxMail.id))) == mails_before + 1
     # The half-days can be booked again (the unique index only covers planned and delivered).
     other = factory.request(member=pool.other_member, status=RequestStatus.SCHEDULED)
