@@ -23,3 +23,17 @@ def to_paris(value: datetime) -> datetime:
 
 def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+# Dates a calendar page shows: anything farther is a typing mistake (and year 1 or 9999 would overflow the
+# date arithmetic of a week or a month), so pages fall back to today.
+SHOWN_YEARS = range(2000, 2101)
+
+
+def shown_day(value: str | None, today: date) -> date:
+    """The ISO date `value` when it is one a calendar page can show, else `today`."""
+    try:
+        day = date.fromisoformat(value) if value else today
+    except ValueError:
+        return today
+    return day if day.year in SHOWN_YEARS else today

@@ -46,7 +46,7 @@ from expertpool.permissions import (
     can_view_request,
     roles_required,
 )
-from expertpool.timeutil import now_utc, today_paris
+from expertpool.timeutil import SHOWN_YEARS, now_utc, shown_day, today_paris
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
@@ -98,16 +98,8 @@ def _is_own(expert: Expert) -> bool:
     return _own_expert_id() == expert.id
 
 
-# Far-off dates are typing mistakes (and year 1 or 9999 would overflow the grid): show today instead.
-SHOWN_YEARS = range(2000, 2101)
-
-
 def _parse_day(value: str | None) -> date:
-    try:
-        day = date.fromisoformat(value) if value else _today()
-    except ValueError:
-        return _today()
-    return day if day.year in SHOWN_YEARS else _today()
+    return shown_day(value, _today())
 
 
 def _parse_month(value: str | None) -> tuple[int, int]:

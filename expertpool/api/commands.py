@@ -19,7 +19,7 @@ def api_token_group():
 @click.option("--name", default="CLI", show_default=True, help="A name to recognise it by on the profile page.")
 def create_command(email, scopes, days, name):
     """Create a token; its secret is printed once, alone on the last line (for scripts)."""
-    from expertpool.auth.services import find_user_by_email
+    from expertpool.accounts import find_user_by_email
 
     user = find_user_by_email(email)
     if user is None or not user.active:

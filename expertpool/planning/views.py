@@ -38,7 +38,7 @@ from expertpool.planning.forms import CancelForm, CommitForm, MoveForm, PreviewF
 from expertpool.planning.plan_writer import request_ids_in
 from expertpool.planning.problem_builder import db_id, horizon
 from expertpool.planning.service import AllocationBusy, run_allocation
-from expertpool.timeutil import PARIS, now_utc, today_paris
+from expertpool.timeutil import PARIS, now_utc, shown_day, today_paris
 
 bp = Blueprint("planning", __name__, url_prefix="/planification")
 
@@ -382,10 +382,7 @@ def _prefill_target(form: MoveForm, args) -> None:
 def _timeline_args(args) -> dict:
     """The timeline's query, read forgivingly: an unknown view, date or filter falls back to the default."""
     view = args.get("view") if args.get("view") in timeline.VIEWS else "month"
-    try:
-        anchor = date.fromisoformat(args.get("start", ""))
-    except ValueError:
-        anchor = today_paris(now_utc())
+    anchor = shown_day(args.get("start"), today_paris(now_utc()))
     return {
         "view": view,
         "start": timeline.period_for(view, anchor).start.isoformat(),

@@ -537,7 +537,7 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
                 self.pages_show(*current, all_splits)
             for req in db.session.scalars(
                 select(InterventionRequest).where(
-                    InterventionRequest.status.in_((RequestStatus.APPROVED, *quotas.AWAITING_DECISION))
+                    InterventionRequest.status.in_((RequestStatus.APPROVED, *RequestStatus.AWAITING_DECISION))
                 )
             ):
                 if req.id not in all_splits:  # its dates fall in a period not open yet
