@@ -56,7 +56,7 @@ def test_sign_in_with_the_provider_button_on_a_phone_and_log_out(new_page, live_
     page.wait_for_url(live_server.url + "/mon-espace")  # back, signed in, on the member's home
     assert "Votre compte est désormais lié à cette identité" in page.inner_text("main")
     page.goto("/compte/profil")
-    assert page.get_by_label("Nom").input_value() == "Agathe Mairie"
+    assert page.get_by_label("Nom", exact=True).input_value() == "Agathe Mairie"
     assert "agent.e2e@commune.fr, chez " + provider.issuer in page.inner_text("main")
 
     # Logging out leaves the provider too: its confirmation page, then back to the login page.

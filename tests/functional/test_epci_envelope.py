@@ -302,7 +302,9 @@ def test_turning_approval_off_releases_the_draws_waiting_for_the_epci(client, lo
     assert client.post("/mon-espace/enveloppe/validation", data={}).status_code == 303
     db.session.refresh(req)
     assert req.envelope_review is None and abers["epci"].envelope_draws_need_approval is False
-    audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "envelope.approval_setting")).all()[-1]
+    audit = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "envelope.approval_setting").order_by(AuditLog.id)
+    ).all()[-1]
     assert audit.after == {"envelope_draws_need_approval": False, "released_requests": [req.id]}
     login(abers["coordinator"])
     assert client.post(f"/coordination/demandes/{req.id}/accepter", data={"days": "3"}).status_code == 303
