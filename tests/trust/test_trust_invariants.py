@@ -111,7 +111,8 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, monk
     from expertpool.agenda import delivery, unavailability
     from expertpool.coordination.experts_admin import create_expert
     from expertpool.coordination.members import create_member
-    from expertpool.coordination.quota_periods import adjust_quota, open_period, preview_period
+    from expertpool.coordination.quota_periods import adjust_quota
+    from expertpool.quota_policies import open_period, preview_period
     from expertpool.requests import services as request_services
 
     try:
