@@ -40,8 +40,8 @@ def allocation_run_key(mode: str, horizon_start, now: datetime) -> str:
 def allocation_job(app: Flask) -> None:
     """The scheduled commit run: claim this occurrence, run the service, record the outcome."""
     from expertpool.planning import locking
-    from expertpool.planning.problem_builder import next_working_day
     from expertpool.planning.service import AllocationBusy, run_allocation
+    from expertpool.scheduling.problem_builder import next_working_day
 
     with app.app_context(), logged_job("allocation") as figures:
         now = now_utc()

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from expertpool import quota_policies
 from expertpool.coordination import quota_periods
 from expertpool.coordination.forms.periods import BAND_SLOTS, PeriodForm
 from expertpool.extensions import db
@@ -66,12 +67,12 @@ def period_new():
     if not form.validate_on_submit():
         return render_template("coordination/period_form.html", form=form, period=None, lines=None), 400
     policy = _policy(form)
-    clash = quota_periods.check_overlap(policy["start_date"], policy["end_date"])
+    clash = quota_policies.check_overlap(policy["start_date"], policy["end_date"])
     if clash is not None:
         form.start_date.errors.append(_("Cette période chevauche la période « %(name)s ».", name=clash.name))
         return render_template("coordination/period_form.html", form=form, period=None, lines=None), 400
     if request.form.get("confirm") != "1":
-        lines = quota_periods.preview_period(policy)
+        lines = quota_policies.preview_period(policy)
         return render_template(
             "coordination/period_form.html",
             form=form,
@@ -79,7 +80,7 @@ def period_new():
             lines=lines,
             total=sum(line.total for line in lines),
         )
-    period = quota_periods.open_period(policy, actor=current_user, now=now_utc())
+    period = quota_policies.open_period(policy, actor=current_user, now=now_utc())
     db.session.commit()
     flash(_("Période « %(name)s » ouverte : droits de tirage calculés.", name=period.name), "success")
     return redirect(url_for("coordination.periods"), code=303)
@@ -99,7 +100,7 @@ def period_edit(period_id: int):
     if form.validate_on_submit():
         try:
             changed = quota_periods.update_period(period, _policy(form), actor=current_user, now=now_utc())
-        except quota_periods.PeriodOverlap as exc:
+        except quota_policies.PeriodOverlap as exc:
             db.session.rollback()
             form.start_date.errors.append(_("Cette période chevauche la période « %(name)s ».", name=str(exc)))
         else:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, g, has_app_context
 
-BENCH_TODAY = datetime(2027, 9, 1, 8, 0, tzinfo=UTC)  # the day `expertpool.reports.bench` builds its pool for
+BENCH_TODAY = datetime(2027, 9, 1, 8, 0, tzinfo=UTC)  # the day `expertpool.bench_pool` builds its pool for
 
 
 def bench_app() -> Flask:

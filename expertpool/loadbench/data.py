@@ -1,4 +1,4 @@
-"""The benchmark pool in a database the harness serves: `reports.bench`'s pool plus the people who read it.
+"""The benchmark pool in a database the harness serves: `bench_pool`'s pool plus the people who read it.
 
 It adds what the pages need to have something to show: a member user (of the member with most
 bookings), an expert user, feed tokens, a queue of waiting requests and an audit trail of submissions.
@@ -31,6 +31,7 @@ class BenchPool:
 
 def build_pool(url: str, *, scale: str, seed: int = 2027) -> BenchPool:
     from expertpool import create_app
+    from expertpool.bench_pool import build_database
     from expertpool.extensions import db
     from expertpool.models import (
         AuditLog,
@@ -43,7 +44,6 @@ def build_pool(url: str, *, scale: str, seed: int = 2027) -> BenchPool:
         User,
         UserRole,
     )
-    from expertpool.reports.bench import build_database
 
     figures = build_database(url, seed, scale)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})

@@ -1,4 +1,4 @@
-"""The allocation service: build the problem from the database, solve it, preview or commit the plan.
+"""The allocation service: solve the horizon (`expertpool.scheduling`), preview or commit the plan.
 
 Unlike the other services, `run_allocation` owns its transactions: the single-flight row must be
 committed (visible to every process) before the work starts and removed after it, and the work itself
@@ -14,36 +14,21 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool.allocation import solve
 from expertpool.extensions import db
-from expertpool.models import AllocationRun, PoolSettings
+from expertpool.models import AllocationRun
 from expertpool.models.enums import RunMode
 from expertpool.planning import locking, plan_writer
 from expertpool.planning.locking import AllocationBusy
 from expertpool.planning.locking import message as _
-from expertpool.planning.plan_writer import Outcome
-from expertpool.planning.problem_builder import Snapshot, build_problems, horizon, split_by_period
+from expertpool.scheduling.outcome import Outcome
+from expertpool.scheduling.solving import solve_horizon
 
 log = logging.getLogger(__name__)
 
 # One commit at a time, whoever starts it (the scheduler job, a coordinator, the CLI).
 COMMIT_LOCK_KEY = "allocate:commit:running"
-METHOD = "fair"
 
-__all__ = ["AllocationBusy", "COMMIT_LOCK_KEY", "run_allocation", "solve_horizon"]
-
-
-def solve_horizon(
-    *, now: datetime, horizon_start: date | None = None, weeks: int | None = None, request_ids: list[int] | None = None
-) -> Outcome:
-    """Read the database and solve the horizon (one problem per quota period it meets). Writes nothing.
-    With `request_ids`, only those requests are planned (around every booking already held)."""
-    settings = PoolSettings.load(db.session)
-    start, end = horizon(now, settings, horizon_start, weeks)
-    snapshot = Snapshot(start, end, settings.holidays_region, request_ids)
-    segments = split_by_period(start, end)
-    build_problems(snapshot, segments, solve_one=lambda problem: solve(problem, method=METHOD))
-    return Outcome(start, end, segments, snapshot)
+__all__ = ["AllocationBusy", "COMMIT_LOCK_KEY", "run_allocation"]
 
 
 def run_allocation(

@@ -36,8 +36,8 @@ from expertpool.permissions import staff_required
 from expertpool.planning import moves, timeline
 from expertpool.planning.forms import CancelForm, CommitForm, MoveForm, PreviewForm, TimelineMoveForm
 from expertpool.planning.plan_writer import request_ids_in
-from expertpool.planning.problem_builder import db_id, horizon
 from expertpool.planning.service import AllocationBusy, run_allocation
+from expertpool.scheduling.problem_builder import db_id, horizon
 from expertpool.timeutil import PARIS, now_utc, shown_day, today_paris
 
 bp = Blueprint("planning", __name__, url_prefix="/planification")

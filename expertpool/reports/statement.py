@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from expertpool.i18n import days_label, half_label, money
-from expertpool.reports.exports import DATE, DAYS, MONEY, csv_text
 from expertpool.reports.metrics import Statement
+from expertpool.spreadsheet_datasets import DATE, DAYS, MONEY, csv_text
 from expertpool.spreadsheet_safety import csv_writer
 
 
@@ -21,7 +21,7 @@ class SummaryItem:
     label: str
     text: str  # formatted for people (HTML, PDF)
     value: int  # raw: half-days or cents
-    kind: str  # exports.DAYS or exports.MONEY
+    kind: str  # spreadsheet_datasets.DAYS or .MONEY
     strong: bool = False
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from expertpool import quotes
+from expertpool import quotes, spreadsheet_datasets
 from expertpool.extensions import db
 from expertpool.list_page import paginate_list, requested_page
 from expertpool.models import InterventionRequest, Member, PoolSettings, UserRole
@@ -108,7 +108,7 @@ def export():
         return render_template("reports/exports.html", form=form), 400
     period = {p.id: p for p in periods}.get(form.period.data)
     dataset = exports.build(form.dataset.data, period, form.member.data)
-    body, mimetype = exports.render(dataset, form.fmt.data)
+    body, mimetype = spreadsheet_datasets.render(dataset, form.fmt.data)
     name = exports.filename(form.dataset.data, period, form.member.data, form.fmt.data)
     return _download(body, mimetype, name)
 
@@ -167,7 +167,9 @@ def statement_csv(member_id: int):
     member, _periods, _form, period, st, status = _statement_context(member_id)
     if st is None or status != 200:
         abort(404)
-    return _download(statements.to_csv(st), exports.CSV_MIMETYPE, _statement_filename(member, period, "csv"))
+    return _download(
+        statements.to_csv(st), spreadsheet_datasets.CSV_MIMETYPE, _statement_filename(member, period, "csv")
+    )
 
 
 @bp.route("/demandes/<int:request_id>/devis.pdf")

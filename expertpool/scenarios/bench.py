@@ -1,7 +1,7 @@
 """Benchmark of a scenario run at regional scale (1,500 members, 62 experts, a year of demand) against
 the scheduler's own run on the same data.
 
-The pool is the reports benchmark's (`expertpool.reports.bench.build_database`, a temporary SQLite file).
+The pool is the shared benchmark pool (`expertpool.bench_pool.build_database`, a temporary SQLite file).
 Timed, best of `repeats`: the scheduler's preview (`solve_horizon`, what its job runs before writing),
 and a scenario with one more half-time DBA, its figures included, on the backlog and on the 12 months
 replayed; the replay is compared with its own baseline (the same year replayed without change, what the
@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-NOW = datetime(2027, 9, 1, 7, 0, tzinfo=UTC)  # the reports bench's "today"
+NOW = datetime(2027, 9, 1, 7, 0, tzinfo=UTC)  # the benchmark pool's "today" (bench_pool.TODAY)
 ADDED_DBA = {"role": "dba", "skills": [], "week": None, "start": "2027-09-02"}
 
 
@@ -32,13 +32,13 @@ def _best(function, repeats: int) -> float:
 
 def bench_scenario(seed: int = 2027, repeats: int = 2, scale: str = "regional") -> dict:
     from expertpool import create_app
+    from expertpool.bench_pool import build_database
     from expertpool.models import Scenario
-    from expertpool.planning.service import solve_horizon
-    from expertpool.reports.bench import build_database
     from expertpool.scenarios.changes import WEEK_PRESETS, Changes, read_changes
     from expertpool.scenarios.figures import figures
     from expertpool.scenarios.runner import BACKLOG, REPLAY, solve_base
     from expertpool.scenarios.services import compute_result
+    from expertpool.scheduling.solving import solve_horizon
 
     raw = {"experts_added": [{**ADDED_DBA, "week": WEEK_PRESETS["half"]}]}
     changes = read_changes(raw)

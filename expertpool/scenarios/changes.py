@@ -46,7 +46,7 @@ class AddedExpert:
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    policy: dict | None = None  # the period fields of quota_periods.PERIOD_FIELDS that compute rights
+    policy: dict | None = None  # the period fields of quota_policies.PERIOD_FIELDS that compute rights
     member_right: tuple[int, int] | None = None  # (member id, entitled half-days)
     unit_price_cents: int | None = None
     added: tuple[AddedExpert, ...] = ()

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from expertpool.i18n import days_label, money
-from expertpool.reports.exports import DAYS, INT, MONEY, PERCENT, Dataset
-from expertpool.reports.exports import Column as ExportColumn
 from expertpool.scenarios.changes import read_changes
+from expertpool.spreadsheet_datasets import DAYS, INT, MONEY, PERCENT, Dataset
+from expertpool.spreadsheet_datasets import Column as ExportColumn
 from expertpool.unserved_reasons import reason_short_label
 
 MAX_COMPARED = 3

@@ -16,9 +16,9 @@ from expertpool.allocation import free_half_days
 from expertpool.allocation.metrics import jain_index
 from expertpool.extensions import db
 from expertpool.models import Expert, Member, Role
-from expertpool.planning.problem_builder import db_id
 from expertpool.quotas import APPROVED, Ledger, compute
 from expertpool.scenarios.runner import Output
+from expertpool.scheduling.problem_builder import db_id
 
 
 def booked_with(book: Ledger, extra: Counter, member_of: dict[int, int]) -> Ledger:

@@ -16,19 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from expertpool.allocation import Member as EngineMember
 from expertpool.allocation import Problem, solve
-from expertpool.coordination.quota_periods import entitlement, previous_period
 from expertpool.extensions import db
 from expertpool.models import InterventionRequest, Member, PoolSettings, RequestStatus
-from expertpool.planning.problem_builder import (
-    Segment,
-    Snapshot,
-    build_problems,
-    db_id,
-    drawing_rights,
-    horizon,
-    split_by_period,
-)
-from expertpool.planning.service import METHOD, solve_horizon
+from expertpool.quota_policies import entitlement, previous_period
 from expertpool.quotas import (
     APPROVED,
     Ledger,
@@ -40,6 +30,16 @@ from expertpool.quotas import (
     unit_price_cents,
 )
 from expertpool.scenarios.changes import Changes, apply_to_problem
+from expertpool.scheduling.problem_builder import (
+    Segment,
+    Snapshot,
+    build_problems,
+    db_id,
+    drawing_rights,
+    horizon,
+    split_by_period,
+)
+from expertpool.scheduling.solving import METHOD, solve_horizon
 from expertpool.timeutil import today_paris
 
 BACKLOG, REPLAY = "backlog", "replay"
@@ -261,7 +261,7 @@ def baseline(kind: str, changes: Changes, *, now: datetime, base: Base | None = 
 
 
 def scheduler_preview(changes: Changes, *, now: datetime) -> Output:
-    """The scheduler's own preview (`planning.service.solve_horizon`) as an Output, with its ledgers."""
+    """The scheduler's own preview (`scheduling.solving.solve_horizon`) as an Output, with its ledgers."""
     outcome = solve_horizon(now=now, weeks=changes.horizon_weeks)
     solved = [
         Solved(seg, ledger(sorted(db_id(m.id) for m in seg.problem.members), seg.period, now=now))

@@ -10,15 +10,15 @@ from time import perf_counter
 
 from sqlalchemy import select
 
+from expertpool import quota_policies
 from expertpool.allocation import plan_to_dict, problem_to_dict
 from expertpool.audit import record, snapshot
-from expertpool.coordination import quota_periods
 from expertpool.extensions import db
 from expertpool.models import QuotaPeriod, Scenario
-from expertpool.planning.plan_writer import plain
 from expertpool.scenarios.changes import read_changes
 from expertpool.scenarios.figures import figures
 from expertpool.scenarios.runner import baseline, read_base, solve_base
+from expertpool.scheduling.outcome import plain
 from expertpool.tasks import enqueue, task_handler
 from expertpool.timeutil import today_paris
 
@@ -166,6 +166,6 @@ def adopt_policy(scenario: Scenario, *, actor, now: datetime) -> QuotaPeriod:
         raise NoPolicyToAdopt(scenario.name)
     name, start, end = next_period_dates(now)
     policy = {**changes.policy, "name": name, "start_date": start, "end_date": end}
-    period = quota_periods.open_period(policy, actor=actor, now=now)
+    period = quota_policies.open_period(policy, actor=actor, now=now)
     record(actor, "scenario.adopt", scenario, now=now, after={"period": period.name, "policy": changes.policy})
     return period

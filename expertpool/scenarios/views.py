@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from expertpool.coordination.quota_periods import PeriodOverlap
 from expertpool.extensions import db
 from expertpool.models import Scenario
 from expertpool.permissions import staff_required
-from expertpool.reports.exports import render as render_dataset
+from expertpool.quota_policies import PeriodOverlap
 from expertpool.scenarios import comparison, services
 from expertpool.scenarios.changes import BadChanges
 from expertpool.scenarios.forms import BASE_LABELS, ActionForm, ScenarioForm
+from expertpool.spreadsheet_datasets import render as render_dataset
 from expertpool.timeutil import now_utc
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")

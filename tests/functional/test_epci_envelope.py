@@ -24,8 +24,8 @@ from expertpool.models import (
     RequestStatus,
     UserRole,
 )
-from expertpool.planning.problem_builder import envelope_shares, member_key
 from expertpool.planning.service import solve_horizon
+from expertpool.scheduling.problem_builder import envelope_shares, member_key
 
 pytest_plugins = ["member_fixtures"]  # member_clock: the member views see FIXED_NOW
 

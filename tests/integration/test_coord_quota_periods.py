@@ -6,15 +6,9 @@ import pytest
 from factories import FIXED_NOW
 from sqlalchemy import func, select
 
-from expertpool.coordination.quota_periods import (
-    AdjustmentWouldBeNegative,
-    PeriodOverlap,
-    adjust_quota,
-    entitlement,
-    open_period,
-    preview_period,
-)
+from expertpool.coordination.quota_periods import AdjustmentWouldBeNegative, adjust_quota
 from expertpool.models import AuditLog, Quota, QuotaAdjustment, QuotaKind, QuotaPolicy
+from expertpool.quota_policies import PeriodOverlap, entitlement, open_period, preview_period
 
 
 def policy(**values):

@@ -8,8 +8,8 @@ from planning_helpers import accept_quote, small_pool
 from sqlalchemy import func, select
 
 from expertpool.models import Booking, BookingStatus, QuotaKind, RequestStatus
-from expertpool.planning.problem_builder import envelope_shares, member_key
 from expertpool.planning.service import run_allocation, solve_horizon
+from expertpool.scheduling.problem_builder import envelope_shares, member_key
 
 
 @pytest.mark.parametrize(

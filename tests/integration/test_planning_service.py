@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from expertpool.allocation import check_plan, plan_from_dict
 from expertpool.models import AllocationRun, AuditLog, Booking, JobRun, Notification, RequestStatus
 from expertpool.planning import plan_writer
-from expertpool.planning.problem_builder import db_id
 from expertpool.planning.service import COMMIT_LOCK_KEY, run_allocation, solve_horizon
+from expertpool.scheduling.problem_builder import db_id
 
 
 def _slots(bookings):

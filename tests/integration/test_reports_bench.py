@@ -15,9 +15,9 @@ def test_bench_dashboard_small_scale():
 def test_bench_data_passes_the_apps_own_invariants(tmp_path):
     """Figures measured on impossible data mean nothing: the benchmark pool obeys the app's rules."""
     from expertpool import create_app
+    from expertpool.bench_pool import TODAY, build_database
     from expertpool.extensions import db
     from expertpool.invariants import check_invariants
-    from expertpool.reports.bench import TODAY, build_database
 
     url = "sqlite:///" + str(tmp_path / "bench.sqlite3")
     built = build_database(url, seed=5, scale="small")
