@@ -17,7 +17,7 @@ from expertpool.api import forms, schemas
 from expertpool.api.access import MEMBER, require_role, user
 from expertpool.api.core import PageArgs, bp, check_if_match, operation, page_of_list, page_schema
 from expertpool.api.members import period_or_404
-from expertpool.api.requests import load_visible
+from expertpool.api.requests import load_details, load_visible
 from expertpool.api_problems import ApiProblem
 from expertpool.api_tokens import READ, REQUESTS_WRITE
 from expertpool.envelope.forms import CapForm, RefuseDrawForm
@@ -60,6 +60,7 @@ def _draw(req: InterventionRequest, split: quotas.RequestSplit) -> dict:
 @bp.response(200, page_schema(schemas.EnvelopeDrawOut, "EnvelopeDrawPage"))
 def envelope_reviews(args):
     page = page_of_list(envelopes.pending_reviews(_my_epci()), args)
+    load_details(page["items"], InterventionRequest.member)  # each draw names its commune
     splits = quotas.request_splits(page["items"], now_utc())
     page["items"] = [_draw(req, splits[req.id]) for req in page["items"]]
     return page

@@ -154,3 +154,28 @@ def test_only_the_epci_s_own_users_with_a_writing_scope_decide(client, db, facto
     db.session.refresh(req)
     assert req.envelope_review == EnvelopeReview.PENDING
     assert db.session.scalar(select(AuditLog).where(AuditLog.action.like("envelope.%"))) is None
+
+
+def test_the_epci_s_waiting_draws_do_not_grow_in_queries_with_rows(client, db, factory, abers):
+    from query_counter import QueryCounter
+
+    headers = bearer(make_token(db, abers["epci_user"]))
+
+    def count() -> int:
+        db.session.expire_all()  # each call starts from what a new web request has: nothing loaded
+        with QueryCounter(db.engine) as counter:
+            response = client.get("/api/v1/envelope/reviews", headers=headers)
+        assert response.status_code == 200
+        return counter.count, response.get_json()["total"]
+
+    def add_draws(n):
+        for i in range(n):
+            commune = factory.member(f"Commune {i}", parent_id=abers["epci"].id)
+            req = factory.request(commune, status=RequestStatus.SUBMITTED, skills=(f"s{i}",))
+            req.envelope_review = EnvelopeReview.PENDING
+        db.session.flush()
+
+    count()  # the first call of the token writes its last use (at most once a minute)
+    few, listed = count()
+    add_draws(8)
+    assert count() == (few, listed + 8)
