@@ -1,11 +1,12 @@
-"""An EPCI's decisions on its envelope: the draws waiting for its approval, approve or refuse one (with a
-reason), and each commune's cap — expertpool.envelopes, as the envelope pages call it, with their rules:
-only a user of the commune's own EPCI acts (a commune's user gets 404, other roles 403).
+"""An EPCI's decisions on its envelope: whether draws need its approval, the draws waiting for it, approve
+or refuse one (with a reason), and each commune's cap — expertpool.envelopes, as the envelope pages call
+it, with their rules: only a user of the EPCI acts, on its own communes (a commune's user gets 404, other
+roles 403).
 
-Scopes: reading is `read`; deciding a draw and setting a cap are `requests:write`. The scopes follow
-whose pages a token acts on: `coordination:write` is the pool staff's decisions (its queue, planning),
-`requests:write` a member structure's writing on its requests, and an EPCI's users are member users
-deciding on their communes' requests (the pages under /mon-espace/enveloppe), not the pool's staff.
+Scopes: reading is `read`; the setting, deciding a draw and setting a cap are `requests:write`. The scopes
+follow whose pages a token acts on: `coordination:write` is the pool staff's decisions (its queue,
+planning), `requests:write` a member structure's writing on its requests, and an EPCI's users are member
+users deciding on their communes' requests (the pages under /mon-espace/enveloppe), not the pool's staff.
 """
 
 from flask import url_for
@@ -49,6 +50,37 @@ def _draw(req: InterventionRequest, split: quotas.RequestSplit) -> dict:
         "envelope": split.envelope,
         "over": split.over,
     }
+
+
+# --- the EPCI's approval setting ------------------------------------------------------------------
+
+
+def _setting(epci: Member) -> dict:
+    return {"epci": epci, "draws_need_approval": epci.envelope_draws_need_approval}
+
+
+@bp.route("/envelope/approval-setting")
+@operation(READ, "Whether each draw of the EPCI's communes on its envelope needs the EPCI's approval")
+@bp.response(200, schemas.ApprovalSettingOut)
+def read_approval_setting():
+    return _setting(_my_epci())
+
+
+@bp.route("/envelope/approval-setting", methods=["PUT"])
+@operation(
+    REQUESTS_WRITE,
+    "Choose whether draws need the EPCI's approval (turned off, the draws waiting for it go to the coordinators)",
+    errors=(412, 428),
+    writes=True,
+)
+@bp.arguments(schemas.ApprovalSettingIn, error_status_code=400)
+@bp.response(200, schemas.ApprovalSettingOut)
+def write_approval_setting(data):
+    epci = _my_epci()
+    check_if_match(schemas.ApprovalSettingOut, _setting(epci))
+    envelopes.set_approval_required(epci, data["draws_need_approval"], actor=user(), now=now_utc())
+    db.session.commit()
+    return _setting(epci)
 
 
 # --- the draws waiting for the EPCI ---------------------------------------------------------------

@@ -281,6 +281,19 @@ class EnvelopeDrawOut(ma.Schema):
     over = QuantityField(required=True, metadata={"description": "beyond both (billable)"})
 
 
+class ApprovalSettingOut(ma.Schema):
+    epci = fields.Nested(NamedRef, required=True)
+    draws_need_approval = fields.Boolean(
+        required=True, metadata={"description": "each draw of a commune on the envelope waits for the EPCI"}
+    )
+
+
+class ApprovalSettingIn(ma.Schema):
+    draws_need_approval = fields.Boolean(
+        required=True, metadata={"description": "false: the draws waiting for the EPCI go to the coordinators"}
+    )
+
+
 class RefuseDrawIn(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(max=2000))
 

@@ -125,7 +125,9 @@ def operations(ids):
 def envelope_operations(ids):
     """An EPCI's operations, on a commune of the world's EPCI and that commune's draw."""
     d, c = ids["draw"], ids["commune"]
+    setting = "/api/v1/envelope/approval-setting"
     return {
+        "GET /api/v1/envelope/approval-setting": ("GET", setting, None),
         "GET /api/v1/envelope/reviews": ("GET", "/api/v1/envelope/reviews", None),
         "POST /api/v1/envelope/reviews/{request_id}/approve": ("POST", f"/api/v1/envelope/reviews/{d}/approve", None),
         "POST /api/v1/envelope/reviews/{request_id}/refuse": (
@@ -139,6 +141,8 @@ def envelope_operations(ids):
             f"/api/v1/envelope/communes/{c}/cap",
             {"period_id": ids["period"], "cap_half_days": 4},
         ),
+        # Last, and kept on: turned off, it would release the draw waiting for the EPCI.
+        "PUT /api/v1/envelope/approval-setting": ("PUT", setting, {"draws_need_approval": True}),
     }
 
 
@@ -169,6 +173,8 @@ EXPECTED = {
     "POST /api/v1/queue/{request_id}/reject": (403, 403, 409),
     "POST /api/v1/queue/{request_id}/ask-information": (403, 403, 409),
     # An EPCI's own operations: a commune's user has no envelope (404), other roles 403, as on the pages.
+    "GET /api/v1/envelope/approval-setting": (404, 403, 403),
+    "PUT /api/v1/envelope/approval-setting": (404, 403, 403),
     "GET /api/v1/envelope/reviews": (404, 403, 403),
     "POST /api/v1/envelope/reviews/{request_id}/approve": (404, 403, 403),
     "POST /api/v1/envelope/reviews/{request_id}/refuse": (404, 403, 403),
@@ -225,6 +231,8 @@ def test_each_role_reaches_only_what_its_pages_show(client, db, world, role_inde
 # The EPCI's operations for a user of the draw's EPCI, called in this order (once approved, a draw no
 # longer waits: refusing it is a state conflict), and for a user of another EPCI (never its communes).
 EPCI_EXPECTED = {
+    "GET /api/v1/envelope/approval-setting": (200, 200),
+    "PUT /api/v1/envelope/approval-setting": (200, 200),
     "GET /api/v1/envelope/reviews": (200, 200),
     "POST /api/v1/envelope/reviews/{request_id}/approve": (200, 404),
     "POST /api/v1/envelope/reviews/{request_id}/refuse": (409, 404),

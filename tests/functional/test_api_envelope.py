@@ -156,6 +156,28 @@ def test_only_the_epci_s_own_users_with_a_writing_scope_decide(client, db, facto
     assert db.session.scalar(select(AuditLog).where(AuditLog.action.like("envelope.%"))) is None
 
 
+def test_turning_the_approval_off_sends_the_waiting_draws_to_the_coordinators(client, db, abers):
+    req, secret = abers["req"], make_token(db, abers["epci_user"])
+    path = "/api/v1/envelope/approval-setting"
+    read = client.get(path, headers=bearer(secret))
+    assert read.get_json() == {"epci": {"id": abers["epci"].id, "name": "Pays des Abers"}, "draws_need_approval": True}
+    body = {"draws_need_approval": False}
+    assert client.put(path, json=body, headers=bearer(secret)).status_code == 428
+    assert client.put(path, json={}, headers=bearer(secret, **{"If-Match": "*"})).status_code == 400
+    turned = client.put(path, json=body, headers=bearer(secret, **{"If-Match": read.headers["ETag"]}))
+    assert turned.status_code == 200 and turned.get_json()["draws_need_approval"] is False
+    db.session.refresh(req)
+    assert req.envelope_review is None and abers["epci"].envelope_draws_need_approval is False
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "envelope.approval_setting"))
+    assert audit.after == {"envelope_draws_need_approval": False, "released_requests": [req.id]}
+    assert client.get("/api/v1/envelope/reviews", headers=bearer(secret)).get_json()["items"] == []
+    # The old ETag no longer matches: the setting changed since it was read.
+    stale = client.put(
+        path, json={"draws_need_approval": True}, headers=bearer(secret, **{"If-Match": read.headers["ETag"]})
+    )
+    assert stale.status_code == 412
+
+
 def test_the_epci_s_waiting_draws_do_not_grow_in_queries_with_rows(client, db, factory, abers):
     from query_counter import QueryCounter
 

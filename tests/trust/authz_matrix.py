@@ -75,6 +75,8 @@ API_OPERATIONS = (
     "approve",
     "reject",
     "ask_information",
+    "read_approval_setting",
+    "write_approval_setting",
     "envelope_reviews",
     "approve_draw",
     "refuse_draw",
