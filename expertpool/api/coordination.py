@@ -2,19 +2,16 @@
 information — expertpool.approval, as the decision page calls it."""
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from expertpool import approval
 from expertpool.api import schemas
 from expertpool.api.access import require_staff, user
 from expertpool.api.core import PageArgs, bp, check_if_match, operation, page_of_list, page_schema
-from expertpool.api.requests import load_visible
+from expertpool.api.requests import load_details, load_visible
 from expertpool.api_problems import ApiProblem, field_error
 from expertpool.api_tokens import COORDINATION_WRITE, READ
 from expertpool.coordination.queue import conflict_message, waiting_requests
 from expertpool.extensions import db
-from expertpool.models import InterventionRequest
 from expertpool.requests import queries
 from expertpool.timeutil import now_utc
 
@@ -26,20 +23,8 @@ from expertpool.timeutil import now_utc
 def queue(args):
     require_staff()
     page = page_of_list(waiting_requests(), args)
-    _load_details(page["items"])
+    load_details(page["items"])
     return page
-
-
-def _load_details(requests: list) -> None:
-    """The skills and half-days of a page of requests in two queries (the queue's own query leaves them)."""
-    ids = [req.id for req in requests]
-    if ids:
-        db.session.scalars(
-            select(InterventionRequest)
-            .where(InterventionRequest.id.in_(ids))
-            .options(selectinload(InterventionRequest.skills), selectinload(InterventionRequest.bookings))
-            .execution_options(populate_existing=True)
-        ).all()
 
 
 def _decide(request_id: int, decide) -> object:

@@ -50,6 +50,21 @@ def load_visible(request_id: int) -> InterventionRequest:
     return req
 
 
+def load_details(requests: list, *also) -> None:
+    """The skills and half-days of a page of requests in two queries (and one per relationship in `also`),
+    for lists whose own query leaves them (the coordinators' queue, the EPCI's draws): a page's queries do
+    not grow with its rows. Reloaded over what was loaded, so name in `also` what the list still reads."""
+    ids = [req.id for req in requests]
+    if ids:
+        details = (InterventionRequest.skills, InterventionRequest.bookings, *also)
+        db.session.scalars(
+            select(InterventionRequest)
+            .where(InterventionRequest.id.in_(ids))
+            .options(*(selectinload(relationship) for relationship in details))
+            .execution_options(populate_existing=True)
+        ).all()
+
+
 def load_own(request_id: int) -> InterventionRequest:
     """A request of the user's own structure (an EPCI follows its communes' read-only)."""
     require_role(MEMBER)

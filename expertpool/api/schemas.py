@@ -8,7 +8,8 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from expertpool.models import BookingStatus, Half, RequestStatus, UnavailabilityKind, Urgency
+from expertpool.envelope.forms import CAP_MAX_HALF_DAYS
+from expertpool.models import BookingStatus, EnvelopeReview, Half, RequestStatus, UnavailabilityKind, Urgency
 from expertpool.models.request import MAX_HALF_DAYS, MIN_HALF_DAYS
 
 LARGEST_ID = 2**31 - 1
@@ -262,6 +263,64 @@ class RejectIn(ma.Schema):
 
 class AskIn(ma.Schema):
     message = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+# --- an EPCI's envelope ---------------------------------------------------------------------------
+
+
+class EnvelopeDrawOut(ma.Schema):
+    """A commune's request drawing on its EPCI's envelope, and the EPCI's decision on that draw."""
+
+    request = fields.Nested(RequestOut, required=True)
+    commune = fields.Nested(NamedRef, required=True)
+    review = fields.String(required=True, allow_none=True, validate=validate.OneOf([r.value for r in EnvelopeReview]))
+    reason = fields.String(required=True, metadata={"description": "why the EPCI refused the draw"})
+    reviewed_at = fields.DateTime(required=True, allow_none=True)
+    own = QuantityField(required=True, metadata={"description": "covered by the commune's own right"})
+    envelope = QuantityField(required=True, metadata={"description": "drawn on the EPCI's envelope"})
+    over = QuantityField(required=True, metadata={"description": "beyond both (billable)"})
+
+
+class ApprovalSettingOut(ma.Schema):
+    epci = fields.Nested(NamedRef, required=True)
+    draws_need_approval = fields.Boolean(
+        required=True, metadata={"description": "each draw of a commune on the envelope waits for the EPCI"}
+    )
+
+
+class ApprovalSettingIn(ma.Schema):
+    draws_need_approval = fields.Boolean(
+        required=True, metadata={"description": "false: the draws waiting for the EPCI go to the coordinators"}
+    )
+
+
+class RefuseDrawIn(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class CapArgs(ma.Schema):
+    period_id = Id(load_default=None, metadata={"description": "the current period by default"})
+
+
+class CapOut(ma.Schema):
+    """A commune's cap on its EPCI's envelope for a period, and what it drew on the envelope."""
+
+    commune = fields.Nested(NamedRef, required=True)
+    epci = fields.Nested(NamedRef, required=True)
+    period = fields.Nested(PeriodOut, required=True)
+    cap = QuantityField(required=True, allow_none=True, metadata={"description": "null: no cap"})
+    drawn = QuantityField(required=True)
+    cap_left = QuantityField(required=True, allow_none=True)
+
+
+class CapIn(ma.Schema):
+    period_id = Id(required=True)
+    cap_half_days = fields.Integer(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=CAP_MAX_HALF_DAYS),
+        metadata={"description": "null removes the cap"},
+    )
 
 
 # --- agenda ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from expertpool.api import (  # noqa: F401 - routes
     agenda,  # noqa: F401 - routes
     catalogue,
     coordination,
+    envelope,
     members,
     planning,
     reports,

@@ -7,6 +7,8 @@ from wtforms.validators import DataRequired, Length
 
 from expertpool.fields import DaysField
 
+CAP_MAX_HALF_DAYS = 2000  # 1000 days: a typing error beyond (the API states the same bound)
+
 
 class CapForm(FlaskForm):
     """One commune's cap for one period (each row of the page is its own form, prefixed by the commune)."""
@@ -15,7 +17,7 @@ class CapForm(FlaskForm):
     cap = DaysField(
         _l("Plafond (jours ; vide = pas de plafond)"),
         min_half_days=0,
-        max_half_days=2000,
+        max_half_days=CAP_MAX_HALF_DAYS,
     )
 
 

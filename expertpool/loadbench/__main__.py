@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from expertpool.loadbench.data import BenchPool, build_pool, fresh_postgres_url
+from expertpool.loadbench.data import API_READERS, BenchPool, build_pool, fresh_postgres_url
 from expertpool.loadbench.load import Client, Page, measure, summary
 from expertpool.loadbench.outage import run_outage
 from expertpool.loadbench.server import gunicorn, server_environment, session_cookies
@@ -46,6 +46,16 @@ def pages(pool: BenchPool) -> list[Page]:
         Page("statement PDF", f"/rapports/membres/{pool.member_id}/etat.pdf?period={pool.period_id}", "coordinator"),
         Page("expert feed", f"/feeds/experts/{pool.expert_feed}.ics", None),
         Page("member feed", f"/feeds/membres/{pool.member_feed}.ics", None),
+        # Issue 14: the JSON API's main lists (first page, default size), each with its reader's token.
+        *(
+            Page(name, path, API_READERS[name], token=pool.tokens[name])
+            for name, path in (
+                ("api experts", "/api/v1/experts"),
+                ("api requests", "/api/v1/requests"),
+                ("api queue", "/api/v1/queue"),
+                ("api members", "/api/v1/members"),
+            )
+        ),
     ]
 
 
@@ -147,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             for page in rows:
                 if not chosen(page) and page is not BARE:
                     continue
-                cookie = f"{cookie_name}={cookies[page.role]}" if page.role else None
+                cookie = f"{cookie_name}={cookies[page.role]}" if page.role and not page.token else None
                 if page is BARE:
                     result = bare
                 else:

@@ -14,6 +14,14 @@ import sqlalchemy as sa
 from expertpool.bench_database import fresh_postgres_url  # noqa: F401 - the harness imports it from here
 
 QUEUE_SIZE = 170  # waiting requests in the approval queue, as measured on a regional pool
+# The API's main lists, each read with its own `read` token of the role that reads it: one token per list
+# keeps each under the per-token rate limit (300 calls a minute) while the harness fetches it ~110 times.
+API_READERS = {
+    "api experts": "member",
+    "api requests": "member",
+    "api queue": "coordinator",
+    "api members": "coordinator",
+}
 
 
 @dataclass(frozen=True)
@@ -26,11 +34,12 @@ class BenchPool:
     member_feed: str
     expert_feed: str
     users: dict[str, str]  # role → Flask-Login id ("<user id>:<session token>")
+    tokens: dict[str, str]  # API page name (API_READERS) → the secret of a `read` token of its reader
     figures: dict
 
 
 def build_pool(url: str, *, scale: str, seed: int = 2027) -> BenchPool:
-    from expertpool import create_app
+    from expertpool import api_tokens, create_app
     from expertpool.bench_pool import build_database
     from expertpool.extensions import db
     from expertpool.models import (
@@ -44,6 +53,7 @@ def build_pool(url: str, *, scale: str, seed: int = 2027) -> BenchPool:
         User,
         UserRole,
     )
+    from expertpool.timeutil import now_utc
 
     figures = build_database(url, seed, scale)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
@@ -112,6 +122,18 @@ def build_pool(url: str, *, scale: str, seed: int = 2027) -> BenchPool:
             ],
         )
         coordinator = session.scalar(sa.select(User).where(User.role == UserRole.COORDINATOR))
+        readers = {"member": member_user, "coordinator": coordinator}
+        tokens = {
+            page: api_tokens.create(
+                readers[role],
+                name=f"load harness: {page}",
+                scopes=[api_tokens.READ],
+                days=None,
+                actor=readers[role],  # each user creates its own token, as on the profile page
+                now=now_utc(),
+            )[1]
+            for page, role in API_READERS.items()
+        }
         pool = BenchPool(
             url=url,
             member_id=member_id,
@@ -125,6 +147,7 @@ def build_pool(url: str, *, scale: str, seed: int = 2027) -> BenchPool:
                 "expert": expert_user.get_id(),
                 "coordinator": coordinator.get_id(),
             },
+            tokens=tokens,
             figures={**figures, "waiting_requests": len(waiting), "audit_rows": len(submissions)},
         )
         session.commit()

@@ -15,6 +15,7 @@ class Page:
     name: str
     path: str
     role: str | None  # whose session fetches it; None for feeds and the bare route
+    token: str | None = None  # an API list: the reader's token (Authorization: Bearer), no session cookie
 
 
 @dataclass
@@ -42,17 +43,20 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 class Client:
-    """One keep-alive connection with a session cookie, like one browser tab."""
+    """One keep-alive connection with a session cookie, like one browser tab (or an API token, like a script)."""
 
-    def __init__(self, base: str, cookie: str | None):
+    def __init__(self, base: str, cookie: str | None, token: str | None = None):
         self.netloc = urlsplit(base).netloc
         self.cookie = cookie
+        self.token = token
         self.connection = http.client.HTTPConnection(self.netloc, timeout=60)
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[float, int, dict[str, str], bytes]:
         sent = {"Accept-Language": "fr", **(headers or {})}
         if self.cookie:
             sent["Cookie"] = self.cookie
+        if self.token:
+            sent["Authorization"] = f"Bearer {self.token}"
         started = time.perf_counter()
         try:
             self.connection.request("GET", path, headers=sent)
@@ -76,7 +80,7 @@ def measure(base: str, page: Page, cookie: str | None, *, clients: int, requests
     deadline = time.monotonic() + cap_seconds
 
     def work():
-        client = Client(base, cookie)
+        client = Client(base, cookie, page.token)
         client.get(page.path)  # warm-up: connection, worker caches
         for _ in range(requests_each):
             if time.monotonic() > deadline:

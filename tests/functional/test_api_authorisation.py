@@ -12,7 +12,7 @@ import pytest
 from api_support import bearer, make_token, role_users
 
 from expertpool import api_tokens
-from expertpool.models import ApiToken, BookingStatus, RequestStatus
+from expertpool.models import ApiToken, BookingStatus, EnvelopeReview, RequestStatus, UserRole
 from expertpool.timeutil import now_utc, today_paris
 
 ALL = api_tokens.SCOPES
@@ -29,6 +29,14 @@ def world(db, factory):
     req_b = factory.request(member=member_b, status=RequestStatus.SUBMITTED)
     booking_b = factory.booking(req_b, other_expert, today - timedelta(days=1), status=BookingStatus.PLANNED)
     leave = factory.unavailability(other_expert, today + timedelta(days=40), kind="leave")
+    # An EPCI holding an envelope, one of its communes and a draw of that commune waiting for the EPCI.
+    epci = factory.member(name="CC du Léon", kind="epci", holds_envelope=True)
+    commune = factory.member(name="Commune C", parent_id=epci.id)
+    draw = factory.request(member=commune, status=RequestStatus.SUBMITTED)
+    draw.envelope_review = EnvelopeReview.PENDING
+    other_epci = factory.member(name="CC d'Iroise", kind="epci", holds_envelope=True)
+    users["epci"] = factory.user(UserRole.MEMBER, member=epci)
+    users["other_epci"] = factory.user(UserRole.MEMBER, member=other_epci)
     ids = {
         "request": req_b.id,
         "own_request": req_a.id,
@@ -37,6 +45,8 @@ def world(db, factory):
         "booking": booking_b.id,
         "item": leave.id,
         "run": 999_999,
+        "draw": draw.id,
+        "commune": commune.id,
         "period": period.id,
         "role": req_a.role_id,
         "start": (today + timedelta(days=7)).isoformat(),
@@ -97,6 +107,7 @@ def operations(ids):
             f"/api/v1/queue/{r}/ask-information",
             {"message": "Quel serveur ?"},
         ),
+        **envelope_operations(ids),
         "GET /api/v1/reports/datasets/{name}": ("GET", "/api/v1/reports/datasets/droits", None),
         "GET /api/v1/requests": ("GET", "/api/v1/requests", None),
         "POST /api/v1/requests": ("POST", "/api/v1/requests", new_request),
@@ -108,6 +119,30 @@ def operations(ids):
         "GET /api/v1/requests/{request_id}/messages": ("GET", f"/api/v1/requests/{r}/messages", None),
         "POST /api/v1/requests/{request_id}/messages": ("POST", f"/api/v1/requests/{r}/messages", {"body": "Bonjour"}),
         "PUT /api/v1/requests/{request_id}/report": ("PUT", f"/api/v1/requests/{r}/report", {"report": "Fait"}),
+    }
+
+
+def envelope_operations(ids):
+    """An EPCI's operations, on a commune of the world's EPCI and that commune's draw."""
+    d, c = ids["draw"], ids["commune"]
+    setting = "/api/v1/envelope/approval-setting"
+    return {
+        "GET /api/v1/envelope/approval-setting": ("GET", setting, None),
+        "GET /api/v1/envelope/reviews": ("GET", "/api/v1/envelope/reviews", None),
+        "POST /api/v1/envelope/reviews/{request_id}/approve": ("POST", f"/api/v1/envelope/reviews/{d}/approve", None),
+        "POST /api/v1/envelope/reviews/{request_id}/refuse": (
+            "POST",
+            f"/api/v1/envelope/reviews/{d}/refuse",
+            {"reason": "Budget épuisé"},
+        ),
+        "GET /api/v1/envelope/communes/{commune_id}/cap": ("GET", f"/api/v1/envelope/communes/{c}/cap", None),
+        "PUT /api/v1/envelope/communes/{commune_id}/cap": (
+            "PUT",
+            f"/api/v1/envelope/communes/{c}/cap",
+            {"period_id": ids["period"], "cap_half_days": 4},
+        ),
+        # Last, and kept on: turned off, it would release the draw waiting for the EPCI.
+        "PUT /api/v1/envelope/approval-setting": ("PUT", setting, {"draws_need_approval": True}),
     }
 
 
@@ -137,6 +172,14 @@ EXPECTED = {
     # Called in this order: once approved, the request is no longer waiting for a decision (409).
     "POST /api/v1/queue/{request_id}/reject": (403, 403, 409),
     "POST /api/v1/queue/{request_id}/ask-information": (403, 403, 409),
+    # An EPCI's own operations: a commune's user has no envelope (404), other roles 403, as on the pages.
+    "GET /api/v1/envelope/approval-setting": (404, 403, 403),
+    "PUT /api/v1/envelope/approval-setting": (404, 403, 403),
+    "GET /api/v1/envelope/reviews": (404, 403, 403),
+    "POST /api/v1/envelope/reviews/{request_id}/approve": (404, 403, 403),
+    "POST /api/v1/envelope/reviews/{request_id}/refuse": (404, 403, 403),
+    "GET /api/v1/envelope/communes/{commune_id}/cap": (404, 403, 403),
+    "PUT /api/v1/envelope/communes/{commune_id}/cap": (404, 403, 403),
     "GET /api/v1/reports/datasets/{name}": (403, 403, 200),
     "GET /api/v1/requests": (200, 403, 200),
     "POST /api/v1/requests": (201, 403, 403),
@@ -183,6 +226,34 @@ def test_each_role_reaches_only_what_its_pages_show(client, db, world, role_inde
         assert response.status_code == EXPECTED[label][role_index], (role, label, response.get_json())
         if response.status_code >= 400:
             assert response.mimetype == "application/problem+json"
+
+
+# The EPCI's operations for a user of the draw's EPCI, called in this order (once approved, a draw no
+# longer waits: refusing it is a state conflict), and for a user of another EPCI (never its communes).
+EPCI_EXPECTED = {
+    "GET /api/v1/envelope/approval-setting": (200, 200),
+    "PUT /api/v1/envelope/approval-setting": (200, 200),
+    "GET /api/v1/envelope/reviews": (200, 200),
+    "POST /api/v1/envelope/reviews/{request_id}/approve": (200, 404),
+    "POST /api/v1/envelope/reviews/{request_id}/refuse": (409, 404),
+    "GET /api/v1/envelope/communes/{commune_id}/cap": (200, 404),
+    "PUT /api/v1/envelope/communes/{commune_id}/cap": (200, 404),
+}
+
+
+@pytest.mark.parametrize("epci_index", range(2), ids=("own_epci", "other_epci"))
+def test_an_epci_user_decides_only_on_its_own_communes(client, db, world, epci_index):
+    users, ids = world
+    epci_user = users[("epci", "other_epci")[epci_index]]
+    assert set(EPCI_EXPECTED) == set(envelope_operations(ids))
+    for label, op in envelope_operations(ids).items():
+        response = _call(client, op, bearer(make_token(db, epci_user, ALL)))
+        assert response.status_code == EPCI_EXPECTED[label][epci_index], (label, response.get_json())
+        if response.status_code >= 400:
+            assert response.mimetype == "application/problem+json"
+    # The other EPCI's queue is empty: it never lists another EPCI's communes' draws.
+    listed = client.get("/api/v1/envelope/reviews", headers=bearer(make_token(db, users["other_epci"], ALL)))
+    assert listed.get_json()["items"] == []
 
 
 def test_a_members_lists_hold_only_its_structure(client, db, world):

@@ -153,6 +153,15 @@ def test_every_resource_of_the_issue_has_its_operations_in_the_document(client):
             "POST /api/v1/queue/{request_id}/reject",
             "POST /api/v1/queue/{request_id}/ask-information",
         ],
+        "the EPCI's decisions on envelope draws": [
+            "GET /api/v1/envelope/approval-setting",
+            "PUT /api/v1/envelope/approval-setting",
+            "GET /api/v1/envelope/reviews",
+            "POST /api/v1/envelope/reviews/{request_id}/approve",
+            "POST /api/v1/envelope/reviews/{request_id}/refuse",
+            "GET /api/v1/envelope/communes/{commune_id}/cap",
+            "PUT /api/v1/envelope/communes/{commune_id}/cap",
+        ],
         "agenda": [
             "GET /api/v1/experts/{expert_id}/bookings",
             "GET /api/v1/experts/{expert_id}/unavailability",

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from schemathesis.specs.openapi import checks as openapi_checks
 from sqlalchemy import select
 
-from expertpool.models import BookingStatus, InterventionRequest, RequestStatus
+from expertpool.models import BookingStatus, EnvelopeReview, InterventionRequest, RequestStatus, UserRole
 
 EXAMPLES_PER_OPERATION = 6
 CHECKS = [
@@ -44,12 +44,19 @@ def _seed(factory):
     done = factory.request(member=member_b, status=RequestStatus.SCHEDULED)
     booking = factory.booking(done, expert, date(2026, 12, 1), status=BookingStatus.PLANNED)
     leave = factory.unavailability(expert, date(2027, 2, 1), kind="leave")
+    # An EPCI user, one of its communes and two draws waiting for the EPCI (so its decisions are reached).
+    epci = factory.member(name="CC du Léon", kind="epci", holds_envelope=True)
+    commune = factory.member(name="Commune C", parent_id=epci.id)
+    users["epci"] = factory.user(UserRole.MEMBER, member=epci)
+    for _ in range(2):
+        factory.request(member=commune, status=RequestStatus.SUBMITTED).envelope_review = EnvelopeReview.PENDING
     requests = db_ids(InterventionRequest)
     # The ids a call may name: real ones (so that calls reach the services) besides whatever is generated.
     known = {
         "request_id": requests,
         "expert_id": [expert.id],
         "member_id": [member_a.id, member_b.id],
+        "commune_id": [commune.id, member_a.id],
         "booking_id": [booking.id],
         "item_id": [leave.id],
         "run_id": [1, 2],
@@ -58,7 +65,7 @@ def _seed(factory):
     return users, known
 
 
-@pytest.mark.parametrize("role", ["member", "expert", "coordinator"])
+@pytest.mark.parametrize("role", ["member", "expert", "coordinator", "epci"])
 def test_every_operation_conforms_to_the_document(app, db, factory, role):
     users, known = _seed(factory)
     secret = make_token(db, users[role])

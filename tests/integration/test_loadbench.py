@@ -7,13 +7,26 @@ from expertpool.loadbench.__main__ import main
 
 def test_the_harness_measures_signed_in_pages_without_errors(capsys, db_kind):
     database = "postgresql" if db_kind == "postgresql" else "sqlite"
-    arguments = ["--scale", "small", "--database", database, "--requests", "2", "--clients", "2", "--only", "home"]
+    arguments = [
+        "--scale",
+        "small",
+        "--database",
+        database,
+        "--requests",
+        "2",
+        "--clients",
+        "2",
+        "--only",
+        "home,api requests,api members",
+    ]
     assert main(arguments) == 0
     output = capsys.readouterr().out
-    measured = re.compile(r"^(bare route|member home|coordinator home) ")
+    # The API's lists are read with their readers' tokens (a member's and a coordinator's), no cookie.
+    measured = re.compile(r"^(bare route|member home|coordinator home|api requests|api members) ")
     rows = {line[:20].strip(): line for line in output.splitlines() if measured.match(line)}
-    assert set(rows) == {"bare route", "member home", "coordinator home"}, output
+    assert set(rows) == {"bare route", "member home", "coordinator home", "api requests", "api members"}, output
     for name, line in rows.items():
-        # Every request answered 200: the forged sessions are accepted, nothing redirects to the login.
+        # Every request answered 200: the forged sessions and the tokens are accepted, nothing redirects to the
+        # login, no 401 and no 429 (each list has its own token, under the per-token rate limit).
         assert re.search(r"\s200:\d+$", line), f"{name}: {line}"
     assert re.search(r"\d+ members, \d+ experts", output)

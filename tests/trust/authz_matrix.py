@@ -75,6 +75,13 @@ API_OPERATIONS = (
     "approve",
     "reject",
     "ask_information",
+    "read_approval_setting",
+    "write_approval_setting",
+    "envelope_reviews",
+    "approve_draw",
+    "refuse_draw",
+    "read_cap",
+    "write_cap",
     "statement",
     "dataset",
     "list_requests",
@@ -278,7 +285,11 @@ MATRIX: dict[str, Access] = {
     # the JSON API authenticates with tokens only: a browser session is refused (401) whoever it is.
     # tests/functional/test_api_authorisation.py holds the tokens' matrix (operation x role x scope).
     **{
-        f"api.{name}": Access(get=API_REFUSED, post=API_REFUSED, args={"name": "droits", "item_id": 1, "run_id": 1})
+        f"api.{name}": Access(
+            get=API_REFUSED,
+            post=API_REFUSED,
+            args={"name": "droits", "item_id": 1, "run_id": 1, "commune_id": "epci_commune"},
+        )
         for name in API_OPERATIONS
     },
 }
