@@ -11,7 +11,7 @@ from expertpool.agenda import delivery, unavailability
 from expertpool.agenda.forms import DeliveryForm, ReportForm, UnavailabilityForm
 from expertpool.api import forms, schemas
 from expertpool.api.access import allowed_or_404, get_or_404, user
-from expertpool.api.core import bp, operation
+from expertpool.api.core import THE_ID, bp, link, operation
 from expertpool.api.requests import load_visible
 from expertpool.api_problems import ApiProblem, field_error
 from expertpool.api_tokens import AGENDA_WRITE, READ
@@ -48,7 +48,21 @@ def agenda(args, expert_id: int):
 
 
 @bp.route("/experts/<int:expert_id>/unavailability")
-@operation(READ, "An expert's declared unavailability", errors=(404,))
+@operation(
+    READ,
+    "An expert's declared unavailability",
+    errors=(404,),
+    links={
+        200: {
+            "remove": link(
+                "remove_unavailability",
+                "Remove the first one",
+                expert_id="$request.path.expert_id",
+                item_id="$response.body#/0/id",
+            )
+        }
+    },
+)
 @bp.response(200, schemas.UnavailabilityOut(many=True))
 def list_unavailability(expert_id: int):
     expert = _expert(expert_id)
@@ -61,7 +75,15 @@ def list_unavailability(expert_id: int):
 
 @bp.route("/experts/<int:expert_id>/unavailability", methods=["POST"])
 @operation(
-    AGENDA_WRITE, "Declare unavailability (planned half-days it covers are flagged to reschedule)", errors=(404,)
+    AGENDA_WRITE,
+    "Declare unavailability (planned half-days it covers are flagged to reschedule)",
+    errors=(404,),
+    links={
+        201: {
+            "remove": link("remove_unavailability", "Remove it", expert_id="$request.path.expert_id", item_id=THE_ID),
+            "list": link("list_unavailability", "The expert's unavailability", expert_id="$request.path.expert_id"),
+        }
+    },
 )
 @bp.arguments(schemas.UnavailabilityIn, error_status_code=400)
 @bp.response(201, schemas.UnavailabilityOut)

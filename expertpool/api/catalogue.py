@@ -2,7 +2,7 @@
 
 from expertpool.api import schemas
 from expertpool.api.access import get_or_404
-from expertpool.api.core import PageArgs, bp, operation, page_of_list, page_schema
+from expertpool.api.core import FIRST_ITEM_ID, PageArgs, bp, link, operation, page_of_list, page_schema
 from expertpool.api_problems import ApiProblem
 from expertpool.api_tokens import READ
 from expertpool.catalogue.queries import find_experts
@@ -14,7 +14,16 @@ class ExpertListArgs(schemas.ExpertFilters, PageArgs):
 
 
 @bp.route("/experts")
-@operation(READ, "List the active experts (the catalogue's search and filters)")
+@operation(
+    READ,
+    "List the active experts (the catalogue's search and filters)",
+    links={
+        200: {
+            "read": link("read_expert", "Read the first expert", expert_id=FIRST_ITEM_ID),
+            "unavailability": link("list_unavailability", "Its unavailability", expert_id=FIRST_ITEM_ID),
+        }
+    },
+)
 @bp.arguments(ExpertListArgs, location="query", error_status_code=400)
 @bp.response(200, page_schema(schemas.ExpertOut, "ExpertPage"))
 def list_experts(args):

@@ -7,7 +7,7 @@ from expertpool import approval
 from expertpool.api import schemas
 from expertpool.api.access import require_staff, user
 from expertpool.api.core import PageArgs, bp, check_if_match, operation, page_of_list, page_schema
-from expertpool.api.requests import load_details, load_visible
+from expertpool.api.requests import READ_IT_AGAIN, READ_THE_FIRST, load_details, load_visible
 from expertpool.api_problems import ApiProblem, field_error
 from expertpool.api_tokens import COORDINATION_WRITE, READ
 from expertpool.coordination.queue import conflict_message, waiting_requests
@@ -17,7 +17,7 @@ from expertpool.timeutil import now_utc
 
 
 @bp.route("/queue")
-@operation(READ, "The requests waiting for a decision (critical first, then the oldest)")
+@operation(READ, "The requests waiting for a decision (critical first, then the oldest)", links=READ_THE_FIRST)
 @bp.arguments(PageArgs, location="query", error_status_code=400)
 @bp.response(200, page_schema(schemas.RequestOut, "QueuePage"))
 def queue(args):
@@ -43,7 +43,13 @@ DECISION_ERRORS = (404, 409, 412, 428)
 
 
 @bp.route("/queue/<int:request_id>/approve", methods=["POST"])
-@operation(COORDINATION_WRITE, "Approve a request, optionally for other days", errors=DECISION_ERRORS, writes=True)
+@operation(
+    COORDINATION_WRITE,
+    "Approve a request, optionally for other days",
+    errors=DECISION_ERRORS,
+    writes=True,
+    links=READ_IT_AGAIN,
+)
 @bp.arguments(schemas.ApproveIn, error_status_code=400)
 @bp.response(200, schemas.RequestOut)
 def approve(data, request_id: int):
@@ -59,7 +65,9 @@ def approve(data, request_id: int):
 
 
 @bp.route("/queue/<int:request_id>/reject", methods=["POST"])
-@operation(COORDINATION_WRITE, "Reject a request with a reason", errors=DECISION_ERRORS, writes=True)
+@operation(
+    COORDINATION_WRITE, "Reject a request with a reason", errors=DECISION_ERRORS, writes=True, links=READ_IT_AGAIN
+)
 @bp.arguments(schemas.RejectIn, error_status_code=400)
 @bp.response(200, schemas.RequestOut)
 def reject(data, request_id: int):
@@ -73,7 +81,9 @@ def reject(data, request_id: int):
 
 
 @bp.route("/queue/<int:request_id>/ask-information", methods=["POST"])
-@operation(COORDINATION_WRITE, "Ask the member for information", errors=DECISION_ERRORS, writes=True)
+@operation(
+    COORDINATION_WRITE, "Ask the member for information", errors=DECISION_ERRORS, writes=True, links=READ_IT_AGAIN
+)
 @bp.arguments(schemas.AskIn, error_status_code=400)
 @bp.response(200, schemas.RequestOut)
 def ask_information(data, request_id: int):

@@ -139,10 +139,11 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-def operation(scope: str, summary: str, *, errors=(), writes: bool = False):
+def operation(scope: str, summary: str, *, errors=(), writes: bool = False, links=None):
     """An API operation needing `scope`: checked before anything else, and stated in the document.
 
-    `writes` documents the If-Match header that updates require.
+    `writes` documents the If-Match header that updates require; `links` ({status: {name: link(...)}}) the
+    OpenAPI links a client follows from this operation's answer. Its operationId is the view's name.
     """
 
     def decorator(func):
@@ -155,9 +156,14 @@ def operation(scope: str, summary: str, *, errors=(), writes: bool = False):
                 response.headers["ETag"] = etag_of(response.get_json())
             return response
 
-        extra = {}
+        # Integer status codes, as flask-smorest keys its own responses: a "200" string would be a second
+        # key that replaces the documented 200 response (its description and body) when serialised.
+        responses: dict[int, dict] = {}
         if scope == api_tokens.READ:
-            extra["responses"] = {"200": {"headers": ETAG_HEADER}}
+            responses.setdefault(200, {})["headers"] = ETAG_HEADER
+        for status, named in (links or {}).items():
+            responses.setdefault(status, {})["links"] = named
+        extra = {"responses": responses} if responses else {}
         if writes:
             extra["parameters"] = [
                 {
@@ -170,6 +176,7 @@ def operation(scope: str, summary: str, *, errors=(), writes: bool = False):
             ]
         wrapped = bp.doc(
             summary=summary,
+            operationId=func.__name__,
             description=f"Scope: `{scope}`.",
             security=[{"token": [scope]}],
             **{"x-scope": scope},
@@ -180,6 +187,23 @@ def operation(scope: str, summary: str, *, errors=(), writes: bool = False):
         return wrapped
 
     return decorator
+
+
+# --- links ----------------------------------------------------------------------------------------
+
+# Runtime expressions (OpenAPI 3.1 §4.8.20.4) a link takes its values from.
+THE_ID = "$response.body#/id"
+FIRST_ITEM_ID = "$response.body#/items/0/id"
+THE_ETAG = "$response.header.ETag"
+
+
+def link(operation_id: str, description: str, *, if_match: str | None = None, **parameters: str) -> dict:
+    """An OpenAPI link to the operation `operation_id` (a view's name), each parameter taken from the answer
+    by a runtime expression; `if_match` fills the target's If-Match header (the ETag the answer carries)."""
+    values = dict(parameters)
+    if if_match is not None:
+        values["header.If-Match"] = if_match
+    return {"operationId": operation_id, "description": description, "parameters": values}
 
 
 # --- ETags ----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from expertpool import permissions, quotas
 from expertpool.api import forms, schemas
 from expertpool.api.access import allowed_or_404, get_or_404, require_staff, user
-from expertpool.api.core import PageArgs, bp, current_token, operation, page_of, page_schema
+from expertpool.api.core import FIRST_ITEM_ID, PageArgs, bp, current_token, link, operation, page_of, page_schema
 from expertpool.api_problems import ApiProblem, field_error
 from expertpool.api_tokens import ADMIN, READ
 from expertpool.coordination import quota_periods
@@ -72,7 +72,16 @@ def my_position(args):
 
 
 @bp.route("/members")
-@operation(READ, "List the member structures (coordinators)")
+@operation(
+    READ,
+    "List the member structures (coordinators)",
+    links={
+        200: {
+            "read": link("read_member", "Read the first member", member_id=FIRST_ITEM_ID),
+            "position": link("member_position", "Its drawing-right position", member_id=FIRST_ITEM_ID),
+        }
+    },
+)
 @bp.arguments(MemberListArgs, location="query", error_status_code=400)
 @bp.response(200, page_schema(schemas.MemberOut, "MemberPage"))
 def list_members(args):

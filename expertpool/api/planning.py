@@ -3,7 +3,7 @@
 from expertpool.allocation.model import ProblemError
 from expertpool.api import schemas
 from expertpool.api.access import get_or_404, require_staff, user
-from expertpool.api.core import bp, operation
+from expertpool.api.core import THE_ID, bp, link, operation
 from expertpool.api_problems import ApiProblem
 from expertpool.api_tokens import COORDINATION_WRITE, READ
 from expertpool.models import AllocationRun, RunMode
@@ -21,8 +21,13 @@ def _run(mode: str, data: dict) -> AllocationRun:
         raise ApiProblem(409, str(exc)) from exc
 
 
+READ_THE_RUN = {201: {"read": link("read_run", "Read the run", run_id=THE_ID)}}
+
+
 @bp.route("/planning/previews", methods=["POST"])
-@operation(COORDINATION_WRITE, "Preview a planning run (writes only the run and its plan)", errors=(409,))
+@operation(
+    COORDINATION_WRITE, "Preview a planning run (writes only the run and its plan)", errors=(409,), links=READ_THE_RUN
+)
 @bp.arguments(schemas.RunIn, error_status_code=400)
 @bp.response(201, schemas.RunOut)
 def preview(data):
@@ -30,7 +35,12 @@ def preview(data):
 
 
 @bp.route("/planning/runs", methods=["POST"])
-@operation(COORDINATION_WRITE, "Run the planning and book the half-days (one transaction)", errors=(409,))
+@operation(
+    COORDINATION_WRITE,
+    "Run the planning and book the half-days (one transaction)",
+    errors=(409,),
+    links=READ_THE_RUN,
+)
 @bp.arguments(schemas.RunIn, error_status_code=400)
 @bp.response(201, schemas.RunOut)
 def commit(data):

@@ -12,7 +12,18 @@ from sqlalchemy.orm import selectinload
 from expertpool import permissions
 from expertpool.api import forms, schemas
 from expertpool.api.access import MEMBER, allowed_or_404, require_role, user
-from expertpool.api.core import PageArgs, bp, check_if_match, operation, page_of, page_schema
+from expertpool.api.core import (
+    FIRST_ITEM_ID,
+    THE_ETAG,
+    THE_ID,
+    PageArgs,
+    bp,
+    check_if_match,
+    link,
+    operation,
+    page_of,
+    page_schema,
+)
 from expertpool.api_problems import ApiProblem, field_error
 from expertpool.api_tokens import READ, REQUESTS_WRITE
 from expertpool.extensions import db
@@ -77,11 +88,38 @@ def _conflict(detail: str | None = None) -> ApiProblem:
     return ApiProblem(409, detail)
 
 
+# --- links: how a client goes from one answer to the next call ------------------------------------
+
+# What a request's own answer (GET /requests/{request_id}) leads to: the changes take its ETag in If-Match.
+FROM_A_REQUEST = {
+    "update": link(
+        "update_request", "Update it (a draft or a request not yet decided)", request_id=THE_ID, if_match=THE_ETAG
+    ),
+    "send": link("send_request", "Send the draft", request_id=THE_ID, if_match=THE_ETAG),
+    "cancel": link("cancel_request", "Cancel it", request_id=THE_ID, if_match=THE_ETAG),
+    "rate": link("rate_request", "Rate the completed intervention", request_id=THE_ID),
+    "messages": link("list_messages", "Read its message thread", request_id=THE_ID),
+    "write": link("post_message", "Write in its thread", request_id=THE_ID),
+    "approve": link("approve", "Approve it (coordinators)", request_id=THE_ID, if_match=THE_ETAG),
+    "reject": link("reject", "Reject it (coordinators)", request_id=THE_ID, if_match=THE_ETAG),
+    "ask_information": link(
+        "ask_information", "Ask the member for information (coordinators)", request_id=THE_ID, if_match=THE_ETAG
+    ),
+    "approve_draw": link(
+        "approve_draw", "Approve the draw on the EPCI's envelope", request_id=THE_ID, if_match=THE_ETAG
+    ),
+    "refuse_draw": link("refuse_draw", "Refuse the draw on the EPCI's envelope", request_id=THE_ID, if_match=THE_ETAG),
+}
+# After a change: read the request again, for its new ETag.
+READ_IT_AGAIN = {200: {"read": link("read_request", "Read it again (its new ETag)", request_id=THE_ID)}}
+READ_THE_FIRST = {200: {"read": link("read_request", "Read the first request of the page", request_id=FIRST_ITEM_ID)}}
+
+
 # --- reading --------------------------------------------------------------------------------------
 
 
 @bp.route("/requests")
-@operation(READ, "List the requests the user may follow (its structure's; all for coordinators)")
+@operation(READ, "List the requests the user may follow (its structure's; all for coordinators)", links=READ_THE_FIRST)
 @bp.arguments(RequestListArgs, location="query", error_status_code=400)
 @bp.response(200, page_schema(schemas.RequestOut, "RequestPage"))
 def list_requests(args):
@@ -101,7 +139,7 @@ def list_requests(args):
 
 
 @bp.route("/requests/<int:request_id>")
-@operation(READ, "Read a request", errors=(404,))
+@operation(READ, "Read a request", errors=(404,), links={200: FROM_A_REQUEST})
 @bp.response(200, schemas.RequestOut)
 def read_request(request_id: int):
     return load_visible(request_id)
@@ -161,7 +199,16 @@ def _quote_for(form: RequestForm, req: InterventionRequest | None, send: bool, a
 
 
 @bp.route("/requests", methods=["POST"])
-@operation(REQUESTS_WRITE, "Create a request of the user's structure (a draft, or sent at once)")
+@operation(
+    REQUESTS_WRITE,
+    "Create a request of the user's structure (a draft, or sent at once)",
+    links={
+        201: {
+            "read": link("read_request", "Read it (its ETag)", request_id=THE_ID),
+            "messages": link("list_messages", "Read its message thread", request_id=THE_ID),
+        }
+    },
+)
 @bp.arguments(schemas.RequestIn, error_status_code=400)
 @bp.response(201, schemas.RequestOut)
 def create_request(data):
@@ -183,7 +230,11 @@ def create_request(data):
 
 @bp.route("/requests/<int:request_id>", methods=["PUT"])
 @operation(
-    REQUESTS_WRITE, "Update a request not yet decided (send it with `send`)", errors=(404, 409, 412, 428), writes=True
+    REQUESTS_WRITE,
+    "Update a request not yet decided (send it with `send`)",
+    errors=(404, 409, 412, 428),
+    writes=True,
+    links=READ_IT_AGAIN,
 )
 @bp.arguments(schemas.RequestIn, error_status_code=400)
 @bp.response(200, schemas.RequestOut)
@@ -216,7 +267,9 @@ def _save(req: InterventionRequest, data: dict, *, send: bool) -> InterventionRe
 
 
 @bp.route("/requests/<int:request_id>/send", methods=["POST"])
-@operation(REQUESTS_WRITE, "Send a draft to the coordinators", errors=(404, 409, 412, 428), writes=True)
+@operation(
+    REQUESTS_WRITE, "Send a draft to the coordinators", errors=(404, 409, 412, 428), writes=True, links=READ_IT_AGAIN
+)
 @bp.arguments(schemas.SendIn, error_status_code=400)
 @bp.response(200, schemas.RequestOut)
 def send_request(data, request_id: int):
@@ -242,7 +295,13 @@ def send_request(data, request_id: int):
 
 
 @bp.route("/requests/<int:request_id>/cancel", methods=["POST"])
-@operation(REQUESTS_WRITE, "Cancel a request before its first half-day", errors=(404, 409, 412, 428), writes=True)
+@operation(
+    REQUESTS_WRITE,
+    "Cancel a request before its first half-day",
+    errors=(404, 409, 412, 428),
+    writes=True,
+    links=READ_IT_AGAIN,
+)
 @bp.arguments(schemas.CancelIn, error_status_code=400)
 @bp.response(200, schemas.RequestOut)
 def cancel_request(data, request_id: int):
@@ -259,7 +318,7 @@ def cancel_request(data, request_id: int):
 
 
 @bp.route("/requests/<int:request_id>/rating", methods=["POST"])
-@operation(REQUESTS_WRITE, "Rate a completed intervention (1 to 5)", errors=(404, 409))
+@operation(REQUESTS_WRITE, "Rate a completed intervention (1 to 5)", errors=(404, 409), links=READ_IT_AGAIN)
 @bp.arguments(schemas.RatingIn, error_status_code=400)
 @bp.response(200, schemas.RequestOut)
 def rate_request(data, request_id: int):
@@ -280,7 +339,12 @@ def list_messages(request_id: int):
 
 
 @bp.route("/requests/<int:request_id>/messages", methods=["POST"])
-@operation(REQUESTS_WRITE, "Write in a request's thread (answers a request for information)", errors=(404,))
+@operation(
+    REQUESTS_WRITE,
+    "Write in a request's thread (answers a request for information)",
+    errors=(404,),
+    links={201: {"messages": link("list_messages", "Read the thread", request_id="$request.path.request_id")}},
+)
 @bp.arguments(schemas.MessageIn, error_status_code=400)
 @bp.response(201, schemas.MessageOut)
 def post_message(data, request_id: int):

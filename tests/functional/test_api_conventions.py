@@ -197,6 +197,43 @@ def test_every_resource_of_the_issue_has_its_operations_in_the_document(client):
             assert list(problem) == ["application/problem+json"]
 
 
+def test_the_document_describes_each_success_and_links_to_existing_operations(client):
+    """Each success answer has its description and body (a read also its ETag), and each OpenAPI link names
+    an existing operation and its parameters: what a client generator and schemathesis's stateful run use."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    operations = {
+        spec["operationId"]: (path, method, spec)
+        for path, item in doc["paths"].items()
+        for method, spec in item.items()
+        if method != "parameters"
+    }
+    assert len(operations) == sum(len(item) - ("parameters" in item) for item in doc["paths"].values())
+    links = 0
+    for operation_id, (_path, method, spec) in operations.items():
+        for status, response in spec["responses"].items():
+            if not status.startswith("2"):
+                continue
+            assert response["description"], operation_id
+            if status != "204":
+                assert "application/json" in response["content"], operation_id
+            if method == "get":
+                assert "ETag" in response["headers"], operation_id
+            for name, target in response.get("links", {}).items():
+                links += 1
+                target_path, target_method, target_spec = operations[target["operationId"]]
+                declared = {
+                    f"{parameter['in']}.{parameter['name']}"
+                    for parameter in doc["paths"][target_path].get("parameters", []) + target_spec.get("parameters", [])
+                }
+                given = {key if "." in key else f"path.{key}" for key in target["parameters"]}
+                assert given <= declared, (operation_id, name)
+                # A required path parameter of the target is always given (else the call is a guess).
+                assert {key for key in declared if key.startswith("path.")} <= given, (operation_id, name)
+    assert links >= 30
+    read = operations["read_request"][2]["responses"]["200"]["links"]
+    assert read["update"]["parameters"]["header.If-Match"] == "$response.header.ETag"
+
+
 def test_the_docs_page_serves_local_assets_without_inline_script(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200

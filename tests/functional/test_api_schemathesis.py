@@ -1,11 +1,15 @@
 """Schemathesis against /api/v1/openapi.json, in-process (WSGI), with a token of each role: whatever it
 sends, no 5xx, and every answer conforms to the document (status code, content type, headers, body).
 
-Bounded (a few examples per operation and role) so that it runs in well under a minute; on SQLite and
-PostgreSQL through --db like the other functional tests.
+Then statefully: schemathesis's state machine follows the document's OpenAPI links (the id of an answer
+into the next call's path, a read's ETag into the If-Match of a change), with a member's and a
+coordinator's token, under the same checks.
+
+Bounded (a few examples per operation and role, a few dozen short scenarios) so that it runs in well under
+a minute; on SQLite and PostgreSQL through --db like the other functional tests.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import schemathesis
@@ -16,6 +20,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from sqlalchemy import select
 
 from expertpool.models import BookingStatus, EnvelopeReview, InterventionRequest, RequestStatus, UserRole
+from expertpool.timeutil import now_utc, today_paris
 
 EXAMPLES_PER_OPERATION = 6
 CHECKS = [
@@ -96,3 +101,128 @@ def _exercise(operation, secret, known):
         case.call_and_validate(headers=bearer(secret), checks=CHECKS)
 
     call()
+
+
+# --- stateful: following the document's links -----------------------------------------------------
+
+SCENARIOS = 40  # scenarios per role, each at most STEPS calls
+STEPS = 10
+# The operations each role's run may call (by operationId): the ones its pages give it. The links join them.
+FLOWS = {
+    "member": [
+        "list_requests",
+        "create_request",
+        "read_request",
+        "update_request",
+        "send_request",
+        "cancel_request",
+        "rate_request",
+        "list_messages",
+        "post_message",
+    ],
+    "coordinator": [
+        "queue",
+        "list_requests",
+        "read_request",
+        "approve",
+        "reject",
+        "ask_information",
+        "list_messages",
+        "preview",
+        "commit",
+        "read_run",
+        "list_members",
+        "read_member",
+        "member_position",
+        "list_experts",
+        "read_expert",
+        "list_unavailability",
+        "remove_unavailability",
+    ],
+}
+# What each role's run must have done with success (2xx): the links' targets and one If-Match change.
+REACHED = {
+    "member": {"list_requests", "create_request", "read_request", "list_messages"},
+    "coordinator": {"queue", "read_request", "preview", "read_run"},
+}
+GUARDED = {
+    "member": {"update_request", "send_request", "cancel_request"},
+    "coordinator": {"approve", "reject", "ask_information"},
+}
+# Valid calls only (the stateless run above sends the invalid ones), the token given by the test, and the
+# document's own links: schemathesis also infers links (from ids in bodies and paths), switched off so that
+# the run follows the links the document promises to clients, the If-Match ones included (GET
+# /requests/{request_id}'s ETag goes into If-Match, so the updates are reached, not only their 428).
+STATEFUL_CONFIG = {
+    "generation": {"mode": "positive", "with-security-parameters": False},
+    "phases": {"stateful": {"inference": {"algorithms": []}}},
+}
+
+
+def _realistic(role_id: int) -> dict:
+    """The fields of a request body the page's form checks against the world (an existing role, dates
+    ahead): random ones are refused (400), so that without these no draft would be created to follow."""
+    today = today_paris(now_utc())
+    return {
+        "title": "Audit de sécurité",
+        "description": "Revoir les droits des comptes",
+        "role_id": role_id,
+        "preferred_expert_id": None,
+        "skill_ids": [],
+        "earliest": (today + timedelta(days=7)).isoformat(),
+        "deadline": (today + timedelta(days=60)).isoformat(),
+        "on_site": False,
+        "address": "",
+    }
+
+
+def _workflow(app, role, secret, reached, realistic):
+    """Schemathesis's state machine over the role's operations, called with its token."""
+    config = schemathesis.config.SchemathesisConfig.from_dict(STATEFUL_CONFIG)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=config)
+    schema = schema.include(operation_id=FLOWS[role])
+
+    class Workflow(schema.as_state_machine()):
+        def before_call(self, case):
+            # A request's body: the generated days, urgency, quote and send flags on realistic fields.
+            if case.operation.definition.raw["operationId"] in ("create_request", "update_request"):
+                if isinstance(case.body, dict):
+                    case.body.update(realistic)
+
+        def get_call_kwargs(self, case):
+            return {"headers": bearer(secret)}
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            reached.setdefault(case.operation.definition.raw["operationId"], set()).add(response.status_code)
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None, recorder=self.recorder)
+
+    return Workflow
+
+
+@pytest.mark.parametrize("role", ["member", "coordinator"])
+def test_linked_calls_conform_to_the_document(app, db, factory, role):
+    users, _known = _seed(factory)
+    secret = make_token(db, users[role])
+    db.session.commit()
+    app.config["API_RATE_LIMIT"] = 100_000  # the run's calls are not what the limiter is tested on
+    role_id = factory.role("dba").id
+    reached: dict[str, set[int]] = {}
+    _workflow(app, role, secret, reached, _realistic(role_id)).run(
+        settings=settings(
+            max_examples=SCENARIOS,
+            stateful_step_count=STEPS,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The run went past the first call: ids and ETags taken from answers reached real objects, and at least
+    # one change guarded by If-Match went through (with the ETag a link carried).
+    succeeded = {name for name, codes in reached.items() if any(200 <= code < 300 for code in codes)}
+    assert REACHED[role] <= succeeded, sorted(reached.items())
+    assert succeeded & GUARDED[role], sorted(reached.items())
