@@ -5,13 +5,14 @@ expert's profile and the request form's "free half-days of the experts who fit" 
 """
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from expertpool.booking_conflicts import held_half_days, unavailability_by_expert
-from expertpool.calendars import iter_working_half_days, working_half_days
+from expertpool.calendars import iter_working_half_days
 from expertpool.extensions import db
 from expertpool.models import Expert
 from expertpool.models.expert import expert_roles, expert_skills
@@ -20,21 +21,31 @@ from expertpool.models.expert import expert_roles, expert_skills
 WEEKS_SHOWN = 4
 
 
-def free_half_days_by_expert(experts: list[Expert], start: date, end: date, region: str) -> dict[int, list]:
-    """{expert_id: [(date, half), …]} free from `start` to `end`, in date order; two queries in all."""
-    if not experts:
-        return {}
+def _free_half_days(experts: list[Expert], start: date, end: date, region: str) -> dict[int, Iterator]:
+    """{expert_id: its free (date, half) from `start` to `end`, lazily in date order}; two queries in all.
+    The calendar rule (pattern, holidays, leave) is calendars'; only the bookings are subtracted here."""
     ids = [e.id for e in experts]
     booked = held_half_days(ids, start, end)
     off = unavailability_by_expert(ids, start, end)
     return {
-        expert.id: [
-            (day, half)
-            for day, half in working_half_days(expert, start, end, region, off.get(expert.id, []))
-            if (expert.id, day, half) not in booked
-        ]
+        expert.id: _without(
+            booked, expert.id, iter_working_half_days(expert, start, end, region, off.get(expert.id, []))
+        )
         for expert in experts
     }
+
+
+def _without(booked: set, expert_id: int, slots: Iterator) -> Iterator:
+    """The expert's half-days not in `booked` (a function of its own: a generator expression would read
+    the comprehension's loop variable when consumed, i.e. the last expert's)."""
+    return ((day, half) for day, half in slots if (expert_id, day, half) not in booked)
+
+
+def free_half_days_by_expert(experts: list[Expert], start: date, end: date, region: str) -> dict[int, list]:
+    """{expert_id: [(date, half), …]} free from `start` to `end`, in date order."""
+    if not experts:
+        return {}
+    return {expert_id: list(free) for expert_id, free in _free_half_days(experts, start, end, region).items()}
 
 
 def first_free_half_days(experts: list[Expert], start: date, end: date, region: str) -> dict[int, tuple | None]:
@@ -42,20 +53,7 @@ def first_free_half_days(experts: list[Expert], start: date, end: date, region: 
     walked only up to it (the marketplace asks this for every expert it shows)."""
     if not experts:
         return {}
-    ids = [e.id for e in experts]
-    booked = held_half_days(ids, start, end)
-    off = unavailability_by_expert(ids, start, end)
-    return {
-        expert.id: next(
-            (
-                (day, half)
-                for day, half in iter_working_half_days(expert, start, end, region, off.get(expert.id, []))
-                if (expert.id, day, half) not in booked
-            ),
-            None,
-        )
-        for expert in experts
-    }
+    return {expert_id: next(free, None) for expert_id, free in _free_half_days(experts, start, end, region).items()}
 
 
 def fitting_experts(role_id: int | None, skill_ids: list[int], expert_id: int | None = None) -> list[Expert]:

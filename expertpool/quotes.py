@@ -87,9 +87,12 @@ def quote_due(req: InterventionRequest, split: RequestSplit | None, unit_price_c
     return QuoteDue(part, accepted, unit_price_cents) if part > accepted else None
 
 
-def quote_due_now(req: InterventionRequest, now) -> QuoteDue | None:
-    """The quote awaiting acceptance for one request, judged by the position now."""
-    split = quotas.judge_request(req, now=now) if req.status in QUOTABLE_STATUSES else None
+def quote_due_now(req: InterventionRequest, now, *, judged: RequestSplit | None = None) -> QuoteDue | None:
+    """The quote awaiting acceptance for one request, judged by the position now (`judged`: the request's
+    `quotas.judge_request` at `now`, when the caller already has it: a page shows both)."""
+    split = None
+    if req.status in QUOTABLE_STATUSES:
+        split = judged if judged is not None else quotas.judge_request(req, now=now)
     return quote_due(req, split, quotas.unit_price_cents())
 
 

@@ -88,7 +88,8 @@ def _load(request_id: int) -> InterventionRequest:
 def _render(req, *, approve_form=None, reject_form=None, info_form=None, status=200, conflict=""):
     if approve_form is None:
         approve_form = ApproveForm(formdata=None, days=req.granted_half_days)
-    position = quotas.judge_request(req, now=now_utc())
+    now = now_utc()
+    position = quotas.judge_request(req, now=now)
     return render_template(
         "coordination/request.html",
         req=req,
@@ -99,7 +100,7 @@ def _render(req, *, approve_form=None, reject_form=None, info_form=None, status=
         reject_form=reject_form or RejectForm(formdata=None),
         info_form=info_form or InformationForm(formdata=None),
         decidable=req.status in RequestStatus.AWAITING_DECISION,
-        quote_due=quotes.quote_due_now(req, now_utc()),
+        quote_due=quotes.quote_due_now(req, now, judged=position),
     ), status
 
 

@@ -153,7 +153,8 @@ def _period_notice(req: InterventionRequest, today: date) -> str:
 def _render_detail(req, *, message_form=None, rating_form=None, quote_form=None, status=200):
     now = now_utc()
     today = today_paris(now)
-    due = quotes.quote_due_now(req, now)
+    split = quotas.judge_request(req, now=now)
+    due = quotes.quote_due_now(req, now, judged=split)
     if quote_form is None and due is not None:
         quote_form = QuoteForm(formdata=None, quoted=str(due.half_days))
     return render_template(
@@ -166,7 +167,7 @@ def _render_detail(req, *, message_form=None, rating_form=None, quote_form=None,
         quote_due=due,
         quote_form=quote_form,
         may_accept_quote=due is not None and req.member_id == current_user.member_id,
-        split=quotas.judge_request(req, now=now),
+        split=split,
         message_form=message_form or MessageForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None),
         may_edit=can_edit_request(current_user, req),
