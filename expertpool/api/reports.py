@@ -12,8 +12,9 @@ from expertpool.api.members import period_or_404
 from expertpool.api_problems import ApiProblem
 from expertpool.api_tokens import READ
 from expertpool.models import Member
-from expertpool.reports import exports, metrics
+from expertpool.reports import exports
 from expertpool.reports import statement as statements
+from expertpool.reports.statement_data import build_statement
 
 
 @bp.route("/members/<int:member_id>/statement")
@@ -26,7 +27,7 @@ def statement(args, member_id: int):
     period = period_or_404(args["period_id"])
     if period is None:
         raise ApiProblem(404)
-    st = metrics.statement(member, period)
+    st = build_statement(member, period)
     return {
         "member": member,
         "period": period,

@@ -15,7 +15,8 @@ from expertpool.extensions import db
 from expertpool.i18n import half_label
 from expertpool.labels import BOOKING_STATUS_LABELS, STATUS_LABELS, TO_RESCHEDULE, URGENCY_LABELS
 from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, Member, QuotaPeriod, Role
-from expertpool.reports.metrics import half_day_value, member_figures, period_bounds_utc
+from expertpool.reports.member_figures import half_day_value, member_figures
+from expertpool.reports.report_periods import period_bounds_utc
 from expertpool.spreadsheet_datasets import DATE, DATETIME, DAYS, INT, MONEY, PERCENT, Column, Dataset
 
 DATASETS = {
@@ -76,7 +77,7 @@ def members(period: QuotaPeriod | None, member_id: int | None) -> Dataset:
 
 
 def drawing_rights(period: QuotaPeriod | None, member_id: int | None) -> Dataset:
-    """The same figures as the dashboard and the statements (metrics.member_figures)."""
+    """The same figures as the dashboard and the statements (member_figures.member_figures)."""
     figures = member_figures(period, None if member_id is None else [member_id])
     label = period.name if period else ""
     rows = [

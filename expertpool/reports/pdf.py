@@ -17,9 +17,9 @@ from fpdf.fonts import FontFace
 from expertpool.i18n import date_long, date_range, days_label, half_label, money
 from expertpool.models import InterventionRequest, Urgency
 from expertpool.quotes import QuoteFigures
-from expertpool.reports.metrics import Statement
 from expertpool.reports.pdf_fonts import common_font
 from expertpool.reports.statement import billing_rule, critical_mention, legal_basis, summary
+from expertpool.reports.statement_data import Statement
 from expertpool.timeutil import today_paris
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/share/fonts/TTF"))

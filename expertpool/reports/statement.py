@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from expertpool.i18n import days_label, half_label, money
-from expertpool.reports.metrics import Statement
+from expertpool.reports.statement_data import Statement
 from expertpool.spreadsheet_datasets import DATE, DAYS, MONEY, csv_text
 from expertpool.spreadsheet_safety import csv_writer
 

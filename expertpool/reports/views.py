@@ -4,16 +4,20 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from expertpool import quotes, spreadsheet_datasets
+from expertpool import quotas, quotes, spreadsheet_datasets
 from expertpool.extensions import db
 from expertpool.list_page import paginate_list, requested_page
 from expertpool.models import InterventionRequest, Member, PoolSettings, UserRole
 from expertpool.permissions import can_view_statement, roles_required, staff_required
-from expertpool.reports import exports, metrics
+from expertpool.reports import exports, member_figures
 from expertpool.reports import statement as statements
+from expertpool.reports.activity import member_ratings, satisfaction
 from expertpool.reports.charts import LEVEL_BAND_LABELS, dashboard_charts
+from expertpool.reports.dashboard import build_dashboard
 from expertpool.reports.forms import ExportForm, PeriodForm
 from expertpool.reports.pdf import quote_pdf, statement_pdf
+from expertpool.reports.report_periods import all_periods, default_period
+from expertpool.reports.statement_data import build_statement
 from expertpool.timeutil import now_utc, today_paris
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
@@ -25,12 +29,12 @@ SHOW_FILTERS = ("all", "over", "unused")
 def _period_choice():
     """(periods, form, period, status): the period chosen in the query string, or today's (else the latest)
     when none or a bad one was given (status 400 then, with the French message next to the selector)."""
-    periods = metrics.all_periods()
+    periods = all_periods()
     form = PeriodForm(request.args)
     form.set_choices(periods)
     status = 400 if request.args.get("period") and not form.validate() else 200
     chosen = {p.id: p for p in periods}.get(form.period.data) if status == 200 else None
-    period = chosen or metrics.default_period(periods, today_paris())
+    period = chosen or default_period(periods, today_paris())
     form.period.data = period.id if period else None
     return periods, form, period, status
 
@@ -38,7 +42,7 @@ def _period_choice():
 def _listing_args() -> tuple[str, bool, str, int]:
     """Sort key, direction, filter and page from the query string (unknown values fall back quietly)."""
     sort = request.args.get("sort", "name")
-    sort = sort if sort in metrics.SORT_KEYS else "name"
+    sort = sort if sort in member_figures.SORT_KEYS else "name"
     descending = request.args.get("dir") == "desc"
     show = request.args.get("show", "all")
     show = show if show in SHOW_FILTERS else "all"
@@ -49,9 +53,9 @@ def _listing_args() -> tuple[str, bool, str, int]:
 @staff_required
 def dashboard():
     _periods, form, period, status = _period_choice()
-    data = metrics.dashboard(period)
+    data = build_dashboard(period)
     sort, descending, show, page = _listing_args()
-    rows = metrics.sort_figures(data.figures, sort, descending)
+    rows = member_figures.sort_figures(data.figures, sort, descending)
     if show == "over":
         rows = [f for f in rows if f.is_over_quota]
     elif show == "unused":
@@ -77,31 +81,31 @@ def dashboard():
 @staff_required
 def savings():
     _periods, form, period, status = _period_choice()
-    figures = metrics.member_figures(period)
+    figures = member_figures.member_figures(period)
     sort, descending, _show, page = _listing_args()
-    shown = paginate_list(metrics.sort_figures(figures, sort, descending), page, PAGE_SIZE)
+    shown = paginate_list(member_figures.sort_figures(figures, sort, descending), page, PAGE_SIZE)
     return render_template(
         "reports/savings.html",
         form=form,
         period=period,
-        totals=metrics.pool_totals(figures),
+        totals=member_figures.pool_totals(figures),
         rows=shown.items,
         sort=sort,
         descending=descending,
         page=shown,
-        unit_price_cents=metrics.unit_price_cents(),
+        unit_price_cents=quotas.unit_price_cents(),
     ), status
 
 
 @bp.route("/exports")
 @staff_required
 def export():
-    periods = metrics.all_periods()
+    periods = all_periods()
     members = db.session.execute(select(Member.id, Member.name).order_by(Member.name, Member.id)).all()
     form = ExportForm(request.args)
     form.set_choices(periods, members)
     if "dataset" not in request.args:
-        current = metrics.default_period(periods, today_paris())
+        current = default_period(periods, today_paris())
         form.period.data = current.id if current else None
         return render_template("reports/exports.html", form=form)
     if not form.validate():
@@ -126,7 +130,7 @@ def _statement_context(member_id: int):
     if member is None or not can_view_statement(current_user, member):
         abort(404)
     periods, form, period, status = _period_choice()
-    st = metrics.statement(member, period) if period else None
+    st = build_statement(member, period) if period else None
     return member, periods, form, period, st, status
 
 
@@ -203,7 +207,7 @@ def member_statement():
         summary=statements.summary(st) if st else [],
         billing_rule=statements.billing_rule(),
         statement_critical_mention=statements.critical_mention(),
-        history=metrics.member_history(member.id, periods),
-        ratings=metrics.member_ratings(member.id),
-        satisfaction=metrics.satisfaction(period, member.id) if period else None,
+        history=member_figures.member_history(member.id, periods),
+        ratings=member_ratings(member.id),
+        satisfaction=satisfaction(period, member.id) if period else None,
     ), status

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from expertpool.i18n import days_label
 from expertpool.models import AllocationRun, BookingStatus, InterventionRequest, QuotaKind, RequestStatus, UserRole
-from expertpool.reports import metrics
 
 pytest_plugins = ["member_fixtures"]  # member_clock: the member views see FIXED_NOW
 
@@ -204,10 +203,10 @@ def test_case6_a_planning_run_lists_each_member_once_with_its_right_and_envelope
     assert re.findall(r"<td>([^<]*)</td>\s*</tr>", row)[-1] == days_label(unserved)
 
 
-def test_case9_savings_compare_delivered_value_with_the_contributions_due_so_far(client, login, factory, monkeypatch):
+def test_case9_savings_compare_delivered_value_with_the_contributions_due_so_far(client, login, factory, travel_to):
     """Half the year gone: the board reads value delivered − (half the contributions + billed), a projection
     beside it, and the assumptions; not the whole year's contributions against half a year's work."""
-    monkeypatch.setattr(metrics, "today_paris", lambda *_args: date(2027, 7, 2))  # day 183 of 365
+    travel_to(datetime(2027, 7, 2, 10, tzinfo=UTC))  # day 183 of 365
     factory.settings(unit_price_cents=18000)
     period = factory.period(2027, half_days=0)
     member = factory.member("Plouguin", contribution_cents=730_000)

@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import re
-from datetime import date
+from datetime import UTC, datetime
 from html import unescape as html_unescape
 
 import openpyxl
@@ -14,13 +14,12 @@ from pypdf import PdfReader
 from reports_support import EXPECTED, JAIN, LEAD_MEAN, LEAD_MEDIAN, build_pool, euros_text, plain
 
 from expertpool.models import UserRole
-from expertpool.reports import metrics
 
 
 @pytest.fixture
-def pool(factory, monkeypatch):
+def pool(factory, travel_to):
     # The hand-computed figures are the whole year's: the contributions count in full at the period's end.
-    monkeypatch.setattr(metrics, "today_paris", lambda *_args: date(2027, 12, 31))
+    travel_to(datetime(2027, 12, 31, 10, tzinfo=UTC))
     return build_pool(factory)
 
 

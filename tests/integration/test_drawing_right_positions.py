@@ -17,7 +17,8 @@ from expertpool.models import (
     QuotaKind,
     RequestStatus,
 )
-from expertpool.reports import exports, metrics
+from expertpool.reports import exports
+from expertpool.reports.statement_data import build_statement
 
 
 def counted(db) -> QueryCounter:
@@ -175,7 +176,7 @@ def test_statement_and_exports_totals_equal_the_positions(db, factory, app):
         )
         assert row["Hors droit de tirage réservé (jours)"] == position.over_quota
         assert row["Pris sur l'enveloppe de l'EPCI (jours)"] == position.from_envelope
-        statement = metrics.statement(db.session.get(Member, member_id), period)
+        statement = build_statement(db.session.get(Member, member_id), period)
         assert statement.figures.balance == position
     # The EPCI pays what its communes delivered beyond own rights and envelope.
     envelope = result.envelopes[epci.id]

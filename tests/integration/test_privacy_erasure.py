@@ -21,8 +21,8 @@ from expertpool.auth.services import load_user
 from expertpool.extensions import db as _db
 from expertpool.models import AuditLog, Base, Booking, BookingStatus, ProviderIdentity, User, UserRole
 from expertpool.privacy.erasure import ErasureRefused, anonymise
-from expertpool.reports import metrics
 from expertpool.reports.statement import summary
+from expertpool.reports.statement_data import build_statement
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def _escaped(needle: str) -> str:
 
 def statement_figures(app, member, period):
     with app.test_request_context("/"):
-        return [(item.key, item.value) for item in summary(metrics.statement(member, period))]
+        return [(item.key, item.value) for item in summary(build_statement(member, period))]
 
 
 def test_after_erasure_nothing_holds_their_name_email_or_texts(app, db, people):

@@ -19,7 +19,7 @@ from reports_support import (
 )
 
 from expertpool.models import BookingStatus, RequestStatus
-from expertpool.reports import metrics
+from expertpool.reports import activity, fairness, member_figures, statement_data, utilisation
 from expertpool.reports.pdf import statement_pdf
 from expertpool.reports.statement import summary
 
@@ -36,7 +36,7 @@ def request_context(app):
 
 
 def test_member_figures_and_pool_totals(pool):
-    figures = {f.member_id: f for f in metrics.member_figures(pool.period, today=pool.period.end_date)}
+    figures = {f.member_id: f for f in member_figures.member_figures(pool.period, today=pool.period.end_date)}
     for key, member in (("a", pool.a), ("b", pool.b), ("c", pool.c)):
         f, e = figures[member.id], EXPECTED[key]
         assert (f.balance.total, f.balance.planned, f.balance.delivered, f.balance.remaining) == (
@@ -53,7 +53,7 @@ def test_member_figures_and_pool_totals(pool):
         )
     assert figures[pool.a.id].is_over_quota and not figures[pool.b.id].is_over_quota
     assert figures[pool.c.id].is_unused
-    totals = metrics.pool_totals(list(figures.values()))
+    totals = member_figures.pool_totals(list(figures.values()))
     p = EXPECTED["pool"]
     assert (totals.entitled, totals.planned, totals.delivered, totals.remaining) == (
         p["total"],
@@ -76,40 +76,40 @@ def test_planned_half_days_beyond_the_right_are_not_billed(factory, pool):
     req = pool.requests["r2"]
     for k in range(10):
         factory.booking(req, pool.x, date(2027, 6, 1) + timedelta(days=k), "am")
-    f = metrics.member_figures(pool.period, [pool.b.id], today=pool.period.end_date)[0]
+    f = member_figures.member_figures(pool.period, [pool.b.id], today=pool.period.end_date)[0]
     assert f.is_over_quota and f.balance.over_quota == 3
     assert f.billable_half_days == 0 and f.billed_cents == 0
 
 
 def test_fairness_and_jain_index(pool):
-    fair = metrics.fairness(metrics.member_figures(pool.period))
+    fair = fairness.fairness(member_figures.member_figures(pool.period))
     assert fair.jain == pytest.approx(JAIN)
     assert dict(fair.bands) == {"0": 1, "0-25": 0, "25-50": 1, "50-75": 0, "75-100": 0, "100+": 1}
-    assert metrics.jain_index([0.5, 0.5, 0.5]) == pytest.approx(1.0)
-    assert metrics.jain_index([1.0, 0.0, 0.0, 0.0]) == pytest.approx(0.25)
-    assert metrics.jain_index([]) is None and metrics.jain_index([0.0, 0.0]) is None
+    assert fairness.jain_index([0.5, 0.5, 0.5]) == pytest.approx(1.0)
+    assert fairness.jain_index([1.0, 0.0, 0.0, 0.0]) == pytest.approx(0.25)
+    assert fairness.jain_index([]) is None and fairness.jain_index([0.0, 0.0]) is None
 
 
 def test_utilisation_backlog_lead_time_satisfaction(pool):
-    use = metrics.utilisation(pool.period, "metropole")
+    use = utilisation.utilisation(pool.period, "metropole")
     assert (use.working, use.booked) == (WORKING, BOOKED)
     assert sum(w.working for w in use.weeks) == WORKING and sum(w.booked for w in use.weeks) == BOOKED
     by_expert = {row.name: (row.working, row.booked) for row in use.experts}
     assert by_expert == {"Xavier Dupré": (508, 5), "Yasmine Łukasiewicz": (506, 6)}
     week_of_11_jan = next(w for w in use.weeks if w.label_date.isoformat() == "2027-01-11")
     assert (week_of_11_jan.working, week_of_11_jan.booked) == (20, 3)
-    backlog = {row.role: (row.granted, row.booked, row.unscheduled) for row in metrics.backlog()}
+    backlog = {row.role: (row.granted, row.booked, row.unscheduled) for row in activity.backlog()}
     for role, expected in BACKLOG.items():
         assert backlog[role] == expected
-    lead = metrics.lead_time(pool.period)
+    lead = activity.lead_time(pool.period)
     assert (lead.requests, lead.median_days, lead.mean_days) == (3, LEAD_MEDIAN, pytest.approx(LEAD_MEAN))
-    sat = metrics.satisfaction(pool.period)
+    sat = activity.satisfaction(pool.period)
     assert (sat.rated, sat.average, sat.good_share) == (2, 4.0, 0.5)
-    assert metrics.satisfaction(pool.old_period).rated == 1
+    assert activity.satisfaction(pool.old_period).rated == 1
 
 
 def test_statement_lines_in_order(pool):
-    st = metrics.statement(pool.a, pool.period)
+    st = statement_data.build_statement(pool.a, pool.period)
     assert [(line.day.isoformat(), line.half) for line in st.lines] == [
         ("2027-01-11", "am"),
         ("2027-01-11", "pm"),
@@ -122,7 +122,7 @@ def test_statement_lines_in_order(pool):
 
 @pytest.mark.parametrize("unicode_font", [True, False])
 def test_pdf_prints_accents_and_euro_with_or_without_dejavu(pool, request_context, unicode_font):
-    st = metrics.statement(pool.a, pool.period)
+    st = statement_data.build_statement(pool.a, pool.period)
     data = statement_pdf(st, "Syndicat numérique de l'Aisne", use_unicode_font=unicode_font)
     text = plain(PdfReader(io.BytesIO(data)).pages[0].extract_text())
     assert "État annuel des recours" in text and "Aubépine" in text and "Dupré" in text
@@ -147,7 +147,7 @@ def test_epci_envelope_covers_its_communes_and_the_epci_pays_the_excess(factory,
         for _ in range(count):
             factory.booking(req, x, day, "am", BookingStatus.DELIVERED)
             day += timedelta(days=1)
-    figures = {fig.member_id: fig for fig in metrics.member_figures(period)}
+    figures = {fig.member_id: fig for fig in member_figures.member_figures(period)}
     assert figures[f.id].billable_half_days == 0 and figures[g.id].billable_half_days == 0
     assert figures[f.id].delivered_beyond_own == 3
     assert figures[epci.id].envelope.delivered == 5 and figures[epci.id].envelope.total == 4
@@ -155,10 +155,10 @@ def test_epci_envelope_covers_its_communes_and_the_epci_pays_the_excess(factory,
     # The envelope covers F's 3 first (then G's in the same order): G's last half-day is beyond it.
     assert (figures[f.id].balance.from_envelope, figures[g.id].balance.from_envelope) == (3, 1)
     assert [figures[m.id].is_over_quota for m in (epci, f, g)] == [True, False, True]
-    assert metrics.pool_totals(list(figures.values())).billable_half_days == 1
-    items = {item.key: item for item in summary(metrics.statement(epci, period))}
+    assert member_figures.pool_totals(list(figures.values())).billable_half_days == 1
+    items = {item.key: item for item in summary(statement_data.build_statement(epci, period))}
     assert items["envelope_billable"].value == 18000 and items["billable"].value == 18000
-    assert {item.key for item in summary(metrics.statement(f, period))} >= {"envelope_drawn"}
+    assert {item.key for item in summary(statement_data.build_statement(f, period))} >= {"envelope_drawn"}
 
 
 def test_utilisation_per_pattern_equals_each_experts_own_calendar(factory):
@@ -183,7 +183,7 @@ def test_utilisation_per_pattern_equals_each_experts_own_calendar(factory):
     factory.unavailability(c, date(2027, 7, 15), half="am")
     factory.unavailability(c, date(2027, 7, 12), date(2027, 7, 16))  # the whole week, over the two above
     factory.unavailability(b, date(2026, 12, 28), date(2027, 1, 5))  # begins before the period
-    use = metrics.utilisation(period, "metropole")
+    use = utilisation.utilisation(period, "metropole")
     expected_weeks: Counter = Counter()
     for expert in (a, b, c):
         slots = working_half_days(expert, period.start_date, period.end_date, "metropole")

@@ -1,0 +1,135 @@
+"""Expert utilisation: booked half-days over working half-days, per week and per active expert."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from expertpool.calendars import days, working_half_days
+from expertpool.extensions import db
+from expertpool.models import Booking, BookingStatus, Expert, QuotaPeriod, Unavailability
+from expertpool.models.expert import week_bit
+from expertpool.timeutil import monday_of
+
+
+@dataclass(slots=True)
+class UtilisationRow:
+    label_date: date  # the Monday of the week, or unused for experts
+    working: int = 0
+    booked: int = 0
+    name: str = ""
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.working == 0 else self.booked / self.working
+
+
+@dataclass(frozen=True, slots=True)
+class Utilisation:
+    weeks: list[UtilisationRow]
+    experts: list[UtilisationRow]
+    working: int
+    booked: int
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.working == 0 else self.booked / self.working
+
+
+@dataclass(frozen=True, slots=True)
+class _ExpertWeek:
+    """What `calendars.working_half_days` needs of an expert, without the ORM."""
+
+    id: int
+    display_name: str
+    week_mask: int
+
+    def works(self, weekday: int, half: str) -> bool:
+        return bool(self.week_mask & week_bit(weekday, half))
+
+
+@dataclass(frozen=True, slots=True)
+class _Absences:
+    """All of an expert's unavailabilities as one set of (day, half or None for the whole day)."""
+
+    halves: set = field(default_factory=set)
+
+    def add(self, start: date, end: date, half: str | None, period_start: date, period_end: date) -> None:
+        day = max(start, period_start)
+        while day <= min(end, period_end):
+            self.halves.add((day, half))
+            day += timedelta(days=1)
+
+    def taken_off(self, slots: frozenset) -> set:
+        """The half-days of `slots` (working half-days) these unavailabilities cover."""
+        return {
+            (day, half)
+            for day, half_or_whole in self.halves
+            for half in (("am", "pm") if half_or_whole is None else (half_or_whole,))
+            if (day, half) in slots
+        }
+
+
+def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
+    """Booked half-days (planned + delivered) over working half-days, per week and per active expert."""
+    if period is None:
+        return Utilisation([], [], 0, 0)
+    start, end = period.start_date, period.end_date
+    # Plain rows, not ORM objects: the calendar tests every half-day of the year for every expert, and
+    # instrumented attribute access would make that the slowest part of the dashboard.
+    experts = [
+        _ExpertWeek(*row)
+        for row in db.session.execute(
+            select(Expert.id, Expert.display_name, Expert.week_mask)
+            .where(Expert.active.is_(True))
+            .order_by(Expert.display_name, Expert.id)
+        )
+    ]
+    absences: dict[int, _Absences] = defaultdict(_Absences)
+    for expert_id, first, last, half in db.session.execute(
+        select(Unavailability.expert_id, Unavailability.start_date, Unavailability.end_date, Unavailability.half)
+        .join(Expert, Expert.id == Unavailability.expert_id)
+        .where(Expert.active.is_(True), Unavailability.end_date >= start, Unavailability.start_date <= end)
+    ):
+        absences[expert_id].add(first, last, half, start, end)
+    weeks: dict[date, UtilisationRow] = {}
+    monday = monday_of(start)
+    while monday <= end:
+        weeks[monday] = UtilisationRow(monday)
+        monday += timedelta(days=7)
+    week_of = {day: weeks[monday_of(day)] for day in days(start, end)}
+    per_expert = {e.id: UtilisationRow(start, name=e.display_name) for e in experts}
+    # The calendar rule is calendars.working_half_days': it is asked once per weekly pattern (a pool has a
+    # handful), and each expert's unavailability then takes its half-days off that pattern's calendar,
+    # instead of testing every half-day of the year for every expert.
+    pattern_slots: dict[int, frozenset] = {}
+    for expert in experts:
+        if expert.week_mask not in pattern_slots:
+            pattern_slots[expert.week_mask] = frozenset(working_half_days(expert, start, end, region, []))
+        slots = pattern_slots[expert.week_mask]
+        away = absences[expert.id].taken_off(slots) if expert.id in absences else set()
+        per_expert[expert.id].working = len(slots) - len(away)
+        for day, _half in away:
+            week_of[day].working -= 1
+    experts_per_pattern = Counter(expert.week_mask for expert in experts)
+    for mask, slots in pattern_slots.items():
+        for day, _half in slots:
+            week_of[day].working += experts_per_pattern[mask]
+    active = select(Expert.id).where(Expert.active.is_(True))
+    held = (
+        Booking.status.in_(BookingStatus.HOLDING),
+        Booking.date >= start,
+        Booking.date <= end,
+        Booking.expert_id.in_(active),
+    )
+    for day, count in db.session.execute(select(Booking.date, func.count()).where(*held).group_by(Booking.date)):
+        week_of[day].booked += count
+    for expert_id, count in db.session.execute(
+        select(Booking.expert_id, func.count()).where(*held).group_by(Booking.expert_id)
+    ):
+        per_expert[expert_id].booked = count
+    rows = list(per_expert.values())
+    return Utilisation(list(weeks.values()), rows, sum(r.working for r in rows), sum(r.booked for r in rows))
