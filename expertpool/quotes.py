@@ -96,6 +96,16 @@ def quote_due_now(req: InterventionRequest, now, *, judged: RequestSplit | None 
     return quote_due(req, split, quotas.unit_price_cents())
 
 
+def quotes_due(requests: list[InterventionRequest], now) -> list[tuple[InterventionRequest, QuoteDue | None]]:
+    """Each request with its quote awaiting acceptance (or None), judged together: a constant number
+    of queries per period however many requests."""
+    if not requests:
+        return []
+    splits = quotas.request_splits([r for r in requests if r.status in QUOTABLE_STATUSES], now)
+    price = quotas.unit_price_cents()
+    return [(req, quote_due(req, splits.get(req.id), price)) for req in requests]
+
+
 def quotes_due_for(member_id: int, now) -> list[tuple[InterventionRequest, QuoteDue]]:
     """The member's requests with a quote to accept or a critical price to acknowledge (its home's
     "à prendre en compte"), in a constant number of queries."""
@@ -113,16 +123,7 @@ def quotes_due_for(member_id: int, now) -> list[tuple[InterventionRequest, Quote
             .order_by(InterventionRequest.id)
         )
     )
-    if not candidates:
-        return []
-    splits = quotas.request_splits([r for r in candidates if r.status in QUOTABLE_STATUSES], now)
-    price = quotas.unit_price_cents()
-    result = []
-    for req in candidates:
-        due = quote_due(req, splits.get(req.id), price)
-        if due is not None:
-            result.append((req, due))
-    return result
+    return [(req, due) for req, due in quotes_due(candidates, now) if due is not None]
 
 
 @dataclass(frozen=True, slots=True)

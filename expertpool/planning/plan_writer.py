@@ -226,16 +226,29 @@ def _quote_outgrown(req: InterventionRequest, item: Unserved | None) -> bool:
 
 
 def _notify_new_quotes(requests: list[InterventionRequest], *, now: datetime) -> None:
-    """The member's users hear of the new quote to accept (a few requests at most per run)."""
+    """The member's users hear of the new quote to accept. A full replan of a pool without accepted
+    quotes may stop hundreds of requests at once: they are judged together and their members' users read
+    in one query, so the run's statements do not grow with them."""
+    if not requests:
+        return
+    due = {req.id: d for req, d in quotes.quotes_due(requests, now) if d is not None}
+    readers: dict[int, list[User]] = {}
+    for user in db.session.scalars(
+        select(User)
+        .where(
+            User.member_id.in_({req.member_id for req in requests}),
+            User.role == UserRole.MEMBER,
+            User.active.is_(True),
+        )
+        .order_by(User.id)
+    ):
+        readers.setdefault(user.member_id, []).append(user)
     for req in requests:
-        due = quotes.quote_due_now(req, now)
-        if due is None:
+        if req.id not in due:
             continue
         link = member_request_link(req.id)
-        for user in db.session.scalars(
-            select(User).where(User.member_id == req.member_id, User.role == UserRole.MEMBER, User.active.is_(True))
-        ):
-            params = {"title": req.title, "over": due.half_days, "amount": due.amount_cents}
+        params = {"title": req.title, "over": due[req.id].half_days, "amount": due[req.id].amount_cents}
+        for user in readers.get(req.member_id, []):
             notify(user, "quote.to_accept", params, now=now, link=link)
 
 
