@@ -18,6 +18,9 @@ def test_the_harness_measures_signed_in_pages_without_errors(capsys, db_kind):
         "2",
         "--only",
         "home,api requests,api members",
+        # The outage drill has its own test (tests/trust/test_trust_outage_under_load.py): not twice.
+        "--outage",
+        "no",
     ]
     assert main(arguments) == 0
     output = capsys.readouterr().out
