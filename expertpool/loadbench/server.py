@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -87,7 +88,9 @@ def gunicorn(env: dict[str, str], log_path: Path, workers: int = 4, timeout: flo
                 time.sleep(0.2)
         yield base, process
     finally:
-        process.terminate()
+        # SIGINT is gunicorn's quick shutdown: SIGTERM's graceful one waits up to 30 s for the clients'
+        # kept-alive connections, and the measures are over.
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
