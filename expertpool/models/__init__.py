@@ -23,7 +23,7 @@ from expertpool.models.enums import (
     Urgency,
     UserRole,
 )
-from expertpool.models.expert import Expert, Role, Skill, Unavailability
+from expertpool.models.expert import Expert, Role, Skill, Unavailability, WeekPatternVersion
 from expertpool.models.identity import JoinRequest, ProviderIdentity
 from expertpool.models.member import Member, is_valid_siren
 from expertpool.models.operations import (
@@ -90,5 +90,6 @@ __all__ = [
     "UserRole",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WeekPatternVersion",
     "is_valid_siren",
 ]

@@ -4,7 +4,8 @@ changes applied in memory, the same engine, and the drawing rights each plan dra
 Nothing is written: the problem builder and the position module only read, the engine is pure, and
 the ledgers are plain data changed in memory. The base is either the scheduler's own backlog (its
 horizon, its held bookings) or the last 12 months replayed: the requests of that time with their
-original windows, on the experts' leave of that time, every half-day replanned (no booking held).
+original windows, on the experts' patterns and leave of that time, every half-day replanned (no
+booking held).
 """
 
 from collections import Counter, defaultdict
@@ -17,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from expertpool.allocation import Member as EngineMember
 from expertpool.allocation import Problem, solve
 from expertpool.extensions import db
-from expertpool.models import InterventionRequest, Member, PoolSettings, RequestStatus
+from expertpool.models import Expert, InterventionRequest, Member, PoolSettings, RequestStatus
 from expertpool.quota_policies import entitlement, previous_period
 from expertpool.quotas import (
     APPROVED,
@@ -41,6 +42,7 @@ from expertpool.scheduling.problem_builder import (
 )
 from expertpool.scheduling.solving import METHOD, solve_horizon
 from expertpool.timeutil import today_paris
+from expertpool.week_patterns import spans_between
 
 BACKLOG, REPLAY = "backlog", "replay"
 # A replayed request is one the pool agreed to serve: approved then, whatever became of it since.
@@ -54,10 +56,16 @@ REPLAYED_STATUSES = (
 
 
 class ReplaySnapshot(Snapshot):
-    """The last 12 months as the scheduler would have seen them with nothing booked yet."""
+    """The last 12 months as the scheduler would have seen them with nothing booked yet: the experts
+    who were in the pool then (those gone since included, for the days they were there), each day on
+    the weekly pattern in force that day, with their leave of that time."""
+
+    def _experts_planned(self):
+        return Expert.id.in_(sorted(self.pattern_spans))
 
     def __init__(self, start: date, end: date, region: str):
-        super().__init__(start, end, region)  # experts, their leave of that time
+        self.pattern_spans = spans_between(start, end)
+        super().__init__(start, end, region)
         self.held = defaultdict(set)
         self.held_per_request = Counter()
         self.requests = list(

@@ -29,10 +29,12 @@ from expertpool.models import (
     Unavailability,
 )
 from expertpool.models.enums import BookingStatus, RequestStatus
+from expertpool.models.expert import week_bit
 from expertpool.periods import PERIOD_NOT_OPEN, name_of_period_at, open_periods
 from expertpool.quotas import Position, balances
 from expertpool.quotes import accepted_billable_left
 from expertpool.timeutil import today_paris
+from expertpool.week_patterns import Span, mask_on
 
 HALVES = ("am", "pm")
 
@@ -107,6 +109,10 @@ def split_by_period(start: date, end: date) -> list[Segment]:
 class Snapshot:
     """What the allocation needs from the database, read once for the whole horizon."""
 
+    # {expert id: its weekly patterns over the horizon} when each day takes the pattern in force that
+    # day (a replay of the past, `week_patterns`); None: every day takes today's pattern.
+    pattern_spans: dict[int, list[Span]] | None = None
+
     def __init__(self, start: date, end: date, region: str, request_ids: list[int] | None = None):
         """`request_ids` limits the requests to plan (an instant booking plans one); every booking is
         still read, so nothing already held is given again."""
@@ -114,7 +120,7 @@ class Snapshot:
         self.experts: list[Expert] = list(
             db.session.scalars(
                 select(Expert)
-                .where(Expert.active.is_(True))
+                .where(self._experts_planned())
                 .options(selectinload(Expert.roles), selectinload(Expert.skills), selectinload(Expert.user))
                 .order_by(Expert.id)
             )
@@ -186,6 +192,10 @@ class Snapshot:
             ):
                 self.previous_experts[member_id].append(expert_id)
 
+    def _experts_planned(self):
+        """Which experts the problems hold: those in the pool today."""
+        return Expert.active.is_(True)
+
     def remaining(self, req: InterventionRequest) -> int:
         """Half-days still to book: what was granted minus what bookings already hold."""
         return max(0, req.granted_half_days - self.held_per_request[req.id])
@@ -200,17 +210,65 @@ def _segments_of(req: InterventionRequest, segments: list[Segment]) -> list[int]
     return [0] if req.deadline < segments[0].start else [len(segments) - 1]
 
 
-def _engine_expert(expert: Expert, seg: Segment, snapshot: Snapshot) -> EngineExpert:
+def _week_of_mask(mask: int) -> dict[int, frozenset[str]]:
     week = {}
     for weekday in range(7):
-        halves = frozenset(h for h in HALVES if expert.works(weekday, h))
+        halves = frozenset(h for h in HALVES if mask & week_bit(weekday, h))
         if halves:
             week[weekday] = halves
+    return week
+
+
+def _week_over(spans: list[Span], start: date, end: date) -> tuple[dict, list[EngineUnavailability]]:
+    """The engine's one weekly pattern for an expert whose pattern changed within [start, end] (or who
+    joined or left then): every half-day any pattern of those days gives, and each half-day the pattern
+    in force that day does not give (or a day the expert was not in the pool) as an unavailability."""
+    union = 0
+    for valid_from, valid_until, mask in spans:
+        if valid_from <= end and (valid_until is None or valid_until >= start):
+            union |= mask
+    week = _week_of_mask(union)
+    away: list[EngineUnavailability] = []
+    off_since: date | None = None  # the first day of the current run of days given nothing
+    day = start
+    while day <= end:
+        given = mask_on(spans, day)
+        halves = week.get(day.weekday(), frozenset())
+        missing = [h for h in HALVES if h in halves and not given & week_bit(day.weekday(), h)]
+        if len(missing) == len(halves):  # nothing that day (or a day no pattern works): one run
+            off_since = off_since or day
+        else:
+            if off_since is not None:
+                away.append(EngineUnavailability(off_since, day - timedelta(days=1)))
+                off_since = None
+            away.extend(EngineUnavailability(day, day, h) for h in missing)
+        day += timedelta(days=1)
+    if off_since is not None:
+        away.append(EngineUnavailability(off_since, end))
+    # A run made only of days no pattern works would say nothing: keep the runs that hide a worked day.
+    return week, [a for a in away if a.half or _works_between(week, a.start, a.end)]
+
+
+def _works_between(week: dict, start: date, end: date) -> bool:
+    day = start
+    while day <= end:
+        if day.weekday() in week:
+            return True
+        day += timedelta(days=1)
+    return False
+
+
+def _engine_expert(expert: Expert, seg: Segment, snapshot: Snapshot) -> EngineExpert:
+    spans = snapshot.pattern_spans.get(expert.id) if snapshot.pattern_spans is not None else None
+    if spans is None:
+        week, away = _week_of_mask(expert.week_mask), []
+    else:
+        week, away = _week_over(spans, seg.start, seg.end)
     unavailable = tuple(
         EngineUnavailability(max(a.start_date, seg.start), min(a.end_date, seg.end), a.half)
         for a in snapshot.unavailabilities.get(expert.id, ())
         if a.start_date <= seg.end and a.end_date >= seg.start
-    )
+    ) + tuple(away)
     booked = frozenset((d, h) for d, h in snapshot.held.get(expert.id, ()) if seg.start <= d <= seg.end)
     return EngineExpert(
         id=expert_key(expert.id),
