@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import create_engine, insert
 from sqlalchemy.orm import Session
 
+from expertpool import week_patterns
 from expertpool.models import (
     Booking,
     BookingStatus,
@@ -31,7 +32,6 @@ from expertpool.models import (
     User,
     UserRole,
 )
-from expertpool import week_patterns
 from expertpool.models.expert import expert_roles, expert_skills, week_bit
 
 YEAR_START = date(2027, 1, 4)  # the generator's horizon starts on a Monday
