@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from expertpool.allocation import Member as EngineMember
 from expertpool.allocation import Problem, solve
 from expertpool.extensions import db
-from expertpool.models import Expert, InterventionRequest, Member, PoolSettings, RequestStatus
+from expertpool.models import EnvelopeReview, Expert, InterventionRequest, Member, PoolSettings, RequestStatus
 from expertpool.quota_policies import entitlement, previous_period
 from expertpool.quotas import (
     APPROVED,
@@ -66,6 +66,8 @@ class ReplaySnapshot(Snapshot):
     def __init__(self, start: date, end: date, region: str):
         self.pattern_spans = spans_between(start, end)
         super().__init__(start, end, region)
+
+    def _read_demand(self, start: date, end: date, request_ids: list[int] | None) -> None:
         self.held = defaultdict(set)
         self.held_per_request = Counter()
         self.requests = list(
@@ -76,10 +78,15 @@ class ReplaySnapshot(Snapshot):
                     InterventionRequest.earliest <= end,
                     InterventionRequest.deadline >= start,
                 )
-                .options(selectinload(InterventionRequest.role), selectinload(InterventionRequest.skills))
+                .options(
+                    selectinload(InterventionRequest.role),
+                    selectinload(InterventionRequest.skills),
+                    selectinload(InterventionRequest.preferred_half_days),
+                )
                 .order_by(InterventionRequest.id)
             )
         )
+        self.envelope_refused = {r.id for r in self.requests if r.envelope_review == EnvelopeReview.REFUSED}
         self.member_of = {r.id: r.member_id for r in self.requests}
         self.member_ids = sorted(set(self.member_of.values()))
         self.parent_of = dict(

@@ -117,6 +117,7 @@ class Snapshot:
         """`request_ids` limits the requests to plan (an instant booking plans one); every booking is
         still read, so nothing already held is given again."""
         self.start, self.end, self.region = start, end, region
+        self._balances: dict[tuple, dict[int, Position]] = {}
         self.experts: list[Expert] = list(
             db.session.scalars(
                 select(Expert)
@@ -130,6 +131,10 @@ class Snapshot:
             select(Unavailability).where(Unavailability.start_date <= end, Unavailability.end_date >= start)
         ):
             self.unavailabilities[away.expert_id].append(away)
+        self._read_demand(start, end, request_ids)
+
+    def _read_demand(self, start: date, end: date, request_ids: list[int] | None) -> None:
+        """The requests to plan and what the bookings already hold (a replay reads its own)."""
         # Every half-day held by a planned or delivered booking: never given again, never moved.
         self.held: dict[int, set[tuple[date, str]]] = defaultdict(set)
         for expert_id, day, half in db.session.execute(
@@ -192,6 +197,14 @@ class Snapshot:
             ):
                 self.previous_experts[member_id].append(expert_id)
 
+    def balances(self, member_ids: list[int], period: QuotaPeriod) -> dict[int, Position]:
+        """The members' positions before the run (`quotas.balances`), read once per snapshot: problems
+        built twice on one snapshot (a scenario and its baseline) read the same rows."""
+        key = (period.id, tuple(member_ids))
+        if key not in self._balances:
+            self._balances[key] = balances(member_ids, period)
+        return self._balances[key]
+
     def _experts_planned(self):
         """Which experts the problems hold: those in the pool today."""
         return Expert.active.is_(True)
@@ -223,10 +236,12 @@ def _week_over(spans: list[Span], start: date, end: date) -> tuple[dict, list[En
     """The engine's one weekly pattern for an expert whose pattern changed within [start, end] (or who
     joined or left then): every half-day any pattern of those days gives, and each half-day the pattern
     in force that day does not give (or a day the expert was not in the pool) as an unavailability."""
+    meeting = [(f, u, m) for f, u, m in spans if f <= end and (u is None or u >= start)]
+    if len(meeting) == 1 and meeting[0][0] <= start and (meeting[0][1] is None or meeting[0][1] >= end):
+        return _week_of_mask(meeting[0][2]), []  # one pattern all along: the usual case
     union = 0
-    for valid_from, valid_until, mask in spans:
-        if valid_from <= end and (valid_until is None or valid_until >= start):
-            union |= mask
+    for _from, _until, mask in meeting:
+        union |= mask
     week = _week_of_mask(union)
     away: list[EngineUnavailability] = []
     off_since: date | None = None  # the first day of the current run of days given nothing
@@ -399,7 +414,7 @@ def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) ->
             _leave_unbooked(seg, requests)
             continue
         member_ids = sorted({db_id(r.member) for r in requests})
-        seg.balances = balances(member_ids, seg.period) if member_ids else {}
+        seg.balances = snapshot.balances(member_ids, seg.period) if member_ids else {}
         demand: Counter = Counter()
         envelope_demand: Counter = Counter()
         for r in requests:
