@@ -38,7 +38,7 @@ from expertpool.models.operations import (
 )
 from expertpool.models.quota import EnvelopeDraw, Quota, QuotaAdjustment, QuotaPeriod
 from expertpool.models.request import InterventionRequest, PreferredHalfDay, RequestMessage
-from expertpool.models.scenario import Scenario
+from expertpool.models.scenario import PlanCache, Scenario
 from expertpool.models.settings import PoolSettings
 from expertpool.models.user import User
 from expertpool.models.webhook import WebhookDelivery, WebhookEndpoint
@@ -65,6 +65,7 @@ __all__ = [
     "Member",
     "MemberKind",
     "Notification",
+    "PlanCache",
     "OutboxMail",
     "PeriodStatus",
     "PoolSettings",

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from expertpool.allocation import Member as EngineMember
-from expertpool.allocation import Problem, solve
+from expertpool.allocation import Problem
 from expertpool.extensions import db
 from expertpool.models import EnvelopeReview, Expert, InterventionRequest, Member, PoolSettings, RequestStatus
 from expertpool.quota_policies import entitlement, previous_period
@@ -31,6 +31,7 @@ from expertpool.quotas import (
     unit_price_cents,
 )
 from expertpool.scenarios.changes import Changes, apply_to_problem
+from expertpool.scenarios.plan_cache import solve_once
 from expertpool.scheduling.problem_builder import (
     Segment,
     Snapshot,
@@ -40,7 +41,7 @@ from expertpool.scheduling.problem_builder import (
     horizon,
     split_by_period,
 )
-from expertpool.scheduling.solving import METHOD, solve_horizon
+from expertpool.scheduling.solving import solve_horizon
 from expertpool.timeutil import today_paris
 from expertpool.week_patterns import spans_between
 
@@ -255,7 +256,7 @@ def solve_base(kind: str, changes: Changes, *, now: datetime, base: Base | None 
             members = engine_members(problem, book, snapshot.parent_of)
         problem = apply_to_problem(problem, changes, members=members)
         books[seg.start], changed[seg.start] = book, problem
-        return solve(problem, method=METHOD)
+        return solve_once(problem)
 
     build_problems(snapshot, segments, solve_one=solve_one)
     solved = []

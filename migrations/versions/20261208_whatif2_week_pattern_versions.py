@@ -1,4 +1,5 @@
-"""Weekly-pattern history of the experts (a replay of the past plans each day on that day's pattern)
+"""Weekly-pattern history of the experts (a replay of the past plans each day on that day's pattern);
+the engine's plans kept by problem fingerprint (a scenario reuses its baseline's plan)
 
 Revision ID: 20261208_whatif2
 Revises: 20261207_api14
@@ -14,6 +15,8 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import op
+
+import expertpool.models.base
 
 revision = "20261208_whatif2"
 down_revision = "20261207_api14"
@@ -52,6 +55,15 @@ def upgrade():
     op.create_index(
         op.f("ix_week_pattern_versions_expert_id"), "week_pattern_versions", ["expert_id"], unique=False
     )
+    op.create_table(
+        "plan_cache",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("plan", sa.JSON(), nullable=False),
+        sa.Column("created_at", expertpool.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_cache")),
+        sa.UniqueConstraint("fingerprint", name=op.f("uq_plan_cache_fingerprint")),
+    )
     bind = op.get_bind()
     left = dict(
         bind.execute(
@@ -79,5 +91,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("plan_cache")
     op.drop_index(op.f("ix_week_pattern_versions_expert_id"), table_name="week_pattern_versions")
     op.drop_table("week_pattern_versions")
