@@ -281,6 +281,7 @@ ROW_KIND_LABELS = {
     "requests": _l("demandes"),
     "sign_in_failures": _l("échecs de connexion"),
     "unavailability": _l("indisponibilités"),
+    "week_pattern_history": _l("semaines types successives"),
 }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from expertpool.allocation import Member as EngineMember
-from expertpool.allocation import Problem
+from expertpool.allocation import Problem, solve
 from expertpool.extensions import db
 from expertpool.models import EnvelopeReview, Expert, InterventionRequest, Member, PoolSettings, RequestStatus
 from expertpool.quota_policies import entitlement, previous_period
@@ -41,7 +41,7 @@ from expertpool.scheduling.problem_builder import (
     horizon,
     split_by_period,
 )
-from expertpool.scheduling.solving import solve_horizon
+from expertpool.scheduling.solving import METHOD, solve_horizon
 from expertpool.timeutil import today_paris
 from expertpool.week_patterns import spans_between
 
@@ -230,9 +230,13 @@ def read_base(kind: str, changes: Changes, *, now: datetime) -> Base:
     return Base(kind, start, end, Snapshot(start, end, settings.holidays_region))
 
 
-def solve_base(kind: str, changes: Changes, *, now: datetime, base: Base | None = None) -> Output:
+def solve_base(
+    kind: str, changes: Changes, *, now: datetime, base: Base | None = None, keep_plans: bool = True
+) -> Output:
     """Apply the changes in memory to the base and solve each period's problem with the scheduler's
-    builder and engine (`base`: already read, e.g. for the baseline; read here otherwise)."""
+    builder and engine (`base`: already read, e.g. for the baseline; read here otherwise). Plans are
+    read from and kept in the plan cache unless `keep_plans` is False (the engine alone, as the
+    scheduler runs it: the benchmark's reference)."""
     base = base or read_base(kind, changes, now=now)
     snapshot = base.snapshot
     segments = replay_segments(base.start, base.end) if kind == REPLAY else split_by_period(base.start, base.end)
@@ -256,7 +260,7 @@ def solve_base(kind: str, changes: Changes, *, now: datetime, base: Base | None 
             members = engine_members(problem, book, snapshot.parent_of)
         problem = apply_to_problem(problem, changes, members=members)
         books[seg.start], changed[seg.start] = book, problem
-        return solve_once(problem)
+        return solve_once(problem) if keep_plans else solve(problem, method=METHOD)
 
     build_problems(snapshot, segments, solve_one=solve_one)
     solved = []
