@@ -10,6 +10,8 @@ engine would give. Rows are derived data, pruned to the latest few; losing them 
 
 import hashlib
 import json
+from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -17,10 +19,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from expertpool import allocation
-from expertpool.allocation import Plan, Problem, plan_from_dict, plan_to_dict, problem_to_dict, solve
+from expertpool.allocation import Assignment, Plan, Problem, Unserved, plan_to_dict, problem_to_dict, solve
 from expertpool.extensions import db
 from expertpool.models import PlanCache
-from expertpool.scheduling.outcome import plain
 from expertpool.scheduling.solving import METHOD
 from expertpool.timeutil import now_utc
 
@@ -37,22 +38,68 @@ def _engine_code() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(problem: Problem) -> str:
-    document = json.dumps(problem_to_dict(problem), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{METHOD}\n{_engine_code()}\n{document}".encode()).hexdigest()
+def fingerprint(document: dict) -> str:
+    """The key of a problem's plan, from the problem in the exchange format."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{METHOD}\n{_engine_code()}\n{text}".encode()).hexdigest()
 
 
-def solve_once(problem: Problem) -> Plan:
+def plan_document(plan: Plan) -> dict:
+    """The plan in the exchange format as JSON reads it back (what `scheduling.outcome.plain` makes of
+    it, through the C encoder: a year's plan holds tens of thousands of entries)."""
+    return json.loads(json.dumps(plan_to_dict(plan), default=_json_scalar))
+
+
+def _json_scalar(value):
+    """What `json` cannot write itself: numpy numbers (metrics) and dates (reasons' parameters)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(type(value).__name__)
+
+
+def _kept_plan(document: dict) -> Plan:
+    """A kept plan read back. The document was written by `plan_document` from the engine's own plan,
+    so the exchange reader's checks (`plan_from_dict`, for files from outside: a third of a second
+    on a year replayed) are not needed to trust it."""
+    return Plan(
+        tuple(
+            Assignment(a["request"], a["expert"], date.fromisoformat(a["date"]), a["half"])
+            for a in document["assignments"]
+        ),
+        tuple(Unserved(u["request"], u["half_days"], u["reason"], u["params"]) for u in document["unserved"]),
+        dict(document["metrics"]),
+    )
+
+
+@dataclass(frozen=True)
+class Documents:
+    """A solved problem and its plan in the exchange format, made once for the key and the exports."""
+
+    problem: dict
+    plan: dict
+
+
+def solve_once(problem: Problem, documents: dict | None = None) -> Plan:
     """The engine's plan for `problem`: read back when this exact problem was solved before, else
-    solved and kept (in a savepoint: another worker keeping the same plan meanwhile is no error)."""
-    key = fingerprint(problem)
+    solved and kept (in a savepoint: another worker keeping the same plan meanwhile is no error).
+    `documents`, when given, receives {id(problem): (problem, Documents)} for the exports."""
+    problem_document = problem_to_dict(problem)
+    key = fingerprint(problem_document)
     kept = db.session.scalar(select(PlanCache.plan).where(PlanCache.fingerprint == key))
     if kept is not None:
-        return plan_from_dict(kept)
+        plan = _kept_plan(kept)
+        if documents is not None:
+            documents[id(problem)] = (problem, Documents(problem_document, kept))
+        return plan
     plan = solve(problem, method=METHOD)
+    plan_doc = plan_document(plan)
+    if documents is not None:
+        documents[id(problem)] = (problem, Documents(problem_document, plan_doc))
     try:
         with db.session.begin_nested():
-            db.session.add(PlanCache(fingerprint=key, plan=plain(plan_to_dict(plan)), created_at=now_utc()))
+            db.session.add(PlanCache(fingerprint=key, plan=plan_doc, created_at=now_utc()))
             db.session.flush()
             newest = db.session.scalars(select(PlanCache.id).order_by(PlanCache.id.desc()).limit(KEEP)).all()
             db.session.execute(delete(PlanCache).where(PlanCache.id < min(newest)))

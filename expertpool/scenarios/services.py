@@ -12,7 +12,6 @@ from time import perf_counter
 from sqlalchemy import select
 
 from expertpool import quota_policies
-from expertpool.allocation import plan_to_dict, problem_to_dict
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import Member, QuotaPeriod, Scenario
@@ -20,7 +19,7 @@ from expertpool.quotas import unit_price_cents
 from expertpool.scenarios.changes import POLICY_KEYS, read_changes
 from expertpool.scenarios.figures import figures
 from expertpool.scenarios.runner import baseline, read_base, solve_base
-from expertpool.scheduling.outcome import plain
+from expertpool.scheduling.problem_builder import heap_frozen
 from expertpool.tasks import enqueue, task_handler
 from expertpool.timeutil import today_paris
 
@@ -83,22 +82,24 @@ def compute_result(scenario: Scenario, *, now: datetime, progress=None) -> dict:
     """The scenario's figures beside the baseline's, and its problems and plans in the exchange format."""
     changes = read_changes(scenario.changes)
     clock = perf_counter()
+    with heap_frozen():  # the base read, then each output, kept out of the garbage collector's passes
+        return _compute_result(scenario, changes, clock, now=now, progress=progress)
+
+
+def _compute_result(scenario: Scenario, changes, clock: float, *, now: datetime, progress) -> dict:
     base = read_base(scenario.base, changes, now=now)  # read once for the baseline and the scenario
-    before: dict = {}  # positions before each plan, shared while both outputs are alive
     base_output = baseline(scenario.base, changes, now=now, base=base)
-    base_figures = figures(base_output, before)
+    # Positions before each plan: computed once per ledger, shared by the baseline and the scenario.
+    base_figures = figures(base_output, base.positions)
     if progress is not None:
         progress(50)
     output = solve_base(scenario.base, changes, now=now, base=base)
-    solved = [s for s in output.solved if s.problem.members]
+    exchange = [output.exchange(s) for s in output.solved if s.problem.members]
     return {
         "baseline": base_figures,
-        "scenario": figures(output, before),
+        "scenario": figures(output, base.positions),
         "seconds": round(perf_counter() - clock, 3),
-        "exchange": {
-            "problems": [problem_to_dict(s.problem) for s in solved],
-            "plans": [plain(plan_to_dict(s.plan)) for s in solved],
-        },
+        "exchange": {"problems": [d.problem for d in exchange], "plans": [d.plan for d in exchange]},
     }
 
 

@@ -4,7 +4,10 @@ Everything is read in a fixed number of queries (a snapshot), whatever the size 
 problems themselves are plain engine dataclasses with string ids ("e-12", "m-3", "r-45").
 """
 
+import gc
+import threading
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -374,6 +377,31 @@ def drawing_rights(
 def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) -> None:
     """Fill each segment's problem and plan, in date order: a later period sees what the earlier one
     gave (those half-days are no longer requested, and their experts count for continuity)."""
+    with heap_frozen():
+        _build_problems(snapshot, segments, solve_one)
+
+
+_freezes = threading.local()
+
+
+@contextmanager
+def heap_frozen():
+    """While a run lasts, the objects alive when it starts (the snapshot's thousands of rows, which
+    live as long as the run) are out of the cyclic garbage collector's sight: it stops walking them at
+    each of its passes while problems and plans are made (a third of a year's replan went there).
+    Nested uses freeze what was made since; the outermost gives everything back at its end."""
+    depth = getattr(_freezes, "depth", 0)
+    _freezes.depth = depth + 1
+    gc.freeze()
+    try:
+        yield
+    finally:
+        _freezes.depth = depth
+        if depth == 0:
+            gc.unfreeze()
+
+
+def _build_problems(snapshot: Snapshot, segments: list[Segment], solve_one) -> None:
     active = {e.id for e in snapshot.experts}
     placement = {r.id: _segments_of(r, segments) for r in snapshot.requests}
     given: Counter = Counter()  # request db id -> half-days given by earlier segments
