@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from expertpool.allocation import check_plan, plan_from_dict, problem_from_dict
 from expertpool.models import AuditLog, Booking, Expert, InterventionRequest, Quota, QuotaPeriod, Task
-from expertpool.scenarios import services
+from expertpool.scenarios import plan_cache, services
 from expertpool.scenarios.changes import WEEK_PRESETS, read_changes
 from expertpool.scenarios.figures import figures
 from expertpool.scenarios.runner import scheduler_preview, solve_base
@@ -300,3 +300,23 @@ def test_a_scenario_deleted_before_its_run_is_dropped(db, factory):
     assert drain(now=FIXED_NOW) == 1
     task = db.session.scalars(select(Task).order_by(Task.id.desc())).first()
     assert (task.status, task.last_error) == ("done", "")
+
+
+def test_a_plan_is_solved_once_for_the_same_problem(db, factory, monkeypatch):
+    pool = small_pool(factory)
+    solved = []
+    engine = plan_cache.solve
+    monkeypatch.setattr(plan_cache, "solve", lambda problem, method: solved.append(1) or engine(problem, method=method))
+    # A price changes no problem: the scenario reads back the plan its baseline just kept.
+    first = _run(factory, pool, {"unit_price_cents": 20000})
+    assert len(solved) == 1
+    # The next scenario on the same data reads the baseline back and solves its own problem only.
+    added = {"role": "dba", "skills": ["postgresql"], "week": WEEK_PRESETS["half"], "start": "2027-01-12"}
+    second = _run(factory, pool, {"experts_added": [added]})
+    assert len(solved) == 2
+    assert second.result["baseline"] == first.result["baseline"]
+    assert second.result["scenario"]["totals"]["served"] == 15
+    # Other data, another problem: solved again.
+    factory.request(pool.member_a, status="approved", half_days=2, earliest=date(2027, 1, 12), skills=("postgresql",))
+    _run(factory, pool, {"experts_added": [added]})
+    assert len(solved) == 4
