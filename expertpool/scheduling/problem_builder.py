@@ -121,6 +121,9 @@ class Snapshot:
         still read, so nothing already held is given again."""
         self.start, self.end, self.region = start, end, region
         self._balances: dict[tuple, dict[int, Position]] = {}
+        # Problems built on this snapshot, by what earlier segments gave (see `build_problems`): a
+        # scenario's baseline and the scenario build the first one, at least, the same way.
+        self.problems: dict[tuple, tuple[Problem, dict[int, Position]]] = {}
         self.experts: list[Expert] = list(
             db.session.scalars(
                 select(Expert)
@@ -408,75 +411,93 @@ def _build_problems(snapshot: Snapshot, segments: list[Segment], solve_one) -> N
     billable_given: Counter = Counter()  # request db id -> of which beyond the drawing right
     served_by: dict[int, list[int]] = defaultdict(list)  # member db id -> experts given by earlier segments
     for k, seg in enumerate(segments):
-        requests = []
-        for req in snapshot.requests:
-            if k not in placement[req.id]:
-                continue
-            half_days = snapshot.remaining(req) - given[req.id]
-            if half_days <= 0:
-                continue
-            # Clip the window's start to the horizon (the engine's reasons then name real dates), but
-            # never past the deadline: a deadline already passed is for the engine to explain.
-            earliest = max(req.earliest, seg.start) if req.deadline >= seg.start else req.earliest
-            preferred = req.preferred_expert_id if req.preferred_expert_id in active else None
-            requests.append(
-                EngineRequest(
-                    id=request_key(req.id),
-                    member=member_key(req.member_id),
-                    role=req.role.code,
-                    skills=frozenset(s.name for s in req.skills),
-                    half_days=half_days,
-                    earliest=earliest,
-                    deadline=req.deadline,
-                    urgency=req.urgency,
-                    preferred_expert=expert_key(preferred) if preferred else None,
-                    submitted_at=req.submitted_at,
-                    # Beyond the drawing right, only what the member accepted in a quote (rule 8).
-                    accepted_billable=_quote_left(req, billable_given[req.id]),
-                    preferred_half_days=frozenset(
-                        p.slot for p in req.preferred_half_days if seg.start <= p.date <= seg.end
-                    ),
-                )
-            )
-        if seg.period is None:
-            _leave_unbooked(seg, requests)
+        # What the segment's problem depends on besides the snapshot: what earlier segments gave.
+        state = (seg.start, seg.end, _frozen(given), _frozen(billable_given), _frozen(served_by))
+        if state in snapshot.problems:  # built already on this snapshot (a scenario's baseline)
+            seg.problem, seg.balances = snapshot.problems[state]
+        elif not _build_segment(snapshot, seg, k, placement, given, billable_given, served_by, active):
             continue
-        member_ids = sorted({db_id(r.member) for r in requests})
-        seg.balances = snapshot.balances(member_ids, seg.period) if member_ids else {}
-        demand: Counter = Counter()
-        envelope_demand: Counter = Counter()
-        for r in requests:
-            demand[db_id(r.member)] += r.half_days
-            if db_id(r.id) not in snapshot.envelope_refused:
-                envelope_demand[db_id(r.member)] += r.half_days
-        quotas = drawing_rights(member_ids, seg.balances, demand, snapshot.parent_of, envelope_demand)
-        members = []
-        for member_id in member_ids:
-            balance = seg.balances[member_id]
-            # The most recent first: this run's earlier period, then the bookings in the database.
-            previous = [*reversed(served_by[member_id]), *snapshot.previous_experts.get(member_id, ())]
-            members.append(
-                EngineMember(
-                    id=member_key(member_id),
-                    quota=quotas[member_id],
-                    used=balance.used,
-                    previous_experts=tuple(dict.fromkeys(expert_key(e) for e in previous if e in active)),
-                )
-            )
-        seg.problem = Problem(
-            horizon_start=seg.start,
-            horizon_end=seg.end,
-            holidays=frozenset(public_holidays(snapshot.region, seg.start, seg.end)),
-            experts=tuple(_engine_expert(e, seg, snapshot) for e in snapshot.experts),
-            members=tuple(members),
-            requests=tuple(requests),
-        )
+        else:
+            snapshot.problems[state] = (seg.problem, seg.balances)
         seg.plan = solve_one(seg.problem)
         for key, n in billable_half_days(seg.problem, seg.plan).items():
             billable_given[db_id(key)] += n
         for a in seg.plan.assignments:
             given[db_id(a.request)] += 1
             served_by[snapshot.member_of[db_id(a.request)]].append(db_id(a.expert))
+
+
+def _frozen(counts: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in counts.items() if v))
+
+
+def _build_segment(snapshot, seg: Segment, k: int, placement, given, billable_given, served_by, active) -> bool:
+    """Fill the segment's problem; False when no open period covers it (nothing to solve: every
+    request says why, see `_leave_unbooked`)."""
+    requests = []
+    for req in snapshot.requests:
+        if k not in placement[req.id]:
+            continue
+        half_days = snapshot.remaining(req) - given[req.id]
+        if half_days <= 0:
+            continue
+        # Clip the window's start to the horizon (the engine's reasons then name real dates), but
+        # never past the deadline: a deadline already passed is for the engine to explain.
+        earliest = max(req.earliest, seg.start) if req.deadline >= seg.start else req.earliest
+        preferred = req.preferred_expert_id if req.preferred_expert_id in active else None
+        requests.append(
+            EngineRequest(
+                id=request_key(req.id),
+                member=member_key(req.member_id),
+                role=req.role.code,
+                skills=frozenset(s.name for s in req.skills),
+                half_days=half_days,
+                earliest=earliest,
+                deadline=req.deadline,
+                urgency=req.urgency,
+                preferred_expert=expert_key(preferred) if preferred else None,
+                submitted_at=req.submitted_at,
+                # Beyond the drawing right, only what the member accepted in a quote (rule 8).
+                accepted_billable=_quote_left(req, billable_given[req.id]),
+                preferred_half_days=frozenset(
+                    p.slot for p in req.preferred_half_days if seg.start <= p.date <= seg.end
+                ),
+            )
+        )
+    if seg.period is None:
+        _leave_unbooked(seg, requests)
+        return False
+    member_ids = sorted({db_id(r.member) for r in requests})
+    seg.balances = snapshot.balances(member_ids, seg.period) if member_ids else {}
+    demand: Counter = Counter()
+    envelope_demand: Counter = Counter()
+    for r in requests:
+        demand[db_id(r.member)] += r.half_days
+        if db_id(r.id) not in snapshot.envelope_refused:
+            envelope_demand[db_id(r.member)] += r.half_days
+    quotas = drawing_rights(member_ids, seg.balances, demand, snapshot.parent_of, envelope_demand)
+    members = []
+    for member_id in member_ids:
+        balance = seg.balances[member_id]
+        # The most recent first: this run's earlier period, then the bookings in the database.
+        previous = [*reversed(served_by[member_id]), *snapshot.previous_experts.get(member_id, ())]
+        members.append(
+            EngineMember(
+                id=member_key(member_id),
+                quota=quotas[member_id],
+                used=balance.used,
+                previous_experts=tuple(dict.fromkeys(expert_key(e) for e in previous if e in active)),
+            )
+        )
+    seg.problem = Problem(
+        horizon_start=seg.start,
+        horizon_end=seg.end,
+        holidays=frozenset(public_holidays(snapshot.region, seg.start, seg.end)),
+        experts=tuple(_engine_expert(e, seg, snapshot) for e in snapshot.experts),
+        members=tuple(members),
+        requests=tuple(requests),
+    )
+    return True
 
 
 def _quote_left(req: InterventionRequest, given_beyond: int) -> int | None:
