@@ -72,7 +72,9 @@ def set_week_mask(expert: Expert, mask: int, *, now: datetime, session=None) -> 
     elif version is not None:
         version.valid_until = today - timedelta(days=1)
         session.add(WeekPatternVersion(expert_id=expert.id, week_mask=mask, valid_from=today))
-    # No open version: the expert is out of the pool, and `join` takes the pattern when it comes back.
+    elif expert.active:  # an active expert with no history (a row written outside the app): from now on
+        session.add(WeekPatternVersion(expert_id=expert.id, week_mask=mask, valid_from=today))
+    # Out of the pool: no version; `join` takes the pattern when the expert comes back.
     session.flush()
     return True
 

@@ -392,7 +392,9 @@ def heap_frozen():
     """While a run lasts, the objects alive when it starts (the snapshot's thousands of rows, which
     live as long as the run) are out of the cyclic garbage collector's sight: it stops walking them at
     each of its passes while problems and plans are made (a third of a year's replan went there).
-    Nested uses freeze what was made since; the outermost gives everything back at its end."""
+    Nested uses freeze what was made since; the outermost gives everything back at its end. The
+    freeze is the process's: another thread's run ending meanwhile only gives the objects back sooner
+    (a matter of speed, never of correctness)."""
     depth = getattr(_freezes, "depth", 0)
     _freezes.depth = depth + 1
     gc.freeze()
