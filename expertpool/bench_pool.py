@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import create_engine, insert
 from sqlalchemy.orm import Session
 
+from expertpool import week_patterns
 from expertpool.models import (
     Booking,
     BookingStatus,
@@ -73,17 +74,15 @@ def build_database(url: str, seed: int = 2027, scale: str = "regional") -> dict:
         for index, e in enumerate(problem.experts, start=1):
             mask = sum(week_bit(day, half) for day, halves in e.week.items() for half in halves)
             expert_ids[e.id] = index
-            session.execute(
-                insert(Expert),
-                [
-                    {
-                        "id": index,
-                        "display_name": f"Expert {e.id}",
-                        "week_mask": mask,
-                        "day_rate_cents": rng.randrange(45_000, 95_001, 5_000),
-                    }
-                ],
+            expert = Expert(
+                id=index,
+                display_name=f"Expert {e.id}",
+                week_mask=mask,
+                day_rate_cents=rng.randrange(45_000, 95_001, 5_000),
             )
+            session.add(expert)
+            # In the pool for a year before the benchmark's: a replay of any 12 months meets its pattern.
+            week_patterns.join(expert, since=YEAR_START - timedelta(days=365), session=session)
         session.execute(
             insert(expert_roles),
             [{"expert_id": expert_ids[e.id], "role_id": roles[r].id} for e in problem.experts for r in e.roles],

@@ -171,10 +171,13 @@ FIELD_LABELS = {
     "kind": _l("type"),
     "locale": _l("langue"),
     "member_id": _l("structure n°"),
+    "member_right": _l("droit voté pour une structure"),
+    "member_rights": _l("droits votés par structure"),
     "members": _l("structures"),
     "message": _l("message"),
     "mode": _l("mode"),
     "name": _l("nom"),
+    "not_carried": _l("non repris"),
     "next_period_warning_weeks": _l("alerte d'ouverture de période (semaines)"),
     "note": _l("note"),
     "on_site": _l("sur place"),
@@ -278,6 +281,7 @@ ROW_KIND_LABELS = {
     "requests": _l("demandes"),
     "sign_in_failures": _l("échecs de connexion"),
     "unavailability": _l("indisponibilités"),
+    "week_pattern_history": _l("semaines types successives"),
 }
 
 

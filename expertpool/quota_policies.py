@@ -80,11 +80,14 @@ def check_overlap(start: date, end: date, exclude_id: int | None = None) -> Quot
     return db.session.scalar(query.limit(1))
 
 
-def preview_period(policy: dict) -> list[QuotaLine]:
+def preview_period(policy: dict, rights: dict[int, int] | None = None) -> list[QuotaLine]:
     """Every active member's quota for a new period (and the EPCI envelopes renewed), without writing.
 
     Carry-over: what a member left unused in the previous period, at most that period's cap.
+    `rights` {member id: half-days}: members entitled to that instead of what the policy gives them
+    (a right voted for one member, e.g. adopted from a scenario); their carry-over is kept.
     """
+    rights = rights or {}
     members = list(db.session.scalars(select(Member).where(Member.active.is_(True)).order_by(Member.name)))
     previous = previous_period(policy["start_date"])
     carried = {}
@@ -103,21 +106,23 @@ def preview_period(policy: dict) -> list[QuotaLine]:
         }
     lines = []
     for member in members:
-        lines.append(QuotaLine(member, QuotaKind.OWN, entitlement(policy, member), carried.get(member.id, 0)))
+        entitled = rights[member.id] if member.id in rights else entitlement(policy, member)
+        lines.append(QuotaLine(member, QuotaKind.OWN, entitled, carried.get(member.id, 0)))
         if member.id in envelopes:
             lines.append(QuotaLine(member, QuotaKind.ENVELOPE, envelopes[member.id], 0))
     return lines
 
 
-def open_period(policy: dict, *, actor, now: datetime) -> QuotaPeriod:
-    """Create the period and every member's quota in the caller's transaction (one audit row)."""
+def open_period(policy: dict, *, actor, now: datetime, rights: dict[int, int] | None = None) -> QuotaPeriod:
+    """Create the period and every member's quota in the caller's transaction (one audit row).
+    `rights`: members given their own right instead of the policy's (see `preview_period`)."""
     clash = check_overlap(policy["start_date"], policy["end_date"])
     if clash is not None:
         raise PeriodOverlap(clash.name)
     period = QuotaPeriod(opened_at=now, **{k: policy[k] for k in PERIOD_FIELDS})
     db.session.add(period)
     db.session.flush()
-    lines = preview_period(policy)
+    lines = preview_period(policy, rights)
     db.session.add_all(
         Quota(
             period_id=period.id,
@@ -139,6 +144,7 @@ def open_period(policy: dict, *, actor, now: datetime) -> QuotaPeriod:
             "quotas": len(lines),
             "entitled_half_days": sum(line.entitled for line in lines),
             "carried_over_half_days": sum(line.carried_over for line in lines),
+            **({"member_rights": {str(k): v for k, v in sorted(rights.items())}} if rights else {}),
         },
     )
     return period

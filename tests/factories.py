@@ -6,6 +6,7 @@ Every builder flushes, so ids exist, and never commits (the test's transaction i
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
+from expertpool import week_patterns
 from expertpool.models import (
     Booking,
     BookingStatus,
@@ -72,12 +73,17 @@ class Factory:
         existing = self.session.query(Skill).filter_by(name=name).one_or_none()
         return existing or self._add(Skill(name=name))
 
-    def expert(self, name=None, roles=("dba",), skills=(), user=None, **values) -> Expert:
+    def expert(self, name=None, roles=("dba",), skills=(), user=None, since=date(2000, 1, 1), **values) -> Expert:
+        """An expert in the pool since `since` on its pattern (its history, as the app's writers keep it)."""
         n = next(self._seq)
         expert = Expert(display_name=name or f"Expert {n}", user_id=user.id if user else None, **values)
         expert.roles = [self.role(code) for code in roles]
         expert.skills = [self.skill(s) for s in skills]
-        return self._add(expert)
+        expert = self._add(expert)
+        if values.get("active", True):
+            week_patterns.join(expert, since=since, session=self.session)
+            self.session.flush()
+        return expert
 
     def expert_user(self, name=None, **values) -> tuple[User, Expert]:
         user = self.user(role=UserRole.EXPERT, name=name or "Expert")

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
+from expertpool import week_patterns
 from expertpool.audit import record
-from expertpool.extensions import db
 from expertpool.models import Expert
 from expertpool.models.expert import HALVES, WEEKDAYS, week_bit
 
@@ -27,8 +27,7 @@ def set_week_mask(expert: Expert, mask: int, *, actor, now: datetime) -> bool:
     if mask == expert.week_mask:
         return False
     before = {"week_mask": expert.week_mask, "pattern": expert.week_pattern()}
-    expert.week_mask = mask
-    db.session.flush()
+    week_patterns.set_week_mask(expert, mask, now=now)  # the pattern and its history
     record(
         actor,
         "expert.week_pattern",

@@ -4,12 +4,14 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
+from expertpool import week_patterns
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import Booking, BookingStatus, Expert, Role, Skill, User, UserRole
 from expertpool.models.expert import HALVES, WEEKDAYS, expert_skills, week_bit
 from expertpool.models.request import request_skills
 from expertpool.rescheduling import tell_members_to_reschedule
+from expertpool.timeutil import today_paris
 
 EXPERT_FIELDS = ("display_name", "user_id", "bio", "day_rate_cents", "week_mask", "works_on_site", "works_remote")
 
@@ -75,7 +77,7 @@ def _apply(expert: Expert, data: dict) -> None:
         if owner is not None and owner is not expert:
             raise ExpertUserTaken(owner.display_name)
     for name in EXPERT_FIELDS:
-        if name in data:
+        if name in data and name != "week_mask":
             setattr(expert, name, data[name])
     if "role_ids" in data:
         expert.roles = (
@@ -87,11 +89,14 @@ def _apply(expert: Expert, data: dict) -> None:
 
 def create_expert(data: dict, *, actor, now: datetime) -> Expert:
     expert = Expert(created_at=now)
+    if "week_mask" in data:
+        expert.week_mask = data["week_mask"]
     # Added only once filled in: the look-ups in _apply would otherwise autoflush a half-made row.
     with db.session.no_autoflush:
         _apply(expert, data)
     db.session.add(expert)
     db.session.flush()
+    week_patterns.join(expert, since=today_paris(now))
     record(actor, "expert.create", expert, now=now, after=_expert_state(expert), expert_id=expert.id)
     return expert
 
@@ -99,6 +104,8 @@ def create_expert(data: dict, *, actor, now: datetime) -> Expert:
 def update_expert(expert: Expert, data: dict, *, actor, now: datetime) -> bool:
     before = _expert_state(expert)
     _apply(expert, data)
+    if "week_mask" in data:  # the pattern's history goes with it (the replay of the past reads it)
+        week_patterns.set_week_mask(expert, data["week_mask"], now=now)
     db.session.flush()
     after = _expert_state(expert)
     if before == after:
@@ -121,6 +128,7 @@ def deactivate_expert(expert: Expert, *, actor, now: datetime, today: date) -> i
     if not expert.active:
         return 0
     expert.active = False
+    week_patterns.leave(expert, today=today)
     to_flag = (
         Booking.expert_id == expert.id,
         Booking.status == BookingStatus.PLANNED,
@@ -152,6 +160,7 @@ def reactivate_expert(expert: Expert, *, actor, now: datetime) -> bool:
     if expert.active:
         return False
     expert.active = True
+    week_patterns.join(expert, since=today_paris(now))
     db.session.flush()
     record(
         actor,

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from expertpool import audit
+from expertpool import audit, week_patterns
 from expertpool.agenda import unavailability
 from expertpool.demo.context import Ctx, ago
 from expertpool.demo.data import (
@@ -36,6 +36,7 @@ from expertpool.models import (
     is_valid_siren,
 )
 from expertpool.models.expert import week_bit
+from expertpool.timeutil import today_paris
 
 
 def _user(
@@ -214,6 +215,7 @@ def seed_experts(ctx: Ctx, password_hash: str) -> None:
     db.session.add_all(ctx.experts)
     db.session.flush()
     for expert in ctx.experts:
+        week_patterns.join(expert, since=today_paris(expert.created_at))
         audit.record(
             ctx.coordinator,
             "expert.create",

@@ -23,7 +23,7 @@ from expertpool.models.enums import (
     Urgency,
     UserRole,
 )
-from expertpool.models.expert import Expert, Role, Skill, Unavailability
+from expertpool.models.expert import Expert, Role, Skill, Unavailability, WeekPatternVersion
 from expertpool.models.identity import JoinRequest, ProviderIdentity
 from expertpool.models.member import Member, is_valid_siren
 from expertpool.models.operations import (
@@ -38,7 +38,7 @@ from expertpool.models.operations import (
 )
 from expertpool.models.quota import EnvelopeDraw, Quota, QuotaAdjustment, QuotaPeriod
 from expertpool.models.request import InterventionRequest, PreferredHalfDay, RequestMessage
-from expertpool.models.scenario import Scenario
+from expertpool.models.scenario import PlanCache, Scenario
 from expertpool.models.settings import PoolSettings
 from expertpool.models.user import User
 from expertpool.models.webhook import WebhookDelivery, WebhookEndpoint
@@ -65,6 +65,7 @@ __all__ = [
     "Member",
     "MemberKind",
     "Notification",
+    "PlanCache",
     "OutboxMail",
     "PeriodStatus",
     "PoolSettings",
@@ -90,5 +91,6 @@ __all__ = [
     "UserRole",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WeekPatternVersion",
     "is_valid_siren",
 ]

@@ -138,3 +138,22 @@ class Unavailability(Base):
 
     def covers(self, day: date, half: str) -> bool:
         return self.start_date <= day <= self.end_date and (self.half is None or self.half == half)
+
+
+class WeekPatternVersion(Base):
+    """The weekly pattern an expert gave to the pool from `valid_from` to `valid_until` (inclusive; None:
+    still in force). The days no version covers are days the expert was not in the pool (before joining,
+    after leaving). Written only by `expertpool.week_patterns`, in the transaction of the change, so
+    that a replay of the past plans each day on the pattern of that day."""
+
+    __tablename__ = "week_pattern_versions"
+    __table_args__ = (
+        CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="dates_ordered"),
+        CheckConstraint("week_mask >= 0 AND week_mask < 16384", name="week_mask_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id", ondelete="CASCADE"), index=True)
+    week_mask: Mapped[int]
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)

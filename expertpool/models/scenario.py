@@ -36,3 +36,17 @@ class Scenario(Base):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
     run_at: Mapped[datetime | None]
+
+
+class PlanCache(Base):
+    """The engine's plan for one exact problem, kept so that the next scenario on the same data reuses
+    its baseline instead of solving it again. `fingerprint` hashes everything the plan depends on: the
+    problem in the exchange format, the solving method and the engine's code. Plain derived data: it
+    may be emptied at any time, and a scenario never reads a plan of another problem."""
+
+    __tablename__ = "plan_cache"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    plan: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)

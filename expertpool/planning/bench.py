@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from expertpool import week_patterns
 from expertpool.bench_database import fresh_postgres_url
 from expertpool.extensions import db
 from expertpool.models import (
@@ -69,6 +70,9 @@ def load_generated_problem(session, problem, *, year: int = 2027) -> None:
         ]
         experts[e.id] = expert
     session.add_all(experts.values())
+    session.flush()
+    for expert in experts.values():  # in the pool since before the measured horizon
+        week_patterns.join(expert, since=date(year - 2, 1, 1), session=session)
     period = QuotaPeriod(name=str(year), start_date=date(year - 1, 7, 1), end_date=date(year, 12, 31))
     members = {m.id: Member(name=m.id) for m in problem.members}
     internal = Member(name="pool-internal")

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import JSON, Text, cast, delete, func, or_, select, update
 
-from expertpool import audit
+from expertpool import audit, week_patterns
 from expertpool.extensions import db
 from expertpool.models import Booking, User, UserRole
 from expertpool.models.enums import BookingStatus
@@ -93,6 +93,8 @@ def anonymise(user: User, *, actor: User, now: datetime) -> dict[str, int]:
     subject = subject_of(user)
     names = {subject.name, *([user.expert.display_name] if user.expert is not None else [])}
     texts = _their_texts(subject)
+    if user.expert is not None and user.expert.active:  # the scrub below takes the expert out of the pool
+        week_patterns.leave(user.expert, today=today_paris(now))
     counts: dict[str, int] = {}
     for entry in PERSONAL_DATA:
         if entry.on_erase == DELETE:

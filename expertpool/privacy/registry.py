@@ -33,6 +33,7 @@ from expertpool.models import (
     RequestMessage,
     Unavailability,
     User,
+    WeekPatternVersion,
 )
 from expertpool.models.user import new_session_token
 
@@ -229,6 +230,14 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
         ("id", "start_date", "end_date", "half", "kind", "reason", "created_at"),
         on_erase=SCRUB,
         scrub={"reason": FREE_TEXT},
+    ),
+    # The weekly patterns the expert gave over time (kept on erasure, like the profile's pattern: the
+    # pool's records of what it could plan; nothing in it names the person).
+    PersonalData(
+        "week_pattern_history",
+        WeekPatternVersion,
+        _expert_rows(WeekPatternVersion.expert_id),
+        ("id", "week_mask", "valid_from", "valid_until"),
     ),
     PersonalData(
         "reports",

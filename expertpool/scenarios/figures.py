@@ -17,7 +17,7 @@ from expertpool.allocation.metrics import jain_index
 from expertpool.extensions import db
 from expertpool.models import Expert, Member, Role
 from expertpool.quotas import APPROVED, Ledger, compute
-from expertpool.scenarios.runner import Output
+from expertpool.scenarios.runner import Output, PositionsOf
 from expertpool.scheduling.problem_builder import db_id
 
 
@@ -43,10 +43,11 @@ def _names():
     return members, roles, experts
 
 
-def figures(output: Output, positions_before: dict | None = None) -> dict:
-    """The figures of a solved output. `positions_before` {id(ledger): Positions}: positions already
-    computed for the same ledger objects (the baseline's, shared with a scenario that keeps its rights)."""
-    positions_before = {} if positions_before is None else positions_before
+def figures(output: Output, positions_before: PositionsOf | None = None) -> dict:
+    """The figures of a solved output. `positions_before`: positions already computed for the same
+    ledger objects (the baseline's, shared with a scenario that keeps its rights; the drawing rights'
+    of a replay)."""
+    positions_before = PositionsOf() if positions_before is None else positions_before
     member_names, role_labels, expert_names = _names()
     member_of = dict(output.snapshot.member_of)
     members: dict[int, dict] = {}
@@ -61,9 +62,7 @@ def figures(output: Output, positions_before: dict | None = None) -> dict:
         for r in problem.requests:
             member_of.setdefault(db_id(r.id), db_id(r.member))
         extra = Counter(db_id(a.request) for a in plan.assignments)
-        if id(book) not in positions_before:
-            positions_before[id(book)] = compute(book)
-        before, after = positions_before[id(book)], compute(booked_with(book, extra, member_of))
+        before, after = positions_before.of(book), compute(booked_with(book, extra, member_of))
         served: Counter = Counter(a.request for a in plan.assignments)
         first_day = {}
         for a in plan.assignments:

@@ -4,7 +4,8 @@ changes applied in memory, the same engine, and the drawing rights each plan dra
 Nothing is written: the problem builder and the position module only read, the engine is pure, and
 the ledgers are plain data changed in memory. The base is either the scheduler's own backlog (its
 horizon, its held bookings) or the last 12 months replayed: the requests of that time with their
-original windows, on the experts' leave of that time, every half-day replanned (no booking held).
+original windows, on the experts' patterns and leave of that time, every half-day replanned (no
+booking held).
 """
 
 from collections import Counter, defaultdict
@@ -15,14 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from expertpool.allocation import Member as EngineMember
-from expertpool.allocation import Problem, solve
+from expertpool.allocation import Problem, problem_to_dict, solve
 from expertpool.extensions import db
-from expertpool.models import InterventionRequest, Member, PoolSettings, RequestStatus
+from expertpool.models import EnvelopeReview, Expert, InterventionRequest, Member, PoolSettings, RequestStatus
 from expertpool.quota_policies import entitlement, previous_period
 from expertpool.quotas import (
     APPROVED,
     Ledger,
     OpenRequest,
+    Position,
+    Positions,
     all_periods,
     balances,
     compute,
@@ -30,6 +33,7 @@ from expertpool.quotas import (
     unit_price_cents,
 )
 from expertpool.scenarios.changes import Changes, apply_to_problem
+from expertpool.scenarios.plan_cache import Documents, plan_document, solve_once
 from expertpool.scheduling.problem_builder import (
     Segment,
     Snapshot,
@@ -41,6 +45,7 @@ from expertpool.scheduling.problem_builder import (
 )
 from expertpool.scheduling.solving import METHOD, solve_horizon
 from expertpool.timeutil import today_paris
+from expertpool.week_patterns import spans_between
 
 BACKLOG, REPLAY = "backlog", "replay"
 # A replayed request is one the pool agreed to serve: approved then, whatever became of it since.
@@ -54,10 +59,23 @@ REPLAYED_STATUSES = (
 
 
 class ReplaySnapshot(Snapshot):
-    """The last 12 months as the scheduler would have seen them with nothing booked yet."""
+    """The last 12 months as the scheduler would have seen them with nothing booked yet: the experts
+    who were in the pool then (those gone since included, for the days they were there), each day on
+    the weekly pattern in force that day, with their leave of that time."""
+
+    def _experts_planned(self):
+        return Expert.id.in_(sorted(self.pattern_spans))
 
     def __init__(self, start: date, end: date, region: str):
-        super().__init__(start, end, region)  # experts, their leave of that time
+        self.pattern_spans = spans_between(start, end)
+        super().__init__(start, end, region)
+
+    def balances(self, member_ids: list[int], period) -> dict[int, Position]:
+        """Nothing read: a replay's members get their rights from the replayed ledger (`engine_members`
+        replaces the builder's), so the positions of today's ledger would be read for nothing."""
+        return {member_id: Position() for member_id in member_ids}
+
+    def _read_demand(self, start: date, end: date, request_ids: list[int] | None) -> None:
         self.held = defaultdict(set)
         self.held_per_request = Counter()
         self.requests = list(
@@ -68,10 +86,15 @@ class ReplaySnapshot(Snapshot):
                     InterventionRequest.earliest <= end,
                     InterventionRequest.deadline >= start,
                 )
-                .options(selectinload(InterventionRequest.role), selectinload(InterventionRequest.skills))
+                .options(
+                    selectinload(InterventionRequest.role),
+                    selectinload(InterventionRequest.skills),
+                    selectinload(InterventionRequest.preferred_half_days),
+                )
                 .order_by(InterventionRequest.id)
             )
         )
+        self.envelope_refused = {r.id for r in self.requests if r.envelope_review == EnvelopeReview.REFUSED}
         self.member_of = {r.id: r.member_id for r in self.requests}
         self.member_ids = sorted(set(self.member_of.values()))
         self.parent_of = dict(
@@ -121,6 +144,14 @@ class Output:
     snapshot: Snapshot
     solved: list[Solved]
     unit_price_cents: int
+    documents: dict = field(default_factory=dict)  # id(problem) -> (problem, plan_cache.Documents)
+
+    def exchange(self, solved: Solved) -> Documents:
+        """The solved problem and its plan in the exchange format (made when it was solved, if it was)."""
+        kept = self.documents.get(id(solved.problem))
+        if kept is not None and kept[0] is solved.problem:
+            return kept[1]
+        return Documents(problem_to_dict(solved.problem), plan_document(solved.plan))
 
 
 class _Rights:
@@ -179,10 +210,24 @@ def _replayed_ledger(book: Ledger, problem: Problem) -> Ledger:
     return replace(book, booked={}, requests=requests)
 
 
-def engine_members(problem: Problem, book: Ledger, parent_of: dict[int, int]) -> tuple[EngineMember, ...]:
+class PositionsOf(dict):
+    """{id(ledger): (ledger, its positions)}: positions computed once per ledger object, whoever asks
+    (the drawing rights given to the engine, the figures before the plan) for as long as the ledger
+    lives; the ledger is held with them, so an id is never taken for another ledger's."""
+
+    def of(self, book: Ledger) -> Positions:
+        kept = self.get(id(book))
+        if kept is None or kept[0] is not book:
+            kept = self[id(book)] = (book, compute(book))
+        return kept[1]
+
+
+def engine_members(
+    problem: Problem, book: Ledger, parent_of: dict[int, int], positions_of: PositionsOf | None = None
+) -> tuple[EngineMember, ...]:
     """The problem's members with the quota and use the scheduler would give them under `book`
     (the builder's own rule: problem_builder.drawing_rights over the positions)."""
-    positions = compute(book).members
+    positions = (positions_of if positions_of is not None else PositionsOf()).of(book).members
     ids = [db_id(m.id) for m in problem.members]
     demand: Counter = Counter()
     for r in problem.requests:
@@ -203,6 +248,8 @@ class Base:
     end: date
     snapshot: Snapshot
     ledgers: dict = field(default_factory=dict)  # (segment start, member ids) -> Ledger, never modified
+    replayed: dict = field(default_factory=dict)  # (ledger key, requests) -> the replay's Ledger
+    positions: PositionsOf = field(default_factory=PositionsOf)
 
 
 def read_base(kind: str, changes: Changes, *, now: datetime) -> Base:
@@ -214,9 +261,13 @@ def read_base(kind: str, changes: Changes, *, now: datetime) -> Base:
     return Base(kind, start, end, Snapshot(start, end, settings.holidays_region))
 
 
-def solve_base(kind: str, changes: Changes, *, now: datetime, base: Base | None = None) -> Output:
+def solve_base(
+    kind: str, changes: Changes, *, now: datetime, base: Base | None = None, keep_plans: bool = True
+) -> Output:
     """Apply the changes in memory to the base and solve each period's problem with the scheduler's
-    builder and engine (`base`: already read, e.g. for the baseline; read here otherwise)."""
+    builder and engine (`base`: already read, e.g. for the baseline; read here otherwise). Plans are
+    read from and kept in the plan cache unless `keep_plans` is False (the engine alone, as the
+    scheduler runs it: the benchmark's reference)."""
     base = base or read_base(kind, changes, now=now)
     snapshot = base.snapshot
     segments = replay_segments(base.start, base.end) if kind == REPLAY else split_by_period(base.start, base.end)
@@ -224,6 +275,7 @@ def solve_base(kind: str, changes: Changes, *, now: datetime, base: Base | None 
     by_start = {seg.start: seg for seg in segments}
     books: dict[date, Ledger] = {}
     changed: dict[date, Problem] = {}
+    documents: dict = {}
 
     def solve_one(problem: Problem):
         seg = by_start[problem.horizon_start]
@@ -232,15 +284,18 @@ def solve_base(kind: str, changes: Changes, *, now: datetime, base: Base | None 
         if key not in base.ledgers:
             base.ledgers[key] = ledger(ids, seg.period, now=now)
         book = base.ledgers[key]
-        if kind == REPLAY:
-            book = _replayed_ledger(book, problem)
+        if kind == REPLAY:  # the same ledger object for the same requests: its positions are shared
+            asked = (key, tuple((r.id, r.half_days) for r in problem.requests))
+            if asked not in base.replayed:
+                base.replayed[asked] = _replayed_ledger(book, problem)
+            book = base.replayed[asked]
         book = rights.apply(book, seg)
         members = None
         if kind == REPLAY or changes.touch_rights:
-            members = engine_members(problem, book, snapshot.parent_of)
+            members = engine_members(problem, book, snapshot.parent_of, base.positions)
         problem = apply_to_problem(problem, changes, members=members)
         books[seg.start], changed[seg.start] = book, problem
-        return solve(problem, method=METHOD)
+        return solve_once(problem, documents) if keep_plans else solve(problem, method=METHOD)
 
     build_problems(snapshot, segments, solve_one=solve_one)
     solved = []
@@ -249,7 +304,7 @@ def solve_base(kind: str, changes: Changes, *, now: datetime, base: Base | None 
         if seg.start in changed:
             seg.problem = changed[seg.start]
         solved.append(Solved(seg, books.get(seg.start) or Ledger(seg.period, price)))
-    return Output(kind, base.start, base.end, snapshot, solved, price)
+    return Output(kind, base.start, base.end, snapshot, solved, price, documents)
 
 
 def baseline(kind: str, changes: Changes, *, now: datetime, base: Base | None = None) -> Output:

@@ -5,20 +5,21 @@ A run writes the scenario row only: the base is read, the changes live in memory
 never written (the no-write test checks the bookings, quotas and requests stay exactly as they were).
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from time import perf_counter
 
 from sqlalchemy import select
 
 from expertpool import quota_policies
-from expertpool.allocation import plan_to_dict, problem_to_dict
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
-from expertpool.models import QuotaPeriod, Scenario
-from expertpool.scenarios.changes import read_changes
+from expertpool.models import Member, QuotaPeriod, Scenario
+from expertpool.quotas import unit_price_cents
+from expertpool.scenarios.changes import POLICY_KEYS, read_changes
 from expertpool.scenarios.figures import figures
 from expertpool.scenarios.runner import baseline, read_base, solve_base
-from expertpool.scheduling.outcome import plain
+from expertpool.scheduling.problem_builder import heap_frozen
 from expertpool.tasks import enqueue, task_handler
 from expertpool.timeutil import today_paris
 
@@ -81,22 +82,24 @@ def compute_result(scenario: Scenario, *, now: datetime, progress=None) -> dict:
     """The scenario's figures beside the baseline's, and its problems and plans in the exchange format."""
     changes = read_changes(scenario.changes)
     clock = perf_counter()
+    with heap_frozen():  # the base read, then each output, kept out of the garbage collector's passes
+        return _compute_result(scenario, changes, clock, now=now, progress=progress)
+
+
+def _compute_result(scenario: Scenario, changes, clock: float, *, now: datetime, progress) -> dict:
     base = read_base(scenario.base, changes, now=now)  # read once for the baseline and the scenario
-    before: dict = {}  # positions before each plan, shared while both outputs are alive
     base_output = baseline(scenario.base, changes, now=now, base=base)
-    base_figures = figures(base_output, before)
+    # Positions before each plan: computed once per ledger, shared by the baseline and the scenario.
+    base_figures = figures(base_output, base.positions)
     if progress is not None:
         progress(50)
     output = solve_base(scenario.base, changes, now=now, base=base)
-    solved = [s for s in output.solved if s.problem.members]
+    exchange = [output.exchange(s) for s in output.solved if s.problem.members]
     return {
         "baseline": base_figures,
-        "scenario": figures(output, before),
+        "scenario": figures(output, base.positions),
         "seconds": round(perf_counter() - clock, 3),
-        "exchange": {
-            "problems": [problem_to_dict(s.problem) for s in solved],
-            "plans": [plain(plan_to_dict(s.plan)) for s in solved],
-        },
+        "exchange": {"problems": [d.problem for d in exchange], "plans": [d.plan for d in exchange]},
     }
 
 
@@ -138,8 +141,30 @@ def run_task(payload: dict, *, now: datetime) -> None:
 # --- the next period's policy ---------------------------------------------------------------------
 
 
-class NoPolicyToAdopt(ValueError):
-    """The scenario changes no drawing-right policy: there is nothing to adopt."""
+class NothingToAdopt(ValueError):
+    """The scenario changes nothing the next period holds (its rule, a member's right, its price)."""
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """What adopting a scenario would do: the next period opened through the period preparation with
+    the scenario's rule (or the latest period's when it keeps it), its member's right and its price.
+    Experts added or removed and a changed horizon are not carried: no period holds them."""
+
+    name: str
+    start: date
+    end: date
+    policy: dict  # the period's fields (quota_policies.PERIOD_FIELDS)
+    policy_changed: bool
+    member: Member | None  # whose right the scenario sets, if any
+    member_half_days: int | None
+    price_cents: int | None  # the period's price when the scenario changes it
+    experts_added: int
+    experts_removed: int
+
+    @property
+    def rights(self) -> dict[int, int]:
+        return {self.member.id: self.member_half_days} if self.member is not None else {}
 
 
 def next_period_dates(now: datetime) -> tuple[str, date, date]:
@@ -154,18 +179,61 @@ def next_period_dates(now: datetime) -> tuple[str, date, date]:
     if start == date(year, 1, 1):
         return str(year), start, date(year, 12, 31)
     return f"{start.isoformat()}", start, date(year + 1, start.month, start.day) - timedelta(days=1)
-    return str(year), date(year, 1, 1), date(year, 12, 31)
 
 
-def adopt_policy(scenario: Scenario, *, actor, now: datetime) -> QuotaPeriod:
-    """Open the next period with the scenario's policy, through the period preparation itself (its
-    entitlements, carry-over and envelopes, its audit row), plus one audit row naming the scenario.
-    Raises NoPolicyToAdopt when the scenario changes no policy, PeriodOverlap when that period exists."""
+def _kept_policy() -> dict:
+    """The latest period's rule (the usual yearly opening keeps it), or a fixed rule of none."""
+    latest = db.session.scalar(select(QuotaPeriod).order_by(QuotaPeriod.start_date.desc()).limit(1))
+    if latest is None:
+        return {**read_changes({"policy": {"policy": "fixed"}}).policy, "unit_price_cents": unit_price_cents()}
+    return {key: getattr(latest, key) for key in POLICY_KEYS}
+
+
+def adoption(scenario: Scenario, *, now: datetime) -> Adoption:
+    """What `adopt` would do now; raises NothingToAdopt (or BadChanges for a hand-edited row)."""
     changes = read_changes(scenario.changes)
-    if changes.policy is None:
-        raise NoPolicyToAdopt(scenario.name)
+    if changes.policy is None and changes.member_right is None and changes.unit_price_cents is None:
+        raise NothingToAdopt(scenario.name)
     name, start, end = next_period_dates(now)
-    policy = {**changes.policy, "name": name, "start_date": start, "end_date": end}
-    period = quota_policies.open_period(policy, actor=actor, now=now)
-    record(actor, "scenario.adopt", scenario, now=now, after={"period": period.name, "policy": changes.policy})
+    policy = dict(changes.policy) if changes.policy is not None else _kept_policy()
+    if changes.unit_price_cents is not None:
+        policy["unit_price_cents"] = changes.unit_price_cents
+    member, half_days = None, None
+    if changes.member_right is not None:
+        member = db.session.get(Member, changes.member_right[0])
+        half_days = changes.member_right[1] if member is not None else None
+    return Adoption(
+        name,
+        start,
+        end,
+        {**policy, "name": name, "start_date": start, "end_date": end},
+        changes.policy is not None,
+        member,
+        half_days,
+        changes.unit_price_cents,
+        len(changes.added),
+        len(changes.removed),
+    )
+
+
+def adopt(scenario: Scenario, *, actor, now: datetime) -> QuotaPeriod:
+    """Open the next period with what the scenario changed that a period holds, through the period
+    preparation itself (its entitlements, carry-over and envelopes, its audit row), plus one audit row
+    naming the scenario and what it did not carry. Raises NothingToAdopt, or PeriodOverlap when that
+    period exists already. The current period (its rights, its price) is left as it is."""
+    plan = adoption(scenario, now=now)
+    period = quota_policies.open_period(plan.policy, actor=actor, now=now, rights=plan.rights)
+    record(
+        actor,
+        "scenario.adopt",
+        scenario,
+        now=now,
+        after={
+            "period": period.name,
+            "policy": {key: plan.policy[key] for key in POLICY_KEYS} if plan.policy_changed else None,
+            "member_right": {"member_id": plan.member.id, "half_days": plan.member_half_days} if plan.member else None,
+            "unit_price_cents": plan.price_cents,
+            "not_carried": {"experts_added": plan.experts_added, "experts_removed": plan.experts_removed},
+        },
+    )
     return period

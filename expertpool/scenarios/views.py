@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from expertpool.extensions import db
+from expertpool.labels import POLICY_LABELS
 from expertpool.models import Scenario
 from expertpool.permissions import staff_required
 from expertpool.quota_policies import PeriodOverlap
@@ -151,28 +152,41 @@ def delete(scenario_id: int):
     return redirect(url_for("scenarios.index"), code=303)
 
 
-@bp.route("/<int:scenario_id>/adopter", methods=["POST"])
+@bp.route("/<int:scenario_id>/adopter", methods=["GET", "POST"])
 @staff_required
 def adopt(scenario_id: int):
-    """The scenario's policy becomes the next period's, opened through the period preparation."""
+    """What the scenario would carry into the next period (GET: the confirmation page), then the next
+    period opened with it through the period preparation (POST)."""
     scenario = _load(scenario_id)
+    back = redirect(url_for("scenarios.show", scenario_id=scenario_id), code=303)
+    try:
+        plan = services.adoption(scenario, now=now_utc())
+    except (services.NothingToAdopt, BadChanges):
+        flash(
+            _(
+                "Ce scénario ne change ni la règle du droit de tirage, ni le droit d'un membre, ni le prix : "
+                "rien à adopter."
+            ),
+            "danger",
+        )
+        return back
+    if request.method == "GET":
+        return render_template(
+            "scenarios/adopt.html", scenario=scenario, plan=plan, form=ActionForm(), policy_labels=POLICY_LABELS
+        )
     _checked_post()
     try:
-        period = services.adopt_policy(scenario, actor=current_user, now=now_utc())
+        period = services.adopt(scenario, actor=current_user, now=now_utc())
     except PeriodOverlap as exc:
         db.session.rollback()
         flash(
             _("La période suivante (« %(name)s ») existe déjà : modifiez-la depuis les périodes.", name=str(exc)),
             "danger",
         )
-        return redirect(url_for("scenarios.show", scenario_id=scenario_id), code=303)
-    except (services.NoPolicyToAdopt, BadChanges):
-        db.session.rollback()
-        flash(_("Ce scénario ne change pas la règle du droit de tirage : rien à adopter."), "danger")
-        return redirect(url_for("scenarios.show", scenario_id=scenario_id), code=303)
+        return back
     db.session.commit()
-    flash(_("Période « %(name)s » ouverte avec la règle de ce scénario.", name=period.name), "success")
-    return redirect(url_for("scenarios.show", scenario_id=scenario_id), code=303)
+    flash(_("Période « %(name)s » ouverte avec les changements de ce scénario.", name=period.name), "success")
+    return back
 
 
 def _exchange(scenario: Scenario, key: str, stem: str) -> Response:

@@ -4,7 +4,10 @@ Everything is read in a fixed number of queries (a snapshot), whatever the size 
 problems themselves are plain engine dataclasses with string ids ("e-12", "m-3", "r-45").
 """
 
+import gc
+import threading
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -29,10 +32,12 @@ from expertpool.models import (
     Unavailability,
 )
 from expertpool.models.enums import BookingStatus, RequestStatus
+from expertpool.models.expert import week_bit
 from expertpool.periods import PERIOD_NOT_OPEN, name_of_period_at, open_periods
 from expertpool.quotas import Position, balances
 from expertpool.quotes import accepted_billable_left
 from expertpool.timeutil import today_paris
+from expertpool.week_patterns import Span, mask_on
 
 HALVES = ("am", "pm")
 
@@ -107,14 +112,22 @@ def split_by_period(start: date, end: date) -> list[Segment]:
 class Snapshot:
     """What the allocation needs from the database, read once for the whole horizon."""
 
+    # {expert id: its weekly patterns over the horizon} when each day takes the pattern in force that
+    # day (a replay of the past, `week_patterns`); None: every day takes today's pattern.
+    pattern_spans: dict[int, list[Span]] | None = None
+
     def __init__(self, start: date, end: date, region: str, request_ids: list[int] | None = None):
         """`request_ids` limits the requests to plan (an instant booking plans one); every booking is
         still read, so nothing already held is given again."""
         self.start, self.end, self.region = start, end, region
+        self._balances: dict[tuple, dict[int, Position]] = {}
+        # Problems built on this snapshot, by what earlier segments gave (see `build_problems`): a
+        # scenario's baseline and the scenario build the first one, at least, the same way.
+        self.problems: dict[tuple, tuple[Problem, dict[int, Position]]] = {}
         self.experts: list[Expert] = list(
             db.session.scalars(
                 select(Expert)
-                .where(Expert.active.is_(True))
+                .where(self._experts_planned())
                 .options(selectinload(Expert.roles), selectinload(Expert.skills), selectinload(Expert.user))
                 .order_by(Expert.id)
             )
@@ -124,6 +137,10 @@ class Snapshot:
             select(Unavailability).where(Unavailability.start_date <= end, Unavailability.end_date >= start)
         ):
             self.unavailabilities[away.expert_id].append(away)
+        self._read_demand(start, end, request_ids)
+
+    def _read_demand(self, start: date, end: date, request_ids: list[int] | None) -> None:
+        """The requests to plan and what the bookings already hold (a replay reads its own)."""
         # Every half-day held by a planned or delivered booking: never given again, never moved.
         self.held: dict[int, set[tuple[date, str]]] = defaultdict(set)
         for expert_id, day, half in db.session.execute(
@@ -186,6 +203,18 @@ class Snapshot:
             ):
                 self.previous_experts[member_id].append(expert_id)
 
+    def balances(self, member_ids: list[int], period: QuotaPeriod) -> dict[int, Position]:
+        """The members' positions before the run (`quotas.balances`), read once per snapshot: problems
+        built twice on one snapshot (a scenario and its baseline) read the same rows."""
+        key = (period.id, tuple(member_ids))
+        if key not in self._balances:
+            self._balances[key] = balances(member_ids, period)
+        return self._balances[key]
+
+    def _experts_planned(self):
+        """Which experts the problems hold: those in the pool today."""
+        return Expert.active.is_(True)
+
     def remaining(self, req: InterventionRequest) -> int:
         """Half-days still to book: what was granted minus what bookings already hold."""
         return max(0, req.granted_half_days - self.held_per_request[req.id])
@@ -200,17 +229,67 @@ def _segments_of(req: InterventionRequest, segments: list[Segment]) -> list[int]
     return [0] if req.deadline < segments[0].start else [len(segments) - 1]
 
 
-def _engine_expert(expert: Expert, seg: Segment, snapshot: Snapshot) -> EngineExpert:
+def _week_of_mask(mask: int) -> dict[int, frozenset[str]]:
     week = {}
     for weekday in range(7):
-        halves = frozenset(h for h in HALVES if expert.works(weekday, h))
+        halves = frozenset(h for h in HALVES if mask & week_bit(weekday, h))
         if halves:
             week[weekday] = halves
+    return week
+
+
+def _week_over(spans: list[Span], start: date, end: date) -> tuple[dict, list[EngineUnavailability]]:
+    """The engine's one weekly pattern for an expert whose pattern changed within [start, end] (or who
+    joined or left then): every half-day any pattern of those days gives, and each half-day the pattern
+    in force that day does not give (or a day the expert was not in the pool) as an unavailability."""
+    meeting = [(f, u, m) for f, u, m in spans if f <= end and (u is None or u >= start)]
+    if len(meeting) == 1 and meeting[0][0] <= start and (meeting[0][1] is None or meeting[0][1] >= end):
+        return _week_of_mask(meeting[0][2]), []  # one pattern all along: the usual case
+    union = 0
+    for _from, _until, mask in meeting:
+        union |= mask
+    week = _week_of_mask(union)
+    away: list[EngineUnavailability] = []
+    off_since: date | None = None  # the first day of the current run of days given nothing
+    day = start
+    while day <= end:
+        given = mask_on(spans, day)
+        halves = week.get(day.weekday(), frozenset())
+        missing = [h for h in HALVES if h in halves and not given & week_bit(day.weekday(), h)]
+        if len(missing) == len(halves):  # nothing that day (or a day no pattern works): one run
+            off_since = off_since or day
+        else:
+            if off_since is not None:
+                away.append(EngineUnavailability(off_since, day - timedelta(days=1)))
+                off_since = None
+            away.extend(EngineUnavailability(day, day, h) for h in missing)
+        day += timedelta(days=1)
+    if off_since is not None:
+        away.append(EngineUnavailability(off_since, end))
+    # A run made only of days no pattern works would say nothing: keep the runs that hide a worked day.
+    return week, [a for a in away if a.half or _works_between(week, a.start, a.end)]
+
+
+def _works_between(week: dict, start: date, end: date) -> bool:
+    day = start
+    while day <= end:
+        if day.weekday() in week:
+            return True
+        day += timedelta(days=1)
+    return False
+
+
+def _engine_expert(expert: Expert, seg: Segment, snapshot: Snapshot) -> EngineExpert:
+    spans = snapshot.pattern_spans.get(expert.id) if snapshot.pattern_spans is not None else None
+    if spans is None:
+        week, away = _week_of_mask(expert.week_mask), []
+    else:
+        week, away = _week_over(spans, seg.start, seg.end)
     unavailable = tuple(
         EngineUnavailability(max(a.start_date, seg.start), min(a.end_date, seg.end), a.half)
         for a in snapshot.unavailabilities.get(expert.id, ())
         if a.start_date <= seg.end and a.end_date >= seg.start
-    )
+    ) + tuple(away)
     booked = frozenset((d, h) for d, h in snapshot.held.get(expert.id, ()) if seg.start <= d <= seg.end)
     return EngineExpert(
         id=expert_key(expert.id),
@@ -301,81 +380,126 @@ def drawing_rights(
 def build_problems(snapshot: Snapshot, segments: list[Segment], *, solve_one) -> None:
     """Fill each segment's problem and plan, in date order: a later period sees what the earlier one
     gave (those half-days are no longer requested, and their experts count for continuity)."""
+    with heap_frozen():
+        _build_problems(snapshot, segments, solve_one)
+
+
+_freezes = threading.local()
+
+
+@contextmanager
+def heap_frozen():
+    """While a run lasts, the objects alive when it starts (the snapshot's thousands of rows, which
+    live as long as the run) are out of the cyclic garbage collector's sight: it stops walking them at
+    each of its passes while problems and plans are made (a third of a year's replan went there).
+    Nested uses freeze what was made since; the outermost gives everything back at its end. The
+    freeze is the process's: another thread's run ending meanwhile only gives the objects back sooner
+    (a matter of speed, never of correctness)."""
+    depth = getattr(_freezes, "depth", 0)
+    _freezes.depth = depth + 1
+    gc.freeze()
+    try:
+        yield
+    finally:
+        _freezes.depth = depth
+        if depth == 0:
+            gc.unfreeze()
+
+
+def _build_problems(snapshot: Snapshot, segments: list[Segment], solve_one) -> None:
     active = {e.id for e in snapshot.experts}
     placement = {r.id: _segments_of(r, segments) for r in snapshot.requests}
     given: Counter = Counter()  # request db id -> half-days given by earlier segments
     billable_given: Counter = Counter()  # request db id -> of which beyond the drawing right
     served_by: dict[int, list[int]] = defaultdict(list)  # member db id -> experts given by earlier segments
     for k, seg in enumerate(segments):
-        requests = []
-        for req in snapshot.requests:
-            if k not in placement[req.id]:
-                continue
-            half_days = snapshot.remaining(req) - given[req.id]
-            if half_days <= 0:
-                continue
-            # Clip the window's start to the horizon (the engine's reasons then name real dates), but
-            # never past the deadline: a deadline already passed is for the engine to explain.
-            earliest = max(req.earliest, seg.start) if req.deadline >= seg.start else req.earliest
-            preferred = req.preferred_expert_id if req.preferred_expert_id in active else None
-            requests.append(
-                EngineRequest(
-                    id=request_key(req.id),
-                    member=member_key(req.member_id),
-                    role=req.role.code,
-                    skills=frozenset(s.name for s in req.skills),
-                    half_days=half_days,
-                    earliest=earliest,
-                    deadline=req.deadline,
-                    urgency=req.urgency,
-                    preferred_expert=expert_key(preferred) if preferred else None,
-                    submitted_at=req.submitted_at,
-                    # Beyond the drawing right, only what the member accepted in a quote (rule 8).
-                    accepted_billable=_quote_left(req, billable_given[req.id]),
-                    preferred_half_days=frozenset(
-                        p.slot for p in req.preferred_half_days if seg.start <= p.date <= seg.end
-                    ),
-                )
-            )
-        if seg.period is None:
-            _leave_unbooked(seg, requests)
+        # What the segment's problem depends on besides the snapshot: what earlier segments gave.
+        state = (seg.start, seg.end, _frozen(given), _frozen(billable_given), _frozen(served_by))
+        if state in snapshot.problems:  # built already on this snapshot (a scenario's baseline)
+            seg.problem, seg.balances = snapshot.problems[state]
+        elif not _build_segment(snapshot, seg, k, placement, given, billable_given, served_by, active):
             continue
-        member_ids = sorted({db_id(r.member) for r in requests})
-        seg.balances = balances(member_ids, seg.period) if member_ids else {}
-        demand: Counter = Counter()
-        envelope_demand: Counter = Counter()
-        for r in requests:
-            demand[db_id(r.member)] += r.half_days
-            if db_id(r.id) not in snapshot.envelope_refused:
-                envelope_demand[db_id(r.member)] += r.half_days
-        quotas = drawing_rights(member_ids, seg.balances, demand, snapshot.parent_of, envelope_demand)
-        members = []
-        for member_id in member_ids:
-            balance = seg.balances[member_id]
-            # The most recent first: this run's earlier period, then the bookings in the database.
-            previous = [*reversed(served_by[member_id]), *snapshot.previous_experts.get(member_id, ())]
-            members.append(
-                EngineMember(
-                    id=member_key(member_id),
-                    quota=quotas[member_id],
-                    used=balance.used,
-                    previous_experts=tuple(dict.fromkeys(expert_key(e) for e in previous if e in active)),
-                )
-            )
-        seg.problem = Problem(
-            horizon_start=seg.start,
-            horizon_end=seg.end,
-            holidays=frozenset(public_holidays(snapshot.region, seg.start, seg.end)),
-            experts=tuple(_engine_expert(e, seg, snapshot) for e in snapshot.experts),
-            members=tuple(members),
-            requests=tuple(requests),
-        )
+        else:
+            snapshot.problems[state] = (seg.problem, seg.balances)
         seg.plan = solve_one(seg.problem)
         for key, n in billable_half_days(seg.problem, seg.plan).items():
             billable_given[db_id(key)] += n
         for a in seg.plan.assignments:
             given[db_id(a.request)] += 1
             served_by[snapshot.member_of[db_id(a.request)]].append(db_id(a.expert))
+
+
+def _frozen(counts: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in counts.items() if v))
+
+
+def _build_segment(snapshot, seg: Segment, k: int, placement, given, billable_given, served_by, active) -> bool:
+    """Fill the segment's problem; False when no open period covers it (nothing to solve: every
+    request says why, see `_leave_unbooked`)."""
+    requests = []
+    for req in snapshot.requests:
+        if k not in placement[req.id]:
+            continue
+        half_days = snapshot.remaining(req) - given[req.id]
+        if half_days <= 0:
+            continue
+        # Clip the window's start to the horizon (the engine's reasons then name real dates), but
+        # never past the deadline: a deadline already passed is for the engine to explain.
+        earliest = max(req.earliest, seg.start) if req.deadline >= seg.start else req.earliest
+        preferred = req.preferred_expert_id if req.preferred_expert_id in active else None
+        requests.append(
+            EngineRequest(
+                id=request_key(req.id),
+                member=member_key(req.member_id),
+                role=req.role.code,
+                skills=frozenset(s.name for s in req.skills),
+                half_days=half_days,
+                earliest=earliest,
+                deadline=req.deadline,
+                urgency=req.urgency,
+                preferred_expert=expert_key(preferred) if preferred else None,
+                submitted_at=req.submitted_at,
+                # Beyond the drawing right, only what the member accepted in a quote (rule 8).
+                accepted_billable=_quote_left(req, billable_given[req.id]),
+                preferred_half_days=frozenset(
+                    p.slot for p in req.preferred_half_days if seg.start <= p.date <= seg.end
+                ),
+            )
+        )
+    if seg.period is None:
+        _leave_unbooked(seg, requests)
+        return False
+    member_ids = sorted({db_id(r.member) for r in requests})
+    seg.balances = snapshot.balances(member_ids, seg.period) if member_ids else {}
+    demand: Counter = Counter()
+    envelope_demand: Counter = Counter()
+    for r in requests:
+        demand[db_id(r.member)] += r.half_days
+        if db_id(r.id) not in snapshot.envelope_refused:
+            envelope_demand[db_id(r.member)] += r.half_days
+    quotas = drawing_rights(member_ids, seg.balances, demand, snapshot.parent_of, envelope_demand)
+    members = []
+    for member_id in member_ids:
+        balance = seg.balances[member_id]
+        # The most recent first: this run's earlier period, then the bookings in the database.
+        previous = [*reversed(served_by[member_id]), *snapshot.previous_experts.get(member_id, ())]
+        members.append(
+            EngineMember(
+                id=member_key(member_id),
+                quota=quotas[member_id],
+                used=balance.used,
+                previous_experts=tuple(dict.fromkeys(expert_key(e) for e in previous if e in active)),
+            )
+        )
+    seg.problem = Problem(
+        horizon_start=seg.start,
+        horizon_end=seg.end,
+        holidays=frozenset(public_holidays(snapshot.region, seg.start, seg.end)),
+        experts=tuple(_engine_expert(e, seg, snapshot) for e in snapshot.experts),
+        members=tuple(members),
+        requests=tuple(requests),
+    )
+    return True
 
 
 def _quote_left(req: InterventionRequest, given_beyond: int) -> int | None:

@@ -3,6 +3,7 @@ and experts are refused; bad input gets French messages next to the fields and w
 
 import html
 import io
+import re
 
 import pytest
 from factories import FIXED_NOW
@@ -11,7 +12,7 @@ from planning_helpers import small_pool
 from query_counter import QueryCounter
 from sqlalchemy import func, select
 
-from expertpool.models import AuditLog, Scenario
+from expertpool.models import AuditLog, QuotaPeriod, Scenario
 from expertpool.tasks import drain
 
 
@@ -137,11 +138,85 @@ def test_adopting_from_the_page(db, login, pool):
     scenario = db.session.scalars(select(Scenario)).one()
     assert scenario.changes["policy"]["fixed_half_days"] == 12
     response = client.post(f"/scenarios/{scenario.id}/adopter", follow_redirects=True)
-    assert "Période « 2028 » ouverte avec la règle de ce scénario." in html.unescape(response.get_data(as_text=True))
+    assert "Période « 2028 » ouverte avec les changements de ce scénario." in html.unescape(
+        response.get_data(as_text=True)
+    )
     again = html.unescape(
         client.post(f"/scenarios/{scenario.id}/adopter", follow_redirects=True).get_data(as_text=True)
     )
     assert "existe déjà" in again
+
+
+def _adoption_text(client, scenario_id: int) -> str:
+    response = client.get(f"/scenarios/{scenario_id}/adopter")
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    main = page[page.index('<h1 class="h2') : page.index('id="adoption-form"')]
+    main += " " + page[page.index('id="adoption-form"') :].split("</form>")[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", main).split())
+
+
+def _everything_scenario(db, pool) -> Scenario:
+    changes = {
+        "policy": {"policy": "fixed", "fixed_half_days": 10, "carry_over_cap_half_days": 2},
+        "member_right": {"member_id": pool.member_a.id, "half_days": 3},
+        "unit_price_cents": 21000,
+        "experts_added": [{"role": "dba", "skills": [], "week": {"mon": ["am"]}, "start": "2027-02-01"}],
+        "experts_removed": [pool.expert.id],
+    }
+    scenario = Scenario(name="Tout", base="backlog", changes=changes, status="draft", progress=0, result={}, error="")
+    db.session.add(scenario)
+    db.session.flush()
+    return scenario
+
+
+def test_the_adoption_page_says_what_will_change_in_french(db, login, pool):
+    scenario = _everything_scenario(db, pool)
+    text = _adoption_text(login(pool.coordinator), scenario.id)
+    assert text == (
+        "Adopter « Tout » pour la période suivante "
+        "La période « 2028 », du 1er janvier 2028 au 31 décembre 2028, sera ouverte par la préparation des "
+        "périodes avec : "
+        "la règle de ce scénario : Nombre fixe de jours (10 demi-journées par membre), report d'au plus "
+        "2 demi-journées ; "
+        "Plouzané : un droit de tirage de 3 demi-journées au lieu de ce que lui donne la règle (son report est "
+        "gardé) ; "
+        "le prix d'une demi-journée de la période : 210,00 € HT (le prix de ce scénario). "
+        "La période en cours ne change pas : ni ses droits de tirage, ni son prix. Le prix facturé réglé pour "
+        "le pool dans l'administration n'est pas modifié. "
+        "Les experts ajoutés ou retirés dans ce scénario ne sont ni recrutés ni retirés par l'adoption : "
+        "1 expert ajouté, 1 expert retiré. Un recrutement ou un départ se fait dans la gestion des experts. "
+        "Ouvrir la période « 2028 » Annuler"
+    )
+    assert db.session.scalar(select(func.count()).select_from(QuotaPeriod)) == 1  # the page wrote nothing
+
+
+def test_the_adoption_page_says_what_will_change_in_english(db, login, pool):
+    scenario = _everything_scenario(db, pool)
+    pool.coordinator.locale = "en"
+    text = _adoption_text(login(pool.coordinator), scenario.id)
+    assert "The period “2028”" in text, text
+    assert "Plouzané: a drawing right of 3 half-days instead of what the rule gives it" in text, text
+    assert "the price of a half-day for the period: €210.00 excl. VAT (this scenario's price)" in text, text
+    assert "Experts added or removed in this scenario are neither hired nor removed by adopting it" in text, text
+
+
+def test_a_scenario_without_anything_to_adopt_says_so(db, login, pool):
+    scenario = Scenario(
+        name="x",
+        base="backlog",
+        changes={"experts_removed": [pool.expert.id]},
+        status="draft",
+        progress=0,
+        result={},
+        error="",
+    )
+    db.session.add(scenario)
+    db.session.flush()
+    page = html.unescape(
+        login(pool.coordinator).get(f"/scenarios/{scenario.id}/adopter", follow_redirects=True).get_data(as_text=True)
+    )
+    assert "ni le droit d'un membre, ni le prix : rien à adopter." in page
 
 
 def _queries(client, db, url: str) -> int:

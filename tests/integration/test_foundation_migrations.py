@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from migration_support import empty_database_url  # noqa: F401 - the fixture
 
 from expertpool import create_app
 from expertpool.extensions import db
@@ -15,25 +16,11 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def empty_database_url(db_kind, tmp_path):
-    if db_kind == "sqlite":
-        return "sqlite:///" + str(tmp_path / "migrations.sqlite3")
-    from conftest import POSTGRES_ADMIN_URL, POSTGRES_DB_SUFFIX, ensure_postgres_database
-
-    engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        # The database ensure_postgres_database makes (with this run's suffix), or a stale one survives.
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "expertpool_migrations{POSTGRES_DB_SUFFIX}" WITH (FORCE)'))
-    engine.dispose()
-    return ensure_postgres_database("expertpool_migrations")
-
-
 def _tables(engine) -> set[str]:
     return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
 
 
-def test_upgrade_downgrade_upgrade_matches_the_models(empty_database_url):
+def test_upgrade_downgrade_upgrade_matches_the_models(empty_database_url):  # noqa: F811 - the fixture
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade()

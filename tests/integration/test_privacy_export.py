@@ -105,6 +105,10 @@ def test_an_experts_export_holds_their_agenda_unavailability_and_reports(db, peo
         db, select(Unavailability.id).where(Unavailability.expert_id == expert_id)
     )
     assert [r["report"] for r in data["reports"]] == [SOIZIC_TEXTS[0]]
+    # Her weekly patterns over time: one, since she joined (the history the replay of the past reads).
+    assert [(r["valid_until"], r["week_mask"]) for r in data["week_pattern_history"]] == [
+        (None, people.soizic_expert.week_mask)
+    ]
     assert data["expert_profile"][0]["display_name"] == soizic.name
     assert data["requests"] == data["messages"] == []
     assert db.session.scalars(select(AuditLog.actor_id).where(AuditLog.action == "user.export_data")).one() == (

@@ -9,11 +9,11 @@ from factories import FIXED_NOW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from planning_helpers import accept_quote, small_pool
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from expertpool.allocation import check_plan, plan_from_dict, problem_from_dict
-from expertpool.models import AuditLog, Booking, InterventionRequest, Quota, QuotaPeriod, Task
-from expertpool.scenarios import services
+from expertpool.models import AuditLog, Booking, Expert, InterventionRequest, Quota, QuotaPeriod, Task
+from expertpool.scenarios import plan_cache, services
 from expertpool.scenarios.changes import WEEK_PRESETS, read_changes
 from expertpool.scenarios.figures import figures
 from expertpool.scenarios.runner import scheduler_preview, solve_base
@@ -190,7 +190,7 @@ def test_adopting_the_policy_opens_next_period_audited(db, factory):
     pool = small_pool(factory)
     changes = {"policy": {"policy": "fixed", "fixed_half_days": 12, "carry_over_cap_half_days": 4}}
     scenario = services.create(name="Douze", base="backlog", changes=changes, actor=pool.coordinator, now=FIXED_NOW)
-    period = services.adopt_policy(scenario, actor=pool.coordinator, now=FIXED_NOW)
+    period = services.adopt(scenario, actor=pool.coordinator, now=FIXED_NOW)
     assert (period.name, period.start_date, period.fixed_half_days, period.carry_over_cap_half_days) == (
         "2028",
         date(2028, 1, 1),
@@ -201,12 +201,70 @@ def test_adopting_the_policy_opens_next_period_audited(db, factory):
     assert {q.entitled_half_days for q in quotas} == {12}
     actions = [a.action for a in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
     assert actions[-2:] == ["quota_period.open", "scenario.adopt"]
-    with pytest.raises(services.NoPolicyToAdopt):
-        services.adopt_policy(
+    with pytest.raises(services.NothingToAdopt):
+        services.adopt(
             services.create(name="x", base="backlog", changes={}, actor=pool.coordinator, now=FIXED_NOW),
             actor=pool.coordinator,
             now=FIXED_NOW,
         )
+
+
+def test_adopting_carries_a_members_right_and_the_price(db, factory):
+    pool = small_pool(factory)
+    current_price = pool.period.unit_price_cents
+    added = {"role": "dba", "skills": [], "week": WEEK_PRESETS["half"], "start": "2027-02-01"}
+    changes = {
+        "policy": {"policy": "fixed", "fixed_half_days": 10, "carry_over_cap_half_days": 0},
+        "member_right": {"member_id": pool.member_a.id, "half_days": 3},
+        "unit_price_cents": 21000,
+        "experts_added": [added],
+    }
+    scenario = services.create(name="Tout", base="backlog", changes=changes, actor=pool.coordinator, now=FIXED_NOW)
+    period = services.adopt(scenario, actor=pool.coordinator, now=FIXED_NOW)
+    rights = {
+        q.member_id: q.entitled_half_days for q in db.session.scalars(select(Quota).where(Quota.period_id == period.id))
+    }
+    assert rights == {pool.member_a.id: 3, pool.member_b.id: 10}
+    assert period.unit_price_cents == 21000 and period.fixed_half_days == 10
+    db.session.refresh(pool.period)
+    assert pool.period.unit_price_cents == current_price  # the current period keeps its price
+    opened, adopted = db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(2)).all()[::-1]
+    assert opened.action == "quota_period.open"
+    assert opened.after["member_rights"] == {str(pool.member_a.id): 3}
+    assert adopted.action == "scenario.adopt"
+    assert adopted.after == {
+        "period": "2028",
+        "policy": {
+            "policy": "fixed",
+            "fixed_half_days": 10,
+            "unit_price_cents": 21000,
+            "population_bands": [],
+            "carry_over_cap_half_days": 0,
+        },
+        "member_right": {"member_id": pool.member_a.id, "half_days": 3},
+        "unit_price_cents": 21000,
+        "not_carried": {"experts_added": 1, "experts_removed": 0},
+    }
+    assert db.session.scalar(select(func.count()).select_from(Expert)) == 1  # nobody hired
+
+
+def test_adopting_a_right_alone_keeps_the_latest_periods_rule(db, factory):
+    pool = small_pool(factory)  # the 2027 period: a fixed rule of none (the quotas are set by hand)
+    pool.period.fixed_half_days, pool.period.carry_over_cap_half_days = 7, 2
+    changes = {"member_right": {"member_id": pool.member_b.id, "half_days": 30}}
+    scenario = services.create(name="Un droit", base="backlog", changes=changes, actor=pool.coordinator, now=FIXED_NOW)
+    plan = services.adoption(scenario, now=FIXED_NOW)
+    assert not plan.policy_changed and plan.price_cents is None
+    period = services.adopt(scenario, actor=pool.coordinator, now=FIXED_NOW)
+    rights = {
+        q.member_id: q.entitled_half_days for q in db.session.scalars(select(Quota).where(Quota.period_id == period.id))
+    }
+    assert rights == {pool.member_a.id: 7, pool.member_b.id: 30}
+    assert (period.policy, period.carry_over_cap_half_days, period.unit_price_cents) == (
+        "fixed",
+        2,
+        pool.period.unit_price_cents,
+    )
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -242,3 +300,23 @@ def test_a_scenario_deleted_before_its_run_is_dropped(db, factory):
     assert drain(now=FIXED_NOW) == 1
     task = db.session.scalars(select(Task).order_by(Task.id.desc())).first()
     assert (task.status, task.last_error) == ("done", "")
+
+
+def test_a_plan_is_solved_once_for_the_same_problem(db, factory, monkeypatch):
+    pool = small_pool(factory)
+    solved = []
+    engine = plan_cache.solve
+    monkeypatch.setattr(plan_cache, "solve", lambda problem, method: solved.append(1) or engine(problem, method=method))
+    # A price changes no problem: the scenario reads back the plan its baseline just kept.
+    first = _run(factory, pool, {"unit_price_cents": 20000})
+    assert len(solved) == 1
+    # The next scenario on the same data reads the baseline back and solves its own problem only.
+    added = {"role": "dba", "skills": ["postgresql"], "week": WEEK_PRESETS["half"], "start": "2027-01-12"}
+    second = _run(factory, pool, {"experts_added": [added]})
+    assert len(solved) == 2
+    assert second.result["baseline"] == first.result["baseline"]
+    assert second.result["scenario"]["totals"]["served"] == 15
+    # Other data, another problem: solved again.
+    factory.request(pool.member_a, status="approved", half_days=2, earliest=date(2027, 1, 12), skills=("postgresql",))
+    _run(factory, pool, {"experts_added": [added]})
+    assert len(solved) == 4

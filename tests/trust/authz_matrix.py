@@ -239,7 +239,7 @@ MATRIX: dict[str, Access] = {
     "scenarios.run": Access(post=STAFF),
     "scenarios.duplicate": Access(post=STAFF),
     "scenarios.delete": Access(post=STAFF),
-    "scenarios.adopt": Access(post=STAFF),
+    "scenarios.adopt": Access(get=STAFF, post=STAFF),  # GET: what adopting would change
     # reports
     "reports.dashboard": Access(get=STAFF),
     "reports.member_statement": Access(get=MEMBERS),
