@@ -125,3 +125,6 @@ def _spec(row: dict) -> "Spec":
 
 
 REQUESTS = [_spec(row) for row in _json("requests.json")]
+
+# When the scheduler ran (days ago, at 5 a.m.): every week or two; the last run was the coordinator's.
+RUN_DAYS_AGO = (91, 77, 63, 49, 35, 21, 14, 7, 2)

@@ -3,13 +3,13 @@
 from datetime import date, datetime, timedelta
 
 from expertpool import audit
+from expertpool.coordination.quota_periods import adjust_quota
 from expertpool.demo.context import Ctx, ago
 from expertpool.demo.data import ABERS, UNIT_PRICE_CENTS
 from expertpool.extensions import db
 from expertpool.models import (
     PeriodStatus,
     Quota,
-    QuotaAdjustment,
     QuotaKind,
     QuotaPeriod,
     QuotaPolicy,
@@ -27,7 +27,9 @@ def seed_drawing_rights(ctx: Ctx) -> QuotaPeriod:
     """Last year's closed period and this year's open one, proportional to the contributions."""
     year = ctx.today.year
     days_into_year = (ctx.today - date(year, 1, 1)).days
-    previous = _period(year - 1, PeriodStatus.CLOSED, opened=ago(ctx, days_into_year + 365))
+    # Last year's period stays open: the scheduler books only inside open periods, and its past runs
+    # booked last year's half-days (nothing in the app closes a period).
+    previous = _period(year - 1, PeriodStatus.OPEN, opened=ago(ctx, days_into_year + 365))
     current = _period(year, PeriodStatus.OPEN, opened=ago(ctx, days_into_year))
     upcoming = None
     if ctx.today + DEMO_BOOKING_REACH > current.end_date:
@@ -59,7 +61,6 @@ def seed_drawing_rights(ctx: Ctx) -> QuotaPeriod:
         rows.append(Quota(period=upcoming, member_id=abers.id, kind=QuotaKind.ENVELOPE, entitled_half_days=40))
     db.session.add_all(rows)
     db.session.flush()
-    by_member = {(q.member_id, q.kind): q for q in rows if q.period is current}
     adjustments = [
         ("Ouessant", 4, "Île : temps de trajet compté en plus (délibération du comité syndical)", 80),
         ("Brest", -10, "Transfert de 5 jours vers l'enveloppe du Pays des Abers (convention)", 60),
@@ -68,21 +69,14 @@ def seed_drawing_rights(ctx: Ctx) -> QuotaPeriod:
         ("Centre social Ti an Oll", 2, "Adhésion en cours d'année : prorata corrigé", 30),
     ]
     for name, delta, reason, days_ago in adjustments:
-        quota = by_member[(ctx.members[name].id, QuotaKind.OWN)]
-        at = ago(ctx, min(days_ago, days_into_year))
-        before = audit.snapshot(quota, "adjusted_half_days")
-        quota.adjustments.append(
-            QuotaAdjustment(delta_half_days=delta, reason=reason, created_by_id=ctx.coordinator.id, created_at=at)
-        )
-        quota.adjusted_half_days += delta
-        audit.record(
-            ctx.coordinator,
-            "quota.adjust",
-            quota,
-            now=at,
-            before=before,
-            after={"adjusted_half_days": quota.adjusted_half_days, "reason": reason},
-            member_id=quota.member_id,
+        adjust_quota(
+            ctx.members[name],
+            current,
+            kind=QuotaKind.OWN,
+            delta=delta,
+            reason=reason,
+            actor=ctx.coordinator,
+            now=ago(ctx, min(days_ago, days_into_year)),
         )
     return current
 
