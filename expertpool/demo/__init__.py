@@ -15,7 +15,9 @@ approval, the scheduler's runs, the agenda's delivery, the requests' rating) at 
 happened: the audit rows, notifications and mails are the ones those services write.
 """
 
+import logging
 import random
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -42,6 +44,19 @@ from expertpool.timeutil import today_paris
 __all__ = ["ADMIN_EMAIL", "DEMO_LOGINS", "DEMO_PASSWORD", "MAYOR_EMAIL", "POOL_NAME", "demo_exists", "seed"]
 
 
+@contextmanager
+def _quiet_mail_log():
+    """The services mail what they do (kept in the outbox without SMTP): a line each would bury the
+    output of `make run` under some two hundred lines."""
+    mail_log = logging.getLogger("expertpool.mail")
+    level = mail_log.level
+    mail_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        mail_log.setLevel(level)
+
+
 def demo_exists() -> bool:
     return db.session.scalar(select(func.count(User.id)).where(User.email == ADMIN_EMAIL)) > 0
 
@@ -65,12 +80,13 @@ def seed(*, now: datetime, force: bool = False) -> bool:
     ctx.holidays = public_holidays(ctx.region, today - timedelta(days=400), today + timedelta(days=400))
     password_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow on purpose: hash once, share it
 
-    seed_staff(ctx, password_hash)
-    seed_members(ctx)
-    seed_member_users(ctx, password_hash)
-    seed_experts(ctx, password_hash)
-    period = seed_drawing_rights(ctx)
-    seed_requests(ctx)
+    with _quiet_mail_log():
+        seed_staff(ctx, password_hash)
+        seed_members(ctx)
+        seed_member_users(ctx, password_hash)
+        seed_experts(ctx, password_hash)
+        period = seed_drawing_rights(ctx)
+        seed_requests(ctx)
     # Set last, as a coordinator would once the pool runs: small requests sent from now on are approved
     # at once (the demo's history was decided by hand).
     settings.auto_approve_max_half_days = 2
