@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from expertpool import audit
+from expertpool.admin.services import update_settings
 from expertpool.calendars import public_holidays
 from expertpool.demo.context import Ctx
 from expertpool.demo.data import (
@@ -71,9 +72,9 @@ def seed(*, now: datetime, force: bool = False) -> bool:
     from expertpool.auth.services import hash_password
 
     settings = PoolSettings.load(db.session)
-    settings.name = POOL_NAME
-    settings.contact_email = f"contact@{DEMO_DOMAIN}"
-    settings.unit_price_cents = UNIT_PRICE_CENTS
+    # Named at installation, before the first account (its invitation names the pool).
+    pool = {"name": POOL_NAME, "contact_email": f"contact@{DEMO_DOMAIN}", "unit_price_cents": UNIT_PRICE_CENTS}
+    update_settings(settings, pool, actor=None, now=now - timedelta(days=730))
     today = today_paris(now)
     rng = random.Random(29)  # noqa: S311 - a reproducible demo, nothing secret
     ctx = Ctx(now=now, today=today, region=settings.holidays_region, rng=rng)
@@ -89,7 +90,9 @@ def seed(*, now: datetime, force: bool = False) -> bool:
         seed_requests(ctx)
     # Set last, as a coordinator would once the pool runs: small requests sent from now on are approved
     # at once (the demo's history was decided by hand).
-    settings.auto_approve_max_half_days = 2
+    update_settings(
+        settings, {"auto_approve_max_half_days": 2}, actor=ctx.users[ADMIN_EMAIL], now=now - timedelta(minutes=5)
+    )
     db.session.flush()
     audit.record(
         ctx.users[ADMIN_EMAIL],

@@ -98,12 +98,12 @@ class Spec:
     skills: tuple[str, ...] = ()
     urgency: str = Urgency.NORMAL
     expert: int | None = None  # index into EXPERTS of the expert who comes (or is preferred)
-    start: int = 0  # first booked day relative to today (negative: in the past)
-    booked: int | None = None  # half-days booked (default: what the status implies)
+    start: int = 0  # where its window starts, in days from today (negative: in the past)
+    booked: int | None = None  # 0: approved but never planned (the scheduler's runs plan the others)
     approved: int | None = None  # approved_half_days when the coordinator adjusted the request
     over_quota: int = 0
     created: int = 30  # days ago
-    note: str = ""  # rejection / cancellation reason, approval note, or unserved explanation
+    note: str = ""  # rejection / cancellation reason, or approval note
     rating: int | None = None
     comment: str = ""
     report: str = ""

@@ -251,3 +251,7 @@ def test_demo_loaded_today_keeps_the_app_invariants(db):
     assert check_invariants(db.session, region, today=today_paris(now)) == []
     assert db.session.scalar(select(func.max(AuditLog.at))) <= now
     assert db.session.scalar(select(func.max(Notification.created_at))) <= now
+    # The audit page names each of the history's actions (they are the services' own).
+    from expertpool.coordination.audit_labels import ACTION_LABELS
+
+    assert set(db.session.scalars(select(AuditLog.action).distinct())) - set(ACTION_LABELS) == set()
