@@ -9,8 +9,8 @@ Commune names, INSEE codes and municipal populations are the real ones (INSEE le
 digit; communes, associations and the school get no SIREN. People, associations and the school are
 invented.
 
-The data are in expertpool/demo_data/ (data.py reads them); the builders are people.py, rights.py and
-requests.py, run in that order by `seed`. They call the app's own services (accounts, coordination,
+The data are in expertpool/demo_data/ (data.py reads them); the builders are people.py, rights.py,
+requests.py and inbox.py, run in that order by `seed`. They call the app's own services (accounts, coordination,
 approval, the scheduler's runs, the agenda's delivery, the requests' rating) at the past moments things
 happened: the audit rows, notifications and mails are the ones those services write.
 """
@@ -35,6 +35,7 @@ from expertpool.demo.data import (
     POOL_NAME,
     UNIT_PRICE_CENTS,
 )
+from expertpool.demo.inbox import read_inboxes
 from expertpool.demo.people import seed_experts, seed_member_users, seed_members, seed_staff
 from expertpool.demo.requests import seed_requests
 from expertpool.demo.rights import seed_drawing_rights
@@ -88,6 +89,7 @@ def seed(*, now: datetime, force: bool = False) -> bool:
         seed_experts(ctx, password_hash)
         period = seed_drawing_rights(ctx)
         seed_requests(ctx)
+        read_inboxes(ctx)
     # Set last, as a coordinator would once the pool runs: small requests sent from now on are approved
     # at once (the demo's history was decided by hand).
     update_settings(
