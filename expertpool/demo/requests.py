@@ -5,14 +5,13 @@ booked by the scheduler's real runs (planning/service.py, run at the past moment
 delivered, reported and rated through the agenda's and the requests' services: the audit rows, the
 notifications and the mails are the ones these services write. Nothing here writes a row itself.
 
-The services take `now`; the scheduler's runs are also made under `time_machine.travel`, so that no
-clock read deeper down (the run's lock, its log) sees today instead of the moment of the run.
+Every service takes `now` and reads no other clock (the scheduler's horizon, its lock and its plan are
+dated by it), so the past is replayed without travelling in time: no test-only clock library is needed
+where `seed-demo` runs.
 """
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-
-import time_machine
 
 from expertpool import quotes
 from expertpool.agenda.delivery import record_delivery, save_report
@@ -180,8 +179,7 @@ def _run_scheduler(ctx: Ctx, made: list[Made]) -> None:
     for (at, by_hand), request_ids in sorted(runs.items()):
         # The last weekly run was the coordinator's, started from the planning page.
         actor = ctx.coordinator if by_hand or at == last else None
-        with time_machine.travel(at, tick=False):
-            run_allocation(actor=actor, now=at, mode=RunMode.COMMIT, request_ids=request_ids)
+        run_allocation(actor=actor, now=at, mode=RunMode.COMMIT, request_ids=request_ids)
 
 
 # --- delivery, reports, ratings, cancellations -----------------------------------------------------
