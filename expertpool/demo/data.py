@@ -99,9 +99,8 @@ class Spec:
     urgency: str = Urgency.NORMAL
     expert: int | None = None  # index into EXPERTS of the expert who comes (or is preferred)
     start: int = 0  # where its window starts, in days from today (negative: in the past)
-    booked: int | None = None  # 0: approved but never planned (the scheduler's runs plan the others)
+    booked: int | None = None  # 0: cancelled before the scheduler's next run booked anything
     approved: int | None = None  # approved_half_days when the coordinator adjusted the request
-    over_quota: int = 0
     created: int = 30  # days ago
     note: str = ""  # rejection / cancellation reason, or approval note
     rating: int | None = None

@@ -47,16 +47,18 @@ class Made:
     decided: datetime | None = None
 
     @property
-    def booked_by_a_run(self) -> bool:
-        """Requests the scheduler plans: approved ones with an expert coming (not those the data leave
-        unbooked, nor a cancellation before any half-day was booked)."""
-        return self.decided is not None and self.expert is not None and self.spec.booked != 0
+    def planned(self) -> bool:
+        """Requests the scheduler's runs see: every approved one, except a request cancelled before any
+        half-day was booked (it was withdrawn before the next run)."""
+        if self.decided is None:
+            return False
+        return self.spec.status != S.CANCELLED or (self.expert is not None and self.spec.booked != 0)
 
 
 def seed_requests(ctx: Ctx) -> None:
     authors = {u.member_id: u for u in ctx.users.values() if u.member_id is not None}
     made = [_send_and_decide(ctx, spec, authors[ctx.members[spec.member].id]) for spec in REQUESTS]
-    _run_scheduler(ctx, [m for m in made if m.booked_by_a_run])
+    _run_scheduler(ctx, [m for m in made if m.planned])
     for item in made:
         _follow_up(ctx, item)
 
@@ -129,8 +131,9 @@ def _send_and_decide(ctx: Ctx, spec: Spec, author: User) -> Made:
     if spec.status == S.REJECTED:
         reject_request(req, actor=ctx.coordinator, now=decided, reason=spec.note)
         return made
-    noted = spec.approved is not None or (spec.status == S.APPROVED and spec.over_quota)
-    approve_request(req, actor=ctx.coordinator, now=decided, half_days=spec.approved, note=spec.note if noted else "")
+    # A cancelled request's note is why it was cancelled; the others' is the coordinator's approval note.
+    note = "" if spec.status == S.CANCELLED else spec.note
+    approve_request(req, actor=ctx.coordinator, now=decided, half_days=spec.approved, note=note)
     made.decided = decided
     due = quotes.quote_due_now(req, decided)
     if due is not None and spec.urgency != Urgency.CRITICAL:
@@ -161,8 +164,9 @@ def _run_times(ctx: Ctx) -> list[datetime]:
 
 def _run_scheduler(ctx: Ctx, made: list[Made]) -> None:
     """The scheduler's weekly runs, each planning the requests approved before it whose window it still
-    reaches; a critical incident, or a request approved after the last run, is planned by the
-    coordinator's own run the hour after its approval."""
+    reaches. A request approved after the last run waits for the next one, unless the data say it is
+    booked already: that one, and a critical incident, the coordinator planned by a run of their own the
+    hour after the approval."""
     runs: dict[tuple[datetime, bool], list[int]] = {}
     times = _run_times(ctx)
     for item in made:
@@ -171,6 +175,8 @@ def _run_scheduler(ctx: Ctx, made: list[Made]) -> None:
             (t for t in times if t > item.decided and t.date() < first_day <= t.date() + timedelta(weeks=12)),
             None,
         )
+        if at is None and item.spec.status == S.APPROVED:
+            continue  # approved after the last run: it waits for the next one
         by_hand = at is None or item.req.urgency == Urgency.CRITICAL
         if by_hand:
             at = item.decided + timedelta(hours=1)
