@@ -7,12 +7,13 @@ another).
 
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from expertpool import audit
 from expertpool.extensions import db
+from expertpool.links import page_link
 from expertpool.mail import send_template_mail
 from expertpool.models import PoolSettings, User
 
@@ -59,7 +60,8 @@ def user_from_link_token(token: str, purpose: str, max_age: timedelta) -> User:
 
 
 def send_invitation(user: User, *, now: datetime) -> None:
-    link = url_for("auth.accept_invitation", token=make_link_token(user, "invite"), _external=False)
+    # page_link, not url_for: an invitation also leaves from the CLI and the demo's seed (no request).
+    link = page_link("auth.accept_invitation", token=make_link_token(user, "invite"))
     base = current_app.config["EXPERTPOOL_BASE_URL"].rstrip("/")
     send_template_mail(user, "invitation", now=now, pool=_pool_name(), link=base + link)
     user.invited_at = now

@@ -28,7 +28,7 @@ from expertpool.models import (
 from expertpool.notifications import notify, notify_staff
 
 # A review is asked while the request waits for the coordinator's decision.
-REVIEWABLE_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
+REVIEWABLE_STATUSES = RequestStatus.AWAITING_DECISION
 
 
 class NotACommuneOfTheEpci(LookupError):

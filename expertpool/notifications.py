@@ -12,7 +12,7 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from expertpool.extensions import db
 from expertpool.i18n import days_label, half_day_label, money
@@ -255,6 +255,21 @@ def notify_staff(kind: str, params: dict, *, now: datetime, link: str = "") -> N
     )
     for user in staff:
         notify(user, kind, params, now=now, link=link)
+
+
+def mark_read(note: Notification, *, now: datetime) -> None:
+    """The reader opened it (the first time counts)."""
+    if note.read_at is None:
+        note.read_at = now
+
+
+def mark_all_read(user: User, *, now: datetime) -> None:
+    """Mark read everything `user` had received by `now` (the notifications page's button)."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None), Notification.created_at <= now)
+        .values(read_at=now)
+    )
 
 
 def unread_count(user: User) -> int:

@@ -50,12 +50,12 @@ class AgendaDay:
         return self.holiday is not None or any(h.bookings or h.unavailability for h in self.halves.values())
 
 
-# Cancelled bookings left the agenda; not delivered ones stay visible as history.
-SHOWN_STATUSES = (BookingStatus.PLANNED, BookingStatus.DELIVERED, BookingStatus.NOT_DELIVERED)
-
-
-def bookings_between(expert_id: int, start: date, end: date) -> list[Booking]:
-    """The expert's bookings in [start, end], request and member loaded in the same query."""
+def bookings_between(
+    expert_id: int, start: date, end: date, *, statuses=BookingStatus.SHOWN, half: str | None = None
+) -> list[Booking]:
+    """The expert's bookings in [start, end] (in `statuses`, of one `half` when given), request and
+    member loaded in the same query. By default those the agenda shows: cancelled ones left it, not
+    delivered ones stay visible as history."""
     query = (
         select(Booking)
         .join(Booking.request)
@@ -65,10 +65,12 @@ def bookings_between(expert_id: int, start: date, end: date) -> list[Booking]:
             Booking.expert_id == expert_id,
             Booking.date >= start,
             Booking.date <= end,
-            Booking.status.in_(SHOWN_STATUSES),
+            Booking.status.in_(statuses),
         )
         .order_by(Booking.date, Booking.half, Booking.id)
     )
+    if half is not None:
+        query = query.where(Booking.half == half)
     return list(db.session.scalars(query).unique())
 
 

@@ -8,12 +8,12 @@ the experts it books: a leave saved during a scheduler commit waits for it and f
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
+from expertpool.agenda.grid import bookings_between
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.links import expert_week_link
-from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, Unavailability
+from expertpool.models import Booking, BookingStatus, Expert, Unavailability
 from expertpool.notifications import notify_staff
 from expertpool.rescheduling import tell_members_to_reschedule
 
@@ -22,22 +22,7 @@ FIELDS = ("expert_id", "start_date", "end_date", "half", "kind", "reason")
 
 def colliding_bookings(expert_id: int, start: date, end: date, half: str | None) -> list[Booking]:
     """The expert's planned bookings that the period (whole days, or one half of one day) covers."""
-    query = (
-        select(Booking)
-        .join(Booking.request)
-        .join(InterventionRequest.member)
-        .options(contains_eager(Booking.request).contains_eager(InterventionRequest.member))
-        .where(
-            Booking.expert_id == expert_id,
-            Booking.status == BookingStatus.PLANNED,
-            Booking.date >= start,
-            Booking.date <= end,
-        )
-        .order_by(Booking.date, Booking.half)
-    )
-    if half is not None:
-        query = query.where(Booking.half == half)
-    return list(db.session.scalars(query).unique())
+    return bookings_between(expert_id, start, end, statuses=(BookingStatus.PLANNED,), half=half)
 
 
 def lock_expert(expert_id: int) -> None:

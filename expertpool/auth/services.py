@@ -193,10 +193,14 @@ def send_failed_logins_warning(user: User, failures: int, window: timedelta) -> 
 # --- account changes ----------------------------------------------------------------------------
 
 
-def set_password(user: User, password: str, *, actor: User | None, now: datetime, action: str) -> None:
-    """Set a new password and end every other session (the session token rotates)."""
+def set_password(
+    user: User, password: str, *, actor: User | None, now: datetime, action: str, password_hash: str | None = None
+) -> None:
+    """Set a new password and end every other session (the session token rotates). `password_hash`: the
+    password's hash computed once for many accounts (the demo's logins share one password; argon2 is
+    slow on purpose)."""
     had_password = user.has_password
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash or hash_password(password)
     user.password_changed_at = now
     user.rotate_session_token()
     audit.record(

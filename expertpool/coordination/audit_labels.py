@@ -55,6 +55,8 @@ ACTION_LABELS = {
     "quota_period.update": _l("Période modifiée"),
     "request.answer_information": _l("Réponse du membre"),
     "request.approve": _l("Demande acceptée"),
+    # Written by the agenda's delivery (request.<status>): a half-day not delivered sends it back to planning.
+    "request.approved": _l("Demande à replanifier"),
     "request.ask_information": _l("Précisions demandées"),
     "request.auto_approve": _l("Demande acceptée automatiquement"),
     "request.cancel": _l("Demande annulée"),
@@ -62,6 +64,7 @@ ACTION_LABELS = {
     "request.create": _l("Demande créée"),
     "request.create_draft": _l("Brouillon créé"),
     "request.envelope_review": _l("Tirage sur l'enveloppe validé ou refusé par l'EPCI"),
+    "request.in_progress": _l("Intervention commencée"),
     "request.message": _l("Message sur une demande"),
     "request.rate": _l("Intervention évaluée"),
     "request.reject": _l("Demande refusée"),

@@ -10,15 +10,20 @@ digit; communes, associations and the school get no SIREN. People, associations 
 invented.
 
 The data are in expertpool/demo_data/ (data.py reads them); the builders are people.py, rights.py,
-runs.py, requests.py and inbox.py, run in that order by `seed`.
+requests.py and inbox.py, run in that order by `seed`. They call the app's own services (accounts, coordination,
+approval, the scheduler's runs, the agenda's delivery, the requests' rating) at the past moments things
+happened: the audit rows, notifications and mails are the ones those services write.
 """
 
+import logging
 import random
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from expertpool import audit
+from expertpool.admin.services import update_settings
 from expertpool.calendars import public_holidays
 from expertpool.demo.context import Ctx
 from expertpool.demo.data import (
@@ -30,16 +35,28 @@ from expertpool.demo.data import (
     POOL_NAME,
     UNIT_PRICE_CENTS,
 )
-from expertpool.demo.inbox import seed_inbox
+from expertpool.demo.inbox import read_inboxes
 from expertpool.demo.people import seed_experts, seed_member_users, seed_members, seed_staff
 from expertpool.demo.requests import seed_requests
 from expertpool.demo.rights import seed_drawing_rights
-from expertpool.demo.runs import finish_runs, seed_runs
 from expertpool.extensions import db
 from expertpool.models import PoolSettings, User
 from expertpool.timeutil import today_paris
 
 __all__ = ["ADMIN_EMAIL", "DEMO_LOGINS", "DEMO_PASSWORD", "MAYOR_EMAIL", "POOL_NAME", "demo_exists", "seed"]
+
+
+@contextmanager
+def _quiet_mail_log():
+    """The services mail what they do (kept in the outbox without SMTP): a line each would bury the
+    output of `make run` under some two hundred lines."""
+    mail_log = logging.getLogger("expertpool.mail")
+    level = mail_log.level
+    mail_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        mail_log.setLevel(level)
 
 
 def demo_exists() -> bool:
@@ -56,25 +73,28 @@ def seed(*, now: datetime, force: bool = False) -> bool:
     from expertpool.auth.services import hash_password
 
     settings = PoolSettings.load(db.session)
-    settings.name = POOL_NAME
-    settings.contact_email = f"contact@{DEMO_DOMAIN}"
-    settings.unit_price_cents = UNIT_PRICE_CENTS
-    settings.auto_approve_max_half_days = 2
+    # Named at installation, before the first account (its invitation names the pool).
+    pool = {"name": POOL_NAME, "contact_email": f"contact@{DEMO_DOMAIN}", "unit_price_cents": UNIT_PRICE_CENTS}
+    update_settings(settings, pool, actor=None, now=now - timedelta(days=730))
     today = today_paris(now)
     rng = random.Random(29)  # noqa: S311 - a reproducible demo, nothing secret
     ctx = Ctx(now=now, today=today, region=settings.holidays_region, rng=rng)
     ctx.holidays = public_holidays(ctx.region, today - timedelta(days=400), today + timedelta(days=400))
     password_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow on purpose: hash once, share it
 
-    seed_staff(ctx, password_hash)
-    seed_members(ctx)
-    seed_member_users(ctx, password_hash)
-    seed_experts(ctx, password_hash)
-    period = seed_drawing_rights(ctx)
-    seed_runs(ctx)
-    seed_requests(ctx)
-    finish_runs(ctx)
-    seed_inbox(ctx)
+    with _quiet_mail_log():
+        seed_staff(ctx, password_hash)
+        seed_members(ctx)
+        seed_member_users(ctx, password_hash)
+        seed_experts(ctx, password_hash)
+        period = seed_drawing_rights(ctx)
+        seed_requests(ctx)
+        read_inboxes(ctx)
+    # Set last, as a coordinator would once the pool runs: small requests sent from now on are approved
+    # at once (the demo's history was decided by hand).
+    update_settings(
+        settings, {"auto_approve_max_half_days": 2}, actor=ctx.users[ADMIN_EMAIL], now=now - timedelta(minutes=5)
+    )
     db.session.flush()
     audit.record(
         ctx.users[ADMIN_EMAIL],

@@ -1,23 +1,21 @@
-"""What the demo builders share: the clock, lookups by name, the half-days already booked."""
+"""What the demo builders share: the clock and lookups by name."""
 
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from expertpool.models import (
-    AllocationRun,
     Expert,
     Member,
     Role,
     Skill,
-    Unavailability,
     User,
 )
 
 
 @dataclass
 class Ctx:
-    """What the builders share: the clock, lookups by name, and the half-days already booked."""
+    """What the builders share: the clock and lookups by name."""
 
     now: datetime
     today: date
@@ -27,14 +25,9 @@ class Ctx:
     roles: dict[str, Role] = field(default_factory=dict)
     skills: dict[str, Skill] = field(default_factory=dict)
     experts: list[Expert] = field(default_factory=list)
-    unavailable: dict[int, list[Unavailability]] = field(default_factory=dict)
-    taken: set[tuple[int, date, str]] = field(default_factory=set)
     holidays: dict[date, str] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     coordinator: User | None = None
-    runs: list[AllocationRun] = field(default_factory=list)
-    assignments: dict[int, list[dict]] = field(default_factory=dict)  # run id -> plan assignments
-    unserved: dict[int, list[dict]] = field(default_factory=dict)  # run id -> plan unserved
 
 
 def ago(ctx: Ctx, days: float, hour: int = 9) -> datetime:

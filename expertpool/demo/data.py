@@ -98,12 +98,11 @@ class Spec:
     skills: tuple[str, ...] = ()
     urgency: str = Urgency.NORMAL
     expert: int | None = None  # index into EXPERTS of the expert who comes (or is preferred)
-    start: int = 0  # first booked day relative to today (negative: in the past)
-    booked: int | None = None  # half-days booked (default: what the status implies)
+    start: int = 0  # where its window starts, in days from today (negative: in the past)
+    booked: int | None = None  # 0: cancelled before the scheduler's next run booked anything
     approved: int | None = None  # approved_half_days when the coordinator adjusted the request
-    over_quota: int = 0
     created: int = 30  # days ago
-    note: str = ""  # rejection / cancellation reason, approval note, or unserved explanation
+    note: str = ""  # rejection / cancellation reason, or approval note
     rating: int | None = None
     comment: str = ""
     report: str = ""
@@ -125,3 +124,6 @@ def _spec(row: dict) -> "Spec":
 
 
 REQUESTS = [_spec(row) for row in _json("requests.json")]
+
+# When the scheduler ran (days ago, at 5 a.m.): every week or two; the last run was the coordinator's.
+RUN_DAYS_AGO = (91, 77, 63, 49, 35, 21, 14, 7, 2)

@@ -5,8 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from expertpool import audit, week_patterns
+from expertpool import accounts
 from expertpool.agenda import unavailability
+from expertpool.auth.services import set_password
+from expertpool.coordination.experts_admin import create_expert, save_role, save_skill
+from expertpool.coordination.members import create_member, set_member_active
 from expertpool.demo.context import Ctx, ago
 from expertpool.demo.data import (
     ABERS,
@@ -14,6 +17,7 @@ from expertpool.demo.data import (
     COMMUNES,
     COORDINATOR_EMAIL,
     DEMO_DOMAIN,
+    DEMO_PASSWORD,
     EPCI_EMAIL,
     EPCIS,
     EXPERTS,
@@ -21,11 +25,11 @@ from expertpool.demo.data import (
     MAYOR_EMAIL,
     OTHER_MEMBER_USERS,
     OTHER_MEMBERS,
+    REQUESTS,
     ROLES,
 )
 from expertpool.extensions import db
 from expertpool.models import (
-    Expert,
     Member,
     MemberKind,
     Role,
@@ -36,7 +40,6 @@ from expertpool.models import (
     is_valid_siren,
 )
 from expertpool.models.expert import week_bit
-from expertpool.timeutil import today_paris
 
 
 def _user(
@@ -48,25 +51,20 @@ def _user(
     member: Member | None = None,
     created_days_ago: int = 400,
 ) -> User:
-    user = User(
-        email=email,
-        name=name,
-        role=role,
-        member_id=member.id if member else None,
-        password_hash=password_hash,
-        created_at=ago(ctx, created_days_ago),
-        password_changed_at=ago(ctx, created_days_ago),
-        locale="fr",
+    """Invited by the staff (accounts.invite_user: its audit row and its mail), then the invitation
+    accepted: the password chosen the next hour (one hash for every demo login: argon2 is slow)."""
+    invited = ago(ctx, created_days_ago)
+    inviter = ctx.coordinator or ctx.users.get(ADMIN_EMAIL)
+    user = accounts.invite_user(
+        email=email, name=name, role=role, member_id=member.id if member else None, actor=inviter, now=invited
     )
-    db.session.add(user)
-    db.session.flush()
-    audit.record(
-        ctx.coordinator,
-        "user.create",
+    set_password(
         user,
-        now=user.created_at,
-        after=audit.snapshot(user, "email", "role", "member_id"),
-        member_id=user.member_id,
+        DEMO_PASSWORD,
+        actor=user,
+        now=invited + timedelta(hours=1),
+        action="user.accept_invitation",
+        password_hash=password_hash,
     )
     ctx.users[email] = user
     return user
@@ -85,57 +83,53 @@ def _contribution_cents(population: int, rng: random.Random) -> int:
     return max(500, round(euros / 10) * 10) * 100
 
 
+def _member(ctx: Ctx, name: str, data: dict) -> Member:
+    """A structure as the coordination's member form creates it (its audit row included)."""
+    member = create_member({"name": name, **data}, actor=ctx.users[ADMIN_EMAIL], now=ago(ctx, 700))
+    ctx.members[name] = member
+    return member
+
+
 def seed_members(ctx: Ctx) -> None:
-    created = ago(ctx, 700)
     for name, siren in EPCIS.items():
-        epci = Member(
-            name=name,
-            kind=MemberKind.EPCI,
-            siren=siren if is_valid_siren(siren) else None,
-            holds_envelope=(name == ABERS),
-            population=None,
-            contribution_cents=(9_000_00 if name == ABERS else 5_400_00),
-            email=f"contact@{_slug(name)}.example",
-            created_at=created,
+        _member(
+            ctx,
+            name,
+            {
+                "kind": MemberKind.EPCI,
+                "siren": siren if is_valid_siren(siren) else None,
+                "holds_envelope": name == ABERS,
+                "contribution_cents": 9_000_00 if name == ABERS else 5_400_00,
+                "email": f"contact@{_slug(name)}.example",
+            },
         )
-        ctx.members[name] = epci
-    db.session.add_all(ctx.members.values())
-    db.session.flush()
     for name, insee, population, epci in COMMUNES:
-        ctx.members[name] = Member(
-            name=name,
-            kind=MemberKind.COMMUNE,
-            insee_code=insee,
-            population=population,
-            parent_id=ctx.members[epci].id if epci else None,
-            contribution_cents=_contribution_cents(population, ctx.rng),
-            address=f"Mairie, {name}",
-            email=f"mairie@{_slug(name)}.example",
-            created_at=created,
+        _member(
+            ctx,
+            name,
+            {
+                "kind": MemberKind.COMMUNE,
+                "insee_code": insee,
+                "population": population,
+                "parent_id": ctx.members[epci].id if epci else None,
+                "contribution_cents": _contribution_cents(population, ctx.rng),
+                "address": f"Mairie, {name}",
+                "email": f"mairie@{_slug(name)}.example",
+            },
         )
     for name, kind, town, euros in OTHER_MEMBERS:
-        ctx.members[name] = Member(
-            name=name,
-            kind=kind,
-            contribution_cents=euros * 100,
-            address=town,
-            email=f"contact@{_slug(name)}.example",
-            created_at=created,
+        _member(
+            ctx,
+            name,
+            {
+                "kind": kind,
+                "contribution_cents": euros * 100,
+                "address": town,
+                "email": f"contact@{_slug(name)}.example",
+            },
         )
     # A commune that left the pool last year: still listed, no longer active.
-    ctx.members["Lanneuffret"].active = False
-    db.session.add_all(ctx.members.values())
-    db.session.flush()
-    admin = ctx.users[ADMIN_EMAIL]
-    for member in ctx.members.values():
-        audit.record(
-            admin,
-            "member.create",
-            member,
-            now=created,
-            member_id=member.id,
-            after=audit.snapshot(member, "name", "kind", "insee_code", "siren", "contribution_cents"),
-        )
+    set_member_active(ctx.members["Lanneuffret"], False, actor=ctx.users[ADMIN_EMAIL], now=ago(ctx, 300))
 
 
 def _slug(name: str) -> str:
@@ -174,21 +168,38 @@ def seed_member_users(ctx: Ctx, password_hash: str) -> None:
             member=ctx.members[member_name],
             created_days_ago=ctx.rng.randint(60, 600),
         )
+    # Every structure that sends a request does it through one of its users: the secretariat's
+    # account for those without a named user in member_users.json.
+    named = {ctx.members[MAYOR_COMMUNE].id, ctx.members[ABERS].id} | {
+        ctx.members[member_name].id for member_name, _, _ in OTHER_MEMBER_USERS
+    }
+    for member_name in dict.fromkeys(spec.member for spec in REQUESTS):
+        member = ctx.members[member_name]
+        if member.id not in named:
+            named.add(member.id)
+            _user(
+                ctx,
+                f"secretariat.{_slug(member_name)}@{DEMO_DOMAIN}",
+                f"Secrétariat – {member_name}",
+                UserRole.MEMBER,
+                password_hash,
+                member=member,
+                created_days_ago=ctx.rng.randint(200, 600),
+            )
 
 
 def seed_experts(ctx: Ctx, password_hash: str) -> None:
+    admin = ctx.users[ADMIN_EMAIL]
+    created = ago(ctx, 710)
     for code, label, description in ROLES:
         role = db.session.scalar(select(Role).where(Role.code == code))
         if role is None:
-            role = Role(code=code, label=label, description=description)
-            db.session.add(role)
+            role = save_role(None, {"code": code, "label": label, "description": description}, actor=admin, now=created)
         ctx.roles[code] = role
     names = sorted({s for e in EXPERTS for s in e[3]} | {"gouvernance", "PostGIS"})
     existing = {s.name: s for s in db.session.scalars(select(Skill).where(Skill.name.in_(names)))}
     for name in names:
-        ctx.skills[name] = existing.get(name) or Skill(name=name)
-    db.session.add_all(ctx.skills.values())
-    db.session.flush()
+        ctx.skills[name] = existing.get(name) or save_skill(None, name, actor=admin, now=created)
     for name, local, roles, skills, rate, pattern, bio in EXPERTS:
         user = _user(
             ctx,
@@ -198,32 +209,18 @@ def seed_experts(ctx: Ctx, password_hash: str) -> None:
             password_hash,
             created_days_ago=ctx.rng.randint(300, 700),
         )
-        mask = sum(week_bit(day, half) for day, halves in pattern.items() for half in halves)
-        expert = Expert(
-            user_id=user.id,
-            display_name=name,
-            bio=bio,
-            day_rate_cents=rate * 100,
-            week_mask=mask,
-            works_remote=True,
-            works_on_site=True,
-            created_at=user.created_at,
-        )
-        expert.roles = [ctx.roles[code] for code in roles]
-        expert.skills = [ctx.skills[s] for s in skills]
-        ctx.experts.append(expert)
-    db.session.add_all(ctx.experts)
-    db.session.flush()
-    for expert in ctx.experts:
-        week_patterns.join(expert, since=today_paris(expert.created_at))
-        audit.record(
-            ctx.coordinator,
-            "expert.create",
-            expert,
-            now=expert.created_at,
-            expert_id=expert.id,
-            after=audit.snapshot(expert, "display_name", "day_rate_cents", "week_mask"),
-        )
+        data = {
+            "display_name": name,
+            "user_id": user.id,
+            "bio": bio,
+            "day_rate_cents": rate * 100,
+            "week_mask": sum(week_bit(day, half) for day, halves in pattern.items() for half in halves),
+            "works_remote": True,
+            "works_on_site": True,
+            "role_ids": [ctx.roles[code].id for code in roles],
+            "skill_names": list(skills),
+        }
+        ctx.experts.append(create_expert(data, actor=ctx.coordinator, now=user.created_at + timedelta(hours=2)))
     _leave(ctx)
 
 
@@ -258,7 +255,7 @@ def _leave(ctx: Ctx) -> None:
     for expert, start, end, half, kind, reason in rows:
         # Declared by the expert through the agenda's own service (audited there); no booking exists
         # yet, so none is flagged and nobody is notified.
-        row, _flagged = unavailability.declare(
+        unavailability.declare(
             expert,
             start=start,
             end=end,
@@ -268,4 +265,3 @@ def _leave(ctx: Ctx) -> None:
             actor=expert.user,
             now=ago(ctx, max(1, (t - start).days + 30)),
         )
-        ctx.unavailable.setdefault(expert.id, []).append(row)

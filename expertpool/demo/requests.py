@@ -1,331 +1,221 @@
-"""The demo's requests in every state, their threads, bookings, deliveries, reports and ratings."""
+"""The demo's requests in every state, made by the app's own services at the moments they happened.
 
-from dataclasses import replace
+Each request of requests.json is sent by its member's user, decided by the coordinator (approval.py),
+booked by the scheduler's real runs (planning/service.py, run at the past moments of `RUN_DAYS_AGO`),
+delivered, reported and rated through the agenda's and the requests' services: the audit rows, the
+notifications and the mails are the ones these services write. Nothing here writes a row itself.
+
+Every service takes `now` and reads no other clock (the scheduler's horizon, its lock and its plan are
+dated by it), so the past is replayed without travelling in time: no test-only clock library is needed
+where `seed-demo` runs.
+"""
+
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from expertpool import audit, quotas
+from expertpool import quotes
+from expertpool.agenda.delivery import record_delivery, save_report
+from expertpool.approval import answer_information, approve_request, reject_request, request_information
 from expertpool.demo.context import Ctx, ago
-from expertpool.demo.data import REQUESTS, S, Spec
-from expertpool.demo.runs import explain_unserved, run_for
-from expertpool.extensions import db
-from expertpool.models import (
-    Booking,
-    BookingStatus,
-    Expert,
-    InterventionRequest,
-    MemberKind,
-    RequestMessage,
-    Urgency,
-    User,
-    UserRole,
-)
+from expertpool.demo.data import REQUESTS, RUN_DAYS_AGO, S, Spec
+from expertpool.models import BookingStatus, Expert, InterventionRequest, MemberKind, RunMode, Urgency, User
 from expertpool.models.expert import HALVES
+from expertpool.planning.service import run_allocation
+from expertpool.requests.services import accept_quote, cancel_request, create_request, quota_preview, rate_request
 from expertpool.timeutil import monday_of
 
-
-def _free_slots(ctx: Ctx, expert: Expert, start: date, count: int, *, before: date | None = None):
-    """The next `count` working, free half-days of `expert` from `start` (not past `before`)."""
-    slots, day = [], start
-    limit = start + timedelta(days=400)
-    off = ctx.unavailable.get(expert.id, [])
-    while len(slots) < count and day < limit and (before is None or day < before):
-        if day not in ctx.holidays:
-            for half in HALVES:
-                key = (expert.id, day, half)
-                if (
-                    expert.works(day.weekday(), half)
-                    and key not in ctx.taken
-                    and not any(u.covers(day, half) for u in off)
-                    and len(slots) < count
-                ):
-                    slots.append((day, half))
-        day += timedelta(days=1)
-    return slots
+# The coordinator's questions and the member's answer on a request waiting for information.
+QUESTION = (
+    "Bonjour, pouvez-vous préciser le logiciel concerné, sa version et qui "
+    "nous donnera les accès le jour de l'intervention ?"
+)
+ANSWER = (
+    "Bonjour, il s'agit de la version fournie par l'éditeur en 2019. "
+    "Je me renseigne pour les accès auprès du prestataire."
+)
+FOLLOW_UP = "Merci. Il nous manque encore le nom du contact chez le prestataire : pouvez-vous le transmettre ?"
 
 
-def _book(ctx: Ctx, req: InterventionRequest, expert: Expert, slots, status: str, created: datetime):
-    rows = []
-    for day, half in slots:
-        ctx.taken.add((expert.id, day, half))
-        rows.append(
-            Booking(
-                request_id=req.id,
-                expert_id=expert.id,
-                date=day,
-                half=half,
-                status=status,
-                created_at=created,
-                updated_at=created,
-            )
-        )
-    db.session.add_all(rows)
-    return rows
+@dataclass
+class Made:
+    """A request as sent and decided, waiting for its run and what follows."""
 
+    spec: Spec
+    req: InterventionRequest
+    author: User
+    expert: Expert | None
+    decided: datetime | None = None
 
-# Past runs of the scheduler (days ago): every week or two, and the coordinator's run two days ago.
+    @property
+    def planned(self) -> bool:
+        """Requests the scheduler's runs see: every approved one, except a request cancelled before any
+        half-day was booked (it was withdrawn before the next run)."""
+        if self.decided is None:
+            return False
+        return self.spec.status != S.CANCELLED or (self.expert is not None and self.spec.booked != 0)
 
 
 def seed_requests(ctx: Ctx) -> None:
-    authors = {m.member_id: m for m in ctx.users.values() if m.role == UserRole.MEMBER}
-    for spec in REQUESTS:
-        _request(ctx, spec, authors)
+    authors = {u.member_id: u for u in ctx.users.values() if u.member_id is not None}
+    made = [_send_and_decide(ctx, spec, authors[ctx.members[spec.member].id]) for spec in REQUESTS]
+    _run_scheduler(ctx, [m for m in made if m.planned])
+    for item in made:
+        _follow_up(ctx, item)
 
 
-def _request(ctx: Ctx, spec: Spec, authors: dict[int, User]) -> InterventionRequest:
+# --- sending and deciding ----------------------------------------------------------------------
+
+
+def _window(ctx: Ctx, spec: Spec, expert: Expert | None) -> tuple[date, date]:
+    """The request's window: a past one for work already done, one reaching today for work under way,
+    the coming weeks otherwise (the scheduler places the half-days inside it, the earliest first)."""
+    start = ctx.today + timedelta(days=spec.start)
+    if spec.status in S.FINISHED:
+        return start, min(ctx.today - timedelta(days=1), start + timedelta(days=max(14, 2 * spec.half_days)))
+    if spec.status == S.IN_PROGRESS and expert is not None:
+        return _under_way_since(ctx, expert, spec.half_days), ctx.today + timedelta(days=30)
+    earliest = ctx.today + timedelta(days=max(1, spec.start))
+    return earliest, earliest + timedelta(days=90)
+
+
+def _under_way_since(ctx: Ctx, expert: Expert, half_days: int) -> date:
+    """Where work under way began: far enough back that about half of its half-days fit in the expert's
+    working week before today, so that the earliest-first placement leaves the rest to come."""
+    day, count = ctx.today, 0
+    while count < max(1, half_days // 2):
+        day -= timedelta(days=1)
+        if day not in ctx.holidays:
+            count += sum(expert.works(day.weekday(), half) for half in HALVES)
+    return day
+
+
+def _send_and_decide(ctx: Ctx, spec: Spec, author: User) -> Made:
     if spec.this_week:
         spec = replace(spec, start=spec.start + (monday_of(ctx.today) - ctx.today).days)
     member = ctx.members[spec.member]
-    author = authors.get(member.id)
-    created = ago(ctx, spec.created, hour=8 + ctx.rng.randint(0, 8))
     expert = ctx.experts[spec.expert] if spec.expert is not None else None
-    granted = spec.approved if spec.approved is not None else spec.half_days
-    window_start = (
-        min(ctx.today + timedelta(days=spec.start), ctx.today + timedelta(days=1))
-        if spec.start < 0
-        else ctx.today + timedelta(days=max(1, spec.start - 3))
+    created = ago(ctx, spec.created, hour=8 + ctx.rng.randint(0, 8))
+    earliest, deadline = _window(ctx, spec, expert)
+    data = {
+        "title": spec.title,
+        "description": spec.description or f"Demande de {member.name}.",
+        "role_id": ctx.roles[spec.role].id,
+        # The member asked for the expert who comes: the scheduler's first choice.
+        "preferred_expert_id": expert.id if expert else None,
+        "half_days": spec.half_days,
+        "earliest": earliest,
+        "deadline": deadline,
+        "urgency": spec.urgency,
+        "on_site": spec.role != "dba",
+        "address": f"Mairie, {member.name}" if member.kind == MemberKind.COMMUNE else member.address,
+        "skill_ids": [ctx.skills[s].id for s in spec.skills],
+    }
+    sending = spec.status != S.DRAFT
+    # The quote of the billable part, as the form shows it before sending (a critical request does not wait).
+    quote = quota_preview(member.id, spec.half_days, earliest, now=created, deadline=deadline) if sending else None
+    req = create_request(
+        member.id,
+        actor=author,
+        now=created,
+        data=data,
+        submit=sending,
+        quote=quote,
+        quote_accepted=spec.urgency != Urgency.CRITICAL,
     )
-    if spec.start < 0 or spec.status in S.FINISHED:
-        window_start = ctx.today + timedelta(days=min(spec.start, -1) - 5)
-    req = InterventionRequest(
-        member_id=member.id,
-        created_by_id=author.id if author else None,
-        title=spec.title,
-        description=spec.description or f"Demande de {member.name}.",
-        role_id=ctx.roles[spec.role].id,
-        preferred_expert_id=expert.id if expert and spec.status in (S.SUBMITTED, S.DRAFT) else None,
-        half_days=spec.half_days,
-        earliest=window_start,
-        deadline=window_start + timedelta(days=90),
-        urgency=spec.urgency,
-        on_site=spec.role != "dba",
-        address=f"Mairie, {member.name}" if member.kind == MemberKind.COMMUNE else member.address,
-        status=spec.status,
-        created_at=created,
-        updated_at=created,
-    )
-    req.skills = [ctx.skills[s] for s in spec.skills]
-    db.session.add(req)
-    db.session.flush()
-    ids = {"member_id": member.id, "request_id": req.id}
-    audit.record(author, "request.create", req, now=created, after={"status": S.DRAFT}, **ids)
-    if spec.status == S.DRAFT:
-        return req
-    submitted = created + timedelta(minutes=20)
-    req.submitted_at = submitted
-    audit.record(
-        author, "request.submit", req, now=submitted, before={"status": S.DRAFT}, after={"status": S.SUBMITTED}, **ids
-    )
+    made = Made(spec, req, author, expert)
     if spec.status == S.NEEDS_INFO:
-        _thread(ctx, req, author, submitted)
-        return req
-    if spec.status == S.SUBMITTED:
-        return req
-    decided = submitted + timedelta(days=min(2, spec.created / 3), hours=2)
-    req.decided_at, req.decided_by_id = decided, ctx.coordinator.id
+        _thread(ctx, made, created)
+    if spec.status in (S.DRAFT, S.SUBMITTED, S.NEEDS_INFO):
+        return made
+    decided = created + timedelta(days=min(2, spec.created / 3), hours=2)
     if spec.status == S.REJECTED:
-        req.rejection_reason = spec.note
-        audit.record(
-            ctx.coordinator,
-            "request.reject",
-            req,
-            now=decided,
-            before={"status": S.SUBMITTED},
-            after={"status": S.REJECTED, "rejection_reason": spec.note},
-            **ids,
-        )
-        return req
-    req.approved_half_days = spec.approved
-    # The over-quota part is the rule's (quotas.judge_request), as the coordinator's approval fixes it.
-    req.over_quota_half_days = quotas.judge_request(req, now=decided, half_days=granted, approving=True).over
-    if req.over_quota_half_days:
-        # Billable work is quoted first (issue 19): the mayor accepted this quote before the half-days
-        # were booked; a critical request was served first and its price is still to acknowledge.
-        req.quote_half_days, req.quote_unit_price_cents = req.over_quota_half_days, quotas.unit_price_cents()
-        if req.urgency != Urgency.CRITICAL:
-            req.quote_accepted_at, req.quote_accepted_by_id = submitted, author.id if author else None
-    if spec.approved is not None or spec.status == S.APPROVED and spec.over_quota:
-        req.approval_note = spec.note
-    audit.record(
-        ctx.coordinator,
-        "request.approve",
-        req,
-        now=decided,
-        before={"status": S.SUBMITTED},
-        after={"status": S.APPROVED, "approved_half_days": spec.approved, "over_quota_half_days": spec.over_quota},
-        **ids,
-    )
-    if spec.status == S.CANCELLED:
-        return _cancel(ctx, req, spec, expert, author, decided, ids)
-    booked = granted if spec.booked is None else spec.booked
-    # Its part within the right is booked first: the rest of what is booked is billable.
-    req.billable_booked_half_days = max(0, booked - (granted - req.over_quota_half_days))
-    if expert is None or booked == 0:
-        if spec.status == S.APPROVED and spec.note and not req.approval_note:
-            explain_unserved(req, spec, "capacity_shared_fairly", granted)  # nothing booked
-        return req
-    _deliver(ctx, req, spec, expert, booked, decided, ids)
-    return req
+        reject_request(req, actor=ctx.coordinator, now=decided, reason=spec.note)
+        return made
+    # A cancelled request's note is why it was cancelled; the others' is the coordinator's approval note.
+    note = "" if spec.status == S.CANCELLED else spec.note
+    approve_request(req, actor=ctx.coordinator, now=decided, half_days=spec.approved, note=note)
+    made.decided = decided
+    due = quotes.quote_due_now(req, decided)
+    if due is not None and spec.urgency != Urgency.CRITICAL:
+        # The member accepts the quote of what outgrew the right the next hour: then it can be booked.
+        made.decided = decided + timedelta(hours=1)
+        accept_quote(req, actor=author, now=made.decided, quoted=due.half_days)
+    return made
 
 
-def _thread(ctx: Ctx, req: InterventionRequest, author: User | None, submitted: datetime) -> None:
-    asked = submitted + timedelta(days=1, hours=3)
-    messages = [
-        (
-            ctx.coordinator,
-            asked,
-            "Bonjour, pouvez-vous préciser le logiciel concerné, sa version et qui "
-            "nous donnera les accès le jour de l'intervention ?",
-        ),
-        (
-            author,
-            asked + timedelta(hours=5),
-            "Bonjour, il s'agit de la version fournie par l'éditeur en "
-            "2019. Je me renseigne pour les accès auprès du prestataire.",
-        ),
-        (
-            ctx.coordinator,
-            asked + timedelta(days=1),
-            "Merci. Il nous manque encore le nom du contact chez le prestataire : pouvez-vous le transmettre ?",
-        ),
+def _thread(ctx: Ctx, made: Made, created: datetime) -> None:
+    asked = min(created + timedelta(days=1, hours=3), ctx.now - timedelta(hours=3))
+    request_information(made.req, actor=ctx.coordinator, now=asked, message=QUESTION)
+    answered = min(asked + timedelta(hours=5), ctx.now - timedelta(hours=2))
+    answer_information(made.req, actor=made.author, now=answered, body=ANSWER)
+    followed = min(asked + timedelta(days=1), ctx.now - timedelta(hours=1))
+    request_information(made.req, actor=ctx.coordinator, now=followed, message=FOLLOW_UP)
+
+
+# --- the scheduler's runs -----------------------------------------------------------------------
+
+
+def _run_times(ctx: Ctx) -> list[datetime]:
+    return [
+        (ctx.now - timedelta(days=days_ago)).replace(hour=5, minute=0, second=0, microsecond=0)
+        for days_ago in RUN_DAYS_AGO
     ]
-    for user, at, body in messages:
-        if at >= ctx.now:
-            at = ctx.now - timedelta(hours=1)
-        req.messages.append(RequestMessage(author_id=user.id if user else None, body=body, created_at=at))
-    ids = {"member_id": req.member_id, "request_id": req.id}
-    audit.record(
-        ctx.coordinator,
-        "request.ask_information",
-        req,
-        now=messages[0][1],
-        before={"status": S.SUBMITTED},
-        after={"status": S.NEEDS_INFO},
-        **ids,
-    )
-    audit.record(
-        author,
-        "request.answer_information",
-        req,
-        now=messages[1][1],
-        before={"status": S.NEEDS_INFO},
-        after={"status": S.SUBMITTED},
-        **ids,
-    )
-    audit.record(
-        ctx.coordinator,
-        "request.ask_information",
-        req,
-        now=min(messages[2][1], ctx.now),
-        before={"status": S.SUBMITTED},
-        after={"status": S.NEEDS_INFO},
-        **ids,
-    )
 
 
-def _cancel(ctx, req, spec, expert, author, decided, ids) -> InterventionRequest:
-    """Cancelled after scheduling: the bookings stay, cancelled, as history (they free the half-days)."""
-    before = S.APPROVED
-    if expert is not None and spec.booked != 0:
-        slots = _free_slots(ctx, expert, ctx.today + timedelta(days=spec.start), req.granted_half_days)
-        for booking in _book(ctx, req, expert, slots, BookingStatus.CANCELLED, decided):
-            booking.sequence = 1
-        before = S.SCHEDULED
-    cancelled = min(max(decided + timedelta(days=1), ctx.now - timedelta(days=2)), ctx.now)
-    req.cancellation_reason, req.cancelled_at = spec.note, cancelled
-    audit.record(
-        author,
-        "request.cancel",
-        req,
-        now=cancelled,
-        before={"status": before},
-        after={"status": S.CANCELLED, "cancellation_reason": spec.note},
-        **ids,
-    )
-    return req
-
-
-def _deliver(ctx, req, spec, expert, booked, decided, ids) -> None:
-    """Book the half-days from spec.start; those before today are delivered, the rest planned."""
-    start = ctx.today + timedelta(days=spec.start)
-    before = ctx.today if spec.status in S.FINISHED else None
-    if spec.status == S.IN_PROGRESS:  # some half-days done, at least one still to come
-        slots = _free_slots(ctx, expert, start, booked - 1, before=ctx.today)
-        while not slots and start > ctx.today - timedelta(days=30):  # a weekend or leave: go back a bit
-            start -= timedelta(days=1)
-            slots = _free_slots(ctx, expert, start, booked - 1, before=ctx.today)
-        slots += _free_slots(ctx, expert, ctx.today, booked - len(slots))
-    else:
-        slots = _free_slots(ctx, expert, start, booked, before=before)
-    if len(slots) < booked and before is not None:  # the past is full: look further back
-        slots = _free_slots(ctx, expert, start - timedelta(days=21), booked, before=before)
-    if slots:  # the window covers what was really booked (weekends and leave push dates around)
-        req.earliest = min(req.earliest, min(day for day, _ in slots))
-        req.deadline = max(req.deadline, max(day for day, _ in slots))
-    past = [s for s in slots if s[0] < ctx.today]
-    future = [s for s in slots if s[0] >= ctx.today]
-    run = run_for(ctx, decided, min(day for day, _ in slots)) if slots else None
-    # Critical incidents, and requests decided after the last run, were booked by the coordinator.
-    scheduled_at = run.started_at if run is not None else decided + timedelta(hours=1)
-    rows = _book(ctx, req, expert, past, BookingStatus.DELIVERED, scheduled_at)
-    rows += _book(ctx, req, expert, future, BookingStatus.PLANNED, scheduled_at)
-    db.session.flush()
-    status_after = S.SCHEDULED if len(slots) >= req.granted_half_days else S.APPROVED
-    audit.record(
-        None if run is not None else ctx.coordinator,
-        "request.schedule",
-        req,
-        now=scheduled_at,
-        before={"status": S.APPROVED},
-        after={"status": status_after, "booked_half_days": len(slots), "allocation_run_id": run.id if run else None},
-        **ids,
-    )
-    if run is not None:
-        for row in rows:
-            row.allocation_run_id = run.id
-        ctx.assignments.setdefault(run.id, []).extend(
-            {"request": f"r-{req.id}", "expert": f"e-{expert.id}", "date": day.isoformat(), "half": half}
-            for day, half in past + future
+def _run_scheduler(ctx: Ctx, made: list[Made]) -> None:
+    """The scheduler's weekly runs, each planning the requests approved before it whose window it still
+    reaches. A request approved after the last run waits for the next one, unless the data say it is
+    booked already: that one, and a critical incident, the coordinator planned by a run of their own the
+    hour after the approval."""
+    runs: dict[tuple[datetime, bool], list[int]] = {}
+    times = _run_times(ctx)
+    for item in made:
+        first_day = item.req.earliest
+        at = next(
+            (t for t in times if t > item.decided and t.date() < first_day <= t.date() + timedelta(weeks=12)),
+            None,
         )
-    if spec.status == S.APPROVED and spec.note:
-        entry = explain_unserved(req, spec, "no_eligible_expert_free_in_window", req.granted_half_days - len(slots))
-        if run is not None:
-            ctx.unserved.setdefault(run.id, []).append({"request": f"r-{req.id}", **entry})
-    for row, (day, _half) in zip(rows, past + future, strict=True):
-        if day < ctx.today:
-            at = ctx.now - timedelta(days=(ctx.today - day).days) + timedelta(hours=8)
-            row.updated_at = at
-            audit.record(
-                expert.user,
-                "booking.delivered",
-                row,
-                now=at,
-                before={"status": "planned"},
-                after={"status": "delivered"},
-                expert_id=expert.id,
-                **ids,
-            )
-    if spec.status in S.FINISHED:
-        last = max(day for day, _ in slots) if slots else ctx.today - timedelta(days=1)
-        done = ctx.now - timedelta(days=max(0, (ctx.today - last).days - 1))
-        req.report, req.report_by_id, req.completed_at = spec.report, expert.user_id, done
-        audit.record(
-            expert.user,
-            "request.report",
-            req,
-            now=done,
-            before={"status": S.IN_PROGRESS},
-            after={"status": S.COMPLETED},
-            **ids,
-        )
+        if at is None and item.spec.status == S.APPROVED:
+            continue  # approved after the last run: it waits for the next one
+        by_hand = at is None or item.req.urgency == Urgency.CRITICAL
+        if by_hand:
+            at = item.decided + timedelta(hours=1)
+        runs.setdefault((at, by_hand), []).append(item.req.id)
+    last = max(times)
+    for (at, by_hand), request_ids in sorted(runs.items()):
+        # The last weekly run was the coordinator's, started from the planning page.
+        actor = ctx.coordinator if by_hand or at == last else None
+        run_allocation(actor=actor, now=at, mode=RunMode.COMMIT, request_ids=request_ids)
+
+
+# --- delivery, reports, ratings, cancellations -----------------------------------------------------
+
+
+def _delivered_at(ctx: Ctx, day: date) -> datetime:
+    """The evening the expert records a past half-day (never later than a few minutes ago)."""
+    moment = ctx.now - timedelta(days=(ctx.today - day).days) + timedelta(hours=8)
+    return min(moment, ctx.now - timedelta(minutes=30))
+
+
+def _follow_up(ctx: Ctx, made: Made) -> None:
+    req, spec = made.req, made.spec
+    if spec.status == S.CANCELLED:
+        cancelled = max(made.decided + timedelta(days=1), ctx.now - timedelta(days=2))
+        cancelled = min(cancelled, ctx.now - timedelta(hours=1))
+        cancel_request(req, actor=made.author, now=cancelled, reason=spec.note)
+        return
+    past = sorted(
+        (b for b in req.bookings if b.status == BookingStatus.PLANNED and b.date < ctx.today),
+        key=lambda b: (b.date, b.half),
+    )
+    at = None
+    for booking in past:
+        at = _delivered_at(ctx, booking.date)
+        record_delivery(booking, delivered=True, note="", actor=booking.expert.user, now=at, today=booking.date)
+    if req.status != S.COMPLETED or at is None:
+        return
+    expert_user = past[-1].expert.user
+    save_report(req, spec.report, actor=expert_user, now=min(at + timedelta(hours=1), ctx.now - timedelta(minutes=20)))
     if spec.status == S.RATED:
-        req.rating, req.rating_comment = spec.rating, spec.comment
-        req.rated_at = min(req.completed_at + timedelta(days=2), ctx.now)
-        audit.record(
-            None if req.created_by_id is None else db.session.get(User, req.created_by_id),
-            "request.rate",
-            req,
-            now=req.rated_at,
-            before={"status": S.COMPLETED},
-            after={"status": S.RATED, "rating": spec.rating},
-            **ids,
-        )
+        rated = min(at + timedelta(days=2), ctx.now - timedelta(minutes=10))
+        rate_request(req, actor=made.author, now=rated, rating=spec.rating, comment=spec.comment)

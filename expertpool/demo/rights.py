@@ -1,110 +1,94 @@
-"""The demo's drawing-right periods and quotas."""
+"""The demo's drawing-right periods and quotas, opened and adjusted through the coordination's services.
 
-from datetime import date, datetime, timedelta
+Each period is opened by `quota_policies.open_period` (every active member's quota proportional to its
+contribution, what it left unused carried over up to the cap), the EPCI's envelope and the coordinator's
+corrections are `adjust_quota` calls with their reasons: the audit rows are those services'.
+"""
 
-from expertpool import audit
+from datetime import date, timedelta
+
+from expertpool.coordination.quota_periods import adjust_quota
 from expertpool.demo.context import Ctx, ago
-from expertpool.demo.data import ABERS, UNIT_PRICE_CENTS
-from expertpool.extensions import db
-from expertpool.models import (
-    PeriodStatus,
-    Quota,
-    QuotaAdjustment,
-    QuotaKind,
-    QuotaPeriod,
-    QuotaPolicy,
-)
-
-# --- drawing rights --------------------------------------------------------------------------------
-
+from expertpool.demo.data import ABERS, ADMIN_EMAIL, UNIT_PRICE_CENTS
+from expertpool.models import QuotaKind, QuotaPeriod, QuotaPolicy
+from expertpool.quota_policies import open_period
 
 # How far ahead the demo's bookings reach (the furthest request starts 45 days ahead, then takes
 # its expert's free half-days): next year's period is open when they may reach it.
 DEMO_BOOKING_REACH = timedelta(weeks=16)
 
+# At most this many unused half-days of a year carry over to the next (the pool's policy).
+CARRY_OVER_CAP = 2
+
+# The EPCI's envelope each year (half-days its communes may draw on), agreed by convention.
+ENVELOPE_REASON = "Enveloppe de la convention avec le Pays des Abers"
+ENVELOPES = {-1: 36, 0: 40, 1: 40}  # year offset -> half-days
+
+# The coordinator's corrections of this year's rights: (member, half-days, reason, days ago).
+ADJUSTMENTS = [
+    ("Ouessant", 4, "Île : temps de trajet compté en plus (délibération du comité syndical)", 80),
+    ("Brest", -10, "Transfert de 5 jours vers l'enveloppe du Pays des Abers (convention)", 60),
+    ("Loc-Brévalaire", 2, "Commune de moins de 500 habitants : socle minimal", 75),
+    ("Tréglonou", 2, "Commune de moins de 500 habitants : socle minimal", 75),
+    ("Centre social Ti an Oll", 2, "Adhésion en cours d'année : prorata corrigé", 30),
+]
+
 
 def seed_drawing_rights(ctx: Ctx) -> QuotaPeriod:
-    """Last year's closed period and this year's open one, proportional to the contributions."""
+    """Last year's period and this year's, proportional to the contributions (and next year's when the
+    demo's bookings reach it). Returns this year's."""
     year = ctx.today.year
     days_into_year = (ctx.today - date(year, 1, 1)).days
-    previous = _period(year - 1, PeriodStatus.CLOSED, opened=ago(ctx, days_into_year + 365))
-    current = _period(year, PeriodStatus.OPEN, opened=ago(ctx, days_into_year))
-    upcoming = None
-    if ctx.today + DEMO_BOOKING_REACH > current.end_date:
-        # The demo books half-days up to a few months ahead, and a half-day is booked only inside an
-        # open period: late in the year the coordinator has already prepared and opened next year's.
-        upcoming = _period(year + 1, PeriodStatus.OPEN, opened=ago(ctx, 7))
-    payers = [m for m in ctx.members.values() if m.active]
-    carried = {"Plouzané": 6, "Saint-Renan": 4, "Lannilis": 3, "Coat-Méal": 2}
-    rows = []
-    for member in payers:
-        entitled = member.contribution_cents // UNIT_PRICE_CENTS
-        rows.append(Quota(period=previous, member_id=member.id, entitled_half_days=entitled))
-        rows.append(
-            Quota(
-                period=current,
-                member_id=member.id,
-                entitled_half_days=entitled,
-                carried_over_half_days=carried.get(member.name, 0),
-            )
-        )
+    # Last year's period stays open: the scheduler books only inside open periods, and its past runs
+    # booked last year's half-days (nothing in the app closes a period).
+    periods = {-1: _open(ctx, year - 1, days_ago=days_into_year + 365)}
+    # Opened ahead of 1 January, as a coordinator does: the scheduler's runs of last autumn booked
+    # half-days of January, and a half-day is booked only inside an open period.
+    periods[0] = _open(ctx, year, days_ago=days_into_year + 100)
+    if ctx.today + DEMO_BOOKING_REACH > periods[0].end_date:
+        # Late in the year the coordinator has already prepared and opened next year's.
+        periods[1] = _open(ctx, year + 1, days_ago=7)
     abers = ctx.members[ABERS]
-    rows.append(Quota(period=current, member_id=abers.id, kind=QuotaKind.ENVELOPE, entitled_half_days=40))
-    rows.append(Quota(period=previous, member_id=abers.id, kind=QuotaKind.ENVELOPE, entitled_half_days=36))
-    if upcoming is not None:
-        rows.extend(
-            Quota(period=upcoming, member_id=m.id, entitled_half_days=m.contribution_cents // UNIT_PRICE_CENTS)
-            for m in payers
+    for offset, period in periods.items():
+        adjust_quota(
+            abers,
+            period,
+            kind=QuotaKind.ENVELOPE,
+            delta=ENVELOPES[offset] - _envelope_entitled(period, abers.id),
+            reason=ENVELOPE_REASON,
+            actor=ctx.coordinator,
+            now=period.opened_at + timedelta(hours=2),
         )
-        rows.append(Quota(period=upcoming, member_id=abers.id, kind=QuotaKind.ENVELOPE, entitled_half_days=40))
-    db.session.add_all(rows)
-    db.session.flush()
-    by_member = {(q.member_id, q.kind): q for q in rows if q.period is current}
-    adjustments = [
-        ("Ouessant", 4, "Île : temps de trajet compté en plus (délibération du comité syndical)", 80),
-        ("Brest", -10, "Transfert de 5 jours vers l'enveloppe du Pays des Abers (convention)", 60),
-        ("Loc-Brévalaire", 2, "Commune de moins de 500 habitants : socle minimal", 75),
-        ("Tréglonou", 2, "Commune de moins de 500 habitants : socle minimal", 75),
-        ("Centre social Ti an Oll", 2, "Adhésion en cours d'année : prorata corrigé", 30),
-    ]
-    for name, delta, reason, days_ago in adjustments:
-        quota = by_member[(ctx.members[name].id, QuotaKind.OWN)]
-        at = ago(ctx, min(days_ago, days_into_year))
-        before = audit.snapshot(quota, "adjusted_half_days")
-        quota.adjustments.append(
-            QuotaAdjustment(delta_half_days=delta, reason=reason, created_by_id=ctx.coordinator.id, created_at=at)
+    for name, delta, reason, days_ago in ADJUSTMENTS:
+        adjust_quota(
+            ctx.members[name],
+            periods[0],
+            kind=QuotaKind.OWN,
+            delta=delta,
+            reason=reason,
+            actor=ctx.coordinator,
+            now=ago(ctx, min(days_ago, days_into_year)),
         )
-        quota.adjusted_half_days += delta
-        audit.record(
-            ctx.coordinator,
-            "quota.adjust",
-            quota,
-            now=at,
-            before=before,
-            after={"adjusted_half_days": quota.adjusted_half_days, "reason": reason},
-            member_id=quota.member_id,
-        )
-    return current
+    return periods[0]
 
 
-def _period(year: int, status: str, opened: datetime) -> QuotaPeriod:
-    period = QuotaPeriod(
-        name=str(year),
-        start_date=date(year, 1, 1),
-        end_date=date(year, 12, 31),
-        policy=QuotaPolicy.PROPORTIONAL,
-        unit_price_cents=UNIT_PRICE_CENTS,
-        carry_over_cap_half_days=6,
-        status=status,
-        opened_at=opened,
+def _envelope_entitled(period: QuotaPeriod, member_id: int) -> int:
+    """The envelope a new period renewed from the previous one (0 for the first period)."""
+    return next(
+        (q.entitled_half_days for q in period.quotas if q.member_id == member_id and q.kind == QuotaKind.ENVELOPE),
+        0,
     )
-    db.session.add(period)
-    db.session.flush()
-    audit.record(
-        None,
-        "period.open",
-        period,
-        now=opened,
-        after=audit.snapshot(period, "name", "start_date", "end_date", "policy", "unit_price_cents"),
-    )
-    return period
+
+
+def _open(ctx: Ctx, year: int, *, days_ago: int) -> QuotaPeriod:
+    policy = {
+        "name": str(year),
+        "start_date": date(year, 1, 1),
+        "end_date": date(year, 12, 31),
+        "policy": QuotaPolicy.PROPORTIONAL,
+        "fixed_half_days": 0,
+        "unit_price_cents": UNIT_PRICE_CENTS,
+        "population_bands": [],
+        "carry_over_cap_half_days": CARRY_OVER_CAP,
+    }
+    return open_period(policy, actor=ctx.users[ADMIN_EMAIL], now=ago(ctx, days_ago))

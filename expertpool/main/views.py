@@ -3,10 +3,11 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from expertpool.extensions import db
 from expertpool.models import Notification, UserRole
+from expertpool.notifications import mark_all_read, mark_read
 from expertpool.security import is_safe_next
 from expertpool.timeutil import now_utc
 
@@ -54,11 +55,7 @@ def notifications():
 @bp.route("/notifications/lues", methods=["POST"])
 @login_required
 def mark_notifications_read():
-    db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        .values(read_at=now_utc())
-    )
+    mark_all_read(current_user, now=now_utc())
     db.session.commit()
     flash(_("Toutes les notifications sont marquées comme lues."), "success")
     return redirect(url_for("main.notifications"))
@@ -71,6 +68,6 @@ def open_notification(notification_id: int):
     if note is None or note.user_id != current_user.id:
         abort(404)
     if note.read_at is None:
-        note.read_at = now_utc()
+        mark_read(note, now=now_utc())
         db.session.commit()
     return redirect(note.link if is_safe_next(note.link) else url_for("main.notifications"))

@@ -83,6 +83,8 @@ class BookingStatus(StrEnum):
     MARKABLE = nonmember((PLANNED, DELIVERED, NOT_DELIVERED))
     # Its expert has recorded whether it took place.
     RECORDED = nonmember((DELIVERED, NOT_DELIVERED))
+    # Not cancelled: shown on the expert's agenda and the planning timeline (a cancelled one is history).
+    SHOWN = nonmember((PLANNED, DELIVERED, NOT_DELIVERED))
 
 
 class UnavailabilityKind(StrEnum):

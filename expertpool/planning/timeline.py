@@ -41,7 +41,6 @@ QUARTER_WEEKS = 13
 # Light backgrounds that keep dark text above 4.5:1 (WCAG AA); members beyond the palette reuse it, their
 # initials and accessible label tell them apart.
 PALETTE_SIZE = 12
-SHOWN_STATUSES = (BookingStatus.PLANNED, BookingStatus.DELIVERED, BookingStatus.NOT_DELIVERED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +194,7 @@ def build(period: Period, today: date, *, role_id: int | None = None, skill_id: 
                 Booking.expert_id.in_(ids),
                 Booking.date >= period.start,
                 Booking.date <= period.end,
-                Booking.status.in_(SHOWN_STATUSES),
+                Booking.status.in_(BookingStatus.SHOWN),
             )
             .order_by(Booking.date, Booking.half, Booking.id)
         )

@@ -202,6 +202,7 @@ def test_scheduler_runs_account_for_their_bookings(seeded, db):
     now, _ = seeded
     assert all(r.started_at < now for r in runs)
     by_run = Counter(b.allocation_run_id for b in db.session.scalars(select(Booking)))
+    assert None not in by_run, "every demo booking is made by a run of the scheduler, none written by hand"
     assert sum(by_run[r.id] for r in runs) > 50
     for run in runs:
         assert run.booked_half_days == by_run[run.id] == len(run.plan["assignments"])
@@ -236,3 +237,21 @@ def test_demo_over_quota_parts_follow_the_drawing_right_rules(seeded, db):
         assert stored[member.id] == result.members[member.id].over_after_pending, member.name
     # Half-days a commune drew on the envelope are never over quota while the envelope holds.
     assert all(p.over_quota == 0 for p in result.members.values() if p.has_envelope and p.envelope_available)
+
+
+def test_demo_loaded_today_keeps_the_app_invariants(db):
+    """Loaded at the real clock (as `make run` does), the demo breaks none of the app's invariants, and the
+    history its services wrote reads in order: every audit row and notification is dated before now."""
+    from expertpool.invariants import check_invariants
+
+    now = datetime.now(UTC)
+    assert demo.seed(now=now) is True
+    db.session.flush()
+    region = PoolSettings.load(db.session).holidays_region
+    assert check_invariants(db.session, region, today=today_paris(now)) == []
+    assert db.session.scalar(select(func.max(AuditLog.at))) <= now
+    assert db.session.scalar(select(func.max(Notification.created_at))) <= now
+    # The audit page names each of the history's actions (they are the services' own).
+    from expertpool.coordination.audit_labels import ACTION_LABELS
+
+    assert set(db.session.scalars(select(AuditLog.action).distinct())) - set(ACTION_LABELS) == set()

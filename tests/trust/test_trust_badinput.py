@@ -171,13 +171,67 @@ def pages_someone_may_open(pages) -> list[Page]:
     return [p for p in pages if p.endpoint not in MATRIX or allowed_roles(MATRIX[p.endpoint])]
 
 
-@pytest.mark.parametrize("page", pages_someone_may_open(pages_with_forms()), ids=lambda p: p.label)
-def test_forms_of_the_page_survive_hostile_input(page, app, db, world, isolated):
-    entry = MATRIX.get(page.endpoint)
-    if entry is None:
-        pytest.fail(f"{page.endpoint} is not in tests/trust/authz_matrix.py")
+# Pages that render no POST form for any role allowed in (read-only pages, downloads, feeds, redirects):
+# no fuzz case is generated for them. test_pages_declared_formless_render_no_post_form keeps this list
+# true, and a generated page that shows no form fails (declare it here), so the list cannot drift.
+PAGES_WITHOUT_POST_FORM = frozenset(
+    {
+        "agenda.index",
+        "agenda.month",
+        "agenda.week",
+        "api.docs",
+        "api.openapi_json",
+        "catalogue.expert",
+        "catalogue.index",
+        "coordination.audit",
+        "coordination.home",
+        "coordination.members",
+        "coordination.periods",
+        "coordination.request_detail[request_id=scheduled]",
+        "envelope.staff_manage",
+        "feeds.booking_ics",
+        "feeds.expert_feed",
+        "feeds.member_feed",
+        "feeds.request_ics",
+        "health.healthz",
+        "health.readyz",
+        "legal.accessibility",
+        "legal.notice",
+        "legal.privacy",
+        "legal.security_txt",
+        "main.home",
+        "main.language",
+        "main.open_notification",
+        "planning.bookings",
+        "planning.history",
+        "reports.dashboard",
+        "reports.export",
+        "reports.member_statement",
+        "reports.quote_pdf_download",
+        "reports.savings",
+        "reports.statement",
+        "reports.statement_csv",
+        "reports.statement_pdf_download",
+        "requests.dashboard",
+        "requests.index",
+        "requests.messages",
+        "requests.quota_check",
+        "scenarios.compare",
+        "scenarios.index",
+        "scenarios.state",
+    }
+)
+
+
+def pages_to_fuzz(pages) -> list[Page]:
+    return [p for p in pages_someone_may_open(pages) if p.label not in PAGES_WITHOUT_POST_FORM]
+
+
+def forms_of(page: Page, app, world, isolated) -> tuple[str, str | None, list]:
+    """The page's URL, and the POST forms the first allowed role that sees any finds there (with that
+    role); (url, None, []) when no allowed role sees one (a logged-in user is sent away from the login page)."""
+    entry = MATRIX[page.endpoint]
     url = build_url(app, page.route, world, {**entry.args, **dict(page.args)})
-    # The first role that sees forms there (a logged-in user is sent away from the login page).
     for role in allowed_roles(entry):
         with isolated():
             response = client_as(app, world, role).get(url)
@@ -186,15 +240,34 @@ def test_forms_of_the_page_survive_hostile_input(page, app, db, world, isolated)
             html = response.get_data(as_text=True) if is_page else ""
         forms = [f for f in post_forms(html, "http://localhost" + url) if local_path(f.action) not in SKIPPED_ACTIONS]
         if forms:
-            break
-    else:
-        pytest.skip(f"no POST form on {url} for any role")
+            return url, role, forms
+    return url, None, []
+
+
+@pytest.mark.parametrize("page", pages_to_fuzz(pages_with_forms()), ids=lambda p: p.label)
+def test_forms_of_the_page_survive_hostile_input(page, app, db, world, isolated):
+    if page.endpoint not in MATRIX:
+        pytest.fail(f"{page.endpoint} is not in tests/trust/authz_matrix.py")
+    url, role, forms = forms_of(page, app, world, isolated)
+    if not forms:
+        pytest.fail(f"no POST form on {url} for any role: declare {page.label!r} in PAGES_WITHOUT_POST_FORM")
     print(
         f"{page.label}: {len(forms)} form(s) as {role}: "
         + "; ".join(f"{local_path(f.action)} {sorted(f.fields)}" for f in forms)
     )
     posted = sum(fuzz_form(app, db, world, isolated, role, form) for form in {f.signature: f for f in forms}.values())
     print(f"{page.label}: {posted} hostile posts")
+
+
+@pytest.mark.parametrize("label", sorted(PAGES_WITHOUT_POST_FORM))
+def test_pages_declared_formless_render_no_post_form(label, app, db, world, isolated):
+    """Each page declared without a form is a page some role may open, and none of them sees a POST form
+    there: a form added to it later makes this fail, so it gets fuzzed."""
+    pages = {p.label: p for p in pages_someone_may_open(pages_with_forms())}
+    assert label in pages, f"{label} is no page that a role may open: remove it from PAGES_WITHOUT_POST_FORM"
+    assert pages[label].endpoint in MATRIX, f"{pages[label].endpoint} is not in tests/trust/authz_matrix.py"
+    url, role, forms = forms_of(pages[label], app, world, isolated)
+    assert forms == [], f"{url} shows a POST form to {role}: remove {label!r} from PAGES_WITHOUT_POST_FORM"
 
 
 def fuzz_form(app, db, world, isolated, role, form):
