@@ -5,6 +5,7 @@ money is stored in euro cents and shown as "1 250,50 €".
 """
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -200,8 +201,25 @@ def half_day_label(day: date | str | None, half: str | None = None, *, weekday: 
         return ""
     text = format_day(day, "EEEE d MMMM y") if weekday else date_long(day)
     if half in ("am", "pm"):
-        text = gettext("%(day)s (%(half)s)", day=text, half=half_label(half))
+        text = _half_day_pattern() % {"day": text, "half": half_label(half)}
     return text
+
+
+def _half_day_pattern() -> str:
+    return gettext("%(day)s (%(half)s)")  # without variables: the translated pattern, to fill in
+
+
+def half_day_labels(days: Iterable[date]) -> dict[tuple[date, str], str]:
+    """`half_day_label(day, half)` of both halves of each of these days, the translations looked up once and
+    each day formatted once (a timeline writes hundreds)."""
+    pattern = _half_day_pattern()
+    halves = {half: half_label(half) for half in ("am", "pm")}
+    labels = {}
+    for day in days:
+        text = date_long(day)
+        for half, word in halves.items():
+            labels[(day, half)] = pattern % {"day": text, "half": word}
+    return labels
 
 
 def init_app(app: Flask) -> None:
