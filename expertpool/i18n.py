@@ -5,7 +5,6 @@ money is stored in euro cents and shown as "1 250,50 €".
 """
 
 import re
-from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -106,7 +105,14 @@ def _without_spaces(text: str) -> str:
 
 
 def money(cents: int | None) -> str:
-    return format_currency(Decimal(cents or 0) / 100, "EUR", locale=locale_code())
+    return _money(cents or 0, locale_code())
+
+
+@lru_cache(maxsize=4096)
+def _money(cents: int, locale: str) -> str:
+    """Amounts repeat (a unit price times a few counts) and babel's formatting is slow: a statement
+    prints hundreds."""
+    return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
 
 
 def number(value) -> str:
@@ -167,7 +173,11 @@ def _interval_skeleton(locale: str) -> str:
 
 def date_range(first: date, last: date) -> str:
     """'8–11 déc. 2027', '29 nov. – 2 déc. 2027', '8 déc. 2027' (CLDR's intervals, in the reader's language)."""
-    locale = locale_code()
+    return _date_range(first, last, locale_code())
+
+
+@lru_cache(maxsize=8192)
+def _date_range(first: date, last: date, locale: str) -> str:
     return format_interval(first, last, _interval_skeleton(locale), locale=locale)
 
 
@@ -199,27 +209,17 @@ def half_day_label(day: date | str | None, half: str | None = None, *, weekday: 
             return day
     if day is None:
         return ""
+    return _half_day_text(day, half if half in ("am", "pm") else None, weekday, locale_code())
+
+
+@lru_cache(maxsize=8192)
+def _half_day_text(day: date, half: str | None, weekday: bool, locale: str) -> str:
+    """`half_day_label` in `locale` (the reader's): the same half-days come back on every page, and babel's
+    formatting is slow (a statement or a timeline writes hundreds)."""
     text = format_day(day, "EEEE d MMMM y") if weekday else date_long(day)
-    if half in ("am", "pm"):
-        text = _half_day_pattern() % {"day": text, "half": half_label(half)}
+    if half is not None:
+        text = gettext("%(day)s (%(half)s)", day=text, half=half_label(half))
     return text
-
-
-def _half_day_pattern() -> str:
-    return gettext("%(day)s (%(half)s)")  # without variables: the translated pattern, to fill in
-
-
-def half_day_labels(days: Iterable[date]) -> dict[tuple[date, str], str]:
-    """`half_day_label(day, half)` of both halves of each of these days, the translations looked up once and
-    each day formatted once (a timeline writes hundreds)."""
-    pattern = _half_day_pattern()
-    halves = {half: half_label(half) for half in ("am", "pm")}
-    labels = {}
-    for day in days:
-        text = date_long(day)
-        for half, word in halves.items():
-            labels[(day, half)] = pattern % {"day": text, "half": word}
-    return labels
 
 
 def init_app(app: Flask) -> None:

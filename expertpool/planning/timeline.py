@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from expertpool.calendars import days, public_holidays
 from expertpool.extensions import db
-from expertpool.i18n import half_day_labels
+from expertpool.i18n import half_day_label
 from expertpool.list_page import ListPage, paginate_list
 from expertpool.models import (
     Booking,
@@ -290,11 +290,13 @@ def _bookings_html(
     accessible label (request — member — expert, half-day). Names and titles are escaped, once per request."""
     to_reschedule = escape(_(" (à replanifier)"))
     marks = {m: (f"tl-booking tl-c{colours[m]}", escape(initials[m])) for m in colours}
-    whens = {key: escape(text) for key, text in half_day_labels({b.date for b in bookings}).items()}
+    whens: dict[tuple[date, str], Markup] = {}
     whats: dict[tuple[int, int], Markup] = {}
     links: dict[tuple[int, date, str], str] = defaultdict(str)
     for id_, expert_id, day, half, status, flagged, request_id, title, member_id, member in bookings:
-        when = whens[(day, half)]
+        when = whens.get((day, half))
+        if when is None:
+            when = whens[(day, half)] = escape(half_day_label(day, half))
         what = whats.get((request_id, expert_id))
         if what is None:
             what = whats[(request_id, expert_id)] = escape(f"{title} — {member} — {names[expert_id]}")
