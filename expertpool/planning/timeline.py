@@ -221,7 +221,25 @@ def build(
         initials[member_id] = short if taken[short] == 1 else f"{short}{taken[short]}"
     legend = [LegendEntry(name, colours[member_id], initials[member_id]) for member_id, name in ordered]
 
-    # The working half-days of each week: a pattern's count once per distinct pattern, minus each expert's leave.
+    week_working = _working_per_week(masks, slots, holidays, away)
+
+    by_slot = _bookings_html(bookings, names, today, colours, initials, move_url)
+    marks = (_("F"), _("I"))
+    rows = []
+    for expert_id, name in names.items():
+        row = Row(RowExpert(expert_id, name, ", ".join(role_codes[expert_id])), Markup())
+        row.cells = _cells_html(row, masks[expert_id], slots, holidays, away.get(expert_id, set()), by_slot, marks)
+        rows.append(row)
+    columns: dict[date, int] = defaultdict(int)
+    for day in shown_days:
+        columns[monday_of(day)] += len(HALVES)
+    weeks = [Week(monday, count, week_booked[monday], week_working[monday]) for monday, count in columns.items()]
+    return Timeline(period, shown_days, holidays, rows, listing, weeks, legend, roles, skills)
+
+
+def _working_per_week(masks: dict[int, int], slots, holidays, away) -> dict[date, int]:
+    """Working half-days per week of these experts (id → weekly pattern): each distinct pattern counted once
+    over the shown half-days that are not holidays, minus each expert's leave on its working half-days."""
     open_slots = [(monday, bit) for day, _half, monday, bit, _where in slots if day not in holidays]
     per_pattern: dict[int, dict[date, int]] = {}
     week_working: dict[date, int] = defaultdict(int)
@@ -237,19 +255,17 @@ def build(
         for day, half in away.get(expert_id, ()):
             if day not in holidays and mask & week_bit(day.weekday(), half):
                 week_working[monday_of(day)] -= 1
+    return week_working
 
-    by_slot = _bookings_html(bookings, names, today, colours, initials, move_url)
-    marks = (_("F"), _("I"))
-    rows = []
-    for expert_id, name in names.items():
-        row = Row(RowExpert(expert_id, name, ", ".join(role_codes[expert_id])), Markup())
-        row.cells = _cells_html(row, masks[expert_id], slots, holidays, away.get(expert_id, set()), by_slot, marks)
-        rows.append(row)
-    columns: dict[date, int] = defaultdict(int)
-    for day in shown_days:
-        columns[monday_of(day)] += len(HALVES)
-    weeks = [Week(monday, count, week_booked[monday], week_working[monday]) for monday, count in columns.items()]
-    return Timeline(period, shown_days, holidays, rows, listing, weeks, legend, roles, skills)
+
+def _shown(experts, period: Period) -> tuple:
+    """SQL conditions: a booking the timeline shows, of these experts (ids or a subquery of them) in the period."""
+    return (
+        Booking.expert_id.in_(experts),
+        Booking.date >= period.start,
+        Booking.date <= period.end,
+        Booking.status.in_(SHOWN_STATUSES),
+    )
 
 
 def _bookings(expert_ids: list[int], period: Period) -> list:
@@ -272,12 +288,7 @@ def _bookings(expert_ids: list[int], period: Period) -> list:
         )
         .join(InterventionRequest, InterventionRequest.id == Booking.request_id)
         .join(Member, Member.id == InterventionRequest.member_id)
-        .where(
-            Booking.expert_id.in_(expert_ids),
-            Booking.date >= period.start,
-            Booking.date <= period.end,
-            Booking.status.in_(SHOWN_STATUSES),
-        )
+        .where(*_shown(expert_ids, period))
         .order_by(Booking.date, Booking.half, Booking.id)
     ).all()
 
@@ -319,17 +330,7 @@ def _booked_per_week(experts, period: Period, shown_days: set[date]) -> dict[dat
     """Booked half-days (shown statuses) per week of these experts (a subquery of their ids), counted in
     SQL: a half-day holding a booking and a not-delivered one counts once."""
     booked: dict[date, int] = defaultdict(int)
-    held = (
-        select(Booking.expert_id, Booking.date, Booking.half)
-        .where(
-            Booking.expert_id.in_(experts),
-            Booking.date >= period.start,
-            Booking.date <= period.end,
-            Booking.status.in_(SHOWN_STATUSES),
-        )
-        .distinct()
-        .subquery()
-    )
+    held = select(Booking.expert_id, Booking.date, Booking.half).where(*_shown(experts, period)).distinct().subquery()
     for day, count in db.session.execute(select(held.c.date, func.count()).group_by(held.c.date)):
         if day in shown_days:
             booked[monday_of(day)] += count
