@@ -195,8 +195,8 @@ def test_assignments_are_paged_with_their_totals(factory, login, db):
     assert "Interventions 21 à 25 sur 25" in second and "Membre 24" in second and "Membre 19" not in second
     assert "Passé 0" in second and "Passé 44" not in second
     # The upcoming list's "previous" link keeps the history's page, and the history's keeps the upcoming one.
-    assert 'href="/agenda/interventions?historique=2&amp;page=1"' in second
-    assert 'href="/agenda/interventions?page=2&amp;historique=1"' in second
+    assert 'href="/agenda/interventions?page=1&amp;historique=2"' in second
+    assert 'href="/agenda/interventions?historique=1&amp;page=2"' in second
     for query, shown in (("page=99", "Interventions 21 à 25"), ("page=abc", "Interventions 1 à 20")):
         response = client.get(f"/agenda/interventions?{query}&historique=-4")
         assert response.status_code == 200 and shown in response.text and "Passé 44" in response.text
