@@ -10,10 +10,11 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_interval, match_skeleton
 from babel.numbers import format_currency, format_decimal, parse_decimal
 from flask import Flask, current_app, g, request, session
-from flask_babel import format_date, get_locale, gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -140,11 +141,18 @@ def format_day(value: date, pattern: str) -> str:
 
     `pattern` has the day as a lone `d` ("d MMMM y", "EEEE d MMMM y"); English keeps '1 March 2027'.
     """
-    text = format_date(value, format=pattern)
-    if value.day != 1 or locale_code() != "fr":
+    return _format_day(value, pattern, locale_code())
+
+
+@lru_cache(maxsize=8192)
+def _format_day(value: date, pattern: str, locale: str) -> str:
+    """`format_day` in `locale`: the same days come back on every page, and babel's formatting is slow (a
+    timeline's header writes a quarter's days)."""
+    text = babel_format_date(value, format=pattern, locale=locale)
+    if value.day != 1 or locale != "fr":
         return text
     before, sep, after = pattern.partition("d")
-    prefix = format_date(value, format=before) if before.strip() else before
+    prefix = babel_format_date(value, format=before, locale=locale) if before.strip() else before
     return text.replace(prefix + "1", prefix + "1er", 1) if sep else text
 
 
