@@ -10,10 +10,11 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_interval, match_skeleton
 from babel.numbers import format_currency, format_decimal, parse_decimal
 from flask import Flask, current_app, g, request, session
-from flask_babel import format_date, get_locale, gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -105,7 +106,14 @@ def _without_spaces(text: str) -> str:
 
 
 def money(cents: int | None) -> str:
-    return format_currency(Decimal(cents or 0) / 100, "EUR", locale=locale_code())
+    return _money(cents or 0, locale_code())
+
+
+@lru_cache(maxsize=4096)
+def _money(cents: int, locale: str) -> str:
+    """Amounts repeat (a unit price times a few counts) and babel's formatting is slow: a statement
+    prints hundreds."""
+    return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
 
 
 def number(value) -> str:
@@ -133,11 +141,18 @@ def format_day(value: date, pattern: str) -> str:
 
     `pattern` has the day as a lone `d` ("d MMMM y", "EEEE d MMMM y"); English keeps '1 March 2027'.
     """
-    text = format_date(value, format=pattern)
-    if value.day != 1 or locale_code() != "fr":
+    return _format_day(value, pattern, locale_code())
+
+
+@lru_cache(maxsize=8192)
+def _format_day(value: date, pattern: str, locale: str) -> str:
+    """`format_day` in `locale`: the same days come back on every page, and babel's formatting is slow (a
+    timeline's header writes a quarter's days)."""
+    text = babel_format_date(value, format=pattern, locale=locale)
+    if value.day != 1 or locale != "fr":
         return text
     before, sep, after = pattern.partition("d")
-    prefix = format_date(value, format=before) if before.strip() else before
+    prefix = babel_format_date(value, format=before, locale=locale) if before.strip() else before
     return text.replace(prefix + "1", prefix + "1er", 1) if sep else text
 
 
@@ -166,7 +181,11 @@ def _interval_skeleton(locale: str) -> str:
 
 def date_range(first: date, last: date) -> str:
     """'8–11 déc. 2027', '29 nov. – 2 déc. 2027', '8 déc. 2027' (CLDR's intervals, in the reader's language)."""
-    locale = locale_code()
+    return _date_range(first, last, locale_code())
+
+
+@lru_cache(maxsize=8192)
+def _date_range(first: date, last: date, locale: str) -> str:
     return format_interval(first, last, _interval_skeleton(locale), locale=locale)
 
 
@@ -198,8 +217,15 @@ def half_day_label(day: date | str | None, half: str | None = None, *, weekday: 
             return day
     if day is None:
         return ""
+    return _half_day_text(day, half if half in ("am", "pm") else None, weekday, locale_code())
+
+
+@lru_cache(maxsize=8192)
+def _half_day_text(day: date, half: str | None, weekday: bool, locale: str) -> str:
+    """`half_day_label` in `locale` (the reader's): the same half-days come back on every page, and babel's
+    formatting is slow (a statement or a timeline writes hundreds)."""
     text = format_day(day, "EEEE d MMMM y") if weekday else date_long(day)
-    if half in ("am", "pm"):
+    if half is not None:
         text = gettext("%(day)s (%(half)s)", day=text, half=half_label(half))
     return text
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
 from expertpool.agenda import contact, delivery, grid, unavailability, week_pattern
 from expertpool.agenda.forms import (
@@ -29,6 +30,7 @@ from expertpool.agenda.forms import (
 from expertpool.booked_interventions import booked_interventions
 from expertpool.extensions import db
 from expertpool.i18n import date_long
+from expertpool.list_page import paginate_list, paginate_query, requested_page
 from expertpool.models import (
     Booking,
     BookingStatus,
@@ -51,7 +53,9 @@ from expertpool.timeutil import SHOWN_YEARS, now_utc, shown_day, today_paris
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
 AGENDA_ROLES = (UserRole.EXPERT, UserRole.COORDINATOR, UserRole.ADMIN)
-HISTORY_LIMIT = 60
+UPCOMING_PER_PAGE = 20  # interventions
+HISTORY_PER_PAGE = 40  # recorded half-days
+HISTORY_PAGE = "historique"  # the history's page parameter (`page` is the upcoming list's)
 
 
 # ---------------------------------------------------------------- loading and access
@@ -311,30 +315,49 @@ def _assignment_query(expert: Expert):
 
 
 def _assignments_page(expert: Expert):
+    """What to record, the upcoming interventions (by pages of UPCOMING_PER_PAGE) and the recorded
+    half-days, newest first (by pages of HISTORY_PER_PAGE half-days, paged in SQL: the history grows with
+    time), each list with its total."""
     today = _today()
     base = _assignment_query(expert)
-    planned = (
-        db.session.scalars(base.where(Booking.status == BookingStatus.PLANNED).order_by(Booking.date, Booking.half))
-        .unique()
-        .all()
+    # Every planned half-day is grouped (an intervention is known whole), but the requests, members and
+    # authors the cards show are loaded for the shown page only (the identity map then serves `b.request`;
+    # it holds objects weakly: `shown_requests` keeps them until the page is rendered).
+    planned = db.session.scalars(
+        select(Booking)
+        .where(Booking.expert_id == expert.id, Booking.status == BookingStatus.PLANNED)
+        .order_by(Booking.date, Booking.half)
+    ).all()
+    upcoming = paginate_list(
+        booked_interventions(b for b in planned if b.date > today), requested_page(request.args), UPCOMING_PER_PAGE
     )
-    history = (
-        db.session.scalars(
-            base.where(Booking.status.in_(BookingStatus.RECORDED))
-            .order_by(Booking.date.desc(), Booking.half.desc())
-            .limit(HISTORY_LIMIT)
-        )
-        .unique()
-        .all()
+    to_record = [b for b in planned if b.date <= today]
+    shown = {b.request_id for b in to_record} | {i.first.request_id for i in upcoming.items}
+    shown_requests = db.session.scalars(
+        select(InterventionRequest)
+        .options(joinedload(InterventionRequest.member), joinedload(InterventionRequest.created_by))
+        .where(InterventionRequest.id.in_(shown))
+    ).all()
+    recorded = base.where(Booking.status.in_(BookingStatus.RECORDED)).order_by(
+        Booking.date.desc(), Booking.half.desc(), Booking.id.desc()
     )
+    history = paginate_query(recorded, MultiDict({"page": request.args.get(HISTORY_PAGE, "")}), HISTORY_PER_PAGE)
+    # Each list's pages keep the other list where it was.
+    here = dict(request.view_args or {})
     return render_template(
         "agenda/assignments.html",
         **_context(
             expert,
             today=today,
-            to_record=[b for b in planned if b.date <= today],
-            upcoming=booked_interventions(b for b in planned if b.date > today),
-            history=booked_interventions(history, newest_first=True),
+            to_record=to_record,
+            upcoming=upcoming,
+            shown_requests=shown_requests,
+            history=history,
+            history_interventions=booked_interventions(history.items, newest_first=True),
+            history_page=HISTORY_PAGE,
+            upcoming_per_page=UPCOMING_PER_PAGE,
+            upcoming_args={**here, HISTORY_PAGE: history.page} if history.page > 1 else here,
+            history_args={**here, "page": upcoming.page} if upcoming.page > 1 else here,
         ),
     )
 

@@ -11,11 +11,13 @@ Everything the events show must change the validators:
 - a request's title, address or on-site choice: its `updated_at`;
 - the other party's name or address, the owner's name or address, the pool's name and half-day
   times, the site's address in links: their values go into the ETag;
+- the other party's and the owner's rename (or any change to them): their `updated_at`, which also
+  dates Last-Modified, so a client sending If-Modified-Since alone sees a new name at once;
 - the window itself moves at midnight: today's date goes into the ETag, and Last-Modified is never
   earlier than today's midnight (Paris).
-A rename has no date: Last-Modified misses it, but it changes the ETag, which a client's
-If-None-Match is judged by first (RFC 9110 section 13.2.2); a client that sends If-Modified-Since
-alone gets the new name by the next midnight at the latest.
+A change of the pool's settings (its name, half-day times) has no date: it changes the ETag, which a
+client's If-None-Match is judged by first (RFC 9110 section 13.2.2); a client that sends
+If-Modified-Since alone gets it by the next midnight at the latest.
 """
 
 from __future__ import annotations
@@ -65,12 +67,19 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def feed_validators(
-    owner_condition, party_columns, window: FeedWindow, *, today: date, owner_values: tuple, base_url: str
+    owner_condition,
+    party_columns,
+    window: FeedWindow,
+    *,
+    today: date,
+    owner_values: tuple,
+    owner_updated_at: datetime,
+    base_url: str,
 ) -> Validators:
     """The validators of the feed of the bookings matching `owner_condition` within `window`.
 
     `party_columns`: the columns of the other party whose values the events print (grouped on).
-    `owner_values`: what the feed prints of its owner (name, address).
+    `owner_values`: what the feed prints of its owner (name, address); `owner_updated_at`: its last change.
     """
     rows = db.session.execute(
         select(
@@ -80,6 +89,8 @@ def feed_validators(
             func.sum(Booking.sequence),
             func.max(Booking.updated_at),
             func.max(InterventionRequest.updated_at),
+            func.max(Member.updated_at),
+            func.max(Expert.updated_at),
         )
         .join(InterventionRequest, InterventionRequest.id == Booking.request_id)
         .join(Member, Member.id == InterventionRequest.member_id)
@@ -95,12 +106,13 @@ def feed_validators(
             window.first,
             window.last,
             owner_values,
+            owner_updated_at,
             (settings.name, settings.am_start, settings.am_end, settings.pm_start, settings.pm_end),
             base_url,
             [tuple(row) for row in rows],
         )
     )
     midnight = datetime.combine(today, time(0), tzinfo=PARIS).astimezone(UTC)
-    stamps = [_utc(stamp) for row in rows for stamp in row[-2:] if stamp is not None]
-    last_modified = max([midnight, *stamps]).replace(microsecond=0)
+    stamps = [_utc(stamp) for row in rows for stamp in row[-4:] if stamp is not None]
+    last_modified = max([midnight, _utc(owner_updated_at), *stamps]).replace(microsecond=0)
     return Validators(hashlib.sha256(fingerprint.encode()).hexdigest()[:32], last_modified)

@@ -74,6 +74,7 @@ def expert_feed(token: str):
         Booking.expert_id == expert.id,
         (Member.id, Member.name, Member.address),
         owner_values=(expert.display_name,),
+        owner_updated_at=expert.updated_at,
         name_of=lambda settings: f"{settings.name} — {expert.display_name}",
         for_member=False,
         filename="agenda.ics",
@@ -87,13 +88,16 @@ def member_feed(token: str):
         InterventionRequest.member_id == member.id,
         (Expert.id, Expert.display_name),
         owner_values=(member.name, member.address),
+        owner_updated_at=member.updated_at,
         name_of=lambda settings: f"{settings.name} — {member.name}",
         for_member=True,
         filename="interventions.ics",
     )
 
 
-def _feed(owner_condition, party_columns, *, owner_values, name_of, for_member: bool, filename: str) -> Response:
+def _feed(
+    owner_condition, party_columns, *, owner_values, owner_updated_at, name_of, for_member: bool, filename: str
+) -> Response:
     """A feed answered 304 when the client holds it already, else built for the window of dates."""
     today = today_paris()
     window = freshness.feed_window(today)
@@ -103,6 +107,7 @@ def _feed(owner_condition, party_columns, *, owner_values, name_of, for_member: 
         window,
         today=today,
         owner_values=owner_values,
+        owner_updated_at=owner_updated_at,
         base_url=absolute("/"),
     )
     headers = {"Cache-Control": FEED_CACHE_CONTROL}

@@ -77,6 +77,8 @@ class Expert(Base):
     work_phone: Mapped[str] = mapped_column(String(40), default="")
     contact_shown: Mapped[str] = mapped_column(String(10), default=ContactShown.EMAIL)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    # Any change to the row (a rename first): calendar feeds date their Last-Modified by it (feeds/freshness.py).
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
     # Folded copies of the name, the roles and skills, and the bio, kept by models/search_columns.py for
     # the forgiving search (text_search.py).
     search_name: Mapped[str] = mapped_column(String(2000), default="")

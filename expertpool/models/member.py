@@ -44,6 +44,8 @@ class Member(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    # Any change to the row (a rename first): calendar feeds date their Last-Modified by it (feeds/freshness.py).
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
     # The folded name, kept by models/search_columns.py for the forgiving search (text_search.py).
     search_name: Mapped[str] = mapped_column(String(2000), default="")
 

@@ -2,26 +2,29 @@
 bookings (coloured by member, and written: colour is never the only cue), leave, holidays and non-working
 halves, the load of each expert and of each week.
 
-A constant number of queries whatever the number of experts and bookings: roles, skills, the experts (with
-their roles and skills), the bookings of the range (request and member joined in), the unavailabilities of
-the range and the pool's settings. Holidays come from the `holidays` package.
+Experts come by pages of PER_PAGE (by name, the total shown); the weekly load covers every expert of the
+filters. A constant number of queries whatever the number of experts and bookings: roles, skills, the
+experts of the filters (id, name, pattern), the role codes of the page's experts, the bookings of the page
+in the range (request and member joined in), the booked half-days of every expert per day (an aggregate),
+the unavailabilities of the range and the pool's settings. Holidays come from the `holidays` package.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
 
 from expertpool.calendars import days, public_holidays
 from expertpool.extensions import db
 from expertpool.i18n import half_day_label
+from expertpool.list_page import ListPage, paginate_list
 from expertpool.models import (
     Booking,
     BookingStatus,
@@ -33,7 +36,7 @@ from expertpool.models import (
     Skill,
     Unavailability,
 )
-from expertpool.models.expert import HALVES
+from expertpool.models.expert import HALVES, expert_roles, week_bit
 from expertpool.timeutil import monday_of
 
 VIEWS = ("week", "month", "quarter")
@@ -41,6 +44,8 @@ QUARTER_WEEKS = 13
 # Light backgrounds that keep dark text above 4.5:1 (WCAG AA); members beyond the palette reuse it, their
 # initials and accessible label tell them apart.
 PALETTE_SIZE = 12
+DRAGGABLE = ' draggable="true" data-movable="1"'
+PER_PAGE = 20  # experts per page: a quarter of 20 experts is 2,600 cells
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,30 +82,18 @@ def shift(view: str, start: date, delta: int) -> date:
 
 
 @dataclass(frozen=True, slots=True)
-class TimelineBooking:
-    """What a cell shows of a booking: read as plain columns (thousands of ORM objects would cost more than
-    the whole page)."""
+class RowExpert:
+    """The row header: the expert's id, name and role codes (plain values, not the ORM object)."""
 
     id: int
-    member_id: int
-    movable: bool  # planned and not started: drag and drop and the keyboard may move it
-    flagged: bool  # to reschedule
-    label: str  # the accessible label: request, member, expert, half-day
-
-
-@dataclass
-class Cell:
-    # The cell's attributes, written once here from trusted values (a class, an ISO date, am/pm): thousands
-    # of cells escaped attribute by attribute cost more than the rest of the page.
-    attributes: Markup  # class (holiday, unavailable, outside the weekly pattern), data-day, data-half
-    mark: str  # the text of an empty cell that is not free: "F", "I" or "–" (explained by the legend)
-    bookings: list[TimelineBooking] = field(default_factory=list)
+    display_name: str
+    roles: str  # "dba, dsi"
 
 
 @dataclass
 class Row:
-    expert: Expert
-    cells: list[Cell]
+    expert: RowExpert
+    cells: Markup  # the row's half-day cells, written once by `cells_html`
     booked: int = 0  # planned, delivered or not delivered half-days in the period
     working: int = 0  # working half-days in the period (pattern, minus holidays and leave)
 
@@ -131,13 +124,12 @@ class LegendEntry:
 @dataclass
 class Timeline:
     period: Period
-    days: list[date]  # the columns' days (weekends only when a shown expert works them)
+    days: list[date]  # the columns' days (weekends only when an expert of the filters works them)
     holidays: dict[date, str]
-    rows: list[Row]
-    weeks: list[Week]
+    rows: list[Row]  # the experts of this page
+    experts: ListPage  # the page of experts (its `total`: every expert of the filters)
+    weeks: list[Week]  # the load of every expert of the filters, not only of this page
     legend: list[LegendEntry]
-    colours: dict[int, int]  # member id → palette index
-    initials: dict[int, str]  # member id → short text in the cells
     roles: list[Role]
     skills: list[Skill]
 
@@ -149,73 +141,75 @@ def initials_of(name: str) -> str:
     return "".join(ch for ch in word if ch.isalnum())[:3].upper() or "?"
 
 
-def build(period: Period, today: date, *, role_id: int | None = None, skill_id: int | None = None) -> Timeline:
-    """The timeline of `period`; bookings after `today` that are still planned may be moved."""
+def build(
+    period: Period,
+    today: date,
+    move_url: Callable[[int], str],
+    *,
+    role_id: int | None = None,
+    skill_id: int | None = None,
+    page: int = 1,
+) -> Timeline:
+    """The timeline of `period` for one page of experts (PER_PAGE, by name); the weekly load covers every
+    expert of the filters. Bookings after `today` that are still planned may be moved (`move_url`: the
+    no-JS move form of a booking)."""
     roles = list(db.session.scalars(select(Role).order_by(Role.label)))
     skills = list(db.session.scalars(select(Skill).order_by(Skill.name)))
     query = (
-        select(Expert)
+        select(Expert.id, Expert.display_name, Expert.week_mask)
         .where(Expert.active.is_(True))
-        .options(selectinload(Expert.roles), selectinload(Expert.skills))
         .order_by(Expert.display_name, Expert.id)
     )
     if role_id is not None:
         query = query.where(Expert.roles.any(Role.id == role_id))
     if skill_id is not None:
         query = query.where(Expert.skills.any(Skill.id == skill_id))
-    experts = list(db.session.scalars(query))
-    ids = [e.id for e in experts]
+    everyone = db.session.execute(query).all()
+    filtered = query.with_only_columns(Expert.id).order_by(None).scalar_subquery()
+    listing = paginate_list(everyone, page, PER_PAGE)
+    masks = {expert_id: mask for expert_id, _name, mask in everyone}
+    names = {expert_id: name for expert_id, name, _mask in listing.items}
+    shown = list(names)
     region = PoolSettings.load(db.session).holidays_region
     holidays = public_holidays(region, period.start, period.end)
-    weekend_worked = any(e.works(5, h) or e.works(6, h) for e in experts for h in HALVES)
+    weekend = week_bit(5, "am") | week_bit(5, "pm") | week_bit(6, "am") | week_bit(6, "pm")
+    weekend_worked = any(mask & weekend for mask in masks.values())
     shown_days = [d for d in days(period.start, period.end) if weekend_worked or d.weekday() < 5]
+    # Each half-day column: its day, half, week, pattern bit and the end of its cells' opening tag.
+    slots = [
+        (day, half, monday_of(day), week_bit(day.weekday(), half), f' data-day="{day.isoformat()}" data-half="{half}">')
+        for day in shown_days
+        for half in HALVES
+    ]
 
-    labels = {(day, half): half_day_label(day, half) for day in shown_days for half in HALVES}
-    names = {e.id: e.display_name for e in experts}
-    by_slot: dict[tuple[int, date, str], list[TimelineBooking]] = defaultdict(list)
-    members: dict[int, str] = {}
-    to_reschedule = _(" (à replanifier)")
-    if ids:
-        rows = db.session.execute(
+    role_codes: dict[int, list[str]] = defaultdict(list)
+    if shown:
+        for expert_id, code in db.session.execute(
+            select(expert_roles.c.expert_id, Role.code)
+            .join(Role, Role.id == expert_roles.c.role_id)
+            .where(expert_roles.c.expert_id.in_(shown))
+            .order_by(Role.code)
+        ):
+            role_codes[expert_id].append(code)
+
+    bookings = _bookings(shown, period)
+    members = {member_id: member for *_booking, member_id, member in bookings}
+    week_booked = _booked_per_week(filtered, period, set(shown_days)) if masks else defaultdict(int)
+    # Leave of every expert of the filters, as the (day, half) it takes from their working half-days.
+    away: dict[int, set[tuple[date, str]]] = defaultdict(set)
+    if masks:
+        for expert_id, first, last, half_off in db.session.execute(
             select(
-                Booking.id,
-                Booking.expert_id,
-                Booking.date,
-                Booking.half,
-                Booking.status,
-                Booking.to_reschedule,
-                InterventionRequest.title,
-                Member.id,
-                Member.name,
-            )
-            .join(InterventionRequest, InterventionRequest.id == Booking.request_id)
-            .join(Member, Member.id == InterventionRequest.member_id)
-            .where(
-                Booking.expert_id.in_(ids),
-                Booking.date >= period.start,
-                Booking.date <= period.end,
-                Booking.status.in_(BookingStatus.SHOWN),
-            )
-            .order_by(Booking.date, Booking.half, Booking.id)
-        )
-        for id_, expert_id, day, half, status, flagged, title, member_id, member in rows:
-            members[member_id] = member
-            flagged = bool(flagged) and status == BookingStatus.PLANNED
-            label = f"{title} — {member} — {names[expert_id]}, {labels.get((day, half), day.isoformat())}"
-            movable = status == BookingStatus.PLANNED and day > today
-            booking = TimelineBooking(id_, member_id, movable, flagged, label + (to_reschedule if flagged else ""))
-            by_slot[(expert_id, day, half)].append(booking)
-    away: dict[int, list[Unavailability]] = defaultdict(list)
-    if ids:
-        for item in db.session.scalars(
-            select(Unavailability).where(
-                Unavailability.expert_id.in_(ids),
+                Unavailability.expert_id, Unavailability.start_date, Unavailability.end_date, Unavailability.half
+            ).where(
+                Unavailability.expert_id.in_(filtered),
                 Unavailability.start_date <= period.end,
                 Unavailability.end_date >= period.start,
             )
         ):
-            away[item.expert_id].append(item)
-
+            for day in days(max(first, period.start), min(last, period.end)):
+                for half in HALVES if half_off is None else (half_off,):
+                    away[expert_id].add((day, half))
     ordered = sorted(members.items(), key=lambda item: (item[1], item[0]))
     colours = {member_id: index % PALETTE_SIZE for index, (member_id, _name) in enumerate(ordered)}
     initials: dict[int, str] = {}
@@ -226,36 +220,144 @@ def build(period: Period, today: date, *, role_id: int | None = None, skill_id: 
         initials[member_id] = short if taken[short] == 1 else f"{short}{taken[short]}"
     legend = [LegendEntry(name, colours[member_id], initials[member_id]) for member_id, name in ordered]
 
-    week_booked: dict[date, int] = defaultdict(int)
-    week_working: dict[date, int] = defaultdict(int)
+    week_working = _working_per_week(masks, slots, holidays, away)
+
+    by_slot = _bookings_html(bookings, names, today, colours, initials, move_url)
+    marks = (_("F"), _("I"))
     rows = []
-    iso = {day: day.isoformat() for day in shown_days}
-    for expert in experts:
-        row = Row(expert, [])
-        for day in shown_days:
-            holiday = holidays.get(day)
-            for half in HALVES:
-                works = expert.works(day.weekday(), half)
-                leave = holiday is None and any(u.covers(day, half) for u in away.get(expert.id, ()))
-                if holiday:
-                    css, mark = "tl-cell tl-holiday", _("F")
-                elif leave:
-                    css, mark = "tl-cell tl-away", _("I")
-                elif not works:
-                    css, mark = "tl-cell tl-off", "–"
-                else:
-                    css, mark = "tl-cell", ""
-                    row.working += 1
-                    week_working[monday_of(day)] += 1
-                attributes = Markup(f'class="{css}" data-day="{iso[day]}" data-half="{half}"')  # noqa: S704 (no user data)
-                cell = Cell(attributes, mark, by_slot.get((expert.id, day, half), []))
-                row.cells.append(cell)
-                if cell.bookings:
-                    row.booked += 1
-                    week_booked[monday_of(day)] += 1
+    for expert_id, name in names.items():
+        row = Row(RowExpert(expert_id, name, ", ".join(role_codes[expert_id])), Markup())
+        row.cells = _cells_html(row, masks[expert_id], slots, holidays, away.get(expert_id, set()), by_slot, marks)
         rows.append(row)
     columns: dict[date, int] = defaultdict(int)
     for day in shown_days:
         columns[monday_of(day)] += len(HALVES)
     weeks = [Week(monday, count, week_booked[monday], week_working[monday]) for monday, count in columns.items()]
-    return Timeline(period, shown_days, holidays, rows, weeks, legend, colours, initials, roles, skills)
+    return Timeline(period, shown_days, holidays, rows, listing, weeks, legend, roles, skills)
+
+
+def _working_per_week(masks: dict[int, int], slots, holidays, away) -> dict[date, int]:
+    """Working half-days per week of these experts (id → weekly pattern): each distinct pattern counted once
+    over the shown half-days that are not holidays, minus each expert's leave on its working half-days."""
+    open_slots = [(monday, bit) for day, _half, monday, bit, _where in slots if day not in holidays]
+    per_pattern: dict[int, dict[date, int]] = {}
+    week_working: dict[date, int] = defaultdict(int)
+    for expert_id, mask in masks.items():
+        if mask not in per_pattern:
+            counts: dict[date, int] = defaultdict(int)
+            for monday, bit in open_slots:
+                if mask & bit:
+                    counts[monday] += 1
+            per_pattern[mask] = counts
+        for monday, count in per_pattern[mask].items():
+            week_working[monday] += count
+        for day, half in away.get(expert_id, ()):
+            if day not in holidays and mask & week_bit(day.weekday(), half):
+                week_working[monday_of(day)] -= 1
+    return week_working
+
+
+def _shown(experts, period: Period) -> tuple:
+    """SQL conditions: a booking the timeline shows, of these experts (ids or a subquery of them) in the period."""
+    return (
+        Booking.expert_id.in_(experts),
+        Booking.date >= period.start,
+        Booking.date <= period.end,
+        Booking.status.in_(BookingStatus.SHOWN),
+    )
+
+
+def _bookings(expert_ids: list[int], period: Period) -> list:
+    """The shown bookings of these experts in the period, as plain rows (thousands of ORM objects would cost
+    more than the whole page)."""
+    if not expert_ids:
+        return []
+    return db.session.execute(
+        select(
+            Booking.id,
+            Booking.expert_id,
+            Booking.date,
+            Booking.half,
+            Booking.status,
+            Booking.to_reschedule,
+            Booking.request_id,
+            InterventionRequest.title,
+            Member.id,
+            Member.name,
+        )
+        .join(InterventionRequest, InterventionRequest.id == Booking.request_id)
+        .join(Member, Member.id == InterventionRequest.member_id)
+        .where(*_shown(expert_ids, period))
+        .order_by(Booking.date, Booking.half, Booking.id)
+    ).all()
+
+
+def _bookings_html(
+    bookings: list, names: dict[int, str], today: date, colours: dict[int, int], initials: dict[int, str], move_url
+) -> dict[tuple[int, date, str], str]:
+    """Each booked half-day's links, by (expert, day, half): the member's initials in its colour (text, not
+    colour alone), a link to the booking's move form, draggable while planned and in the future, and an
+    accessible label (request — member — expert, half-day). Names and titles are escaped, once per request."""
+    to_reschedule = escape(_(" (à replanifier)"))
+    marks = {m: (f"tl-booking tl-c{colours[m]}", escape(initials[m])) for m in colours}
+    whens: dict[tuple[date, str], Markup] = {}
+    whats: dict[tuple[int, int], Markup] = {}
+    links: dict[tuple[int, date, str], str] = defaultdict(str)
+    for id_, expert_id, day, half, status, flagged, request_id, title, member_id, member in bookings:
+        when = whens.get((day, half))
+        if when is None:
+            when = whens[(day, half)] = escape(half_day_label(day, half))
+        what = whats.get((request_id, expert_id))
+        if what is None:
+            what = whats[(request_id, expert_id)] = escape(f"{title} — {member} — {names[expert_id]}")
+        classes, short = marks[member_id]
+        planned = status == BookingStatus.PLANNED
+        flagged = bool(flagged) and planned
+        if flagged:
+            classes, label = classes + " tl-flagged", f"{short} — {what}, {when}{to_reschedule}"
+        else:
+            label = f"{short} — {what}, {when}"
+        movable = DRAGGABLE if planned and day > today else ""
+        links[(expert_id, day, half)] += (
+            f'<a class="{classes}" href="{move_url(id_)}" data-booking="{id_}"{movable} '
+            f'aria-label="{label}">{short}</a>'
+        )
+    return links
+
+
+def _booked_per_week(experts, period: Period, shown_days: set[date]) -> dict[date, int]:
+    """Booked half-days (shown statuses) per week of these experts (a subquery of their ids), counted in
+    SQL: a half-day holding a booking and a not-delivered one counts once."""
+    booked: dict[date, int] = defaultdict(int)
+    held = select(Booking.expert_id, Booking.date, Booking.half).where(*_shown(experts, period)).distinct().subquery()
+    for day, count in db.session.execute(select(held.c.date, func.count()).group_by(held.c.date)):
+        if day in shown_days:
+            booked[monday_of(day)] += count
+    return booked
+
+
+def _cells_html(row: Row, mask: int, slots, holidays, away, by_slot, marks: tuple[str, str]) -> Markup:
+    """The row's half-day cells as one piece of HTML, counting its booked and working half-days on the way.
+
+    Written here rather than by a template loop: a quarter has 130 cells per expert, and Jinja's per-cell
+    cost was most of the page's CPU. The booking links come escaped from `_bookings_html`.
+    """
+    holiday, away_mark = marks
+    parts = []
+    expert_id = row.expert.id
+    for day, half, _monday, bit, where in slots:
+        if day in holidays:
+            css, mark = '<td class="tl-cell tl-holiday"', holiday
+        elif (day, half) in away:
+            css, mark = '<td class="tl-cell tl-away"', away_mark
+        elif not mask & bit:
+            css, mark = '<td class="tl-cell tl-off"', "–"
+        else:
+            css, mark = '<td class="tl-cell"', ""
+            row.working += 1
+        links = by_slot.get((expert_id, day, half))
+        if links:
+            row.booked += 1
+            mark = links
+        parts.append(f"{css}{where}{mark}</td>")
+    return Markup("".join(parts))  # noqa: S704 - trusted classes and ISO dates, escaped links

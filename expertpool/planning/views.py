@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
+from werkzeug.datastructures import MultiDict
 
 from expertpool import schedule
 from expertpool.allocation import ProblemError
@@ -388,6 +389,7 @@ def _timeline_args(args) -> dict:
         "start": timeline.period_for(view, anchor).start.isoformat(),
         "role": optional_int(args.get("role")),
         "skill": optional_int(args.get("skill")),
+        "page": requested_page(args) if requested_page(args) > 1 else None,  # page 1: no parameter
     }
 
 
@@ -398,7 +400,11 @@ def _timeline_url(query: dict) -> str:
 def _timeline_page(query: dict, *, error: str = "", retry: str = "", status: int = 200):
     period = timeline.period_for(query["view"], date.fromisoformat(query["start"]))
     today = today_paris(now_utc())
-    grid = timeline.build(period, today, role_id=query["role"], skill_id=query["skill"])
+    # One url_for for thousands of cells: the move form's address with the booking's id put in.
+    move_url = url_for(".move", booking_id=0).replace("/0/", "/{}/").format
+    grid = timeline.build(
+        period, today, move_url, role_id=query["role"], skill_id=query["skill"], page=query["page"] or 1
+    )
     form = TimelineMoveForm(formdata=None, back=urlencode({k: v for k, v in query.items() if v is not None}))
     return render_template(
         "planning/timeline.html",
@@ -409,8 +415,8 @@ def _timeline_page(query: dict, *, error: str = "", retry: str = "", status: int
         error=error,
         retry=retry,
         url=lambda **changes: _timeline_url({**query, **changes}),
-        # One url_for for thousands of cells: the move form's address with the booking's id put in.
-        move_url=url_for(".move", booking_id=0).replace("/0/", "/{}/").format,
+        page_query={k: v for k, v in query.items() if v is not None and k != "page"},
+        per_page=timeline.PER_PAGE,
     ), status
 
 
@@ -425,7 +431,7 @@ def timeline_view():
 def move_on_timeline():
     """A move dropped (or chosen by keyboard) on the timeline, through the same service and guards as the
     move form. Done: back to the timeline. Refused: the timeline again, status 400, the French message."""
-    query = _timeline_args(dict(parse_qsl(request.form.get("back", ""))))
+    query = _timeline_args(MultiDict(parse_qsl(request.form.get("back", ""))))
     booking_id = optional_int(request.form.get("booking"))
     booking = db.session.get(Booking, booking_id) if booking_id else None
     if booking is None:

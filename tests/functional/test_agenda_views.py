@@ -170,4 +170,33 @@ def test_assignments_query_count_does_not_grow(count_queries, factory, login, db
     _fill_month(factory, big, 60)
     few, _html = _count_queries(count_queries, db, login(user_small), "/agenda/interventions")
     many, html = _count_queries(count_queries, db, login(user_big), "/agenda/interventions")
-    assert few == many and "Membre 59" in html
+    last, last_html = _count_queries(count_queries, db, login(user_big), "/agenda/interventions?page=3")
+    assert few == many == last and "Membre 19" in html and "Membre 59" in last_html
+
+
+def test_assignments_are_paged_with_their_totals(factory, login, db):
+    """Issue 13: the upcoming interventions by pages of 20 and the history by pages of 40 half-days, each
+    with its total; each list's pages keep the other's; a bad page number shows the first or last page."""
+    factory.settings()
+    user, expert = factory.expert_user()
+    _fill_month(factory, expert, 25)  # 25 upcoming interventions (each its own request)
+    for i in range(45):  # 45 delivered half-days in 2026, each its own intervention
+        req = factory.request(member=factory.member(name=f"Passé {i}"), status=RequestStatus.COMPLETED)
+        factory.booking(req, expert, date(2026, 1, 5) + timedelta(days=i), "am", status=BookingStatus.DELIVERED)
+    client = login(user)
+    first = client.get("/agenda/interventions").text
+    assert 'À venir <span class="badge text-bg-secondary">25</span>' in first
+    assert "Interventions 1 à 20 sur 25, les plus proches d'abord." in first
+    assert 'Historique <span class="badge text-bg-secondary">45</span>' in first
+    assert "45 demi-journées renseignées, les plus récentes d'abord." in first
+    assert "Membre 19" in first and "Membre 20" not in first
+    assert "Passé 44" in first and "Passé 4<" not in first and "Passé 5 " not in first
+    second = client.get("/agenda/interventions?page=2&historique=2").text
+    assert "Interventions 21 à 25 sur 25" in second and "Membre 24" in second and "Membre 19" not in second
+    assert "Passé 0" in second and "Passé 44" not in second
+    # The upcoming list's "previous" link keeps the history's page, and the history's keeps the upcoming one.
+    assert 'href="/agenda/interventions?page=1&amp;historique=2"' in second
+    assert 'href="/agenda/interventions?historique=1&amp;page=2"' in second
+    for query, shown in (("page=99", "Interventions 21 à 25"), ("page=abc", "Interventions 1 à 20")):
+        response = client.get(f"/agenda/interventions?{query}&historique=-4")
+        assert response.status_code == 200 and shown in response.text and "Passé 44" in response.text

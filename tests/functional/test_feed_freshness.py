@@ -157,6 +157,30 @@ def test_booking_changes_move_last_modified_too(client, db, feeds):
     assert _validators(client, url)[1] == later.strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
+@pytest.mark.parametrize(
+    ("who", "new_name"), [("member", "Commune de Landéda-Aber-Wrac'h"), ("expert", "Fanny Le Gall")]
+)
+def test_a_rename_moves_last_modified_for_clients_sending_only_if_modified_since(
+    client, db, feeds, travel_to, who, new_name
+):
+    """Issue 13: members and experts keep an `updated_at`; a rename dates both feeds' Last-Modified, so a
+    client sending If-Modified-Since alone gets the new name at once (not at the next midnight)."""
+    travel_to(NOW)
+    before = {url: _validators(client, url)[1] for url in feeds["urls"]}
+    travel_to(NOW + timedelta(minutes=5))
+    if who == "member":
+        feeds["member"].name = new_name
+    else:
+        feeds["expert"].display_name = new_name
+    db.session.commit()
+    for url, last_modified in before.items():
+        response = client.get(url, headers={"If-Modified-Since": last_modified})
+        assert response.status_code == 200, url
+        assert new_name in response.data.decode().replace("\r\n ", "").replace("\\", ""), url
+        assert response.headers["Last-Modified"] == (NOW + timedelta(minutes=5)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        assert client.get(url, headers={"If-Modified-Since": response.headers["Last-Modified"]}).status_code == 304
+
+
 def test_the_window_is_3_months_back_12_ahead_and_moves_each_day(client, db, factory, feeds, monkeypatch, login):
     expert, req = feeds["expert"], feeds["req"]
     inside = [factory.booking(req, expert, day) for day in (TODAY - timedelta(days=93), TODAY + timedelta(days=372))]

@@ -196,7 +196,8 @@ def test_expert_role_cannot_post_moves(client, login, factory, pool):
 
 def test_timeline_of_62_experts_over_13_weeks(client, login, db, factory, pool):
     """The issue's size: 62 experts × 13 weeks, half of the half-days booked, in the same queries as one
-    expert, and fast (the load bench prints the figure on the regional pool: `make bench`)."""
+    expert, and fast (the load bench prints the figure on the regional pool: `make bench`). Experts come by
+    pages of 20 (issue 13): the total is shown and the weekly load counts all 62."""
     login(pool.coordinator)
     url = "/planification/calendrier?view=quarter&start=2027-01-11"
     client.get(url)
@@ -220,8 +221,38 @@ def test_timeline_of_62_experts_over_13_weeks(client, login, db, factory, pool):
             response = client.get(url)
         timings.append(time.perf_counter() - started)
     seconds = min(timings)
-    assert response.status_code == 200 and response.text.count('<tr data-expert="') == 62
-    assert response.text.count('class="tl-booking') == len(rows)
+    assert response.status_code == 200 and response.text.count('<tr data-expert="') == 20
+    assert "62 experts actifs correspondent à ces filtres. Experts 1 à 20, par ordre alphabétique" in response.text
     assert large.count == small.count
+    # Every page together shows every expert and every booking once; the weekly load counts them all.
+    booked = seen = 0
+    for page in range(1, 5):
+        html = client.get(f"{url}&page={page}").text
+        seen += html.count('<tr data-expert="')
+        booked += html.count('class="tl-booking')
+        assert f"Page {page} sur 4" in html
+    assert seen == 62 and booked == len(rows)
+    # 61 experts × 3 mornings, of 62 full-time weeks, on every page.
+    assert "Sem. du lun. 11 janv. : 30 % (183/620)" in response.text
     print(f"timeline 62 experts x 13 weeks, {len(rows)} bookings: {seconds * 1000:.0f} ms, {large.count} queries")
     assert seconds < 3  # generous: the machine running the tests is shared
+
+
+def test_timeline_pages_keep_the_filters_and_period_and_bad_pages_fall_back(client, login, db, factory, pool):
+    for n in range(24):
+        factory.expert(f"Expert {n:02d}", roles=("dba",))
+    factory.expert("Zoé Dsi", roles=("dsi",))
+    login(pool.coordinator)
+    dba = _db.session.scalar(select(Role.id).where(Role.code == "dba"))
+    first = client.get(f"/planification/calendrier?view=week&start=2027-01-11&role={dba}").text
+    assert "25 experts actifs correspondent à ces filtres. Experts 1 à 20" in first and "Page 1 sur 2" in first
+    # The next page keeps the view, the period and the filter; so do the period links from page 2.
+    link = unescape(re.search(r'<a class="page-link" href="([^"]+)">Suivant</a>', first).group(1))
+    assert "view=week" in link and "start=2027-01-11" in link and f"role={dba}" in link and "page=2" in link
+    second = client.get(link).text
+    assert "Experts 21 à 25" in second and second.count('<tr data-expert="') == 5 and "Zoé Dsi" not in second
+    assert "page=2" in unescape(re.search(r'href="([^"]+)" rel="next"', second).group(1))
+    # A page past the end shows the last one; a page that is not a number, the first: never an error.
+    for page, shown in (("99", "Experts 21 à 25"), ("abc", "Experts 1 à 20"), ("-3", "Experts 1 à 20")):
+        response = client.get(f"/planification/calendrier?view=week&start=2027-01-11&role={dba}&page={page}")
+        assert response.status_code == 200 and shown in response.text
