@@ -1,7 +1,7 @@
 """Members and experts keep the moment of their last change, for the calendar feeds' Last-Modified (issue 13).
 
 Revision ID: 20261208_pages13
-Revises: 20261207_api14
+Revises: 20261208_whatif2
 Create Date: 2026-12-08 09:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import expertpool.models.base
 
 revision = "20261208_pages13"
-down_revision = "20261207_api14"
+down_revision = "20261208_whatif2"
 branch_labels = None
 depends_on = None
 
