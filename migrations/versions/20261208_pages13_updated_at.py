@@ -19,9 +19,10 @@ TABLES = ("members", "experts")
 
 
 def upgrade():
-    # Existing rows are dated by the migration (a feed fetched after it answers 200 once). The server default
-    # fills them in one statement on both databases (plain add_column: no batch copy of the tables); the
-    # app always writes the column itself (default and onupdate of the models).
+    # Existing rows are dated by the migration (a feed fetched after it answers 200 once). SQLite refuses to
+    # add a column whose default is not a constant (CURRENT_TIMESTAMP), so the column comes with a constant
+    # default and one UPDATE dates the rows, on both databases (plain add_column: no batch copy of the
+    # tables). The app always writes the column itself (default and onupdate of the models).
     for table in TABLES:
         op.add_column(
             table,
@@ -29,9 +30,10 @@ def upgrade():
                 "updated_at",
                 expertpool.models.base.UTCDateTime(timezone=True),
                 nullable=False,
-                server_default=sa.text("CURRENT_TIMESTAMP"),
+                server_default=sa.text("'2000-01-01 00:00:00'"),
             ),
         )
+        op.execute(sa.text(f"UPDATE {table} SET updated_at = CURRENT_TIMESTAMP"))  # noqa: S608 - a fixed name
 
 
 def downgrade():
