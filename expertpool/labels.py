@@ -151,6 +151,8 @@ FIELD_LABELS = {
     "error": _l("erreur"),
     "expert_id": _l("expert n°"),
     "experts": _l("experts"),
+    "experts_added": _l("experts ajoutés"),
+    "experts_removed": _l("experts retirés"),
     "fixed_half_days": _l("jours par structure"),
     "flagged_booking_ids": _l("demi-journées à replanifier"),
     "had_password": _l("avait un mot de passe"),

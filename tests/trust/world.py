@@ -166,7 +166,10 @@ def build_world(factory) -> World:
         attempts=6,
         error="SMTPServerDisconnected: Connection unexpectedly closed",
     )
-    scenario = Scenario(name="Un DBA de plus", base="backlog", changes={}, status="draft", progress=0, result={})
+    # A price change: something to adopt, so the adoption page shows its form (fuzzed like any other).
+    scenario = Scenario(
+        name="Prix à 190 €", base="backlog", changes={"unit_price_cents": 19000}, status="draft", progress=0, result={}
+    )
     session.add_all([message, notification, run, job, adjustment, failed_mail, scenario])
     session.flush()
     booking.allocation_run_id = run.id
