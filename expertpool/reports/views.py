@@ -53,26 +53,20 @@ def _listing_args() -> tuple[str, bool, str, int]:
 @staff_required
 def dashboard():
     _periods, form, period, status = _period_choice()
-    data = build_dashboard(period)
     sort, descending, show, page = _listing_args()
-    rows = member_figures.sort_figures(data.figures, sort, descending)
-    if show == "over":
-        rows = [f for f in rows if f.is_over_quota]
-    elif show == "unused":
-        rows = [f for f in rows if f.is_unused]
-    shown = paginate_list(rows, page, PAGE_SIZE)
+    data = build_dashboard(period, sort=sort, descending=descending, show=show, page=page, per_page=PAGE_SIZE)
     return render_template(
         "reports/dashboard.html",
         form=form,
         data=data,
         period=period,
-        rows=shown.items,
-        matching=len(rows),
+        rows=data.page.items,
+        matching=data.page.total,
         sort=sort,
         descending=descending,
         show=show,
-        page=shown,
-        charts=dashboard_charts(data, shown.items),
+        page=data.page,
+        charts=dashboard_charts(data, data.page.items),
         band_labels=LEVEL_BAND_LABELS,
     ), status
 
