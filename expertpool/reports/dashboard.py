@@ -37,6 +37,22 @@ class Dashboard:
     unit_price_cents: int
 
 
+def member_listing(
+    period: QuotaPeriod | None, *, sort: str, descending: bool, show: str, page: int, per_page: int
+) -> tuple[ListPage, PoolTotals]:
+    """One page of the members' figures (filtered, sorted) and the pool's totals: the dashboard's table
+    and the savings page's."""
+    if period is None:
+        # No period at all (a pool not set up yet): every member at zero, nothing stored to read.
+        figures = member_figures(None)
+        shown = [f for f in sort_figures(figures, sort, descending) if _shown(f, show)]
+        return paginate_list(shown, page, per_page), pool_totals(figures)
+    return (
+        stored_page(period, sort=sort, descending=descending, show=show, page=page, per_page=per_page),
+        stored_totals(period),
+    )
+
+
 def build_dashboard(
     period: QuotaPeriod | None,
     *,
@@ -47,15 +63,11 @@ def build_dashboard(
     per_page: int = 50,
 ) -> Dashboard:
     settings = PoolSettings.load(db.session)
+    rows, totals = member_listing(period, sort=sort, descending=descending, show=show, page=page, per_page=per_page)
     if period is None:
-        # No period at all (a pool not set up yet): every member at zero, nothing stored to read.
-        figures = member_figures(None)
-        shown = [f for f in sort_figures(figures, sort, descending) if _shown(f, show)]
-        rows, totals = paginate_list(shown, page, per_page), pool_totals(figures)
         fair = Fairness(0, 0.0, None, [(band, 0) for band in ("0", *(b for b, _h in BANDS), "100+")])
     else:
-        rows = stored_page(period, sort=sort, descending=descending, show=show, page=page, per_page=per_page)
-        totals, fair = stored_totals(period), fairness(period)
+        fair = fairness(period)
     return Dashboard(
         period=period,
         page=rows,

@@ -6,14 +6,14 @@ from sqlalchemy import select
 
 from expertpool import quotas, quotes, spreadsheet_datasets
 from expertpool.extensions import db
-from expertpool.list_page import paginate_list, requested_page
+from expertpool.list_page import requested_page
 from expertpool.models import InterventionRequest, Member, PoolSettings, UserRole
 from expertpool.permissions import can_view_statement, roles_required, staff_required
 from expertpool.reports import exports, member_figures
 from expertpool.reports import statement as statements
 from expertpool.reports.activity import member_ratings, satisfaction
 from expertpool.reports.charts import LEVEL_BAND_LABELS, dashboard_charts
-from expertpool.reports.dashboard import build_dashboard
+from expertpool.reports.dashboard import build_dashboard, member_listing
 from expertpool.reports.forms import ExportForm, PeriodForm
 from expertpool.reports.pdf import quote_pdf, statement_pdf
 from expertpool.reports.report_periods import all_periods, default_period
@@ -75,14 +75,13 @@ def dashboard():
 @staff_required
 def savings():
     _periods, form, period, status = _period_choice()
-    figures = member_figures.member_figures(period)
     sort, descending, _show, page = _listing_args()
-    shown = paginate_list(member_figures.sort_figures(figures, sort, descending), page, PAGE_SIZE)
+    shown, totals = member_listing(period, sort=sort, descending=descending, show="all", page=page, per_page=PAGE_SIZE)
     return render_template(
         "reports/savings.html",
         form=form,
         period=period,
-        totals=member_figures.pool_totals(figures),
+        totals=totals,
         rows=shown.items,
         sort=sort,
         descending=descending,
