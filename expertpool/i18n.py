@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_interval, match_skeleton
-from babel.numbers import format_currency, format_decimal, parse_decimal
+from babel.numbers import format_currency, parse_decimal, parse_pattern
 from flask import Flask, current_app, g, request, session
 from flask_babel import format_date, get_locale, gettext, ngettext
 from flask_login import current_user
@@ -86,10 +86,25 @@ def days_input(half_days: int | None) -> str:
     return str(value if value != value.to_integral_value() else int(value)).replace(".", ",")
 
 
+# Days with at most one decimal ('2,5', '12'): babel's format_decimal parses a pattern string at every call.
+_DAYS_FIGURE = parse_pattern("#,##0.#")
+
+
+@lru_cache(maxsize=8)
+def _number_locale(code: str) -> Locale:
+    """The locale's number symbols and patterns, parsed once: babel parses them again at every call
+    otherwise (the dashboard prints hundreds of figures)."""
+    return Locale.parse(code)
+
+
+def _days_figure(value: Decimal) -> str:
+    return _DAYS_FIGURE.apply(value, _number_locale(locale_code()))
+
+
 def days_label(half_days: int | None) -> str:
     """'2,5 jours', '1 jour', '0,5 jour' (in French; '2.5 days' in English)."""
     value = days_decimal(half_days)
-    number = format_decimal(value, format="#,##0.#", locale=locale_code())
+    number = _days_figure(value)
     # French keeps the singular below two ("1,5 jour"); English only for exactly one ("1.5 days").
     plural = value >= 2 if locale_code() == "fr" else value != 1
     return ngettext("%(n)s jour", "%(n)s jours", 2 if plural else 1, n=number)
@@ -97,7 +112,7 @@ def days_label(half_days: int | None) -> str:
 
 def days_number(half_days: int | None) -> str:
     """'2,5' in French, '2.5' in English (a figure in a table whose header says "days")."""
-    return format_decimal(days_decimal(half_days), format="#,##0.#", locale=locale_code())
+    return _days_figure(days_decimal(half_days))
 
 
 def _without_spaces(text: str) -> str:
@@ -109,7 +124,8 @@ def money(cents: int | None) -> str:
 
 
 def number(value) -> str:
-    return format_decimal(value, locale=locale_code())
+    locale = _number_locale(locale_code())
+    return locale.decimal_formats[None].apply(value, locale)
 
 
 def parse_french_decimal(text: str) -> Decimal:

@@ -354,29 +354,18 @@ def stored_page(
     keys = [name, Member.id] if value is None else [value, name]
     pages = max(1, -(-matching // per_page))
     page = min(max(1, page), pages)
-    ids = list(
-        db.session.scalars(
-            query.add_columns(Member.id)
-            .order_by(*(key.desc() if descending else key for key in keys))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    members = {
-        row.id: row
-        for row in db.session.execute(
-            select(Member.id, Member.name, Member.kind, Member.contribution_cents, Member.parent_id).where(
-                Member.id.in_(ids)
-            )
-        )
-    }
-    accounts = position_store.read(
-        db.session, [*ids, *(m.parent_id for m in members.values() if m.parent_id)], period.id
-    )
+    members = db.session.execute(
+        query.add_columns(Member.id, Member.name, Member.kind, Member.contribution_cents, Member.parent_id)
+        .order_by(*(key.desc() if descending else key for key in keys))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    ids = [row.id for row in members]
+    accounts = position_store.read(db.session, [*ids, *(m.parent_id for m in members if m.parent_id)], period.id)
     balances = {m: p for (m, kind), p in accounts.items() if kind == QuotaKind.OWN}
     envelopes = {m: p for (m, kind), p in accounts.items() if kind == QuotaKind.ENVELOPE}
     values = market_values(period, ids)
-    rows = _figures([members[i] for i in ids], balances, envelopes, values, period, today)
+    rows = _figures(members, balances, envelopes, values, period, today)
     return ListPage(rows, page, pages, matching)
 
 
