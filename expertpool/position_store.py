@@ -99,7 +99,7 @@ def _note_flush(session: Session, _context) -> None:
         elif isinstance(obj, Member) and (new_or_gone or _changed(obj, ("parent_id",))):
             # Leaving or joining an EPCI moves the figures of both families.
             members.update(m for m in (obj.id, obj.parent_id, _before(obj, "parent_id")) if m is not None)
-        elif isinstance(obj, QuotaPeriod):
+        elif isinstance(obj, QuotaPeriod) and (new_or_gone or _changed(obj, ("start_date", "end_date"))):
             # A period opened (or its dates moved) changes which period open requests are charged to.
             touch_everything(session)
     if members or requests:

@@ -1,8 +1,9 @@
 """Drawing rights: which period is current, and the one definition of a drawing-right position.
 
-A position is computed from the raw rows every time (quotas, bookings, open requests), never stored,
-so it cannot drift from the agenda. Every page, export and service reads it from here: nothing else
-computes a balance, an over-quota amount or an envelope draw.
+A position is computed from the raw rows (quotas, bookings, open requests). Every page, export and service
+reads it from here: nothing else computes a balance, an over-quota amount or an envelope draw. The pages
+that read the whole pool (the dashboard, the coordinator home) read a copy of these results that
+`position_store` writes, through `positions()`, in the transaction that changed the raw rows.
 
 For an account (a member's own right, or an EPCI's envelope) and a period:
 entitled + carried over + adjustments = total; delivered and planned (booked, including half-days

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from expertpool import position_store
 from expertpool.models import BookingStatus, RequestStatus, UserRole
 
 
@@ -33,9 +32,6 @@ def factory_time(k):
 
 
 def queries_of(count_queries, client, url) -> int:
-    # The pool is written (and its stored positions kept) before the page is read, as in a running pool:
-    # the count is the page's reading alone.
-    position_store.refresh(count_queries.db.session)
     return count_queries.get(client, url, fresh=False)[0]
 
 
