@@ -462,15 +462,24 @@ def pick_period(periods: list[QuotaPeriod], earliest: date | None, deadline: dat
     window that starts later than today is never judged against today's period: when no period holds
     its dates, it has none yet (None: its period is not open).
     """
-    today = today_paris(now) if now else None
+    return _pick(_spans(periods), earliest, deadline, today_paris(now) if now else None)
+
+
+def _spans(periods: list[QuotaPeriod]) -> list[tuple[date, date, QuotaPeriod]]:
+    """(start, end, period): plain dates, read once, for `_pick` over many requests."""
+    return [(period.start_date, period.end_date, period) for period in periods]
+
+
+def _pick(spans, earliest: date | None, deadline: date | None, today: date | None):
+    """`pick_period`'s rule over `_spans` and today's date."""
     days = [earliest, deadline]
     if earliest is None or today is None or earliest <= today:
         days.append(today)
     for day in days:
         if day is None:
             continue
-        for period in periods:
-            if period.contains(day):
+        for start, end, period in spans:
+            if start <= day <= end:
                 return period
     return None
 
@@ -608,8 +617,9 @@ def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, n
         .all()
     )
     result = []
+    spans, today = _spans(periods), today_paris(now) if now else None
     for rid, member_id, review, status, asked, granted, earliest, deadline, submitted, decided, booked_n in rows:
-        chosen = pick_period(periods, earliest, deadline, now)
+        chosen = _pick(spans, earliest, deadline, today)
         if chosen is None or chosen.id != period.id:
             continue
         # Approved requests draw in the order they were decided, the others in the order they were sent.
