@@ -174,3 +174,39 @@ def test_rebuild_writes_every_row_again(db, world):
     rows = position_store.rebuild(db.session)
     assert rows == len(_stored(db)) > 0
     assert position_store.differences(db.session) == []
+
+
+def test_the_dashboards_sql_figures_equal_the_ones_summed_from_the_live_positions(app, db, world, factory):
+    """Totals, Jain's index, level bands and the sorted, filtered member table read from the stored rows
+    are the figures and order of `member_figures` (live positions) summed and sorted in Python."""
+    from expertpool.reports import fairness, member_figures
+
+    delivered = factory.request(world.c, status=RequestStatus.SCHEDULED, half_days=3)
+    for day in (3, 4, 5):
+        factory.booking(delivered, world.expert, date(2027, 2, day), "pm", "delivered")
+    db.session.commit()
+    with app.test_request_context():
+        live = member_figures.member_figures(world.period, today=TODAY)
+        assert member_figures.stored_totals(world.period, today=TODAY) == member_figures.pool_totals(live)
+        fair = fairness.fairness(world.period)
+        levels = [f.level for f in live if f.level is not None]
+        assert fair.members == len(levels) and fair.jain == pytest.approx(fairness.jain_index(levels))
+        assert fair.mean_level == pytest.approx(sum(levels) / len(levels))
+        for sort in member_figures.SORT_KEYS:
+            for descending in (False, True):
+                for show, keep in (("all", None), ("over", "is_over_quota"), ("unused", "is_unused")):
+                    expected = [
+                        f.member_id
+                        for f in member_figures.sort_figures(live, sort, descending)
+                        if keep is None or getattr(f, keep)
+                    ]
+                    page = member_figures.stored_page(
+                        world.period, sort=sort, descending=descending, show=show, page=1, per_page=50, today=TODAY
+                    )
+                    assert [f.member_id for f in page.items] == expected, (sort, descending, show)
+                    assert page.total == len(expected)
+        by_id = {f.member_id: f for f in live}
+        page = member_figures.stored_page(
+            world.period, sort="name", descending=False, show="all", page=1, per_page=50, today=TODAY
+        )
+        assert page.items == [by_id[f.member_id] for f in page.items]  # every figure of every row
