@@ -125,6 +125,9 @@ def money(cents: int | None) -> str:
 
 def number(value) -> str:
     locale = _number_locale(locale_code())
+    if type(value) is int:  # most figures: babel's output ("12 345") without its pattern machinery
+        symbols = locale.number_symbols["latn"]
+        return f"{value:,}".replace(",", symbols["group"]).replace("-", symbols["minusSign"])
     return locale.decimal_formats[None].apply(value, locale)
 
 

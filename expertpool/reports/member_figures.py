@@ -30,9 +30,10 @@ from expertpool.quotas import Position, billable_half_days, is_over_quota, posit
 from expertpool.timeutil import today_paris
 
 
-def half_day_value(day_rate_cents_sum: int) -> int:
+def half_day_value(day_rate_cents_sum):
     """Market value of half-days whose experts' day rates add up to `day_rate_cents_sum` (a half-day
-    is half a day), rounded half up to the cent."""
+    is half a day), rounded half up to the cent. Also a SQL expression of an integer column (floor
+    division on both databases), to sum it over the pool."""
     return (day_rate_cents_sum + 1) // 2
 
 
@@ -285,10 +286,8 @@ def stored_totals(period: QuotaPeriod, today: date | None = None) -> PoolTotals:
         )
     )
     market = _market_query(period).subquery()
-    rates = db.session.execute(
-        members.join(market, market.c.member_id == Member.id)
-        .add_columns(market.c.rates, func.count())
-        .group_by(market.c.rates)
+    market_value = db.session.scalar(
+        members.join(market, market.c.member_id == Member.id).add_columns(func.sum(half_day_value(market.c.rates)))
     )
     price = unit_price_cents()
     return PoolTotals(
@@ -303,7 +302,7 @@ def stored_totals(period: QuotaPeriod, today: date | None = None) -> PoolTotals:
         billed_cents=billable * price,
         contribution_cents=contribution,
         paid_cents=contribution + billable * price,
-        market_value_cents=sum(half_day_value(int(total or 0)) * count for total, count in rates),
+        market_value_cents=int(market_value or 0),
         contribution_to_date_cents=to_date,
         elapsed=elapsed,
     )
@@ -340,7 +339,7 @@ def stored_page(
     if sort == "savings":
         market = _market_query(period).subquery()
         query = query.outerjoin(market, market.c.member_id == Member.id)
-        value = (func.coalesce(market.c.rates, 0) + 1) / 2 - (
+        value = half_day_value(func.coalesce(market.c.rates, 0)) - (
             func.round(Member.contribution_cents * elapsed) + c.billable * unit_price_cents()
         )
     else:
