@@ -131,6 +131,12 @@ def number(value) -> str:
     return locale.decimal_formats[None].apply(value, locale)
 
 
+def percent(rate: float | None) -> str:
+    """A rate as a percentage with one decimal ("45,3 %"), "—" for none (a Python function, not a
+    template macro: the dashboard prints a few hundred)."""
+    return "—" if rate is None else f"{number(round(rate * 100, 1))} %"
+
+
 def parse_french_decimal(text: str) -> Decimal:
     """Read '1 250,50' or '1250.50' (spreadsheets write both); raises ValueError on anything else."""
     cleaned = _without_spaces(text or "")
@@ -236,7 +242,7 @@ def init_app(app: Flask) -> None:
         half=half_label,
         half_day=half_day_label,
     )
-    app.jinja_env.globals.update(locale_code=locale_code)
+    app.jinja_env.globals.update(locale_code=locale_code, percent=percent)
 
     @app.context_processor
     def _language_switch():
