@@ -210,3 +210,11 @@ def test_the_dashboards_sql_figures_equal_the_ones_summed_from_the_live_position
             world.period, sort="name", descending=False, show="all", page=1, per_page=50, today=TODAY
         )
         assert page.items == [by_id[f.member_id] for f in page.items]  # every figure of every row
+
+
+def test_the_rebuild_command_stores_every_position(app, db, world):
+    db.session.execute(StoredPosition.__table__.delete())
+    result = app.test_cli_runner().invoke(args=["rebuild-positions"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{len(_stored(db))} positions stored\n"
+    assert position_store.differences(db.session) == []
