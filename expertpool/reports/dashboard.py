@@ -47,10 +47,11 @@ def member_listing(
         figures = member_figures(None)
         shown = [f for f in sort_figures(figures, sort, descending) if _shown(f, show)]
         return paginate_list(shown, page, per_page), pool_totals(figures)
-    return (
-        stored_page(period, sort=sort, descending=descending, show=show, page=page, per_page=per_page),
-        stored_totals(period),
+    totals = stored_totals(period)
+    shown = stored_page(
+        period, sort=sort, descending=descending, show=show, page=page, per_page=per_page, totals=totals
     )
+    return shown, totals
 
 
 def build_dashboard(

@@ -322,10 +322,12 @@ def stored_page(
     show: str,
     page: int,
     per_page: int,
+    totals: PoolTotals,
     today: date | None = None,
 ) -> ListPage:
     """One page of the listed members' figures, filtered, sorted and paged in SQL (SORT_KEYS' order):
-    only the page's members are read as `MemberFigures`."""
+    only the page's members are read as `MemberFigures`. `totals`: the pool's, already read (they count
+    the members over quota and unused: the filtered list is not counted again)."""
     position_store.refresh(db.session)
     c = STORED.c
     query = stored_members(period)
@@ -333,7 +335,7 @@ def stored_page(
         query = query.where(c.is_over_quota.is_(True))
     elif show == "unused":
         query = query.where(c.used == 0)
-    matching = db.session.scalar(query.add_columns(func.count()))
+    matching = {"over": totals.over_quota_members, "unused": totals.unused_members}.get(show, totals.members)
     name = _name_key()
     elapsed = elapsed_fraction(period, today)
     if sort == "savings":
