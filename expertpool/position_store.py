@@ -152,21 +152,28 @@ def _lock(session: Session) -> None:
 
 
 def _recompute(session: Session, member_ids: set[int] | None) -> None:
-    """Replace the rows of `member_ids` (None: every member) and of their EPCI families, every period."""
+    """Recompute the rows of `member_ids` (None: every member) and of their EPCI families, every period,
+    and write those that changed (a full replan touches hundreds of members, few of whose figures move
+    in every period)."""
     if member_ids is not None and not member_ids:
         return
     ids = list(session.scalars(select(Member.id))) if member_ids is None else sorted(member_ids)
     periods = quotas.all_periods()
+    table = StoredPosition.__table__
     for period in periods:
         result = quotas.positions(ids, period, periods=periods)
-        accounts = set(result.members) | set(result.envelopes)
-        gone = delete(StoredPosition).where(StoredPosition.period_id == period.id)
+        fresh = {(row["member_id"], row["kind"]): row for row in _rows(period.id, result)}
+        stored = select(table).where(table.c.period_id == period.id)
         if member_ids is not None:
-            gone = gone.where(StoredPosition.member_id.in_(sorted(accounts)))
-        session.execute(gone)
-        rows = _rows(period.id, result)
+            stored = stored.where(table.c.member_id.in_(sorted({member_id for member_id, _kind in fresh})))
+        current = {(row.member_id, row.kind): dict(row._mapping) for row in session.execute(stored)}
+        moved = {key[0] for key in set(current) | set(fresh) if current.get(key) != fresh.get(key)}
+        if not moved:
+            continue
+        session.execute(delete(table).where(table.c.period_id == period.id, table.c.member_id.in_(sorted(moved))))
+        rows = [row for key, row in fresh.items() if key[0] in moved]
         if rows:
-            session.execute(insert(StoredPosition), rows)
+            session.execute(insert(table), rows)
 
 
 def _rows(period_id: int, result: quotas.Positions) -> list[dict]:
