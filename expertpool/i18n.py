@@ -99,7 +99,13 @@ def _number_locale(code: str) -> Locale:
 
 
 def _days_figure(value: Decimal) -> str:
-    return _DAYS_FIGURE.apply(value, _number_locale(locale_code()))
+    return _days_figure_in(value, locale_code())
+
+
+@lru_cache(maxsize=4096)
+def _days_figure_in(value: Decimal, locale: str) -> str:
+    """Figures repeat (a member table, a calendar): babel's pattern machinery once per figure."""
+    return _DAYS_FIGURE.apply(value, _number_locale(locale))
 
 
 def days_label(half_days: int | None) -> str:
@@ -142,7 +148,14 @@ def number(value) -> str:
 def percent(rate: float | None) -> str:
     """A rate as a percentage with one decimal ("45,3 %"), "—" for none (a Python function, not a
     template macro: the dashboard prints a few hundred)."""
-    return "—" if rate is None else f"{number(round(rate * 100, 1))} %"
+    return "—" if rate is None else _percent(round(rate * 100, 1), locale_code())
+
+
+@lru_cache(maxsize=4096)
+def _percent(value: float, locale: str) -> str:
+    """At most 1,001 distinct values a locale (0 to 100 % by tenths, a few beyond): formatted once."""
+    symbols = _number_locale(locale)
+    return f"{symbols.decimal_formats[None].apply(value, symbols)} %"
 
 
 def parse_french_decimal(text: str) -> Decimal:

@@ -1,4 +1,7 @@
-"""The coordinators' dashboard: every report of a period, read once.
+"""The coordinators' dashboard: every report of a period on the members, read once.
+
+The experts' utilisation (a calendar of every active expert's year) is its own page
+(`reports.utilisation_report`), linked from the dashboard.
 
 The whole pool's figures (totals, fairness) are SQL aggregates over the stored positions and the member
 table is sorted and paged in SQL: only the page's members become `MemberFigures`.
@@ -21,7 +24,6 @@ from expertpool.reports.member_figures import (
     stored_page,
     stored_totals,
 )
-from expertpool.reports.utilisation import Utilisation, utilisation
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +32,6 @@ class Dashboard:
     page: ListPage  # of MemberFigures
     totals: PoolTotals
     fairness: Fairness
-    utilisation: Utilisation
     backlog: list[BacklogRow]
     lead_time: LeadTime
     satisfaction: Satisfaction
@@ -74,7 +75,6 @@ def build_dashboard(
         page=rows,
         totals=totals,
         fairness=fair,
-        utilisation=utilisation(period, settings.holidays_region),
         backlog=backlog(),
         lead_time=lead_time(period),
         satisfaction=satisfaction(period),

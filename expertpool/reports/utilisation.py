@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select, tuple_
 
@@ -66,6 +67,13 @@ def _taken_off(slots: frozenset, first: date, last: date, half: str | None, away
 ONE_DAY = timedelta(days=1)
 
 
+@lru_cache(maxsize=64)
+def _pattern_calendar(week_mask: int, start: date, end: date, region: str) -> frozenset:
+    """The working half-days of a weekly pattern over a period (holidays off, no unavailability): a
+    function of its arguments only, so each worker computes a pattern's year once, not at every view."""
+    return frozenset(working_half_days(_ExpertWeek(0, "", week_mask), start, end, region, []))
+
+
 def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
     """Booked half-days (planned + delivered) over working half-days, per week and per active expert."""
     if period is None:
@@ -91,10 +99,7 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
     # The calendar rule is calendars.working_half_days': it is asked once per weekly pattern (a pool has a
     # handful), and each expert's unavailability then takes its half-days off that pattern's calendar,
     # instead of testing every half-day of the year for every expert.
-    pattern_slots: dict[int, frozenset] = {}
-    for expert in experts:
-        if expert.week_mask not in pattern_slots:
-            pattern_slots[expert.week_mask] = frozenset(working_half_days(expert, start, end, region, []))
+    pattern_slots = {expert.week_mask: _pattern_calendar(expert.week_mask, start, end, region) for expert in experts}
     slots_of = {expert.id: pattern_slots[expert.week_mask] for expert in experts}
     away: dict[int, set] = defaultdict(set)
     for expert_id, first, last, half in db.session.execute(

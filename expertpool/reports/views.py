@@ -1,4 +1,4 @@
-"""Reports: the blueprint (coordinator dashboard, savings, exports; every member's yearly statement)."""
+"""Reports: the blueprint (coordinator dashboard, utilisation, savings, exports; every member's yearly statement)."""
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
@@ -12,12 +12,13 @@ from expertpool.permissions import can_view_statement, roles_required, staff_req
 from expertpool.reports import exports, member_figures
 from expertpool.reports import statement as statements
 from expertpool.reports.activity import member_ratings, satisfaction
-from expertpool.reports.charts import LEVEL_BAND_LABELS, dashboard_charts
+from expertpool.reports.charts import LEVEL_BAND_LABELS, dashboard_charts, utilisation_chart
 from expertpool.reports.dashboard import build_dashboard, member_listing
 from expertpool.reports.forms import ExportForm, PeriodForm
 from expertpool.reports.pdf import quote_pdf, statement_pdf
 from expertpool.reports.report_periods import all_periods, default_period
 from expertpool.reports.statement_data import build_statement
+from expertpool.reports.utilisation import utilisation
 from expertpool.timeutil import now_utc, today_paris
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
@@ -68,6 +69,18 @@ def dashboard():
         page=data.page,
         charts=dashboard_charts(data, data.page.items),
         band_labels=LEVEL_BAND_LABELS,
+    ), status
+
+
+@bp.route("/occupation")
+@staff_required
+def utilisation_report():
+    """The experts' utilisation over a period: weekly and per expert (a page of its own, off the
+    dashboard: it walks every active expert's calendar)."""
+    _periods, form, period, status = _period_choice()
+    use = utilisation(period, PoolSettings.load(db.session).holidays_region)
+    return render_template(
+        "reports/utilisation.html", form=form, period=period, use=use, chart_spec=utilisation_chart(use)
     ), status
 
 

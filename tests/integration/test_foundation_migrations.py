@@ -55,7 +55,7 @@ def test_there_is_a_single_head():
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
 
 
-def test_the_stored_positions_migration_fills_them_for_an_existing_pool(empty_database_url):
+def test_the_stored_positions_migration_fills_them_for_an_existing_pool(empty_database_url):  # noqa: F811 - the fixture
     """A pool migrated with members, quotas and bookings gets every position stored, equal to the live
     ones (rows written in plain SQL before the table exists: no session hook is involved)."""
     from datetime import date
@@ -65,7 +65,7 @@ def test_the_stored_positions_migration_fills_them_for_an_existing_pool(empty_da
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
-        upgrade(revision="20261207_api14")
+        upgrade(revision="20261208_pages13")  # the revision before stored13
         with db.engine.begin() as conn:
 
             def add(model, **values) -> int:
