@@ -63,6 +63,9 @@ def create_app(config: Mapping | str | None = None) -> Flask:
 
     trust_proxies(app)
     _init_extensions(app)
+    from expertpool import position_store
+
+    position_store.register()  # the stored positions follow every session's writes
     for module_name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)
     csrf.exempt(importlib.import_module("expertpool.api.core").bp)  # the API authenticates with tokens

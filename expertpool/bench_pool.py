@@ -42,6 +42,7 @@ ROLE_LABELS = {"dsi": "DSI", "dba": "DBA", "chef_projet": "Chef de projet"}
 
 def build_database(url: str, seed: int = 2027, scale: str = "regional") -> dict:
     """Fill an empty database at `url` with a regional pool and a year of its bookings."""
+    from expertpool import position_store
     from expertpool.allocation.generate import generate
     from expertpool.allocation.solver import solve
     from expertpool.extensions import db
@@ -166,6 +167,7 @@ def build_database(url: str, seed: int = 2027, scale: str = "regional") -> dict:
         session.execute(insert(InterventionRequest), request_rows)
         session.execute(insert(Booking), booking_rows)
         session.add(User(email="coordination@bench.example", name="Coordination", role=UserRole.COORDINATOR))
+        position_store.rebuild(session)  # what the migration does for a database filled before them
         session.commit()
         counts = {
             "members": len(problem.members),

@@ -101,6 +101,7 @@ def init_app(app: Flask) -> None:
         "expertpool.bench",
         "expertpool.privacy.commands",
         "expertpool.api.commands",
+        "expertpool.position_store",
     ):
         _register_module_commands(app, module_name)
 

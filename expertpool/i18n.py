@@ -12,7 +12,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_interval, match_skeleton
-from babel.numbers import format_currency, format_decimal, parse_decimal
+from babel.numbers import format_currency, parse_decimal, parse_pattern
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
@@ -87,10 +87,31 @@ def days_input(half_days: int | None) -> str:
     return str(value if value != value.to_integral_value() else int(value)).replace(".", ",")
 
 
+# Days with at most one decimal ('2,5', '12'): babel's format_decimal parses a pattern string at every call.
+_DAYS_FIGURE = parse_pattern("#,##0.#")
+
+
+@lru_cache(maxsize=8)
+def _number_locale(code: str) -> Locale:
+    """The locale's number symbols and patterns, parsed once: babel parses them again at every call
+    otherwise (the dashboard prints hundreds of figures)."""
+    return Locale.parse(code)
+
+
+def _days_figure(value: Decimal) -> str:
+    return _days_figure_in(value, locale_code())
+
+
+@lru_cache(maxsize=4096)
+def _days_figure_in(value: Decimal, locale: str) -> str:
+    """Figures repeat (a member table, a calendar): babel's pattern machinery once per figure."""
+    return _DAYS_FIGURE.apply(value, _number_locale(locale))
+
+
 def days_label(half_days: int | None) -> str:
     """'2,5 jours', '1 jour', '0,5 jour' (in French; '2.5 days' in English)."""
     value = days_decimal(half_days)
-    number = format_decimal(value, format="#,##0.#", locale=locale_code())
+    number = _days_figure(value)
     # French keeps the singular below two ("1,5 jour"); English only for exactly one ("1.5 days").
     plural = value >= 2 if locale_code() == "fr" else value != 1
     return ngettext("%(n)s jour", "%(n)s jours", 2 if plural else 1, n=number)
@@ -98,7 +119,7 @@ def days_label(half_days: int | None) -> str:
 
 def days_number(half_days: int | None) -> str:
     """'2,5' in French, '2.5' in English (a figure in a table whose header says "days")."""
-    return format_decimal(days_decimal(half_days), format="#,##0.#", locale=locale_code())
+    return _days_figure(days_decimal(half_days))
 
 
 def _without_spaces(text: str) -> str:
@@ -117,7 +138,24 @@ def _money(cents: int, locale: str) -> str:
 
 
 def number(value) -> str:
-    return format_decimal(value, locale=locale_code())
+    locale = _number_locale(locale_code())
+    if type(value) is int:  # most figures: babel's output ("12 345") without its pattern machinery
+        symbols = locale.number_symbols["latn"]
+        return f"{value:,}".replace(",", symbols["group"]).replace("-", symbols["minusSign"])
+    return locale.decimal_formats[None].apply(value, locale)
+
+
+def percent(rate: float | None) -> str:
+    """A rate as a percentage with one decimal ("45,3 %"), "—" for none (a Python function, not a
+    template macro: the dashboard prints a few hundred)."""
+    return "—" if rate is None else _percent(round(rate * 100, 1), locale_code())
+
+
+@lru_cache(maxsize=4096)
+def _percent(value: float, locale: str) -> str:
+    """At most 1,001 distinct values a locale (0 to 100 % by tenths, a few beyond): formatted once."""
+    symbols = _number_locale(locale)
+    return f"{symbols.decimal_formats[None].apply(value, symbols)} %"
 
 
 def parse_french_decimal(text: str) -> Decimal:
@@ -243,7 +281,7 @@ def init_app(app: Flask) -> None:
         half=half_label,
         half_day=half_day_label,
     )
-    app.jinja_env.globals.update(locale_code=locale_code)
+    app.jinja_env.globals.update(locale_code=locale_code, percent=percent)
 
     @app.context_processor
     def _language_switch():

@@ -1,8 +1,9 @@
 """Drawing rights: which period is current, and the one definition of a drawing-right position.
 
-A position is computed from the raw rows every time (quotas, bookings, open requests), never stored,
-so it cannot drift from the agenda. Every page, export and service reads it from here: nothing else
-computes a balance, an over-quota amount or an envelope draw.
+A position is computed from the raw rows (quotas, bookings, open requests). Every page, export and service
+reads it from here: nothing else computes a balance, an over-quota amount or an envelope draw. The pages
+that read the whole pool (the dashboard, the coordinator home) read a copy of these results that
+`position_store` writes, through `positions()`, in the transaction that changed the raw rows.
 
 For an account (a member's own right, or an EPCI's envelope) and a period:
 entitled + carried over + adjustments = total; delivered and planned (booked, including half-days
@@ -18,7 +19,9 @@ apart. The whole computation is a pure function of a `Ledger` (plain data), so i
 held in memory (a preview) without writing anything.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -195,6 +198,14 @@ def is_over_quota(position: Position, envelope: Position | None = None) -> bool:
     """A member is over quota when its booked half-days exceed its own right and its share of its EPCI's
     envelope, or (an EPCI) when its communes drew beyond its envelope."""
     return position.over_quota > 0 or (envelope is not None and envelope.over_quota > 0)
+
+
+def billable_half_days(position: Position, envelope: Position | None = None) -> int:
+    """The billing rule: delivered half-days beyond the drawing right are billable; a commune's are
+    charged to its EPCI's envelope instead (`has_envelope`), and the EPCI pays what its communes drew
+    beyond it (`envelope`, the one it holds)."""
+    own = 0 if position.has_envelope else position.delivered_over_quota
+    return own + (0 if envelope is None else envelope.delivered_over_quota)
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,17 +422,37 @@ def compute(ledger: Ledger) -> Positions:
     return Positions(positions, envelopes, splits, ledger.period.id if ledger.period else None)
 
 
+# --- the session positions are read through --------------------------------------------------------
+
+# The stored positions are recomputed inside the committing session, which may not be the app's scoped
+# one (a script's own Session): while set, every read below goes through it.
+_READING_SESSION: ContextVar = ContextVar("quotas_reading_session", default=None)
+
+
+def _session():
+    return _READING_SESSION.get() or db.session
+
+
+@contextmanager
+def reading_through(session) -> Iterator[None]:
+    token = _READING_SESSION.set(session)
+    try:
+        yield
+    finally:
+        _READING_SESSION.reset(token)
+
+
 # --- periods ---------------------------------------------------------------------------------------
 
 
 def period_for(day: date, periods: list[QuotaPeriod] | None = None) -> QuotaPeriod | None:
     if periods is not None:
         return next((period for period in periods if period.contains(day)), None)
-    return db.session.scalar(select(QuotaPeriod).where(QuotaPeriod.start_date <= day, QuotaPeriod.end_date >= day))
+    return _session().scalar(select(QuotaPeriod).where(QuotaPeriod.start_date <= day, QuotaPeriod.end_date >= day))
 
 
 def all_periods() -> list[QuotaPeriod]:
-    return list(db.session.scalars(select(QuotaPeriod).order_by(QuotaPeriod.start_date)))
+    return list(_session().scalars(select(QuotaPeriod).order_by(QuotaPeriod.start_date)))
 
 
 def pick_period(periods: list[QuotaPeriod], earliest: date | None, deadline: date | None, now: datetime | None):
@@ -431,15 +462,24 @@ def pick_period(periods: list[QuotaPeriod], earliest: date | None, deadline: dat
     window that starts later than today is never judged against today's period: when no period holds
     its dates, it has none yet (None: its period is not open).
     """
-    today = today_paris(now) if now else None
+    return _pick(_spans(periods), earliest, deadline, today_paris(now) if now else None)
+
+
+def _spans(periods: list[QuotaPeriod]) -> list[tuple[date, date, QuotaPeriod]]:
+    """(start, end, period): plain dates, read once, for `_pick` over many requests."""
+    return [(period.start_date, period.end_date, period) for period in periods]
+
+
+def _pick(spans, earliest: date | None, deadline: date | None, today: date | None):
+    """`pick_period`'s rule over `_spans` and today's date."""
     days = [earliest, deadline]
     if earliest is None or today is None or earliest <= today:
         days.append(today)
     for day in days:
         if day is None:
             continue
-        for period in periods:
-            if period.contains(day):
+        for start, end, period in spans:
+            if start <= day <= end:
                 return period
     return None
 
@@ -456,7 +496,7 @@ def period_of_request(req: InterventionRequest, now: datetime | None = None) -> 
 
 def unit_price_cents() -> int:
     """The price of a half-day beyond the drawing right (HT): the pool's one figure."""
-    return PoolSettings.load(db.session).unit_price_cents
+    return PoolSettings.load(_session()).unit_price_cents
 
 
 # --- reading the ledger (a constant number of queries) --------------------------------------------
@@ -485,56 +525,28 @@ def _booked(ids: list[int] | None, start: date, end: date) -> dict[int, tuple[in
         return {}
     refused = InterventionRequest.envelope_review == EnvelopeReview.REFUSED
     planned, delivered = Booking.status == BookingStatus.PLANNED, Booking.status == BookingStatus.DELIVERED
-    rows = db.session.execute(
-        select(
-            InterventionRequest.member_id,
-            func.sum(case((planned, 1), else_=0)),
-            func.sum(case((delivered, 1), else_=0)),
-            func.sum(case((planned & refused, 1), else_=0)),
-            func.sum(case((delivered & refused, 1), else_=0)),
+    rows = (
+        _session()
+        .execute(
+            select(
+                InterventionRequest.member_id,
+                func.sum(case((planned, 1), else_=0)),
+                func.sum(case((delivered, 1), else_=0)),
+                func.sum(case((planned & refused, 1), else_=0)),
+                func.sum(case((delivered & refused, 1), else_=0)),
+            )
+            .join(Booking, Booking.request_id == InterventionRequest.id)
+            .where(
+                _among(InterventionRequest.member_id, ids),
+                Booking.date >= start,
+                Booking.date <= end,
+                Booking.status.in_(BookingStatus.HOLDING),
+            )
+            .group_by(InterventionRequest.member_id)
         )
-        .join(Booking, Booking.request_id == InterventionRequest.id)
-        .where(
-            _among(InterventionRequest.member_id, ids),
-            Booking.date >= start,
-            Booking.date <= end,
-            Booking.status.in_(BookingStatus.HOLDING),
-        )
-        .group_by(InterventionRequest.member_id)
-    ).all()
-    return {member_id: tuple(int(n or 0) for n in figures) for member_id, *figures in rows}
-
-
-def beyond_own_right(period: QuotaPeriod) -> list[int]:
-    """Members whose booked half-days in the period exceed their own right's total, in one aggregate query.
-
-    Not a balance: a necessary condition for a member (or, through its communes, an EPCI's envelope) to
-    be over quota, since the own right covers the booked half-days before anything else. Pages that list
-    who is over quota read the positions of these members only, instead of the whole pool's.
-    """
-    booked = func.count(Booking.id)
-    own_sum = func.coalesce(
-        func.max(Quota.entitled_half_days + Quota.carried_over_half_days + Quota.adjusted_half_days), 0
+        .all()
     )
-    own_total = case((own_sum > 0, own_sum), else_=0)  # a total is never negative (Position.total)
-    rows = db.session.execute(
-        select(InterventionRequest.member_id)
-        .join(Booking, Booking.request_id == InterventionRequest.id)
-        .outerjoin(
-            Quota,
-            (Quota.member_id == InterventionRequest.member_id)
-            & (Quota.period_id == period.id)
-            & (Quota.kind == QuotaKind.OWN),
-        )
-        .where(
-            Booking.date >= period.start_date,
-            Booking.date <= period.end_date,
-            Booking.status.in_(BookingStatus.HOLDING),
-        )
-        .group_by(InterventionRequest.member_id)
-        .having(booked > own_total)
-    ).all()
-    return [member_id for (member_id,) in rows]
+    return {member_id: tuple(int(n or 0) for n in figures) for member_id, *figures in rows}
 
 
 def _related_members(
@@ -569,7 +581,7 @@ def _related_members(
                 Member.parent_id.in_(parents),
             )
         )
-    rows = db.session.execute(query).all()
+    rows = _session().execute(query).all()
     parent_of = {row[0]: row[1] for row in rows}
     caps = {row[0]: row[6] for row in rows if row[6] is not None}
     return parent_of, [tuple(row[:1]) + tuple(row[2:6]) for row in rows if row[2] is not None], caps
@@ -582,27 +594,32 @@ def _open_requests(member_ids: list[int] | None, period: QuotaPeriod, periods, n
         .correlate(InterventionRequest)
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        select(
-            InterventionRequest.id,
-            InterventionRequest.member_id,
-            InterventionRequest.envelope_review,
-            InterventionRequest.status,
-            InterventionRequest.half_days,
-            InterventionRequest.granted_half_days,
-            InterventionRequest.earliest,
-            InterventionRequest.deadline,
-            InterventionRequest.submitted_at,
-            InterventionRequest.decided_at,
-            booked,
-        ).where(
-            _among(InterventionRequest.member_id, member_ids),
-            InterventionRequest.status.in_((RequestStatus.APPROVED, *RequestStatus.AWAITING_DECISION)),
+    rows = (
+        _session()
+        .execute(
+            select(
+                InterventionRequest.id,
+                InterventionRequest.member_id,
+                InterventionRequest.envelope_review,
+                InterventionRequest.status,
+                InterventionRequest.half_days,
+                InterventionRequest.granted_half_days,
+                InterventionRequest.earliest,
+                InterventionRequest.deadline,
+                InterventionRequest.submitted_at,
+                InterventionRequest.decided_at,
+                booked,
+            ).where(
+                _among(InterventionRequest.member_id, member_ids),
+                InterventionRequest.status.in_((RequestStatus.APPROVED, *RequestStatus.AWAITING_DECISION)),
+            )
         )
-    ).all()
+        .all()
+    )
     result = []
+    spans, today = _spans(periods), today_paris(now) if now else None
     for rid, member_id, review, status, asked, granted, earliest, deadline, submitted, decided, booked_n in rows:
-        chosen = pick_period(periods, earliest, deadline, now)
+        chosen = _pick(spans, earliest, deadline, today)
         if chosen is None or chosen.id != period.id:
             continue
         # Approved requests draw in the order they were decided, the others in the order they were sent.

@@ -5,6 +5,19 @@ from collections import Counter
 from sqlalchemy import event
 
 
+def _store_pending_positions() -> None:
+    """Store the positions of what the test wrote so far (its builders flush, never commit): in a running
+    pool they were stored when that data was committed, so a count measures the page alone, not the first
+    commit after the setup (a page that writes, an API token's last use)."""
+    from flask import has_app_context
+
+    if has_app_context():
+        from expertpool import position_store
+        from expertpool.extensions import db
+
+        position_store.refresh(db.session)
+
+
 class QueryCounter:
     """Counts the statements sent to `engine` while active: `with QueryCounter(engine) as q: …; q.count`.
 
@@ -27,6 +40,7 @@ class QueryCounter:
         self.statements.append(statement)
 
     def __enter__(self):
+        _store_pending_positions()
         event.listen(self.engine, "before_cursor_execute", self._on_execute)
         return self
 

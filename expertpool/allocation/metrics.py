@@ -36,9 +36,14 @@ def jain_index(levels) -> float:
     """Jain's fairness index (Σx)² / (n·Σx²) of quota-usage levels: 1 when all equal (or none), 1/n when
     one takes all."""
     levels = np.asarray(levels, dtype=float)
-    if not len(levels) or not levels.any():
+    return jain_from_sums(len(levels), float(levels.sum()), float((levels**2).sum()))
+
+
+def jain_from_sums(n: int, total: float, squares: float) -> float:
+    """`jain_index` from n, Σx and Σx² (what a database's aggregates give)."""
+    if not n or not squares:
         return 1.0
-    return float(levels.sum() ** 2 / (len(levels) * (levels**2).sum()))
+    return total**2 / (n * squares)
 
 
 def plan_metrics(problem: Problem, plan: Plan, bound: dict, servable: frozenset[str] | None = None) -> dict:

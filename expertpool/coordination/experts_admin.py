@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
-from expertpool import week_patterns
+from expertpool import position_store, week_patterns
 from expertpool.audit import record, snapshot
 from expertpool.extensions import db
 from expertpool.models import Booking, BookingStatus, Expert, Role, Skill, User, UserRole
@@ -140,7 +140,8 @@ def deactivate_expert(expert: Expert, *, actor, now: datetime, today: date) -> i
         update(Booking)
         .where(*to_flag)
         .values(to_reschedule=True, sequence=Booking.sequence + 1, updated_at=now)
-        .execution_options(synchronize_session="fetch")
+        # Flagged half-days still count as planned: no drawing-right position moves.
+        .execution_options(synchronize_session="fetch", **position_store.TOUCHED)
     ).rowcount
     db.session.flush()
     tell_members_to_reschedule(bookings, now=now)

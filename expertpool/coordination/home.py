@@ -6,7 +6,7 @@ from flask import render_template
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
-from expertpool import schedule
+from expertpool import position_store, schedule
 from expertpool.booking_conflicts import needs_moving, overlaps_unavailability
 from expertpool.coordination.queue import waiting_requests
 from expertpool.extensions import db
@@ -16,10 +16,12 @@ from expertpool.models import (
     InterventionRequest,
     Member,
     PoolSettings,
+    QuotaKind,
     RequestStatus,
+    StoredPosition,
 )
 from expertpool.periods import period_warning
-from expertpool.quotas import beyond_own_right, period_for, positions
+from expertpool.quotas import period_for
 from expertpool.timeutil import now_utc, today_paris
 
 LIST_LIMIT = 20
@@ -45,27 +47,23 @@ def members_over_quota(today: date) -> tuple[list[tuple[Member, object, bool]], 
     """Active members beyond their drawing right (own quota, then envelope), and overdrawn EPCI envelopes.
 
     Returns ([(member, position, is_envelope)], period), by name: the same rule as the reports
-    (quotas.is_over_quota). Only the members booked beyond their own right can be over quota (and only
-    their EPCIs' envelopes overdrawn), so only their positions (with their EPCI families) are read.
+    (quotas.is_over_quota), read from the stored positions (one query for who, one for their figures).
     """
     period = period_for(today)
     if period is None:
         return [], None
-    candidates = beyond_own_right(period)
-    if not candidates:
+    position_store.refresh(db.session)  # what this transaction wrote so far (a test's, a script's)
+    stored = StoredPosition.__table__.c
+    over_rows = db.session.execute(
+        select(Member, stored.kind)
+        .join(StoredPosition, (stored.member_id == Member.id) & (stored.period_id == period.id))
+        .where(stored.over_quota > 0, Member.active.is_(True))
+        .order_by(Member.name, Member.id, stored.kind.desc())  # 'own' before 'envelope'
+    ).all()
+    if not over_rows:
         return [], period
-    result = positions(candidates, period)
-    over_ids = {m for m, p in result.members.items() if p.over_quota > 0}
-    over_ids |= {m for m, p in result.envelopes.items() if p.over_quota > 0}
-    members = db.session.scalars(
-        select(Member).where(Member.id.in_(over_ids), Member.active.is_(True)).order_by(Member.name, Member.id)
-    )
-    over = []
-    for m in members:
-        if m.id in result.members and result.members[m.id].over_quota > 0:
-            over.append((m, result.members[m.id], False))
-        if m.id in result.envelopes and result.envelopes[m.id].over_quota > 0:
-            over.append((m, result.envelopes[m.id], True))
+    figures = position_store.read(db.session, {m.id for m, _kind in over_rows}, period.id)
+    over = [(m, figures[(m.id, kind)], kind == QuotaKind.ENVELOPE) for m, kind in over_rows]
     return over, period
 
 

@@ -33,6 +33,7 @@ def pages(pool: BenchPool) -> list[Page]:
         Page("members", "/coordination/membres", "coordinator"),
         Page("audit log", "/coordination/journal", "coordinator"),
         Page("dashboard", f"/rapports/?period={pool.period_id}", "coordinator"),
+        Page("utilisation", f"/rapports/occupation?period={pool.period_id}", "coordinator"),
         Page("planning", "/planification/", "coordinator"),
         Page("planning history", "/planification/historique", "coordinator"),
         Page("planning bookings", "/planification/reservations", "coordinator"),

@@ -36,7 +36,7 @@ from expertpool.models.operations import (
     OutboxMail,
     Task,
 )
-from expertpool.models.quota import EnvelopeDraw, Quota, QuotaAdjustment, QuotaPeriod
+from expertpool.models.quota import EnvelopeDraw, Quota, QuotaAdjustment, QuotaPeriod, StoredPosition
 from expertpool.models.request import InterventionRequest, PreferredHalfDay, RequestMessage
 from expertpool.models.scenario import PlanCache, Scenario
 from expertpool.models.settings import PoolSettings
@@ -76,6 +76,7 @@ __all__ = [
     "QuotaAdjustment",
     "QuotaKind",
     "QuotaPeriod",
+    "StoredPosition",
     "QuotaPolicy",
     "RequestMessage",
     "RequestStatus",

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expertpool.models.base import Base
@@ -106,3 +106,51 @@ class EnvelopeDraw(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     cap_half_days: Mapped[int | None]
     first_drawn_at: Mapped[datetime | None]
+
+
+class StoredPosition(Base):
+    """An account's drawing-right position for a period, as `quotas.compute()` gave it, kept by
+    `expertpool.position_store` in the transaction that changed what it depends on.
+
+    One row per (member, period, kind): kind 'own' is the member's own right, 'envelope' the envelope an
+    EPCI shares with its communes. Half-days only (money is the pool's price at read time). The first
+    columns are the Position's own fields; the last ones its figures that pages sum, count and sort in SQL
+    (written from the Position's properties, never computed in SQL).
+    """
+
+    __tablename__ = "stored_positions"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("quota_periods.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    entitled: Mapped[int] = mapped_column(default=0)
+    carried_over: Mapped[int] = mapped_column(default=0)
+    adjusted: Mapped[int] = mapped_column(default=0)
+    delivered_own: Mapped[int] = mapped_column(default=0)
+    delivered_envelope: Mapped[int] = mapped_column(default=0)
+    delivered_over: Mapped[int] = mapped_column(default=0)
+    planned_own: Mapped[int] = mapped_column(default=0)
+    planned_envelope: Mapped[int] = mapped_column(default=0)
+    planned_over: Mapped[int] = mapped_column(default=0)
+    approved_own: Mapped[int] = mapped_column(default=0)
+    approved_envelope: Mapped[int] = mapped_column(default=0)
+    approved_over: Mapped[int] = mapped_column(default=0)
+    requested_own: Mapped[int] = mapped_column(default=0)
+    requested_envelope: Mapped[int] = mapped_column(default=0)
+    requested_over: Mapped[int] = mapped_column(default=0)
+    envelope_available: Mapped[int] = mapped_column(default=0)
+    has_envelope: Mapped[bool] = mapped_column(Boolean, default=False)
+    envelope_after_booked: Mapped[int] = mapped_column(default=0)
+    envelope_cap: Mapped[int | None] = mapped_column()
+    envelope_pool_after_booked: Mapped[int] = mapped_column(default=0)
+    # Figures of the position, for SQL sums, counts and sorts.
+    total: Mapped[int] = mapped_column(default=0)
+    planned: Mapped[int] = mapped_column(default=0)
+    delivered: Mapped[int] = mapped_column(default=0)
+    remaining: Mapped[int] = mapped_column(default=0)
+    used: Mapped[int] = mapped_column(default=0)
+    level: Mapped[float | None] = mapped_column(Float)
+    over_quota: Mapped[int] = mapped_column(default=0)
+    # An own right: quotas.is_over_quota and quotas.billable_half_days with the member's envelope.
+    is_over_quota: Mapped[bool] = mapped_column(Boolean, default=False)
+    billable: Mapped[int] = mapped_column(default=0)

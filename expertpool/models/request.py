@@ -39,6 +39,8 @@ class InterventionRequest(Base):
             f"envelope_review IS NULL OR envelope_review IN {sql_in(EnvelopeReview)}", name="envelope_review_known"
         ),
         Index("ix_intervention_requests_status_urgency", "status", "urgency"),
+        # The reports' lead time reads the requests submitted in a period.
+        Index("ix_intervention_requests_submitted_at", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

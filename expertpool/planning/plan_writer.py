@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from expertpool import audit, envelopes, quotes
+from expertpool import audit, envelopes, position_store, quotes
 from expertpool.allocation import Unserved, billable_half_days, plan_to_dict
 from expertpool.allocation.explain import QUOTE_NOT_ACCEPTED
 from expertpool.extensions import db
@@ -180,6 +180,10 @@ def write_commit(outcome: Outcome, run: AllocationRun, *, actor, now: datetime) 
             )
         )
     _update_requests(changes)
+    # These bulk writes bypass the ORM: the stored positions of the members of the requests booked or
+    # scheduled are recomputed at commit because they are named here.
+    scheduled = [req.id for req, values in changes if "status" in values]
+    position_store.touch(db.session, request_ids=[*new_bookings, *scheduled])
     audit_rows.append(
         audit.values(
             actor,
@@ -275,9 +279,10 @@ def _insert_bookings(new_bookings: dict[int, list[NewBooking]], run: AllocationR
 
 def insert_rows(model, rows: list[dict]) -> None:
     """One executemany of `rows` (dicts with the same keys) into `model`'s table. Core, not the ORM's
-    bulk insert: nothing needs the new ids, and a multi-row VALUES costs more to compile than it saves."""
+    bulk insert: nothing needs the new ids, and a multi-row VALUES costs more to compile than it saves.
+    The caller names the members whose positions the rows change (`position_store.touch`)."""
     if rows:
-        db.session.execute(insert(model.__table__), rows)
+        db.session.execute(insert(model.__table__).execution_options(**position_store.TOUCHED), rows)
 
 
 def copy_rows(model, rows: list[dict]) -> None:
@@ -363,6 +368,7 @@ def _update_requests(changes: list[tuple[InterventionRequest, dict]]) -> None:
             update(table)
             .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
             .values({**{column: bindparam(column) for column in columns}, "version": bindparam("_new_version")})
+            .execution_options(**position_store.TOUCHED)
         )
         params = [
             {**values, "_id": req.id, "_version": req.version, "_new_version": req.version + 1} for req, values in items

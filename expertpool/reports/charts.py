@@ -1,4 +1,4 @@
-"""The dashboard's chart data, as JSON for static/js/reports.js: the same numbers as the tables beside."""
+"""The reports' chart data, as JSON for static/js/reports.js: the same numbers as the tables beside."""
 
 from flask_babel import gettext as _
 
@@ -36,19 +36,6 @@ def dashboard_charts(data, rows) -> dict:
                 {"label": _("Planifié"), "data": [_days(f.balance.planned) for f in rows], "color": "planned"},
                 {"label": _("Restant"), "data": [_days(f.balance.remaining) for f in rows], "color": "remaining"},
                 {"label": _("Hors droit"), "data": [_days(f.balance.over_quota) for f in rows], "color": "over"},
-            ],
-        },
-        "utilisation": {
-            "type": "line",
-            "unit": "%",
-            "max": 100,
-            "labels": [date_short(w.label_date) for w in data.utilisation.weeks],
-            "datasets": [
-                {
-                    "label": _("Taux d'occupation des experts (%)"),
-                    "data": [_pct(w.rate) for w in data.utilisation.weeks],
-                    "color": "delivered",
-                }
             ],
         },
         "backlog": {
@@ -89,4 +76,21 @@ def dashboard_charts(data, rows) -> dict:
                 }
             ],
         },
+    }
+
+
+def utilisation_chart(use) -> dict:
+    """The utilisation page's weekly rate, one point per week (the weekly table's figures)."""
+    return {
+        "type": "line",
+        "unit": "%",
+        "max": 100,
+        "labels": [date_short(w.label_date) for w in use.weeks],
+        "datasets": [
+            {
+                "label": _("Taux d'occupation des experts (%)"),
+                "data": [_pct(w.rate) for w in use.weeks],
+                "color": "delivered",
+            }
+        ],
     }

@@ -10,17 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
+from expertpool import position_store
 from expertpool.extensions import db
-from expertpool.models import Booking, BookingStatus, Expert, InterventionRequest, Member, Quota, QuotaPeriod
-from expertpool.quotas import Position, is_over_quota, positions, unit_price_cents
+from expertpool.list_page import ListPage
+from expertpool.models import (
+    Booking,
+    BookingStatus,
+    Expert,
+    InterventionRequest,
+    Member,
+    Quota,
+    QuotaKind,
+    QuotaPeriod,
+    StoredPosition,
+)
+from expertpool.quotas import Position, billable_half_days, is_over_quota, positions, unit_price_cents
 from expertpool.timeutil import today_paris
 
 
-def half_day_value(day_rate_cents_sum: int) -> int:
+def half_day_value(day_rate_cents_sum):
     """Market value of half-days whose experts' day rates add up to `day_rate_cents_sum` (a half-day
-    is half a day), rounded half up to the cent."""
+    is half a day), rounded half up to the cent. Also a SQL expression of an integer column (floor
+    division on both databases), to sum it over the pool."""
     return (day_rate_cents_sum + 1) // 2
 
 
@@ -100,10 +113,8 @@ class MemberFigures(SavingsToDate):
 
     @property
     def billable_half_days(self) -> int:
-        """The billing rule: delivered half-days beyond the drawing right are billable; a commune's
-        are charged to its EPCI's envelope instead, and the EPCI pays what exceeds it."""
-        own = 0 if self.parent_envelope is not None else self.balance.delivered_over_quota
-        return own + self.envelope_billable_half_days
+        """The billing rule (quotas.billable_half_days)."""
+        return billable_half_days(self.balance, self.envelope)
 
     @property
     def billed_cents(self) -> int:
@@ -141,6 +152,14 @@ class PoolTotals(SavingsToDate):
     elapsed: float = 1.0
 
 
+def _included(period: QuotaPeriod | None):
+    """The members the reports list: the active ones, and any member holding a quota in the period."""
+    if period is None:
+        return Member.active.is_(True)
+    has_quota = select(Quota.member_id).where(Quota.period_id == period.id)
+    return or_(Member.active.is_(True), Member.id.in_(has_quota))
+
+
 def member_figures(
     period: QuotaPeriod | None, member_ids: list[int] | None = None, today: date | None = None
 ) -> list[MemberFigures]:
@@ -148,17 +167,15 @@ def member_figures(
     query = select(Member.id, Member.name, Member.kind, Member.contribution_cents, Member.parent_id).order_by(
         Member.name, Member.id
     )
-    if member_ids is not None:
-        query = query.where(Member.id.in_(member_ids))
-    elif period is not None:
-        has_quota = select(Quota.member_id).where(Quota.period_id == period.id)
-        query = query.where(or_(Member.active.is_(True), Member.id.in_(has_quota)))
-    else:
-        query = query.where(Member.active.is_(True))
+    query = query.where(Member.id.in_(member_ids) if member_ids is not None else _included(period))
     members = db.session.execute(query).all()
     ids = [row.id for row in members]
     result = positions(ids, period)
     values = market_values(period, None if member_ids is None else ids)
+    return _figures(members, result.members, result.envelopes, values, period, today)
+
+
+def _figures(members, balances, envelopes, values, period, today) -> list[MemberFigures]:
     price = unit_price_cents()
     elapsed = elapsed_fraction(period, today)
     return [
@@ -167,23 +184,21 @@ def member_figures(
             name=row.name,
             kind=row.kind,
             contribution_cents=row.contribution_cents,
-            balance=result.members[row.id],
+            balance=balances[row.id],
             unit_price_cents=price,
             market_value_cents=half_day_value(values.get(row.id, 0)),
-            parent_envelope=result.envelopes.get(row.parent_id),
-            envelope=result.envelopes.get(row.id),
+            parent_envelope=envelopes.get(row.parent_id),
+            envelope=envelopes.get(row.id),
             elapsed=elapsed,
         )
         for row in members
     ]
 
 
-def market_values(period: QuotaPeriod | None, member_ids: list[int] | None = None) -> dict[int, int]:
-    """{member_id: sum of the day rates of its delivered half-days in the period} (one query)."""
-    if period is None:
-        return {}
-    query = (
-        select(InterventionRequest.member_id, func.sum(Expert.day_rate_cents))
+def _market_query(period: QuotaPeriod):
+    """(member_id, rates): the sum of the day rates of each member's delivered half-days in the period."""
+    return (
+        select(InterventionRequest.member_id.label("member_id"), func.sum(Expert.day_rate_cents).label("rates"))
         .join(Booking, Booking.request_id == InterventionRequest.id)
         .join(Expert, Expert.id == Booking.expert_id)
         .where(
@@ -193,6 +208,13 @@ def market_values(period: QuotaPeriod | None, member_ids: list[int] | None = Non
         )
         .group_by(InterventionRequest.member_id)
     )
+
+
+def market_values(period: QuotaPeriod | None, member_ids: list[int] | None = None) -> dict[int, int]:
+    """{member_id: sum of the day rates of its delivered half-days in the period} (one query)."""
+    if period is None:
+        return {}
+    query = _market_query(period)
     if member_ids is not None:
         query = query.where(InterventionRequest.member_id.in_(member_ids))
     return {member_id: int(total or 0) for member_id, total in db.session.execute(query)}
@@ -215,6 +237,137 @@ def pool_totals(figures: list[MemberFigures]) -> PoolTotals:
         contribution_to_date_cents=sum(f.contribution_to_date_cents for f in figures),
         elapsed=figures[0].elapsed if figures else 1.0,
     )
+
+
+# --- the whole pool from the stored positions (SQL aggregates: the dashboard) --------------------------
+
+STORED = StoredPosition.__table__
+
+
+def stored_members(period: QuotaPeriod):
+    """The listed members joined to their stored own-right row of the period."""
+    own = STORED.c
+    return (
+        select()
+        .select_from(Member)
+        .join(
+            STORED,
+            (own.member_id == Member.id) & (own.period_id == period.id) & (own.kind == QuotaKind.OWN),
+        )
+        .where(_included(period))
+    )
+
+
+def stored_totals(period: QuotaPeriod, today: date | None = None) -> PoolTotals:
+    """`pool_totals` of every listed member, from the stored positions: SQL sums, counts and two small
+    GROUP BYs for the figures each member rounds (its pro-rata contribution, its market value)."""
+    position_store.refresh(db.session)
+    c = STORED.c
+    members = stored_members(period)
+    row = db.session.execute(
+        members.add_columns(
+            func.count(),
+            func.coalesce(func.sum(c.total), 0),
+            func.coalesce(func.sum(c.planned), 0),
+            func.coalesce(func.sum(c.delivered), 0),
+            func.coalesce(func.sum(c.remaining), 0),
+            func.coalesce(func.sum(case((c.is_over_quota, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((c.used == 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(c.billable), 0),
+            func.coalesce(func.sum(Member.contribution_cents), 0),
+        )
+    ).one()
+    n, entitled, planned, delivered, remaining, over, unused, billable, contribution = (int(v) for v in row)
+    elapsed = elapsed_fraction(period, today)
+    to_date = sum(
+        round(cents * elapsed) * count
+        for cents, count in db.session.execute(
+            members.add_columns(Member.contribution_cents, func.count()).group_by(Member.contribution_cents)
+        )
+    )
+    market = _market_query(period).subquery()
+    market_value = db.session.scalar(
+        members.join(market, market.c.member_id == Member.id).add_columns(func.sum(half_day_value(market.c.rates)))
+    )
+    price = unit_price_cents()
+    return PoolTotals(
+        members=n,
+        entitled=entitled,
+        planned=planned,
+        delivered=delivered,
+        remaining=remaining,
+        over_quota_members=over,
+        unused_members=unused,
+        billable_half_days=billable,
+        billed_cents=billable * price,
+        contribution_cents=contribution,
+        paid_cents=contribution + billable * price,
+        market_value_cents=int(market_value or 0),
+        contribution_to_date_cents=to_date,
+        elapsed=elapsed,
+    )
+
+
+def _name_key():
+    """Names in the order of Python's str.casefold (code points), on both databases."""
+    name = func.lower(Member.name)
+    return name.collate("C") if db.session.get_bind().dialect.name == "postgresql" else name
+
+
+def stored_page(
+    period: QuotaPeriod,
+    *,
+    sort: str,
+    descending: bool,
+    show: str,
+    page: int,
+    per_page: int,
+    totals: PoolTotals,
+    today: date | None = None,
+) -> ListPage:
+    """One page of the listed members' figures, filtered, sorted and paged in SQL (SORT_KEYS' order):
+    only the page's members are read as `MemberFigures`. `totals`: the pool's, already read (they count
+    the members over quota and unused: the filtered list is not counted again)."""
+    position_store.refresh(db.session)
+    c = STORED.c
+    query = stored_members(period)
+    if show == "over":
+        query = query.where(c.is_over_quota.is_(True))
+    elif show == "unused":
+        query = query.where(c.used == 0)
+    matching = {"over": totals.over_quota_members, "unused": totals.unused_members}.get(show, totals.members)
+    name = _name_key()
+    elapsed = elapsed_fraction(period, today)
+    if sort == "savings":
+        market = _market_query(period).subquery()
+        query = query.outerjoin(market, market.c.member_id == Member.id)
+        value = half_day_value(func.coalesce(market.c.rates, 0)) - (
+            func.round(Member.contribution_cents * elapsed) + c.billable * unit_price_cents()
+        )
+    else:
+        value = {
+            "entitled": c.total,
+            "planned": c.planned,
+            "delivered": c.delivered,
+            "remaining": c.remaining,
+            "level": func.coalesce(c.level, -1.0),
+        }.get(sort)
+    keys = [name, Member.id] if value is None else [value, name]
+    pages = max(1, -(-matching // per_page))
+    page = min(max(1, page), pages)
+    members = db.session.execute(
+        query.add_columns(Member.id, Member.name, Member.kind, Member.contribution_cents, Member.parent_id)
+        .order_by(*(key.desc() if descending else key for key in keys))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    ids = [row.id for row in members]
+    accounts = position_store.read(db.session, [*ids, *(m.parent_id for m in members if m.parent_id)], period.id)
+    balances = {m: p for (m, kind), p in accounts.items() if kind == QuotaKind.OWN}
+    envelopes = {m: p for (m, kind), p in accounts.items() if kind == QuotaKind.ENVELOPE}
+    values = market_values(period, ids)
+    rows = _figures(members, balances, envelopes, values, period, today)
+    return ListPage(rows, page, pages, matching)
 
 
 SORT_KEYS = {

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 from expertpool.calendars import days, working_half_days
 from expertpool.extensions import db
@@ -51,26 +52,26 @@ class _ExpertWeek:
         return bool(self.week_mask & week_bit(weekday, half))
 
 
-@dataclass(frozen=True, slots=True)
-class _Absences:
-    """All of an expert's unavailabilities as one set of (day, half or None for the whole day)."""
+def _taken_off(slots: frozenset, first: date, last: date, half: str | None, away: set) -> None:
+    """Add to `away` the half-days of `slots` (an expert's working half-days) an unavailability from
+    `first` to `last` (one `half`, or whole days) covers."""
+    halves = ("am", "pm") if half is None else (half,)
+    day = first
+    while day <= last:
+        for one in halves:
+            if (day, one) in slots:
+                away.add((day, one))
+        day += ONE_DAY
 
-    halves: set = field(default_factory=set)
 
-    def add(self, start: date, end: date, half: str | None, period_start: date, period_end: date) -> None:
-        day = max(start, period_start)
-        while day <= min(end, period_end):
-            self.halves.add((day, half))
-            day += timedelta(days=1)
+ONE_DAY = timedelta(days=1)
 
-    def taken_off(self, slots: frozenset) -> set:
-        """The half-days of `slots` (working half-days) these unavailabilities cover."""
-        return {
-            (day, half)
-            for day, half_or_whole in self.halves
-            for half in (("am", "pm") if half_or_whole is None else (half_or_whole,))
-            if (day, half) in slots
-        }
+
+@lru_cache(maxsize=64)
+def _pattern_calendar(week_mask: int, start: date, end: date, region: str) -> frozenset:
+    """The working half-days of a weekly pattern over a period (holidays off, no unavailability): a
+    function of its arguments only, so each worker computes a pattern's year once, not at every view."""
+    return frozenset(working_half_days(_ExpertWeek(0, "", week_mask), start, end, region, []))
 
 
 def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
@@ -88,13 +89,6 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
             .order_by(Expert.display_name, Expert.id)
         )
     ]
-    absences: dict[int, _Absences] = defaultdict(_Absences)
-    for expert_id, first, last, half in db.session.execute(
-        select(Unavailability.expert_id, Unavailability.start_date, Unavailability.end_date, Unavailability.half)
-        .join(Expert, Expert.id == Unavailability.expert_id)
-        .where(Expert.active.is_(True), Unavailability.end_date >= start, Unavailability.start_date <= end)
-    ):
-        absences[expert_id].add(first, last, half, start, end)
     weeks: dict[date, UtilisationRow] = {}
     monday = monday_of(start)
     while monday <= end:
@@ -105,14 +99,19 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
     # The calendar rule is calendars.working_half_days': it is asked once per weekly pattern (a pool has a
     # handful), and each expert's unavailability then takes its half-days off that pattern's calendar,
     # instead of testing every half-day of the year for every expert.
-    pattern_slots: dict[int, frozenset] = {}
+    pattern_slots = {expert.week_mask: _pattern_calendar(expert.week_mask, start, end, region) for expert in experts}
+    slots_of = {expert.id: pattern_slots[expert.week_mask] for expert in experts}
+    away: dict[int, set] = defaultdict(set)
+    for expert_id, first, last, half in db.session.execute(
+        select(Unavailability.expert_id, Unavailability.start_date, Unavailability.end_date, Unavailability.half)
+        .join(Expert, Expert.id == Unavailability.expert_id)
+        .where(Expert.active.is_(True), Unavailability.end_date >= start, Unavailability.start_date <= end)
+    ):
+        _taken_off(slots_of[expert_id], max(first, start), min(last, end), half, away[expert_id])
     for expert in experts:
-        if expert.week_mask not in pattern_slots:
-            pattern_slots[expert.week_mask] = frozenset(working_half_days(expert, start, end, region, []))
-        slots = pattern_slots[expert.week_mask]
-        away = absences[expert.id].taken_off(slots) if expert.id in absences else set()
-        per_expert[expert.id].working = len(slots) - len(away)
-        for day, _half in away:
+        taken = away.get(expert.id, ())
+        per_expert[expert.id].working = len(slots_of[expert.id]) - len(taken)
+        for day, _half in taken:
             week_of[day].working -= 1
     experts_per_pattern = Counter(expert.week_mask for expert in experts)
     for mask, slots in pattern_slots.items():
@@ -125,11 +124,27 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
         Booking.date <= end,
         Booking.expert_id.in_(active),
     )
-    for day, count in db.session.execute(select(Booking.date, func.count()).where(*held).group_by(Booking.date)):
-        week_of[day].booked += count
-    for expert_id, count in db.session.execute(
-        select(Booking.expert_id, func.count()).where(*held).group_by(Booking.expert_id)
-    ):
-        per_expert[expert_id].booked = count
+    for day, expert_id, count in _booked_per_day_and_expert(held):
+        if day is not None:
+            week_of[day].booked += count
+        else:
+            per_expert[expert_id].booked = count
     rows = list(per_expert.values())
     return Utilisation(list(weeks.values()), rows, sum(r.working for r in rows), sum(r.booked for r in rows))
+
+
+def _booked_per_day_and_expert(held) -> list[tuple[date | None, int | None, int]]:
+    """(day, None, n) per day and (None, expert, n) per expert of the held bookings: on PostgreSQL one
+    scan of the year's bookings (GROUPING SETS), elsewhere two GROUP BYs."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                select(Booking.date, Booking.expert_id, func.count())
+                .where(*held)
+                .group_by(func.grouping_sets(tuple_(Booking.date), tuple_(Booking.expert_id)))
+            )
+        ]
+    per_day = db.session.execute(select(Booking.date, func.count()).where(*held).group_by(Booking.date))
+    per_expert = db.session.execute(select(Booking.expert_id, func.count()).where(*held).group_by(Booking.expert_id))
+    return [(day, None, n) for day, n in per_day] + [(None, expert_id, n) for expert_id, n in per_expert]

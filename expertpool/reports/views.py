@@ -1,4 +1,4 @@
-"""Reports: the blueprint (coordinator dashboard, savings, exports; every member's yearly statement)."""
+"""Reports: the blueprint (coordinator dashboard, utilisation, savings, exports; every member's yearly statement)."""
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
@@ -6,18 +6,19 @@ from sqlalchemy import select
 
 from expertpool import quotas, quotes, spreadsheet_datasets
 from expertpool.extensions import db
-from expertpool.list_page import paginate_list, requested_page
+from expertpool.list_page import requested_page
 from expertpool.models import InterventionRequest, Member, PoolSettings, UserRole
 from expertpool.permissions import can_view_statement, roles_required, staff_required
 from expertpool.reports import exports, member_figures
 from expertpool.reports import statement as statements
 from expertpool.reports.activity import member_ratings, satisfaction
-from expertpool.reports.charts import LEVEL_BAND_LABELS, dashboard_charts
-from expertpool.reports.dashboard import build_dashboard
+from expertpool.reports.charts import LEVEL_BAND_LABELS, dashboard_charts, utilisation_chart
+from expertpool.reports.dashboard import build_dashboard, member_listing
 from expertpool.reports.forms import ExportForm, PeriodForm
 from expertpool.reports.pdf import quote_pdf, statement_pdf
 from expertpool.reports.report_periods import all_periods, default_period
 from expertpool.reports.statement_data import build_statement
+from expertpool.reports.utilisation import utilisation
 from expertpool.timeutil import now_utc, today_paris
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
@@ -53,27 +54,33 @@ def _listing_args() -> tuple[str, bool, str, int]:
 @staff_required
 def dashboard():
     _periods, form, period, status = _period_choice()
-    data = build_dashboard(period)
     sort, descending, show, page = _listing_args()
-    rows = member_figures.sort_figures(data.figures, sort, descending)
-    if show == "over":
-        rows = [f for f in rows if f.is_over_quota]
-    elif show == "unused":
-        rows = [f for f in rows if f.is_unused]
-    shown = paginate_list(rows, page, PAGE_SIZE)
+    data = build_dashboard(period, sort=sort, descending=descending, show=show, page=page, per_page=PAGE_SIZE)
     return render_template(
         "reports/dashboard.html",
         form=form,
         data=data,
         period=period,
-        rows=shown.items,
-        matching=len(rows),
+        rows=data.page.items,
+        matching=data.page.total,
         sort=sort,
         descending=descending,
         show=show,
-        page=shown,
-        charts=dashboard_charts(data, shown.items),
+        page=data.page,
+        charts=dashboard_charts(data, data.page.items),
         band_labels=LEVEL_BAND_LABELS,
+    ), status
+
+
+@bp.route("/occupation")
+@staff_required
+def utilisation_report():
+    """The experts' utilisation over a period: weekly and per expert (a page of its own, off the
+    dashboard: it walks every active expert's calendar)."""
+    _periods, form, period, status = _period_choice()
+    use = utilisation(period, PoolSettings.load(db.session).holidays_region)
+    return render_template(
+        "reports/utilisation.html", form=form, period=period, use=use, chart_spec=utilisation_chart(use)
     ), status
 
 
@@ -81,14 +88,13 @@ def dashboard():
 @staff_required
 def savings():
     _periods, form, period, status = _period_choice()
-    figures = member_figures.member_figures(period)
     sort, descending, _show, page = _listing_args()
-    shown = paginate_list(member_figures.sort_figures(figures, sort, descending), page, PAGE_SIZE)
+    shown, totals = member_listing(period, sort=sort, descending=descending, show="all", page=page, per_page=PAGE_SIZE)
     return render_template(
         "reports/savings.html",
         form=form,
         period=period,
-        totals=member_figures.pool_totals(figures),
+        totals=totals,
         rows=shown.items,
         sort=sort,
         descending=descending,

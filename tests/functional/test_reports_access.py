@@ -64,6 +64,7 @@ def test_bad_period_answers_400_with_a_french_message(client, pool, member_a, fa
     assert client.get(f"/rapports/membres/{pool.a.id}/etat.pdf?period=99999").status_code == 404
     login(factory.user(role=UserRole.COORDINATOR))
     assert client.get("/rapports/?period=99999").status_code == 400
+    assert client.get("/rapports/occupation?period=99999").status_code == 400
     assert client.get("/rapports/?sort=evil&dir=sideways&page=-3&show=x").status_code == 200
     response = client.get("/rapports/exports?dataset=nope&fmt=pdf&member=abc")
     assert response.status_code == 400
@@ -87,6 +88,7 @@ def test_pages_without_any_period(client, factory, login):
     login(factory.user(role=UserRole.COORDINATOR))
     assert client.get("/rapports/").status_code == 200
     assert client.get("/rapports/economies").status_code == 200
+    assert client.get("/rapports/occupation").status_code == 200
     member = factory.member()
     assert client.get(f"/rapports/membres/{member.id}/etat").status_code == 200
     assert client.get(f"/rapports/membres/{member.id}/etat.pdf").status_code == 404
@@ -128,7 +130,13 @@ def test_hostile_query_strings_never_break_a_report(client, pool, factory, login
     for user, paths in (
         (
             coordinator,
-            ("/rapports/", "/rapports/economies", "/rapports/exports", f"/rapports/membres/{pool.a.id}/etat.csv"),
+            (
+                "/rapports/",
+                "/rapports/economies",
+                "/rapports/occupation",
+                "/rapports/exports",
+                f"/rapports/membres/{pool.a.id}/etat.csv",
+            ),
         ),
         (
             factory.user(role=UserRole.MEMBER, member=pool.a),

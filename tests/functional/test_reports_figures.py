@@ -11,7 +11,7 @@ from html import unescape as html_unescape
 import openpyxl
 import pytest
 from pypdf import PdfReader
-from reports_support import EXPECTED, JAIN, LEAD_MEAN, LEAD_MEDIAN, build_pool, euros_text, plain
+from reports_support import BOOKED, EXPECTED, JAIN, LEAD_MEAN, LEAD_MEDIAN, WORKING, build_pool, euros_text, plain
 
 from expertpool.models import UserRole
 
@@ -91,6 +91,28 @@ def test_dashboard_shows_the_hand_computed_figures(client, pool, coordinator):
     delivered = next(d for d in spec["datasets"] if d["label"] == "Réalisé")["data"]
     assert delivered == [2.5, 0, 1.5]
     assert "<script>" not in html and "application/json" not in html
+
+
+def test_utilisation_page_shows_the_hand_computed_figures_and_is_linked_from_the_dashboard(client, pool, coordinator):
+    dashboard = client.get(f"/rapports/?period={pool.period.id}").get_data(as_text=True)
+    url = f"/rapports/occupation?period={pool.period.id}"
+    assert f'href="{url}"' in dashboard and "Occupation des experts</a>" in dashboard
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert (BOOKED, WORKING) == (11, 1014)  # the hand-computed figures: 11 / 1,014 = 1.08 %
+    assert total(html, "utilisation").endswith("déduits) : 11 sur 1 014, soit 1,1 %.")
+    weeks = re.search(r'<table[^>]*>\s*<caption id="cap-weeks">.*?</table>', html, re.S).group(0)
+    assert (
+        '<th scope="row" class="fw-normal">11 janvier 2027</th>'
+        '<td class="text-end">20</td><td class="text-end">3</td><td class="text-end">15 %</td>' in weeks
+    )
+    experts = " ".join(plain(re.sub(r"<[^>]+>", " ", re.search(r"<details.*?</details>", html, re.S).group(0))).split())
+    assert "Xavier Dupré 508 5 1 %" in experts and "Yasmine Łukasiewicz 506 6 1,2 %" in experts
+    spec = json.loads(html_unescape(re.search(r"data-chart-spec='([^']*)'", html).group(1)))
+    assert spec["type"] == "line" and len(spec["labels"]) == len(spec["datasets"][0]["data"]) == 53
+    assert 15.0 in spec["datasets"][0]["data"]
+    assert "<script>" not in html
 
 
 def test_statement_html_shows_lines_and_bill(client, pool, coordinator):

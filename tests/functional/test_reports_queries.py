@@ -40,6 +40,7 @@ def queries_of(count_queries, client, url) -> int:
     [
         "/rapports/?period={p}",
         "/rapports/economies?period={p}",
+        "/rapports/occupation?period={p}",
         "/rapports/?period={p}&sort=level&dir=desc&show=all&page=2",
     ],
 )

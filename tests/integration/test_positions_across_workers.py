@@ -114,6 +114,11 @@ def _over_quota_section(client) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)).replace("\u202f", " ").replace("\xa0", " ")
 
 
+def _total(dashboard: str, key: str) -> str:
+    value = re.search(rf'data-total="{key}">(.*?)</dd>', dashboard, re.S).group(1)
+    return value.replace("\u202f", " ").replace("\xa0", " ").strip()
+
+
 def test_a_quota_cut_through_one_worker_is_read_at_once_by_another(app, committed, database_url, monkeypatch):
     monkeypatch.setattr("expertpool.coordination.home.now_utc", lambda: NOW)
     writer = app
@@ -126,6 +131,7 @@ def test_a_quota_cut_through_one_worker_is_read_at_once_by_another(app, committe
         assert "Commune des deux workers" not in _over_quota_section(reading)
         dashboard = reading.get(f"/rapports/?period={period}&show=over").get_data(as_text=True)
         assert f'data-member="{member}"' not in dashboard
+        assert _total(dashboard, "over_quota_members") == "0" and _total(dashboard, "entitled") == "1,5 jour"
 
         # The writer cuts the right by one half-day: 3 booked on a right of 2, one half-day over quota.
         response = writing.post(
@@ -141,6 +147,8 @@ def test_a_quota_cut_through_one_worker_is_read_at_once_by_another(app, committe
         row = re.search(rf'<tr[^>]*data-member="{member}".*?</tr>', dashboard, re.S).group(0)
         assert '<td class="text-end" data-col="entitled">1</td>' in row  # a right of 1 day now
         assert '<td class="text-end" data-col="planned">1,5</td>' in row
+        # The pool's totals (SQL sums over the positions the writer stored in its transaction) moved too.
+        assert _total(dashboard, "over_quota_members") == "1" and _total(dashboard, "entitled") == "1 jour"
     finally:
         with reader.app_context():
             from expertpool.extensions import db

@@ -82,7 +82,7 @@ def test_planned_half_days_beyond_the_right_are_not_billed(factory, pool):
 
 
 def test_fairness_and_jain_index(pool):
-    fair = fairness.fairness(member_figures.member_figures(pool.period))
+    fair = fairness.fairness(pool.period)
     assert fair.jain == pytest.approx(JAIN)
     assert dict(fair.bands) == {"0": 1, "0-25": 0, "25-50": 1, "50-75": 0, "75-100": 0, "100+": 1}
     assert fairness.jain_index([0.5, 0.5, 0.5]) == pytest.approx(1.0)

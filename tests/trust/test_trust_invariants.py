@@ -517,6 +517,16 @@ def test_invariants_hold_under_any_sequence_of_operations(app, db, factory, trav
             assert problems == [], "\n".join(problems)
 
         @invariant()
+        def stored_positions_equal_the_live_ones(self):
+            """The positions every committed write kept in the database (the dashboard's and the
+            coordinator home's) equal quotas.positions() computed now, for every member and period."""
+            from expertpool import position_store
+
+            problems = position_store.differences(db.session)
+            assert problems == [], "\n".join(problems[:5])
+            stats["stored-position checks"] += 1
+
+        @invariant()
         def drawing_right_figures_match_the_raw_rows(self):
             """Positions, request splits and the drawing-rights export equal the oracle's figures, in every
             period (the next one once opened); a request no open period holds is judged in none."""
