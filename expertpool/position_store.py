@@ -15,7 +15,7 @@ two commits touching the same EPCI family cannot each write figures that miss th
 
 Stored positions do not depend on the day: they are `quotas.positions()` without `now` (a request is
 charged to the period holding its dates), as the dashboard and the coordinator home always read them.
-`flask positions rebuild` recomputes every row (after a migration, or as a repair).
+`flask rebuild-positions` recomputes every row (after a migration, or as a repair).
 """
 
 from __future__ import annotations
