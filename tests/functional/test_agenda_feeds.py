@@ -104,7 +104,9 @@ def test_regenerating_the_token_kills_the_old_url(world, factory, login, db, cli
     assert client.get("/feeds/experts/not-a-token.ics").status_code == 404
     assert client.get("/feeds/experts/" + "a" * 43 + ".ics").status_code == 404
     expert_id = world["expert"].id
-    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.expert_id == expert_id)).all()
+    actions = db.session.scalars(
+        select(AuditLog.action).where(AuditLog.expert_id == expert_id).order_by(AuditLog.id)
+    ).all()
     assert actions == ["feed_token.create", "feed_token.regenerate"]
     assert all(old not in str(row.after) for row in db.session.scalars(select(AuditLog)))
 

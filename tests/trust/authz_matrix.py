@@ -244,6 +244,7 @@ MATRIX: dict[str, Access] = {
     "reports.dashboard": Access(get=STAFF),
     "reports.member_statement": Access(get=MEMBERS),
     "reports.savings": Access(get=STAFF),
+    "reports.utilisation_report": Access(get=STAFF),
     "reports.export": Access(get=STAFF),
     # a member's yearly statement: its own users and the staff
     "reports.statement": Access(get=MEMBER_A_OBJECT),

@@ -209,6 +209,7 @@ PAGES_WITHOUT_POST_FORM = frozenset(
         "reports.member_statement",
         "reports.quote_pdf_download",
         "reports.savings",
+        "reports.utilisation_report",
         "reports.statement",
         "reports.statement_csv",
         "reports.statement_pdf_download",
