@@ -1,4 +1,4 @@
-"""Expert utilisation: booked half-days over working half-days, per week and per active expert."""
+"""Expert utilisation: booked half-days over working half-days, per week and per expert of the period."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import func, select, tuple_
 
+from expertpool import week_patterns
 from expertpool.calendars import days, working_half_days
 from expertpool.extensions import db
 from expertpool.models import Booking, BookingStatus, Expert, QuotaPeriod, Unavailability
@@ -75,17 +76,20 @@ def _pattern_calendar(week_mask: int, start: date, end: date, region: str) -> fr
 
 
 def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
-    """Booked half-days (planned + delivered) over working half-days, per week and per active expert."""
+    """Booked half-days (planned + delivered) over working half-days, per week and per expert of the pool
+    during the period: each day counts the pattern the expert had that day (`week_patterns`, as the
+    replay of a past year does), and an expert who left since still counts for the days they were in."""
     if period is None:
         return Utilisation([], [], 0, 0)
     start, end = period.start_date, period.end_date
+    spans = week_patterns.spans_between(start, end)
     # Plain rows, not ORM objects: the calendar tests every half-day of the year for every expert, and
-    # instrumented attribute access would make that the slowest part of the dashboard.
+    # instrumented attribute access would make that the slowest part of the page.
     experts = [
         _ExpertWeek(*row)
         for row in db.session.execute(
             select(Expert.id, Expert.display_name, Expert.week_mask)
-            .where(Expert.active.is_(True))
+            .where(Expert.id.in_(list(spans)))
             .order_by(Expert.display_name, Expert.id)
         )
     ]
@@ -96,16 +100,19 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
         monday += timedelta(days=7)
     week_of = {day: weeks[monday_of(day)] for day in days(start, end)}
     per_expert = {e.id: UtilisationRow(start, name=e.display_name) for e in experts}
-    # The calendar rule is calendars.working_half_days': it is asked once per weekly pattern (a pool has a
-    # handful), and each expert's unavailability then takes its half-days off that pattern's calendar,
-    # instead of testing every half-day of the year for every expert.
-    pattern_slots = {expert.week_mask: _pattern_calendar(expert.week_mask, start, end, region) for expert in experts}
-    slots_of = {expert.id: pattern_slots[expert.week_mask] for expert in experts}
+    # The calendar rule is calendars.working_half_days': it is asked once per pattern and span of days (a
+    # pool has a handful, most spanning the whole period), and each expert's unavailability then takes its
+    # half-days off that calendar, instead of testing every half-day of the year for every expert.
+    pieces = {
+        expert.id: [(mask, max(first, start), min(last or end, end), region) for first, last, mask in spans[expert.id]]
+        for expert in experts
+    }
+    slots_of = {expert_id: _slots(expert_pieces) for expert_id, expert_pieces in pieces.items()}
     away: dict[int, set] = defaultdict(set)
     for expert_id, first, last, half in db.session.execute(
         select(Unavailability.expert_id, Unavailability.start_date, Unavailability.end_date, Unavailability.half)
-        .join(Expert, Expert.id == Unavailability.expert_id)
-        .where(Expert.active.is_(True), Unavailability.end_date >= start, Unavailability.start_date <= end)
+        .where(Unavailability.expert_id.in_(list(per_expert)))
+        .where(Unavailability.end_date >= start, Unavailability.start_date <= end)
     ):
         _taken_off(slots_of[expert_id], max(first, start), min(last, end), half, away[expert_id])
     for expert in experts:
@@ -113,16 +120,15 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
         per_expert[expert.id].working = len(slots_of[expert.id]) - len(taken)
         for day, _half in taken:
             week_of[day].working -= 1
-    experts_per_pattern = Counter(expert.week_mask for expert in experts)
-    for mask, slots in pattern_slots.items():
-        for day, _half in slots:
-            week_of[day].working += experts_per_pattern[mask]
-    active = select(Expert.id).where(Expert.active.is_(True))
+    experts_per_piece = Counter(piece for expert_pieces in pieces.values() for piece in expert_pieces)
+    for piece, count in experts_per_piece.items():
+        for day, _half in _pattern_calendar(*piece):
+            week_of[day].working += count
     held = (
         Booking.status.in_(BookingStatus.HOLDING),
         Booking.date >= start,
         Booking.date <= end,
-        Booking.expert_id.in_(active),
+        Booking.expert_id.in_(list(per_expert)),
     )
     for day, expert_id, count in _booked_per_day_and_expert(held):
         if day is not None:
@@ -131,6 +137,14 @@ def utilisation(period: QuotaPeriod | None, region: str) -> Utilisation:
             per_expert[expert_id].booked = count
     rows = list(per_expert.values())
     return Utilisation(list(weeks.values()), rows, sum(r.working for r in rows), sum(r.booked for r in rows))
+
+
+def _slots(pieces: list[tuple]) -> frozenset:
+    """An expert's working half-days over the period: the union of its patterns' calendars, each over
+    its span (most experts kept one pattern all period: that calendar itself, not a copy)."""
+    if len(pieces) == 1:
+        return _pattern_calendar(*pieces[0])
+    return frozenset().union(*(_pattern_calendar(*piece) for piece in pieces))
 
 
 def _booked_per_day_and_expert(held) -> list[tuple[date | None, int | None, int]]:

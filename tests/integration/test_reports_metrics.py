@@ -1,7 +1,7 @@
 """The report figures against the hand-computed pool, and the PDF without a Unicode font installed."""
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -192,3 +192,36 @@ def test_utilisation_per_pattern_equals_each_experts_own_calendar(factory):
         expected_weeks.update(day - timedelta(days=day.weekday()) for day, _half in slots)
     assert {w.label_date: w.working for w in use.weeks if w.working} == dict(expected_weeks)
     assert use.working == sum(expected_weeks.values())
+
+
+def test_utilisation_of_a_period_counts_the_patterns_and_experts_of_that_time(factory, db):
+    """A past period reads as it was: Anne worked full weeks until she went to Monday mornings on
+    Thursday 1 July 2027, and Bruno (full weeks) left the pool on Monday 5 April 2027. Each day counts the
+    pattern in force that day, and Bruno's booking in March still counts, although he has gone since."""
+    from expertpool import week_patterns
+    from expertpool.models.expert import week_bit
+
+    period = factory.period(2027, half_days=0)
+    full = sum(week_bit(day, half) for day in range(5) for half in ("am", "pm"))
+    a = factory.expert("Anne", week_mask=full)
+    b = factory.expert("Bruno", week_mask=full)
+    member = factory.member("Plouguin")
+    factory.quota(member, period, 10)
+    req = factory.request(member, half_days=2)
+    factory.booking(req, b, date(2027, 3, 2), "am")
+    week_patterns.set_week_mask(a, week_bit(0, "am"), now=datetime(2027, 7, 1, 8, tzinfo=UTC))
+    week_patterns.leave(b, today=date(2027, 4, 5))
+    b.active = False
+    db.session.flush()
+
+    use = utilisation.utilisation(period, "metropole")
+    rows = {r.name: r for r in use.experts}
+    # Anne, 1 January – 30 June 2027: 129 weekdays less four holidays on weekdays (New Year's Day, Easter
+    # Monday 29 March, Ascension 6 May, Whit Monday 17 May), two half-days each; then from 1 July: 26
+    # Mondays less All Saints' Day (Monday 1 November), a morning each.
+    assert rows["Anne"].working == 2 * 125 + 25
+    # Bruno, 1 January – 4 April 2027: 66 weekdays less New Year's Day and Easter Monday.
+    assert rows["Bruno"].working == 2 * 64
+    assert rows["Bruno"].booked == 1
+    assert use.working == 2 * 125 + 25 + 2 * 64
+    assert next(w for w in use.weeks if w.label_date == date(2027, 7, 5)).working == 1
