@@ -54,6 +54,15 @@ class SavingsToDate:
     __slots__ = ()
 
     @property
+    def billed_cents(self) -> int:
+        """The billable half-days at the pool's unit price."""
+        return self.billable_half_days * self.unit_price_cents
+
+    @property
+    def paid_cents(self) -> int:
+        return self.contribution_cents + self.billed_cents
+
+    @property
     def paid_to_date_cents(self) -> int:
         return self.contribution_to_date_cents + self.billed_cents
 
@@ -117,17 +126,9 @@ class MemberFigures(SavingsToDate):
         return billable_half_days(self.balance, self.envelope)
 
     @property
-    def billed_cents(self) -> int:
-        return self.billable_half_days * self.unit_price_cents
-
-    @property
     def delivered_value_cents(self) -> int:
         """Delivered units × the pool's unit price (what the statement converts use to)."""
         return self.balance.delivered * self.unit_price_cents
-
-    @property
-    def paid_cents(self) -> int:
-        return self.contribution_cents + self.billed_cents
 
     @property
     def contribution_to_date_cents(self) -> int:
@@ -144,10 +145,9 @@ class PoolTotals(SavingsToDate):
     over_quota_members: int
     unused_members: int
     billable_half_days: int
-    billed_cents: int
     contribution_cents: int
-    paid_cents: int
     market_value_cents: int
+    unit_price_cents: int  # billed and paid amounts derive from it (SavingsToDate), as a member's do
     contribution_to_date_cents: int = 0
     elapsed: float = 1.0
 
@@ -230,10 +230,9 @@ def pool_totals(figures: list[MemberFigures]) -> PoolTotals:
         over_quota_members=sum(1 for f in figures if f.is_over_quota),
         unused_members=sum(1 for f in figures if f.is_unused),
         billable_half_days=sum(f.billable_half_days for f in figures),
-        billed_cents=sum(f.billed_cents for f in figures),
         contribution_cents=sum(f.contribution_cents for f in figures),
-        paid_cents=sum(f.paid_cents for f in figures),
         market_value_cents=sum(f.market_value_cents for f in figures),
+        unit_price_cents=figures[0].unit_price_cents if figures else unit_price_cents(),
         contribution_to_date_cents=sum(f.contribution_to_date_cents for f in figures),
         elapsed=figures[0].elapsed if figures else 1.0,
     )
@@ -289,7 +288,6 @@ def stored_totals(period: QuotaPeriod, today: date | None = None) -> PoolTotals:
     market_value = db.session.scalar(
         members.join(market, market.c.member_id == Member.id).add_columns(func.sum(half_day_value(market.c.rates)))
     )
-    price = unit_price_cents()
     return PoolTotals(
         members=n,
         entitled=entitled,
@@ -299,10 +297,9 @@ def stored_totals(period: QuotaPeriod, today: date | None = None) -> PoolTotals:
         over_quota_members=over,
         unused_members=unused,
         billable_half_days=billable,
-        billed_cents=billable * price,
         contribution_cents=contribution,
-        paid_cents=contribution + billable * price,
         market_value_cents=int(market_value or 0),
+        unit_price_cents=unit_price_cents(),
         contribution_to_date_cents=to_date,
         elapsed=elapsed,
     )
